@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+import type { BenchSection, Measurement } from './types';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const require = createRequire(import.meta.url);
+const { lambdaBuildOptions } = require('../infra/build/esbuild.config.cjs') as { lambdaBuildOptions: () => BuildOptions & { exclude?: unknown; packager?: unknown; outputFileExtension?: unknown } };
+
+/** Targets from the foundation issue: per function, minified with the AWS SDK bundled. */
+const SIZE_TARGET_KB = 300;
+const IMPORT_TARGET_MS = 100;
+const IMPORT_RUNS = 7;
+
+/**
+ * Bundles every Lambda entry point exactly as `osls package` does (same esbuild options) and
+ * measures its size and its cold import time: a fresh `node` process importing the bundle, median
+ * of several runs. The baseline is a fresh process importing an empty module, measured the same way.
+ */
+export const bundlesBench: BenchSection = {
+  title: 'Lambda bundles (minified, AWS SDK bundled)',
+  async run(): Promise<Measurement[]> {
+    const out = mkdtempSync(join(tmpdir(), 'ecr-autopilot-bundles-'));
+    try {
+      const entryPoints = readdirSync(join(ROOT, 'functions'))
+        .filter((name) => name.endsWith('.ts'))
+        .map((name) => join(ROOT, 'functions', name));
+      const { exclude: _exclude, packager: _packager, outputFileExtension: _ext, ...options } = lambdaBuildOptions();
+      await build({ ...options, entryPoints, outdir: out, outExtension: { '.js': '.mjs' }, logLevel: 'warning' });
+      const empty = join(out, 'empty.mjs');
+      writeFileSync(empty, 'export {};\n');
+      const baseline = medianImportMs(empty);
+      const results: Measurement[] = [];
+      for (const file of readdirSync(out).filter((name) => name.endsWith('.mjs') && name !== 'empty.mjs').sort()) {
+        const path = join(out, file);
+        const name = basename(file, '.mjs');
+        results.push({ name: `${name} bundle size`, value: round(statSync(path).size / 1024), unit: 'KB', target: { max: SIZE_TARGET_KB } });
+        results.push({
+          name: `${name} cold import`,
+          value: round(medianImportMs(path)),
+          unit: 'ms',
+          baseline: { name: 'empty module', value: round(baseline) },
+          target: { max: IMPORT_TARGET_MS },
+        });
+      }
+      return results;
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+};
+
+/** Median time for a fresh node process to import the module (measured inside the process). */
+function medianImportMs(path: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(path)}); process.stdout.write(String(performance.now() - t));`;
+  const samples: number[] = [];
+  for (let i = 0; i < IMPORT_RUNS; i += 1) {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' },
+    });
+    if (result.status !== 0) throw new Error(`importing ${path} failed: ${result.stderr}`);
+    samples.push(Number(result.stdout));
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,45 @@
+import type { BenchSection, Measurement } from './types';
+
+/**
+ * `npm run bench [section...]`: runs the benchmark sections and prints each measurement with its
+ * baseline (measured in the same run), the ratio, and whether it meets its target. Sections:
+ * bundles, lifecycle, copy. Targets are reported, never asserted: a slow machine prints a miss.
+ */
+const SECTIONS: Record<string, () => Promise<BenchSection>> = {
+  bundles: async () => (await import('./bundles')).bundlesBench,
+  lifecycle: async () => (await import('./lifecycle')).lifecycleBench,
+  copy: async () => (await import('./copy')).copyBench,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length > 0 ? wanted : Object.keys(SECTIONS);
+  for (const name of names) {
+    const load = SECTIONS[name];
+    if (!load) throw new Error(`Unknown bench section "${name}"; choose from ${Object.keys(SECTIONS).join(', ')}`);
+    const section = await load();
+    console.log(`\n## ${section.title}`);
+    const started = performance.now();
+    const measurements = await section.run();
+    for (const line of formatMeasurements(measurements)) console.log(line);
+    console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  }
+}
+
+export function formatMeasurements(measurements: readonly Measurement[]): string[] {
+  const width = Math.max(...measurements.map((m) => m.name.length));
+  return measurements.map((m) => {
+    const value = `${m.value} ${m.unit}`.padStart(12);
+    const ratio = m.baseline && m.baseline.value > 0 ? m.value / m.baseline.value : undefined;
+    const baseline = m.baseline ? `  vs ${m.baseline.name} ${m.baseline.value} ${m.unit}: ratio ${ratio?.toFixed(2) ?? 'n/a'}` : '';
+    let verdict = '';
+    if (m.target) {
+      const measured = m.target.ratio ? ratio : m.value;
+      const ok = measured !== undefined && measured <= m.target.max;
+      verdict = `  target ${m.target.ratio ? 'ratio ' : ''}≤ ${m.target.max}${m.target.ratio ? '' : ` ${m.unit}`}: ${ok ? 'met' : 'MISSED'}`;
+    }
+    return `${m.name.padEnd(width)} ${value}${baseline}${verdict}`;
+  });
+}
+
+await main();

@@ -1,0 +1,94 @@
+import { AutopilotError } from '../../lib/errors';
+import { PlanningWriter } from '../../lib/plan/PlanningWriter';
+import { describeValidation, reconcilePullThroughCache, syncPullThroughCache, type PtcSyncReport } from '../../lib/pull-through-cache/syncPullThroughCache';
+import type { PtcRuleReport } from '../../lib/pull-through-cache/types';
+import { liveDeps, planDeps, type CliDeps } from '../deps';
+import type { CommandIo, ExitCode } from '../io';
+import { printReport } from '../printReport';
+
+export interface PtcSyncOptions {
+  plan: boolean;
+  snapshot?: string;
+  /** `--prune`: delete undeclared rules this run (default: `pullThroughCache.prune`). */
+  prune?: boolean;
+  verbose?: boolean;
+}
+
+/**
+ * `ecr-autopilot ptc sync [--plan] [--snapshot <file>] [--prune] [--json]`: the same reconcile as
+ * the `syncPullThroughCache` function (manual invoke), live or in plan mode against a snapshot.
+ * Exit 0 when everything is in order, 1 when a change failed or a problem remains (missing secret,
+ * failed validation, drift only prune may fix).
+ */
+export async function runPtcSync(options: PtcSyncOptions, io: CommandIo): Promise<ExitCode> {
+  if (options.snapshot && !options.plan) throw new AutopilotError('USAGE', '--snapshot only applies with --plan; add --plan to run against the snapshot');
+  const deps = await depsFor(options, io);
+  const report: PtcSyncReport = await syncPullThroughCache.run(options.prune ? { prune: true } : {}, deps);
+  const wrong = report.outcome === 'failed' || report.rules.some((rule) => rule.problems.length > 0);
+  if (io.json) {
+    io.data({ mode: deps.mode, report });
+  } else {
+    io.out(`ptc sync · ${deps.mode === 'plan' ? 'plan mode (nothing changed)' : 'live'} · ${deps.ptc.region} · prune ${report.prune ? 'on' : 'off'}`);
+    printRules(io, report.rules);
+    printReport(io, report, { mode: deps.mode });
+  }
+  return wrong ? 1 : 0;
+}
+
+/**
+ * `ecr-autopilot ptc status [--snapshot <file>] [--json]`: where each declared rule stands (exists?
+ * upstream matches? credential? validation? template?) plus undeclared rules. Reads only: the
+ * reconcile runs with a recording writer. Exit 1 when the sync would change something or a
+ * problem remains.
+ */
+export async function runPtcStatus(options: { snapshot?: string; verbose?: boolean }, io: CommandIo): Promise<ExitCode> {
+  const deps = await depsFor({ plan: options.snapshot !== undefined, ...options }, io);
+  const result = await reconcilePullThroughCache({ ...deps, writer: new PlanningWriter() });
+  const pending = result.plan.changes;
+  const wrong = pending.length > 0 || result.rules.some((rule) => rule.problems.length > 0);
+  if (io.json) {
+    io.data({ source: options.snapshot ?? 'live', region: deps.ptc.region, ok: !wrong, rules: result.rules, pendingChanges: pending });
+    return wrong ? 1 : 0;
+  }
+  io.out(`ptc status · ${options.snapshot ? `snapshot ${options.snapshot}` : 'live'} · ${deps.ptc.region}`);
+  printRules(io, result.rules);
+  if (pending.length > 0) {
+    io.out(`  ${pending.length} change(s) pending; run \`ecr-autopilot ptc sync\` to apply:`);
+    for (const change of pending) io.out(`    ${change.action} ${change.target}: ${change.reason}`);
+  }
+  io.out(wrong ? '  status: NOT IN SYNC' : '  status: in sync');
+  return wrong ? 1 : 0;
+}
+
+async function depsFor(options: { plan: boolean; snapshot?: string; verbose?: boolean }, io: CommandIo): Promise<CliDeps> {
+  return options.plan
+    ? planDeps({ io, verbose: options.verbose ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}) })
+    : liveDeps({ io, verbose: options.verbose ?? false });
+}
+
+/** One line per rule, then every problem with its fix and command. */
+function printRules(io: CommandIo, rules: readonly PtcRuleReport[]): void {
+  const header = ['PREFIX', 'RULE', 'UPSTREAM', 'CREDENTIAL', 'VALIDATION', 'TEMPLATE', 'STATE'];
+  const rows = rules.map((rule) => [
+    rule.prefix,
+    rule.exists ? 'exists' : 'missing',
+    `${rule.upstreamRegistryUrl}${rule.upstreamMatches === false ? ' (differs)' : ''}`,
+    rule.credentialSecret ? `${rule.credential} ${rule.credentialSecret}` : rule.credential,
+    rule.validation ? describeValidation(rule.validation).split(':')[0] ?? '' : '-',
+    rule.declared ? rule.template : '-',
+    rule.declared ? rule.status : `${rule.status} (not declared)`,
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) => `  ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}`;
+  io.out(line(header));
+  for (const row of rows) io.out(line(row));
+  const problems = rules.flatMap((rule) => rule.problems.map((problem) => ({ prefix: rule.prefix, ...problem })));
+  if (problems.length > 0) {
+    io.out('  problems:');
+    for (const problem of problems) {
+      io.out(`    - ${problem.prefix}: ${problem.message}`);
+      io.out(`      fix: ${problem.fix}`);
+      if (problem.command) io.out(`      $ ${problem.command}`);
+    }
+  }
+}

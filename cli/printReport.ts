@@ -1,0 +1,36 @@
+import type { Notice } from '../lib/notify/notices';
+import { presentNotice } from '../lib/notify/present/presentNotice';
+import { renderText } from '../lib/notify/render/renderText';
+import type { SlackMessage } from '../lib/notify/render/renderSlackMessage';
+import type { FunctionReport } from '../lib/runtime/types';
+import type { CommandIo } from './io';
+
+/**
+ * A function report for people: the decision, the plan (or what was done), and every notification
+ * rendered as its readers will see it.
+ */
+export function printReport(io: CommandIo, report: FunctionReport, options: { mode: 'live' | 'plan' }): void {
+  io.out(`  decision: ${report.decision}`);
+  if (report.changes.length === 0) {
+    io.out(`  ${options.mode === 'plan' ? 'plan' : 'changes'}: nothing to change`);
+  } else {
+    io.out(`  ${options.mode === 'plan' ? 'plan' : 'changes'}:`);
+    for (const { change, outcome } of report.changes) {
+      io.out(`    [${outcome.status}] ${change.action} ${change.target}`);
+      io.out(`        ${change.reason}${outcome.message ? ` (${outcome.message})` : ''}`);
+      for (const failure of outcome.failures ?? []) io.out(`        ${failure.expected ? 'skipped' : 'failed'}: ${failure.item} ${failure.code}: ${failure.reason}`);
+    }
+  }
+  for (const { change } of report.changes) {
+    const notice = (change as { notice?: Notice }).notice;
+    if (notice) {
+      io.out('  notification (email / SNS default):');
+      for (const line of renderText(presentNotice(notice)).split('\n')) io.out(`    | ${line}`);
+    }
+    const message = (change as { message?: SlackMessage }).message;
+    if (message && change.action === 'slack:PostMessage') {
+      io.out(`  Slack message (${message.blocks.length} blocks), fallback text:`);
+      io.out(`    | ${message.text}`);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { ptcWriters } from '../lib/pull-through-cache/changes';
+import { onPullThroughCache } from '../lib/pull-through-cache/onPullThroughCache';
+import { routeChanges } from '../lib/plan/routeChanges';
+import { bundledConfig } from './runtime/bundledConfig';
+import { lambdaEntry } from './runtime/lambdaEntry';
+import { liveOncePerKey } from './runtime/liveOncePerKey';
+import { livePullThroughCache } from './runtime/livePullThroughCache';
+import { liveSnsPublisher, notificationTopicArn } from './runtime/liveSnsPublisher';
+
+/**
+ * `ECR Pull Through Cache Action` (failed sync → cause and fix) and CloudTrail BatchGetImage /
+ * GetDownloadUrlForLayer with RepositoryNotFoundException (→ create an autoCreate rule, tell the
+ * user to pull again).
+ */
+export const handler = lambdaEntry(onPullThroughCache, ({ logger }) => {
+  const config = bundledConfig();
+  const ptc = livePullThroughCache();
+  const once = liveOncePerKey();
+  return {
+    deps: {
+      config,
+      ptc,
+      writer: routeChanges({ ...ptcWriters(ptc), sns: liveSnsPublisher(config.notifications, once) }),
+      topicArn: notificationTopicArn(),
+      clock: () => new Date(),
+      logger,
+    },
+    onInvoke: (context) => once.registerLambdaContext(context),
+  };
+});

@@ -1,0 +1,400 @@
+import {
+  BatchDeleteImageCommand,
+  BatchGetImageCommand,
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeImageScanFindingsCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  GetLifecyclePolicyCommand,
+  PutImageScanningConfigurationCommand,
+  PutImageTagMutabilityCommand,
+  PutLifecyclePolicyCommand,
+  type ECRClient,
+  type EnhancedImageScanFinding,
+  type ImageDetail as SdkImageDetail,
+  type ImageScanFinding,
+  type Repository as SdkRepository,
+} from '@aws-sdk/client-ecr';
+import type { TagMutability } from '../config/types';
+import { AutopilotError } from '../errors';
+import { SEVERITIES, type Severity } from '../events/primitives';
+import type { ChangeOutcome, ChangeWriter } from '../plan/types';
+import { withThrottlingRetry, type RetryOptions } from '../shared/awsCall';
+import { chunk } from '../shared/chunk';
+import type { RegistryChange } from './changes';
+import { translateEcrError } from './ecrErrors';
+import { MAX_IMAGE_IDS_PER_CALL, MAX_IMAGE_IDS_PER_DELETE, MAX_PAGE_SIZE } from './limits';
+
+export { MAX_IMAGE_IDS_PER_CALL, MAX_IMAGE_IDS_PER_DELETE, MAX_PAGE_SIZE } from './limits';
+import { mediaTypeOf } from './manifests';
+import type { RegistryReader } from './RegistryReader';
+import type { Finding, ImageDetail, ImageScan, Repository, StoredManifest } from './types';
+
+
+/** Every manifest media type we accept from BatchGetImage, so ECR never converts a manifest. */
+export const ACCEPTED_MANIFEST_MEDIA_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v1+json',
+];
+
+/**
+ * The live registry: reads and changes ECR through the AWS SDK. Pagination and batching follow
+ * the API limits; throttling is retried with backoff (`withThrottlingRetry`); the exceptions
+ * callers branch on become `AutopilotError`s.
+ */
+export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange> {
+  readonly registryId: string | undefined;
+  readonly region: string;
+  private readonly client: ECRClient;
+  private readonly retry: RetryOptions;
+
+  constructor(options: { client: ECRClient; region: string; registryId?: string; retry?: RetryOptions }) {
+    this.client = options.client;
+    this.region = options.region;
+    this.registryId = options.registryId;
+    this.retry = options.retry ?? {};
+  }
+
+  async describeRepository(repositoryName: string): Promise<Repository> {
+    const output = await this.call('DescribeRepositories', { repositoryName }, () =>
+      this.client.send(new DescribeRepositoriesCommand({ registryId: this.registryId, repositoryNames: [repositoryName] })),
+    );
+    const repository = output.repositories?.[0];
+    if (!repository) {
+      throw new AutopilotError('REPOSITORY_NOT_FOUND', `DescribeRepositories: repository ${repositoryName} (${this.region}) does not exist; check the name and region`);
+    }
+    return toRepository(repository);
+  }
+
+  async *listRepositories(): AsyncIterable<Repository> {
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const output = await this.call('DescribeRepositories', {}, () =>
+        this.client.send(new DescribeRepositoriesCommand({ registryId: this.registryId, maxResults: MAX_PAGE_SIZE, nextToken: token })),
+      );
+      for (const repository of output.repositories ?? []) yield toRepository(repository);
+      nextToken = output.nextToken;
+    } while (nextToken);
+  }
+
+  async getLifecyclePolicyText(repositoryName: string): Promise<string | undefined> {
+    try {
+      const output = await this.call('GetLifecyclePolicy', { repositoryName }, () =>
+        this.client.send(new GetLifecyclePolicyCommand({ registryId: this.registryId, repositoryName })),
+      );
+      return output.lifecyclePolicyText;
+    } catch (error) {
+      // No policy is a normal state, not an error.
+      if (error instanceof Error && error.name === 'LifecyclePolicyNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  async describeImages(repositoryName: string, imageDigests: readonly string[]): Promise<ImageDetail[]> {
+    const details: ImageDetail[] = [];
+    for (const batch of chunk([...new Set(imageDigests)], MAX_IMAGE_IDS_PER_CALL)) {
+      try {
+        const output = await this.call('DescribeImages', { repositoryName }, () =>
+          this.client.send(
+            new DescribeImagesCommand({
+              registryId: this.registryId,
+              repositoryName,
+              imageIds: batch.map((imageDigest) => ({ imageDigest })),
+              filter: { imageStatus: 'ANY' },
+            }),
+          ),
+        );
+        details.push(...(output.imageDetails ?? []).map(toImageDetail));
+      } catch (error) {
+        // DescribeImages fails the whole call when one id is missing; fall back to one id at a time.
+        if (error instanceof AutopilotError && error.code === 'IMAGE_NOT_FOUND' && batch.length > 1) {
+          for (const imageDigest of batch) details.push(...(await this.describeImages(repositoryName, [imageDigest])));
+        } else if (!(error instanceof AutopilotError && error.code === 'IMAGE_NOT_FOUND')) {
+          throw error;
+        }
+      }
+    }
+    return details;
+  }
+
+  async describeImageByTag(repositoryName: string, imageTag: string): Promise<ImageDetail | undefined> {
+    try {
+      const output = await this.call('DescribeImages', { repositoryName }, () =>
+        this.client.send(new DescribeImagesCommand({ registryId: this.registryId, repositoryName, imageIds: [{ imageTag }], filter: { imageStatus: 'ANY' } })),
+      );
+      const detail = output.imageDetails?.[0];
+      return detail ? toImageDetail(detail) : undefined;
+    } catch (error) {
+      if (error instanceof AutopilotError && error.code === 'IMAGE_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  async *listImages(repositoryName: string): AsyncIterable<ImageDetail> {
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const output = await this.call('DescribeImages', { repositoryName }, () =>
+        this.client.send(
+          new DescribeImagesCommand({
+            registryId: this.registryId,
+            repositoryName,
+            maxResults: MAX_PAGE_SIZE,
+            nextToken: token,
+            // DescribeImages returns only ACTIVE images by default (§6); lifecycle needs archived ones too.
+            filter: { imageStatus: 'ANY' },
+          }),
+        ),
+      );
+      for (const detail of output.imageDetails ?? []) yield toImageDetail(detail);
+      nextToken = output.nextToken;
+    } while (nextToken);
+  }
+
+  async getManifests(repositoryName: string, imageDigests: readonly string[]): Promise<StoredManifest[]> {
+    const manifests: StoredManifest[] = [];
+    for (const batch of chunk([...new Set(imageDigests)], MAX_IMAGE_IDS_PER_CALL)) {
+      const output = await this.call('BatchGetImage', { repositoryName }, () =>
+        this.client.send(
+          new BatchGetImageCommand({
+            registryId: this.registryId,
+            repositoryName,
+            imageIds: batch.map((imageDigest) => ({ imageDigest })),
+            acceptedMediaTypes: ACCEPTED_MANIFEST_MEDIA_TYPES,
+          }),
+        ),
+      );
+      for (const image of output.images ?? []) {
+        if (image.imageId?.imageDigest && image.imageManifest) {
+          manifests.push({
+            imageDigest: image.imageId.imageDigest,
+            mediaType: image.imageManifestMediaType ?? mediaTypeOf(image.imageManifest),
+            manifest: image.imageManifest,
+          });
+        }
+      }
+    }
+    return manifests;
+  }
+
+  async getImageScan(repositoryName: string, imageDigest: string): Promise<ImageScan | undefined> {
+    const findings: Finding[] = [];
+    let scanType: ImageScan['scanType'] = 'BASIC';
+    let status = 'UNKNOWN';
+    let completedAt: Date | undefined;
+    let nextToken: string | undefined;
+    try {
+      do {
+        const token = nextToken;
+        const output = await this.call('DescribeImageScanFindings', { repositoryName, imageDigest }, () =>
+          this.client.send(
+            new DescribeImageScanFindingsCommand({
+              registryId: this.registryId,
+              repositoryName,
+              imageId: { imageDigest },
+              maxResults: MAX_PAGE_SIZE,
+              nextToken: token,
+            }),
+          ),
+        );
+        status = output.imageScanStatus?.status ?? status;
+        const page = output.imageScanFindings;
+        completedAt = page?.imageScanCompletedAt ?? completedAt;
+        for (const finding of page?.findings ?? []) findings.push(fromBasicFinding(finding));
+        if ((page?.enhancedFindings?.length ?? 0) > 0) scanType = 'ENHANCED';
+        for (const finding of page?.enhancedFindings ?? []) findings.push(...fromEnhancedFinding(finding));
+        nextToken = output.nextToken;
+      } while (nextToken);
+    } catch (error) {
+      if (error instanceof AutopilotError && error.code === 'SCAN_NOT_FOUND') return undefined;
+      throw error;
+    }
+    return completedAt ? { scanType, status, completedAt, findings } : { scanType, status, findings };
+  }
+
+  async apply(change: RegistryChange): Promise<ChangeOutcome> {
+    const repositoryName = change.target;
+    switch (change.action) {
+      case 'ecr:PutLifecyclePolicy':
+        await this.call('PutLifecyclePolicy', { repositoryName }, () =>
+          this.client.send(new PutLifecyclePolicyCommand({ registryId: this.registryId, repositoryName, lifecyclePolicyText: change.lifecyclePolicyText })),
+        );
+        return { status: 'applied' };
+      case 'ecr:PutImageScanningConfiguration':
+        await this.call('PutImageScanningConfiguration', { repositoryName }, () =>
+          this.client.send(
+            new PutImageScanningConfigurationCommand({
+              registryId: this.registryId,
+              repositoryName,
+              imageScanningConfiguration: { scanOnPush: change.scanOnPush },
+            }),
+          ),
+        );
+        return { status: 'applied' };
+      case 'ecr:PutImageTagMutability':
+        await this.call('PutImageTagMutability', { repositoryName }, () =>
+          this.client.send(
+            new PutImageTagMutabilityCommand({
+              registryId: this.registryId,
+              repositoryName,
+              imageTagMutability: change.imageTagMutability,
+              ...(change.exclusions.length > 0
+                ? { imageTagMutabilityExclusionFilters: change.exclusions.map((filter) => ({ filterType: 'WILDCARD' as const, filter })) }
+                : {}),
+            }),
+          ),
+        );
+        return { status: 'applied' };
+      case 'ecr:BatchDeleteImage':
+        return this.deleteImages(repositoryName, change.images.map((image) => image.imageDigest));
+      case 'ecr:CreateRepository':
+        try {
+          await this.call('CreateRepository', { repositoryName }, () =>
+            this.client.send(
+              new CreateRepositoryCommand({
+                registryId: this.registryId,
+                repositoryName,
+                ...(change.scanOnPush !== undefined ? { imageScanningConfiguration: { scanOnPush: change.scanOnPush } } : {}),
+                ...(change.imageTagMutability ? { imageTagMutability: change.imageTagMutability } : {}),
+                ...(change.exclusions.length > 0
+                  ? { imageTagMutabilityExclusionFilters: change.exclusions.map((filter) => ({ filterType: 'WILDCARD' as const, filter })) }
+                  : {}),
+                tags: Object.entries(change.resourceTags).map(([Key, Value]) => ({ Key, Value })),
+              }),
+            ),
+          );
+          return { status: 'applied' };
+        } catch (error) {
+          // Another run created it in the meantime: the desired state holds.
+          if (error instanceof Error && error.name === 'RepositoryAlreadyExistsException') return { status: 'applied', message: 'already existed' };
+          throw error;
+        }
+      case 'ecr:DeleteRepository':
+        try {
+          await this.call('DeleteRepository', { repositoryName }, () =>
+            this.client.send(new DeleteRepositoryCommand({ registryId: this.registryId, repositoryName, force: true })),
+          );
+          return { status: 'applied' };
+        } catch (error) {
+          if (error instanceof AutopilotError && error.code === 'REPOSITORY_NOT_FOUND') return { status: 'applied', message: 'already gone' };
+          throw error;
+        }
+    }
+  }
+
+  /**
+   * BatchDeleteImage reports per-image failures in its response instead of throwing: every one is
+   * returned. `ImageReferencedByManifestList` is an expected outcome (an index still lists the image).
+   */
+  private async deleteImages(repositoryName: string, imageDigests: readonly string[]): Promise<ChangeOutcome> {
+    if (imageDigests.length > MAX_IMAGE_IDS_PER_DELETE) {
+      throw new AutopilotError('INTERNAL', `BatchDeleteImage takes at most ${MAX_IMAGE_IDS_PER_DELETE} images; got ${imageDigests.length}`);
+    }
+    const output = await this.call('BatchDeleteImage', { repositoryName }, () =>
+      this.client.send(new BatchDeleteImageCommand({ registryId: this.registryId, repositoryName, imageIds: imageDigests.map((imageDigest) => ({ imageDigest })) })),
+    );
+    const completed = [...new Set((output.imageIds ?? []).map((id) => id.imageDigest).filter((digest): digest is string => digest !== undefined))];
+    const failures = (output.failures ?? []).map((failure) => ({
+      item: failure.imageId?.imageDigest ?? failure.imageId?.imageTag ?? 'unknown',
+      code: failure.failureCode ?? 'Unknown',
+      reason: failure.failureReason ?? '',
+      expected: failure.failureCode === 'ImageReferencedByManifestList',
+    }));
+    const unexpected = failures.filter((failure) => !failure.expected).length;
+    return {
+      status: unexpected > 0 && completed.length === 0 ? 'failed' : 'applied',
+      message: `${completed.length} deleted${failures.length > 0 ? `, ${failures.length} not deleted` : ''}`,
+      completed,
+      failures,
+    };
+  }
+
+  /** One AWS call: throttling retried, known exceptions translated. */
+  private async call<T>(operation: string, context: { repositoryName?: string; imageDigest?: string }, send: () => Promise<T>): Promise<T> {
+    try {
+      return await withThrottlingRetry(send, operation, this.retry);
+    } catch (error) {
+      throw translateEcrError(error, { operation, region: this.region, ...context });
+    }
+  }
+}
+
+function toRepository(repository: SdkRepository): Repository {
+  const name = repository.repositoryName ?? '';
+  return {
+    repositoryName: name,
+    repositoryArn: repository.repositoryArn ?? '',
+    registryId: repository.registryId ?? '',
+    ...(repository.repositoryUri ? { repositoryUri: repository.repositoryUri } : {}),
+    ...(repository.createdAt ? { createdAt: repository.createdAt } : {}),
+    imageTagMutability: (repository.imageTagMutability ?? 'MUTABLE') as TagMutability,
+    imageTagMutabilityExclusions: (repository.imageTagMutabilityExclusionFilters ?? []).map((filter) => filter.filter ?? '').filter((f) => f !== ''),
+    scanOnPush: repository.imageScanningConfiguration?.scanOnPush ?? false,
+  };
+}
+
+function toImageDetail(detail: SdkImageDetail): ImageDetail {
+  const image: ImageDetail = {
+    imageDigest: detail.imageDigest ?? '',
+    imageTags: detail.imageTags ?? [],
+    imagePushedAt: detail.imagePushedAt ?? new Date(0),
+    storageClass: detail.imageStatus === 'ARCHIVED' ? 'ARCHIVE' : 'STANDARD',
+  };
+  if (detail.imageSizeInBytes !== undefined) image.imageSizeInBytes = detail.imageSizeInBytes;
+  if (detail.imageManifestMediaType) image.imageManifestMediaType = detail.imageManifestMediaType;
+  if (detail.artifactMediaType) image.artifactMediaType = detail.artifactMediaType;
+  if (detail.lastRecordedPullTime) image.lastRecordedPullTime = detail.lastRecordedPullTime;
+  if (detail.lastArchivedAt) image.lastArchivedAt = detail.lastArchivedAt;
+  if (detail.lastActivatedAt) image.lastActivatedAt = detail.lastActivatedAt;
+  if (detail.subjectManifestDigest) image.subjectManifestDigest = detail.subjectManifestDigest;
+  if (detail.imageScanStatus?.status) image.scanStatus = detail.imageScanStatus.status;
+  return image;
+}
+
+function toSeverity(value: string | undefined): Severity {
+  const upper = (value ?? '').toUpperCase();
+  return (SEVERITIES as readonly string[]).includes(upper) ? (upper as Severity) : 'UNDEFINED';
+}
+
+function fromBasicFinding(finding: ImageScanFinding): Finding {
+  const attribute = (key: string): string | undefined => finding.attributes?.find((a) => a.key === key)?.value;
+  const score = Number(attribute('CVSS3_SCORE') ?? attribute('CVSS2_SCORE'));
+  const result: Finding = { id: finding.name ?? 'unknown', severity: toSeverity(finding.severity) };
+  const packageName = attribute('package_name');
+  const installedVersion = attribute('package_version');
+  const fixedVersion = attribute('fixed_in_version') ?? attribute('package_fixed_version');
+  if (finding.description) result.title = finding.description.split('\n')[0] ?? finding.description;
+  if (packageName) result.packageName = packageName;
+  if (installedVersion) result.installedVersion = installedVersion;
+  if (fixedVersion) result.fixedVersion = fixedVersion;
+  if (finding.uri) result.uri = finding.uri;
+  if (Number.isFinite(score)) result.score = score;
+  return result;
+}
+
+/** An enhanced finding can name several vulnerable packages: one `Finding` per package. */
+function fromEnhancedFinding(finding: EnhancedImageScanFinding): Finding[] {
+  const details = finding.packageVulnerabilityDetails;
+  const id = details?.vulnerabilityId ?? finding.title ?? finding.findingArn ?? 'unknown';
+  // Inspector uses UNTRIAGED where ECR's basic scanning says UNDEFINED.
+  const severity = toSeverity(finding.severity === 'UNTRIAGED' ? 'UNDEFINED' : finding.severity);
+  const base: Finding = { id, severity };
+  if (finding.title) base.title = finding.title;
+  const uri = details?.sourceUrl ?? finding.remediation?.recommendation?.url ?? details?.referenceUrls?.[0];
+  if (uri) base.uri = uri;
+  if (finding.score !== undefined) base.score = finding.score;
+  const packages = details?.vulnerablePackages ?? [];
+  if (packages.length === 0) return [base];
+  return packages.map((vulnerable) => {
+    const withPackage: Finding = { ...base };
+    if (vulnerable.name) withPackage.packageName = vulnerable.name;
+    if (vulnerable.version) withPackage.installedVersion = vulnerable.release ? `${vulnerable.version}-${vulnerable.release}` : vulnerable.version;
+    if (vulnerable.fixedInVersion && vulnerable.fixedInVersion !== 'NotAvailable') withPackage.fixedVersion = vulnerable.fixedInVersion;
+    return withPackage;
+  });
+}

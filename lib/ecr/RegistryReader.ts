@@ -1,0 +1,35 @@
+import type { ImageDetail, ImageScan, Repository, StoredManifest } from './types';
+
+/**
+ * Read-only access to an ECR registry. Implemented by `EcrRegistry` (AWS SDK) and
+ * `SnapshotRegistry` (a registry snapshot file, for plan mode and the demo). Nothing that only
+ * holds a reader can change anything.
+ */
+export interface RegistryReader {
+  /** The registry (account) id and region the reader looks at. */
+  readonly registryId: string | undefined;
+  readonly region: string;
+
+  /** Throws `AutopilotError('REPOSITORY_NOT_FOUND')` when the repository does not exist. */
+  describeRepository(repositoryName: string): Promise<Repository>;
+  /** Every repository of the registry, page by page. */
+  listRepositories(): AsyncIterable<Repository>;
+  /** The repository's lifecycle policy text, or undefined when it has none. */
+  getLifecyclePolicyText(repositoryName: string): Promise<string | undefined>;
+  /** Details of the given images (missing ones are left out). */
+  describeImages(repositoryName: string, imageDigests: readonly string[]): Promise<ImageDetail[]>;
+  /**
+   * The image a tag points at, from metadata only (DescribeImages): unlike a manifest GET, this does
+   * not count as a pull, so it never defeats `sinceImagePulled` rules. Undefined when the tag is absent.
+   */
+  describeImageByTag(repositoryName: string, imageTag: string): Promise<ImageDetail | undefined>;
+  /** Every image of the repository, page by page (ACTIVE and ARCHIVED). */
+  listImages(repositoryName: string): AsyncIterable<ImageDetail>;
+  /** The manifests of the given images, byte for byte (missing ones are left out). */
+  getManifests(repositoryName: string, imageDigests: readonly string[]): Promise<StoredManifest[]>;
+  /**
+   * Every finding of the image's latest scan (all pages), or undefined when the image has no scan
+   * (ECR's ScanNotFoundException). Throws `IMAGE_NOT_FOUND` when the image does not exist.
+   */
+  getImageScan(repositoryName: string, imageDigest: string): Promise<ImageScan | undefined>;
+}

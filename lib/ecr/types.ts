@@ -1,0 +1,77 @@
+import type { TagMutability } from '../config/types';
+import type { Severity } from '../events/primitives';
+
+/** A repository as ecr-autopilot sees it (from DescribeRepositories or a snapshot). */
+export interface Repository {
+  repositoryName: string;
+  repositoryArn: string;
+  registryId: string;
+  repositoryUri?: string;
+  createdAt?: Date;
+  imageTagMutability: TagMutability;
+  /** Wildcard filters of the `*_WITH_EXCLUSION` mutabilities; empty otherwise. */
+  imageTagMutabilityExclusions: string[];
+  scanOnPush: boolean;
+}
+
+/** Storage class of an image: ECR's `imageStatus` ACTIVE/ARCHIVED, as lifecycle rules name it. */
+export type StorageClass = 'STANDARD' | 'ARCHIVE';
+
+/** An image as DescribeImages reports it (times as Dates). */
+export interface ImageDetail {
+  imageDigest: string;
+  imageTags: string[];
+  imagePushedAt: Date;
+  imageSizeInBytes?: number;
+  imageManifestMediaType?: string;
+  artifactMediaType?: string;
+  lastRecordedPullTime?: Date;
+  storageClass: StorageClass;
+  lastArchivedAt?: Date;
+  lastActivatedAt?: Date;
+  /** For referrers (signatures, SBOMs): the digest of the image they refer to. */
+  subjectManifestDigest?: string;
+  /** `imageScanStatus.status`, e.g. COMPLETE, ACTIVE, FAILED. */
+  scanStatus?: string;
+}
+
+export type FindingSeverity = Severity;
+
+/** One vulnerability finding, the same shape for basic and enhanced scanning. */
+export interface Finding {
+  /** CVE or other vulnerability id. */
+  id: string;
+  severity: FindingSeverity;
+  title?: string;
+  packageName?: string;
+  installedVersion?: string;
+  fixedVersion?: string;
+  uri?: string;
+  /** CVSS or Inspector score, when known. */
+  score?: number;
+}
+
+export interface ImageScan {
+  scanType: 'BASIC' | 'ENHANCED';
+  /** `imageScanStatus.status`. */
+  status: string;
+  completedAt?: Date;
+  findings: Finding[];
+}
+
+/** A manifest as stored: its exact bytes (as text) and media type. */
+export interface StoredManifest {
+  imageDigest: string;
+  mediaType: string;
+  manifest: string;
+}
+
+/** Media types of manifest lists / indexes: their children are per-platform manifests. */
+export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+]);
+
+export function isIndexMediaType(mediaType: string | undefined): boolean {
+  return mediaType !== undefined && INDEX_MEDIA_TYPES.has(mediaType);
+}

@@ -1,0 +1,10 @@
+export { eventBridgeEvent, originOf, type EventOrigin } from './envelope';
+export { EcrImageActionEvent, EcrImageActionDetail } from './ecrImageAction';
+export { EcrImageScanEvent, EcrImageScanDetail } from './ecrImageScan';
+export { Inspector2ScanEvent, Inspector2ScanDetail } from './inspector2Scan';
+export { PtcActionEvent, PtcActionDetail } from './ptcAction';
+export { CloudTrailEcrCallEvent, CloudTrailEcrCallDetail } from './cloudTrailEcrCall';
+export { ScheduledEvent } from './scheduled';
+export { SnsEvent, SnsRecord } from './snsRecords';
+export { parseEvent, eventIdOf } from './parseEvent';
+export * from './primitives';

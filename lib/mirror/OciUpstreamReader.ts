@@ -1,0 +1,42 @@
+import { listIndexPlatforms } from '../oci/copy/resolve';
+import { platformsOf, selectPlatforms } from '../oci/copy/selectPlatforms';
+import { parseManifest } from '../oci/manifestDocument';
+import { parsePlatform } from '../oci/platform';
+import { parseImageReference } from '../oci/reference';
+import { RegistryClient } from '../oci/remote/RegistryClient';
+import type { CredentialsForRegistry } from '../oci/transport/credentials';
+import type { MirrorTarget } from './mirrorTargets';
+import type { UpstreamImage, UpstreamReader } from './UpstreamReader';
+
+/**
+ * Reads upstream registries with our OCI client: one manifest GET per tag gives the digest, the
+ * platforms of an index, and — for a platform subset — the digest of the index the copy will build
+ * (the same bytes `copyImage` pushes), so an unchanged mirror is recognised without copying.
+ */
+export class OciUpstreamReader implements UpstreamReader {
+  constructor(private readonly options: { credentials: CredentialsForRegistry; insecureRegistries?: string[]; signal?: AbortSignal }) {}
+
+  async resolve(target: Pick<MirrorTarget, 'sourceReference' | 'platforms'>): Promise<UpstreamImage> {
+    const ref = parseImageReference(target.sourceReference);
+    const client = new RegistryClient({ credentials: this.options.credentials, ...(this.options.insecureRegistries ? { insecureRegistries: this.options.insecureRegistries } : {}) });
+    try {
+      const manifest = await client.manifests.get(ref, ref.digest ?? ref.tag ?? 'latest', this.options.signal ? { signal: this.options.signal } : {});
+      const parsed = parseManifest(manifest);
+      if (parsed.kind === 'index') {
+        const wanted = target.platforms === 'all' ? undefined : target.platforms.map(parsePlatform);
+        return {
+          reference: target.sourceReference,
+          digest: manifest.digest,
+          mediaType: manifest.mediaType,
+          platforms: platformsOf(parsed.document.manifests),
+          destinationDigest: selectPlatforms(manifest, parsed.document, wanted).root.digest,
+        };
+      }
+      // A single-platform image is copied as it is; its platform lives in its config blob.
+      const platforms = await listIndexPlatforms(ref, this.options.credentials, this.options.insecureRegistries ? { insecureRegistries: this.options.insecureRegistries } : {});
+      return { reference: target.sourceReference, digest: manifest.digest, mediaType: manifest.mediaType, platforms, destinationDigest: manifest.digest };
+    } finally {
+      client.close();
+    }
+  }
+}

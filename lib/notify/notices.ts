@@ -1,0 +1,267 @@
+import * as z from 'zod/mini';
+import { SEVERITIES } from '../events/primitives';
+
+/**
+ * Notices: what the core tells people, as data. The core never formats text; renderers turn a
+ * notice into email text, Slack Block Kit or an Amazon Q custom notification. The notice JSON is
+ * also what programmatic subscribers (`lambda`, `sqs`) receive, so this schema is a public
+ * contract: `notifySlack` validates every message against it.
+ */
+
+export const NOTICE_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type NoticeSeverity = (typeof NOTICE_SEVERITIES)[number];
+
+const NoticeFinding = z.object({
+  id: z.string(),
+  severity: z.enum(SEVERITIES),
+  title: z.optional(z.string()),
+  packageName: z.optional(z.string()),
+  installedVersion: z.optional(z.string()),
+  fixedVersion: z.optional(z.string()),
+  uri: z.optional(z.string()),
+  score: z.optional(z.number()),
+});
+
+const NoticeChange = z.object({
+  action: z.string(),
+  target: z.string(),
+  reason: z.string(),
+  status: z.enum(['applied', 'planned', 'failed']),
+  message: z.optional(z.string()),
+});
+
+const SeverityCounts = z.record(z.string(), z.int());
+
+/** Where the notice came from: the triggering event, account and region. */
+const NoticeOrigin = z.object({
+  eventId: z.optional(z.string()),
+  account: z.optional(z.string()),
+  region: z.string(),
+});
+
+function notice<const Kind extends string, Data extends z.ZodMiniType>(kind: Kind, data: Data) {
+  return z.object({
+    /** Stable for one event and kind: duplicate deliveries of an event produce the same id. */
+    id: z.string().check(z.minLength(1)),
+    kind: z.literal(kind),
+    severity: z.enum(NOTICE_SEVERITIES),
+    repository: z.optional(z.string()),
+    occurredAt: z.string(),
+    origin: NoticeOrigin,
+    data,
+  });
+}
+
+/** A tagged image was pushed (one notice per multi-arch push: for the index). */
+export const PushSummaryNotice = notice(
+  'push.summary',
+  z.object({
+    repositoryName: z.string(),
+    registryId: z.string(),
+    imageDigest: z.string(),
+    imageUri: z.string(),
+    tags: z.array(z.string()),
+    mediaType: z.optional(z.string()),
+    /** Total size; for an index, the sum of its platform images. */
+    sizeInBytes: z.optional(z.number()),
+    /** Platforms of a multi-arch index (empty for a single-platform image). */
+    platforms: z.array(z.object({ platform: z.string(), digest: z.string(), sizeInBytes: z.optional(z.number()) })),
+    repositoryClass: z.optional(z.string()),
+    /** What governance changed on the repository (empty when it was already right). */
+    governance: z.array(NoticeChange),
+    consoleUrl: z.string(),
+  }),
+);
+
+/** A scan finished: summary, diff against the previous image, and the verdict. */
+export const ScanSummaryNotice = notice(
+  'scan.summary',
+  z.object({
+    repositoryName: z.string(),
+    registryId: z.string(),
+    imageDigest: z.string(),
+    tags: z.array(z.string()),
+    /** Set when the scanned image is an untagged platform manifest reported under its index's tag. */
+    reportedUnder: z.optional(z.object({ indexDigest: z.string(), tags: z.array(z.string()), platform: z.optional(z.string()) })),
+    scanType: z.enum(['BASIC', 'ENHANCED']),
+    scanStatus: z.string(),
+    verdict: z.enum(['PASS', 'WARN', 'FAIL']),
+    reasons: z.array(z.string()),
+    counts: SeverityCounts,
+    totalFindings: z.int(),
+    acceptedFindings: z.int(),
+    topFindings: z.array(NoticeFinding),
+    comparison: z.optional(
+      z.object({
+        previousDigest: z.string(),
+        previousTags: z.array(z.string()),
+        newCount: z.int(),
+        fixedCount: z.int(),
+        newFindings: z.array(NoticeFinding),
+        fixedFindings: z.array(NoticeFinding),
+      }),
+    ),
+    consoleUrl: z.string(),
+  }),
+);
+
+/** Likely cause and fix of a pull-through cache failure (`explainPtcFailure`). */
+const NoticeGuidance = z.object({
+  code: z.string(),
+  category: z.string(),
+  title: z.string(),
+  likelyCause: z.string(),
+  fix: z.string(),
+  commands: z.array(z.string()),
+});
+
+/** A pull through an unknown prefix failed, and ecr-autopilot created the rule: pull again. */
+export const PtcCreatedNotice = notice(
+  'ptc.created',
+  z.object({
+    prefix: z.string(),
+    upstreamRegistryUrl: z.string(),
+    upstreamTitle: z.string(),
+    /** The repository the failed pull asked for. */
+    repositoryName: z.string(),
+    /** The exact reference to pull again, e.g. `<account>.dkr.ecr.<region>.amazonaws.com/docker-hub/library/alpine:3.20`. */
+    imageReference: z.string(),
+    pullCommand: z.string(),
+    /** What failed, e.g. `BatchGetImage failed with RepositoryNotFoundException`. */
+    trigger: z.string(),
+    hints: z.array(z.string()),
+    changes: z.array(NoticeChange),
+    consoleUrl: z.optional(z.string()),
+  }),
+);
+
+/** A pull through the cache failed (ECR Pull Through Cache Action), or a rule could not be created on demand. */
+export const PtcFailureNotice = notice(
+  'ptc.failure',
+  z.object({
+    source: z.enum(['sync-event', 'auto-create']),
+    prefix: z.string(),
+    repositoryName: z.optional(z.string()),
+    imageTag: z.optional(z.string()),
+    imageDigest: z.optional(z.string()),
+    upstreamRegistryUrl: z.optional(z.string()),
+    failureCode: z.string(),
+    failureReason: z.optional(z.string()),
+    guidance: NoticeGuidance,
+    consoleUrl: z.optional(z.string()),
+  }),
+);
+
+/** One reconcile run of the pull-through cache rules: what changed and what is wrong. */
+export const PtcSyncNotice = notice(
+  'ptc.sync',
+  z.object({
+    prune: z.boolean(),
+    counts: z.object({ declared: z.int(), inSync: z.int(), changed: z.int(), onDemand: z.int(), unmanaged: z.int(), failedChanges: z.int(), problems: z.int() }),
+    rules: z.array(
+      z.object({
+        prefix: z.string(),
+        declared: z.boolean(),
+        status: z.string(),
+        upstreamRegistryUrl: z.string(),
+        credential: z.string(),
+        template: z.string(),
+        validation: z.optional(z.string()),
+      }),
+    ),
+    problems: z.array(z.object({ prefix: z.string(), code: z.string(), message: z.string(), fix: z.string(), command: z.optional(z.string()) })),
+    changes: z.array(NoticeChange),
+  }),
+);
+
+/** One image in the deletion ledger. */
+const LedgerImage = z.object({
+  imageDigest: z.string(),
+  imageTags: z.array(z.string()),
+  sizeInBytes: z.optional(z.number()),
+  pushedAt: z.string(),
+  rulePriority: z.int(),
+  reason: z.string(),
+});
+
+/**
+ * The deletion ledger of a lifecycle run (the daily sweep, a manual sweep, or expiry on push): per
+ * repository, the governance fixed, every image expired with tags, digest, size, rule and reason,
+ * what the safety rules kept, and every per-image failure. One summary per run; a run that expires
+ * more images than fit in one SNS message is split into numbered parts.
+ */
+export const LifecycleLedgerNotice = notice(
+  'lifecycle.ledger',
+  z.object({
+    trigger: z.enum(['sweep', 'push']),
+    /** True in plan mode: nothing was deleted, the ledger says what would be. */
+    dryRun: z.boolean(),
+    part: z.optional(z.object({ index: z.int(), count: z.int() })),
+    repositoriesScanned: z.int(),
+    totals: z.object({
+      governanceChanges: z.int(),
+      imagesExpired: z.int(),
+      bytesReclaimed: z.number(),
+      failures: z.int(),
+      keptBySafety: z.int(),
+      capReached: z.boolean(),
+    }),
+    /** Why the run stopped before visiting every repository (time budget). */
+    stoppedEarly: z.optional(z.string()),
+    repositories: z.array(
+      z.object({
+        repositoryName: z.string(),
+        repositoryClass: z.string(),
+        governance: z.array(NoticeChange),
+        expired: z.array(LedgerImage),
+        kept: z.array(z.object({ imageDigest: z.string(), imageTags: z.array(z.string()), reason: z.string(), detail: z.string() })),
+        failures: z.array(z.object({ item: z.string(), code: z.string(), reason: z.string(), expected: z.optional(z.boolean()) })),
+        bytesReclaimed: z.number(),
+        transitionsLeftToEcr: z.int(),
+        error: z.optional(z.string()),
+      }),
+    ),
+  }),
+);
+
+/** What a mirror run did: per image tag, unchanged / copied (old digest → new digest) / failed. */
+export const MirrorReportNotice = notice(
+  'mirror.report',
+  z.object({
+    dryRun: z.boolean(),
+    /** The destination registry host. */
+    registry: z.string(),
+    images: z.array(
+      z.object({
+        source: z.string(),
+        tag: z.string(),
+        repository: z.string(),
+        status: z.enum(['copied', 'unchanged', 'failed', 'planned']),
+        previousDigest: z.optional(z.string()),
+        digest: z.optional(z.string()),
+        platforms: z.array(z.string()),
+        newIndex: z.optional(z.boolean()),
+        bytesCopied: z.optional(z.number()),
+        reason: z.string(),
+      }),
+    ),
+    /** Repositories created and governance fixed on the destination repositories. */
+    governance: z.array(NoticeChange),
+  }),
+);
+
+export const Notice = z.discriminatedUnion('kind', [PushSummaryNotice, ScanSummaryNotice, PtcCreatedNotice, PtcFailureNotice, PtcSyncNotice, LifecycleLedgerNotice, MirrorReportNotice]);
+
+export type Notice = z.output<typeof Notice>;
+export type NoticeKind = Notice['kind'];
+export type PushSummaryNotice = z.output<typeof PushSummaryNotice>;
+export type ScanSummaryNotice = z.output<typeof ScanSummaryNotice>;
+export type NoticeFinding = z.output<typeof NoticeFinding>;
+export type PtcCreatedNotice = z.output<typeof PtcCreatedNotice>;
+export type PtcFailureNotice = z.output<typeof PtcFailureNotice>;
+export type PtcSyncNotice = z.output<typeof PtcSyncNotice>;
+export type NoticeChange = z.output<typeof NoticeChange>;
+export type LifecycleLedgerNotice = z.output<typeof LifecycleLedgerNotice>;
+export type LedgerImage = z.output<typeof LedgerImage>;
+export type MirrorReportNotice = z.output<typeof MirrorReportNotice>;
+export type NoticeOf<K extends NoticeKind> = Extract<Notice, { kind: K }>;

@@ -1,0 +1,50 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { NotificationSettings } from '../../config/types';
+import { AutopilotError } from '../../errors';
+import type { ChangeOutcome, ChangeWriter } from '../../plan/types';
+import { withThrottlingRetry, type RetryOptions } from '../../shared/awsCall';
+import type { PublishNoticeChange } from '../changes';
+import type { Notice } from '../notices';
+import { renderSnsMessage } from '../render/renderSnsMessage';
+import type { OncePerKey } from './oncePerKey';
+
+/**
+ * Publishes notices on the SNS topic (`MessageStructure: json`, see `renderSnsMessage`). With an
+ * idempotency guard, a duplicate delivery of the same event publishes once: the second call finds
+ * the first one's record and publishes nothing.
+ */
+export class SnsPublisher implements ChangeWriter<PublishNoticeChange> {
+  private readonly client: SNSClient;
+  private readonly settings: Pick<NotificationSettings, 'httpsFormat'>;
+  private readonly once: OncePerKey | undefined;
+  private readonly retry: RetryOptions;
+
+  constructor(options: { client: SNSClient; settings: Pick<NotificationSettings, 'httpsFormat'>; once?: OncePerKey; retry?: RetryOptions }) {
+    this.client = options.client;
+    this.settings = options.settings;
+    this.once = options.once;
+    this.retry = options.retry ?? {};
+  }
+
+  async apply(change: PublishNoticeChange): Promise<ChangeOutcome> {
+    const publish = () => this.publish(change.target, change.notice);
+    if (!this.once) return { status: 'applied', message: `message ${(await publish()).messageId}` };
+    const result = await this.once.run(change.notice.id, publish);
+    return result.firstTime
+      ? { status: 'applied', message: `message ${result.value.messageId}` }
+      : { status: 'applied', message: `duplicate delivery: already published as message ${result.value.messageId}` };
+  }
+
+  private async publish(topicArn: string, notice: Notice): Promise<{ messageId: string }> {
+    try {
+      const output = await withThrottlingRetry(() => this.client.send(new PublishCommand({ TopicArn: topicArn, ...renderSnsMessage(notice, this.settings) })), 'sns:Publish', this.retry);
+      return { messageId: output.MessageId ?? 'unknown' };
+    } catch (error) {
+      if (error instanceof AutopilotError) throw error;
+      throw new AutopilotError('NOTIFY_FAILED', `Publishing ${notice.kind} to ${topicArn} failed: ${(error as Error).message}; check NOTIFICATION_TOPIC_ARN and sns:Publish permission`, {
+        cause: error,
+        retryable: true,
+      });
+    }
+  }
+}

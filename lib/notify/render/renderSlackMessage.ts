@@ -1,0 +1,91 @@
+import type { DocumentItem, MessageDocument } from '../document';
+import type { NoticeSeverity } from '../notices';
+import { escapeSlackText, slackLink } from './escapeSlackText';
+import { truncateTo } from './truncate';
+
+/** Block Kit limits (api.slack.com/reference/block-kit). */
+export const SLACK_LIMITS = {
+  blocks: 50,
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  /** The top-level `text` is the notification and accessibility fallback; Slack truncates very long ones. */
+  fallbackText: 3000,
+} as const;
+
+export interface SlackBlock {
+  type: 'header' | 'section' | 'context' | 'divider';
+  text?: { type: 'plain_text' | 'mrkdwn'; text: string; emoji?: boolean };
+  fields?: Array<{ type: 'mrkdwn'; text: string }>;
+  elements?: Array<{ type: 'mrkdwn'; text: string }>;
+}
+
+export interface SlackMessage {
+  /** Plain-text fallback, shown in notifications and by clients that cannot render blocks. */
+  text: string;
+  blocks: SlackBlock[];
+}
+
+const SEVERITY_EMOJI: Record<NoticeSeverity, string> = {
+  critical: ':rotating_light:',
+  warning: ':warning:',
+  info: ':white_check_mark:',
+};
+
+/**
+ * Block Kit for a Slack incoming webhook: a header, the headline, the key facts as fields, one
+ * section per list (cut to fit with "and N more"), links and a context footer. Every untrusted
+ * string is escaped; every limit is respected.
+ *
+ * @example
+ * await webhook.post(renderSlackMessage(presentNotice(notice)));
+ */
+export function renderSlackMessage(doc: MessageDocument): SlackMessage {
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncateTo(`${SEVERITY_EMOJI[doc.severity]} ${doc.subject}`, SLACK_LIMITS.headerText), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: truncateTo(escapeSlackText(doc.headline), SLACK_LIMITS.sectionText) } },
+  ];
+
+  const fields = doc.facts.slice(0, SLACK_LIMITS.fields).map((fact) => ({
+    type: 'mrkdwn' as const,
+    text: truncateTo(`*${escapeSlackText(fact.label)}*\n${fact.code ? `\`${escapeSlackText(fact.value)}\`` : escapeSlackText(fact.value)}`, SLACK_LIMITS.fieldText),
+  }));
+  if (fields.length > 0) blocks.push({ type: 'section', fields });
+
+  // Leave room for the links, the divider and the footer.
+  const reserved = 3;
+  for (const section of doc.sections) {
+    if (blocks.length >= SLACK_LIMITS.blocks - reserved) break;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: sectionText(section.title, section.items, section.omitted ?? 0) } });
+  }
+
+  if (doc.links.length > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateTo(doc.links.map((link) => slackLink(link.url, link.label)).join('  ·  '), SLACK_LIMITS.sectionText) } });
+  }
+  blocks.push({ type: 'divider' });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateTo(escapeSlackText(`ecr-autopilot · ${doc.footer}`), SLACK_LIMITS.sectionText) }] });
+
+  // The fallback text is mrkdwn too (a `<!channel>` in it would notify the channel): escaped like the rest.
+  return { text: truncateTo(escapeSlackText(`${doc.subject}: ${doc.headline}`), SLACK_LIMITS.fallbackText), blocks };
+}
+
+/** A list section: as many items as fit in one block, then "… and N more". */
+function sectionText(title: string, items: readonly DocumentItem[], omitted: number): string {
+  const heading = `*${escapeSlackText(title)}*`;
+  const lines: string[] = [];
+  let length = heading.length;
+  let shown = 0;
+  for (const item of items) {
+    const line = `• ${item.label ? `${item.url ? slackLink(item.url, item.label) : `*${escapeSlackText(item.label)}*`} ` : ''}${escapeSlackText(item.text)}`;
+    // 40 characters stay free for the "and N more" line.
+    if (length + line.length + 1 > SLACK_LIMITS.sectionText - 40) break;
+    lines.push(line);
+    length += line.length + 1;
+    shown += 1;
+  }
+  const more = omitted + (items.length - shown);
+  if (more > 0) lines.push(`_… and ${more} more_`);
+  return [heading, ...lines].join('\n');
+}

@@ -1,0 +1,51 @@
+/**
+ * One blob to the destination, cheapest way first: already there (HEAD) → mount from the source
+ * repository (same registry) → stream source GET → sha256/size check → destination upload.
+ */
+import { pipeline, type Readable } from 'node:stream';
+import { verifyingStream } from '../remote/verifyingStream';
+import type { Descriptor } from '../types';
+import type { CopyContext } from './copyContext';
+
+/** What happened to a blob. */
+export type BlobOutcome = 'copied' | 'skipped' | 'mounted';
+
+/**
+ * Ensures the destination repository has `blob`, updating the context's counters and progress.
+ *
+ * @example
+ * await runBounded(plan.blobs, ctx.concurrency, ctx.signal, (blob, signal) => copyBlob({ ...ctx, signal }, blob));
+ */
+export async function copyBlob(ctx: CopyContext, blob: Descriptor): Promise<BlobOutcome> {
+  const signal = ctx.signal ? { signal: ctx.signal } : {};
+  const present = await ctx.client.blobs.exists(ctx.destination, blob.digest, { scopes: ctx.destinationScopes, ...signal });
+  if (present !== undefined) {
+    ctx.stats.blobsSkipped += 1;
+    ctx.progress.blobDone(blob);
+    return 'skipped';
+  }
+
+  const openVerified = async (): Promise<Readable> => {
+    ctx.progress.blobBytes(blob.digest, 0);
+    const download = await ctx.client.blobs.open(ctx.source, blob, { scopes: ctx.sourceScopes, ...signal });
+    const verified = verifyingStream(blob, { onBytes: (bytesSoFar) => ctx.progress.blobBytes(blob.digest, bytesSoFar) });
+    // Errors of the download surface on `verified` (which the upload reads); the callback only
+    // prevents an unhandled rejection.
+    pipeline(download, verified, () => undefined);
+    return verified;
+  };
+
+  const outcome = await ctx.client.blobs.upload(ctx.destination, blob, openVerified, {
+    scopes: ctx.destinationScopes,
+    ...(ctx.sameRegistry ? { mountFrom: ctx.source.repository } : {}),
+    ...signal,
+  });
+  if (outcome === 'mounted') {
+    ctx.stats.blobsMounted += 1;
+  } else {
+    ctx.stats.blobsCopied += 1;
+    ctx.stats.bytesCopied += blob.size;
+  }
+  ctx.progress.blobDone(blob);
+  return outcome === 'mounted' ? 'mounted' : 'copied';
+}

@@ -1,0 +1,65 @@
+/**
+ * The copy engine's options, progress events and report.
+ */
+import type { CredentialProvider } from '../transport/credentials';
+import type { RetryPolicy } from '../transport/retryPolicy';
+
+export interface CopyOptions {
+  /** Platforms to keep (`linux/amd64`, `linux/arm64/v8`); all when omitted. A subset makes a new index. */
+  platforms?: string[];
+  /** Also copy referrers (signatures, SBOMs) of the copied manifests. */
+  includeReferrers?: boolean;
+  /** Blobs and manifests transferred at once (default `DEFAULT_COPY_CONCURRENCY`). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: CopyProgress) => void;
+  /** The credential provider for each registry host. */
+  credentials: (registry: string) => CredentialProvider;
+  /** Registries (`host[:port]`) reachable over plain http besides loopback. */
+  insecureRegistries?: string[];
+  /** Tuning for tests: replaces parts of the retry policy. */
+  retry?: Partial<RetryPolicy>;
+  /** Tuning: blobs at least this big are uploaded in PATCH chunks. */
+  chunkedUploadThreshold?: number;
+  /** Tuning: bytes per PATCH chunk. */
+  uploadChunkSize?: number;
+}
+
+/** Where the copy is. Sent at most every `PROGRESS_INTERVAL_MS` while bytes flow, and at each step. */
+export interface CopyProgress {
+  phase: 'planning' | 'blobs' | 'manifests' | 'referrers' | 'done';
+  blobsTotal: number;
+  /** Blobs finished: copied, mounted or already present. */
+  blobsDone: number;
+  /** Size of every distinct blob of the copied manifests. */
+  bytesTotal: number;
+  /** Bytes finished or skipped so far (present and mounted blobs count in full). */
+  bytesDone: number;
+  manifestsTotal: number;
+  manifestsDone: number;
+}
+
+/** What a copy did. */
+export interface CopyReport {
+  /** The source reference as text. */
+  source: string;
+  destination: string;
+  /** Digest of the source's top manifest. */
+  sourceDigest: string;
+  /** Digest of what the destination tag now points at (differs from the source for a platform subset). */
+  destinationDigest: string;
+  mediaType: string;
+  /** Platforms copied (`linux/amd64`…); empty for artifacts without a platform. */
+  platforms: string[];
+  manifestsCopied: number;
+  /** Manifests the destination already had (their blobs were not even listed). */
+  manifestsSkipped: number;
+  blobsCopied: number;
+  blobsSkipped: number;
+  blobsMounted: number;
+  /** Blob bytes uploaded (mounted and skipped blobs excluded). */
+  bytesCopied: number;
+  durationMs: number;
+  /** True when a platform subset produced a new index that the source does not have. */
+  newIndex: boolean;
+}

@@ -1,0 +1,513 @@
+/**
+ * The one HTTP client every registry call goes through. A request is data (`RegistryRequest`);
+ * `send` owns, in this order: scheme choice and ping → authorization (Basic, or a Bearer token per
+ * scope) → the exchange on keep-alive sockets → redirects (redirectGuard) → one re-authorization
+ * on 401 → retries with backoff (retryPolicy) → error translation (registryErrors).
+ *
+ * Built on node:http/https directly: streaming request bodies with exact Content-Length, early
+ * server responses (a 401 or 500 before the body is sent) and socket reuse all need control that
+ * higher-level clients hide.
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { AutopilotError, isAutopilotError } from '../../errors';
+import { type AuthChallenge, parseAuthChallenges, selectAuthChallenge } from './authChallenge';
+import { anonymousCredentials, type BasicCredential, type CredentialsForRegistry } from './credentials';
+import { isRedirectStatus, planRedirect } from './redirectGuard';
+import { redactUrl, RegistryError, registryErrorFromResponse } from './registryErrors';
+import { abortedError, createRetryPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy, runWithRetry } from './retryPolicy';
+import { createSchemePolicy, type SchemePolicy } from './schemePolicy';
+import { type IssuedToken, TokenCache, tokenCacheKey } from './tokenCache';
+
+/** Sockets per registry host: enough for the copy engine's concurrency (a GET and a PUT per blob). */
+export const MAX_SOCKETS_PER_HOST = 16;
+/** A socket silent this long is dead; generous because registries commit large uploads before answering. */
+export const SOCKET_IDLE_TIMEOUT_MS = 120_000;
+/** Error bodies are read only this far: enough for the spec's JSON, bounded against hostile servers. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Token endpoint answers are small JSON documents; anything bigger is refused. */
+export const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
+/** Identifies us in registry logs. */
+export const USER_AGENT = 'ecr-autopilot-oci/0.1';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+/** A request body. It is a factory so a retry or a redirect can send it again. */
+export interface RequestBody {
+  /** Exact size in bytes, sent as Content-Length. */
+  length: number;
+  /** Builds the body. Called once per attempt. */
+  open: () => Readable | Buffer;
+  /**
+   * False when `open` can only be called once (a live stream from another registry). The transport
+   * then never re-sends the request; a retryable failure is thrown for the caller to restart.
+   */
+  replayable: boolean;
+  /** Defaults to `application/octet-stream`. */
+  contentType?: string;
+}
+
+/** One registry request, as data. */
+export interface RegistryRequest {
+  /** `host[:port]` of the registry. */
+  registry: string;
+  method: HttpMethod;
+  /** A path under the registry (`/v2/app/manifests/v1`) or an absolute URL it returned (upload `Location`). */
+  path: string;
+  query?: Readonly<Record<string, string | readonly string[]>>;
+  headers?: Readonly<Record<string, string>>;
+  body?: RequestBody;
+  /** Token scopes (`repository:app:pull,push`) for Bearer registries. */
+  scopes?: readonly string[];
+  /** Statuses the caller handles itself. Any other status is thrown as a `RegistryError`. Default: 200–299. */
+  expect?: readonly number[];
+  signal?: AbortSignal;
+}
+
+/** A response whose body the caller must consume (`text`, `bytes`, the stream, or `discard`). */
+export interface RegistryResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The URL that finally answered (after redirects). */
+  url: URL;
+  body: IncomingMessage;
+  /** A header as one string (the first value when repeated). */
+  header(name: string): string | undefined;
+  /** The body as text, read at most `maxBytes` far (the rest is dropped). */
+  text(maxBytes?: number): Promise<string>;
+  /** The whole body; throws `REGISTRY_ERROR` when it exceeds `maxBytes`. */
+  bytes(maxBytes: number): Promise<Buffer>;
+  /** Drops the body so the socket can be reused. */
+  discard(): void;
+}
+
+export interface RegistryHttpOptions {
+  /** Credentials per registry host; anonymous when omitted. */
+  credentials?: CredentialsForRegistry;
+  /** Hosts (`host` or `host:port`) that may use plain http or self-signed certificates. */
+  insecureRegistries?: readonly string[];
+  retryPolicy?: RetryPolicy;
+  /** Clock for token expiry. */
+  now?: () => number;
+  maxSocketsPerHost?: number;
+}
+
+/** What we learnt about a registry from its ping. */
+interface RegistryState {
+  base: URL;
+  skipTlsVerify: boolean;
+  challenge: AuthChallenge | undefined;
+}
+
+interface Attempt {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: RequestBody | undefined;
+  skipTlsVerify: boolean;
+  signal: AbortSignal | undefined;
+}
+
+/** The scopes a 401 asked for, merged into ours (registries name exactly what they need). */
+function mergeChallengeScopes(scopes: readonly string[], challenge: AuthChallenge | undefined): string[] {
+  const extra = challenge?.params.scope?.split(' ').filter((s) => s !== '') ?? [];
+  return [...new Set([...scopes, ...extra])];
+}
+
+function firstHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readLimited(stream: IncomingMessage, maxBytes: number, failWhenLarger: boolean, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const buffer = chunk as Buffer;
+    total += buffer.length;
+    if (total > maxBytes) {
+      stream.destroy();
+      if (failWhenLarger) throw new AutopilotError('REGISTRY_ERROR', `${what} is larger than the ${maxBytes}-byte limit`);
+      chunks.push(buffer.subarray(0, buffer.length - (total - maxBytes)));
+      return Buffer.concat(chunks);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function wrapResponse(response: IncomingMessage, url: URL): RegistryResponse {
+  return {
+    status: response.statusCode ?? 0,
+    headers: response.headers,
+    url,
+    body: response,
+    header: (name) => firstHeader(response.headers, name),
+    text: async (maxBytes = MAX_ERROR_BODY_BYTES) => (await readLimited(response, maxBytes, false, redactUrl(url))).toString('utf8'),
+    bytes: (maxBytes) => readLimited(response, maxBytes, true, `The response from ${redactUrl(url)}`),
+    discard: () => {
+      response.resume();
+    },
+  };
+}
+
+function basicAuthorization(credential: BasicCredential): string {
+  return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
+}
+
+/**
+ * The registry HTTP client. One instance per copy (or per CLI run); `close()` frees its sockets.
+ *
+ * @example
+ * const registryHttp = new RegistryHttp({ credentials: () => anonymousCredentials });
+ * const response = await registryHttp.send({ registry: 'public.ecr.aws', method: 'HEAD',
+ *   path: '/v2/eks/aws-load-balancer-controller/manifests/v2.9.2', scopes: ['repository:eks/aws-load-balancer-controller:pull'] });
+ * response.discard();
+ */
+export class RegistryHttp {
+  readonly retryPolicy: RetryPolicy;
+  private readonly credentials: CredentialsForRegistry;
+  private readonly schemePolicy: SchemePolicy;
+  private readonly tokens: TokenCache;
+  private readonly states = new Map<string, Promise<RegistryState>>();
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly insecureHttpsAgent: https.Agent;
+
+  constructor(options: RegistryHttpOptions = {}) {
+    this.credentials = options.credentials ?? (() => anonymousCredentials);
+    this.schemePolicy = createSchemePolicy(options.insecureRegistries);
+    this.retryPolicy = options.retryPolicy ?? createRetryPolicy();
+    this.tokens = new TokenCache(options.now ? { now: options.now } : {});
+    const maxSockets = options.maxSocketsPerHost ?? MAX_SOCKETS_PER_HOST;
+    const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
+    this.httpAgent = new http.Agent(agentOptions);
+    this.httpsAgent = new https.Agent(agentOptions);
+    this.insecureHttpsAgent = new https.Agent({ ...agentOptions, rejectUnauthorized: false });
+  }
+
+  /** True when plain http may be used with `host`. */
+  allowsHttp(host: string): boolean {
+    return this.schemePolicy.allowsHttp(host);
+  }
+
+  /**
+   * Pings a registry ahead of its first request (scheme, auth challenge), so the round trip
+   * overlaps other work. Failures surface on the first real request instead.
+   *
+   * @example
+   * registryHttp.prepare(destination.registry);
+   */
+  prepare(registry: string, signal?: AbortSignal): void {
+    this.registryState(registry, signal).catch(() => undefined);
+  }
+
+  /** Closes every pooled socket. */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+    this.insecureHttpsAgent.destroy();
+  }
+
+  /**
+   * Sends a request with authorization, redirects and retries; resolves with a response whose
+   * status is expected, or throws a `RegistryError` / `AutopilotError`.
+   *
+   * @example
+   * const response = await registryHttp.send({ registry, method: 'GET', path: `/v2/${repo}/tags/list`, scopes: [`repository:${repo}:pull`] });
+   * const tags = JSON.parse(await response.text());
+   */
+  async send(request: RegistryRequest): Promise<RegistryResponse> {
+    const state = await this.registryState(request.registry, request.signal);
+    const url = this.buildUrl(state.base, request.path, request.query);
+    const replayable = request.body?.replayable ?? true;
+    if (!replayable) return this.sendWithAuth(request, state, url);
+    return runWithRetry(this.retryPolicy, request.signal, () => this.sendWithAuth(request, state, url));
+  }
+
+  private buildUrl(base: URL, path: string, query: RegistryRequest['query']): URL {
+    const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(path, base);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      const values: readonly string[] = typeof value === 'string' ? [value] : value;
+      for (const item of values) url.searchParams.append(name, item);
+    }
+    return url;
+  }
+
+  /** One attempt: authorization, the exchange, redirects and a single re-authorization on 401. */
+  private async sendWithAuth(request: RegistryRequest, state: RegistryState, initialUrl: URL): Promise<RegistryResponse> {
+    let url = initialUrl;
+    let method: string = request.method;
+    let body = request.body;
+    let sendAuthorization = url.host === state.base.host;
+    let scopes = request.scopes ?? [];
+    let reauthorized = false;
+    for (let hops = 0; ; ) {
+      const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...request.headers };
+      if (sendAuthorization) {
+        const authorization = await this.authorization(request.registry, state, scopes, request.signal);
+        if (authorization !== undefined) headers.authorization = authorization;
+      }
+      const response = await this.exchange({ url, method, headers, body, skipTlsVerify: state.skipTlsVerify, signal: request.signal });
+      const status = response.statusCode ?? 0;
+
+      if (status === 401 && sendAuthorization && !reauthorized) {
+        reauthorized = true;
+        const challenge = selectAuthChallenge(parseAuthChallenges(response.headers['www-authenticate']));
+        response.resume();
+        if (challenge) {
+          this.forgetAuthorization(request.registry, state, scopes);
+          state.challenge = challenge;
+          scopes = mergeChallengeScopes(scopes, challenge);
+          if (body && !body.replayable) {
+            throw new AutopilotError('REGISTRY_UNAUTHORIZED', `${request.registry} asked for new credentials in the middle of an upload`, { retryable: true });
+          }
+          continue;
+        }
+        return this.fail(request, url, method, wrapResponse(response, url));
+      }
+
+      if (isRedirectStatus(status) && !(request.expect ?? []).includes(status)) {
+        const plan = planRedirect({
+          from: url,
+          status,
+          location: firstHeader(response.headers, 'location'),
+          method,
+          hops,
+          registryHost: state.base.host,
+          allowsHttp: (host) => this.schemePolicy.allowsHttp(host),
+        });
+        response.resume();
+        if (plan.keepBody && body && !body.replayable) {
+          throw new AutopilotError('REGISTRY_ERROR', `${request.registry} redirected an upload to ${redactUrl(plan.url)}, which cannot be replayed`);
+        }
+        url = plan.url;
+        method = plan.method;
+        body = plan.keepBody ? body : undefined;
+        sendAuthorization = plan.sendAuthorization;
+        hops += 1;
+        continue;
+      }
+
+      const wrapped = wrapResponse(response, url);
+      const expected = request.expect ? request.expect.includes(status) : status >= 200 && status < 300;
+      if (expected) return wrapped;
+      return this.fail(request, url, method, wrapped);
+    }
+  }
+
+  private async fail(request: RegistryRequest, url: URL, method: string, response: RegistryResponse): Promise<never> {
+    let body = '';
+    if (method === 'HEAD') response.discard();
+    else body = await response.text(MAX_ERROR_BODY_BYTES).catch(() => '');
+    const retryAfterMs = parseRetryAfter(response.header('retry-after'), this.retryPolicy.now());
+    const error = registryErrorFromResponse({
+      method,
+      url,
+      status: response.status,
+      body,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+    if (error.code === 'REGISTRY_UNAUTHORIZED') {
+      const provider = this.credentials(request.registry);
+      throw new RegistryError(error.code, `${error.message}; credentials used: ${provider.description}`, {
+        status: error.status,
+        registryCodes: error.registryCodes,
+        retryable: false,
+      });
+    }
+    throw error;
+  }
+
+  /** The registry's base URL and auth challenge, learnt once from `GET /v2/` and shared. */
+  private registryState(registry: string, signal: AbortSignal | undefined): Promise<RegistryState> {
+    let state = this.states.get(registry);
+    if (!state) {
+      state = this.ping(registry, signal);
+      this.states.set(registry, state);
+      // A failed ping is not cached: the next request pings again.
+      state.catch(() => this.states.delete(registry));
+    }
+    return state;
+  }
+
+  private async ping(registry: string, signal: AbortSignal | undefined): Promise<RegistryState> {
+    const choice = this.schemePolicy.choose(registry);
+    let lastError: unknown;
+    for (const scheme of choice.schemes) {
+      const base = new URL(`${scheme}://${registry}/`);
+      const skipTlsVerify = scheme === 'https' && choice.skipTlsVerify;
+      try {
+        return await runWithRetry(this.retryPolicy, signal, async () => {
+          const response = await this.exchange({ url: new URL('/v2/', base), method: 'GET', headers: { 'user-agent': USER_AGENT }, body: undefined, skipTlsVerify, signal });
+          const status = response.statusCode ?? 0;
+          response.resume();
+          if (isRetryableStatus(status)) {
+            throw registryErrorFromResponse({ method: 'GET', url: new URL('/v2/', base), status, body: '' });
+          }
+          const challenge = status === 401 ? selectAuthChallenge(parseAuthChallenges(response.headers['www-authenticate'])) : undefined;
+          return { base, skipTlsVerify, challenge };
+        });
+      } catch (error) {
+        if (isAutopilotError(error) && error.code === 'ABORTED') throw error;
+        lastError = error;
+      }
+    }
+    throw lastError instanceof AutopilotError
+      ? lastError
+      : new AutopilotError('REGISTRY_ERROR', `Cannot reach registry ${registry}`, { cause: lastError, retryable: true });
+  }
+
+  private async authorization(registry: string, state: RegistryState, scopes: readonly string[], signal: AbortSignal | undefined): Promise<string | undefined> {
+    const challenge = state.challenge;
+    if (!challenge) return undefined;
+    const provider = this.credentials(registry);
+    if (challenge.scheme === 'basic') {
+      const credential = await provider.credential(signal);
+      return credential ? basicAuthorization(credential) : undefined;
+    }
+    const realm = challenge.params.realm ?? '';
+    const service = challenge.params.service ?? '';
+    const key = tokenCacheKey(registry, service, scopes);
+    const token = await this.tokens.getOrFetch(key, () => this.fetchToken(registry, state, realm, service, scopes, signal));
+    return `Bearer ${token}`;
+  }
+
+  private forgetAuthorization(registry: string, state: RegistryState, scopes: readonly string[]): void {
+    this.credentials(registry).invalidate();
+    const challenge = state.challenge;
+    if (challenge?.scheme === 'bearer') this.tokens.invalidate(tokenCacheKey(registry, challenge.params.service ?? '', scopes));
+  }
+
+  /** The distribution token flow: GET realm?service=…&scope=… with Basic credentials when we have them. */
+  private async fetchToken(registry: string, state: RegistryState, realm: string, service: string, scopes: readonly string[], signal: AbortSignal | undefined): Promise<IssuedToken> {
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch (error) {
+      throw new AutopilotError('REGISTRY_ERROR', `${registry} sent an invalid token realm`, { cause: error });
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.schemePolicy.allowsHttp(url.host))) {
+      throw new AutopilotError('REGISTRY_ERROR', `${registry} sent a token realm that is not https (${redactUrl(url)}); refusing to send credentials there`);
+    }
+    if (service) url.searchParams.set('service', service);
+    for (const scope of scopes) url.searchParams.append('scope', scope);
+    const provider = this.credentials(registry);
+    const credential = await provider.credential(signal);
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json' };
+    if (credential) {
+      headers.authorization = basicAuthorization(credential);
+      url.searchParams.set('account', credential.username);
+    }
+    return runWithRetry(this.retryPolicy, signal, async () => {
+      const response = wrapResponse(await this.exchange({ url, method: 'GET', headers, body: undefined, skipTlsVerify: state.skipTlsVerify, signal }), url);
+      if (response.status !== 200) {
+        const body = await response.text().catch(() => '');
+        const error = registryErrorFromResponse({ method: 'GET', url, status: response.status, body });
+        if (response.status === 401 || response.status === 403) {
+          provider.invalidate();
+          throw new RegistryError('REGISTRY_UNAUTHORIZED', `The token service for ${registry} refused ${provider.description} (HTTP ${response.status})`, {
+            status: response.status,
+            registryCodes: error.registryCodes,
+            retryable: false,
+          });
+        }
+        throw error;
+      }
+      const payload = JSON.parse((await response.bytes(MAX_TOKEN_RESPONSE_BYTES)).toString('utf8')) as { token?: unknown; access_token?: unknown; expires_in?: unknown };
+      const token = typeof payload.token === 'string' && payload.token !== '' ? payload.token : payload.access_token;
+      if (typeof token !== 'string' || token === '') {
+        throw new AutopilotError('REGISTRY_ERROR', `The token service for ${registry} returned no token`);
+      }
+      return typeof payload.expires_in === 'number' ? { token, expiresInSeconds: payload.expires_in } : { token };
+    });
+  }
+
+  /**
+   * One HTTP exchange. Resolves when response headers arrive (even if the body is still being
+   * sent: the rest of the body is then dropped and the socket closed). Network failures become
+   * `REGISTRY_ERROR` (retryable when the connection dropped); a failing body stream rejects with
+   * the body's own error, so a digest mismatch is reported as such and not as "socket hang up".
+   */
+  private exchange(attempt: Attempt): Promise<IncomingMessage> {
+    const { url, method, body, signal } = attempt;
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
+    const isHttps = url.protocol === 'https:';
+    const agent = isHttps ? (attempt.skipTlsVerify ? this.insecureHttpsAgent : this.httpsAgent) : this.httpAgent;
+    const headers: Record<string, string> = { ...attempt.headers };
+    if (body) {
+      headers['content-length'] = String(body.length);
+      headers['content-type'] ??= body.contentType ?? 'application/octet-stream';
+    } else if (method === 'PUT' || method === 'POST' || method === 'PATCH') {
+      headers['content-length'] = '0';
+    }
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      let settled = false;
+      let bodyError: unknown;
+      let source: Readable | undefined;
+      const request = (isHttps ? https : http).request(url, { method, headers, agent, timeout: SOCKET_IDLE_TIMEOUT_MS });
+      const onAbort = (): void => {
+        request.destroy(abortedError(signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
+
+      request.on('timeout', () => {
+        request.destroy(Object.assign(new Error(`no data for ${SOCKET_IDLE_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' }));
+      });
+      request.on('response', (response) => {
+        settled = true;
+        if (source && !source.readableEnded) {
+          // The server answered before taking the whole body (401, 413, 5xx): stop sending and do
+          // not reuse this socket, whose request was cut short.
+          source.unpipe(request);
+          source.destroy();
+          response.on('close', () => request.destroy());
+        }
+        response.on('close', cleanup);
+        resolve(response);
+      });
+      request.on('error', (error) => {
+        cleanup();
+        // A live body stream (a download from another registry) must not outlive its upload.
+        source?.destroy();
+        if (settled) return;
+        settled = true;
+        reject(this.networkError(method, url, bodyError ?? error, signal));
+      });
+
+      if (!body) {
+        request.end();
+        return;
+      }
+      let content: Readable | Buffer;
+      try {
+        content = body.open();
+      } catch (error) {
+        request.destroy(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      if (Buffer.isBuffer(content)) {
+        request.end(content);
+        return;
+      }
+      source = content;
+      source.on('error', (error) => {
+        bodyError = error;
+        request.destroy(error);
+      });
+      source.pipe(request);
+    });
+  }
+
+  private networkError(method: string, url: URL, error: unknown, signal: AbortSignal | undefined): AutopilotError {
+    if (signal?.aborted) return abortedError(signal);
+    if (isAutopilotError(error)) return error;
+    const code = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+    return new AutopilotError('REGISTRY_ERROR', `${method} ${redactUrl(url)}: connection failed (${code})`, {
+      cause: error,
+      retryable: isRetryableNetworkError(error),
+    });
+  }
+}

@@ -1,0 +1,13 @@
+export { UPSTREAMS, UPSTREAM_REGISTRIES, upstreamOfUrl, requiresSecret, type Upstream, type UpstreamRegistry, type UpstreamCredential } from './upstreams';
+export { MAX_PTC_RULES, PTC_PREFIX_PATTERN, PTC_SECRET_PREFIX, PTC_SDK_MAX_ATTEMPTS, ROOT_PREFIX, normalizePrefix } from './limits';
+export { PTC_ACTIONS, ptcWriters, alreadyExisted, type PtcChange, type PtcChangeOutcome } from './changes';
+export type { PtcStateReader } from './PtcStateReader';
+export { EcrPullThroughCache, translatePtcError } from './EcrPullThroughCache';
+export { SnapshotPtcReader } from './SnapshotPtcReader';
+export { desiredPtcState } from './desiredPtcState';
+export { readPtcState } from './readPtcState';
+export { diffPtcState, templateDifferences, type PtcPlan } from './diffPtcState';
+export { explainPtcFailure, createSecretCommand, type Guidance, type FailureCategory } from './explainPtcFailure';
+export { syncPullThroughCache, reconcilePullThroughCache, runPullThroughCacheSync, describeValidation, SyncPtcEvent, SyncPtcRequest, type PtcSyncReport } from './syncPullThroughCache';
+export { onPullThroughCache, handlePullThroughCacheEvent, PullThroughCacheEvent } from './onPullThroughCache';
+export type * from './types';

@@ -1,0 +1,35 @@
+/**
+ * ECR's constraints on pull-through cache rules, written down once (aws-ecr-facts §3.2, §3.3, §6).
+ * The configuration schema rejects what ECR would reject with these, and the planner respects them.
+ */
+
+/** Pull-through cache rules per registry (QUOTAS, not adjustable). */
+export const MAX_PTC_RULES = 50;
+
+/**
+ * `ecrRepositoryPrefix` and `upstreamRepositoryPrefix` ([MODEL]): lowercase path segments or
+ * `ROOT`, 2–30 characters; a trailing `/` is always implied.
+ */
+export const PTC_PREFIX_PATTERN = /^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$/;
+
+/** The registry-root prefix, documented for ECR-to-ECR rules. */
+export const ROOT_PREFIX = 'ROOT';
+
+/** Secrets for pull-through cache must be named with this prefix (§3.2; [MODEL] `credentialArn` pattern). */
+export const PTC_SECRET_PREFIX = 'ecr-pullthroughcache/';
+
+/** DescribePullThroughCacheRules / DescribeRepositoryCreationTemplates page size maximum (§6). */
+export const MAX_PTC_PAGE_SIZE = 1000;
+
+/**
+ * The SDK's own attempts for pull-through cache calls: exactly one. Both SDK retry classifiers treat
+ * `LimitExceededException` (the 51st rule) as throttling (§6), so with the default three attempts
+ * a quota error would be retried with backoff before surfacing. Real throttling is still retried,
+ * by `withThrottlingRetry`, which does not treat LimitExceededException as throttling.
+ */
+export const PTC_SDK_MAX_ATTEMPTS = 1;
+
+/** `ecr-public/` and `ecr-public` are the same prefix to ECR. */
+export function normalizePrefix(prefix: string): string {
+  return prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+}

@@ -1,0 +1,226 @@
+import * as z from 'zod/mini';
+import { AutopilotError } from '../errors';
+import { ScheduledEvent } from '../events/scheduled';
+import { publishNotice } from '../notify/changes';
+import type { NoticeChange, NoticeSeverity, PtcSyncNotice } from '../notify/notices';
+import { applyChanges } from '../plan/applyChanges';
+import type { AppliedChange, Change, ChangeWriter } from '../plan/types';
+import type { FunctionDefinition, FunctionReport } from '../runtime/types';
+import { outcomeOf } from '../runtime/types';
+import type { PtcChange } from './changes';
+import { desiredPtcState } from './desiredPtcState';
+import { diffPtcState, type PtcPlan } from './diffPtcState';
+import { explainPtcFailure } from './explainPtcFailure';
+import type { PtcStateReader } from './PtcStateReader';
+import { readPtcState } from './readPtcState';
+import type { DesiredPtcState, PtcDeps, PtcProblem, PtcRuleReport } from './types';
+
+/** A manual invoke (`serverless invoke`, the console, right after deploy): `{}` or `{"prune": true}`. */
+export const SyncPtcRequest = z.strictObject({
+  /** Overrides `pullThroughCache.prune` for this run. */
+  prune: z.optional(z.boolean()),
+});
+
+/** `syncPullThroughCache` runs on its daily schedule or on a manual invoke. */
+export const SyncPtcEvent = z.union([ScheduledEvent, SyncPtcRequest]);
+export type SyncPtcEvent = z.output<typeof SyncPtcEvent>;
+
+/** The sync's report: the function report plus where every rule stands (for `ptc sync`/`ptc status` and `--json`). */
+export interface PtcSyncReport extends FunctionReport {
+  prune: boolean;
+  rules: PtcRuleReport[];
+}
+
+export interface PtcReconcileResult {
+  desired: DesiredPtcState;
+  plan: PtcPlan;
+  applied: AppliedChange<PtcChange>[];
+  /** The plan's rule reports, completed with change failures and validation results. */
+  rules: PtcRuleReport[];
+}
+
+/**
+ * Reconciles the registry's pull-through cache with the configuration, without notifying.
+ *
+ * Input: the configuration, a state reader and a writer (a recorder in plan mode, which makes this
+ * `ptc status`). Output: the plan, its outcomes, and a report per rule.
+ * 1. Read rules, templates and the declared secrets' metadata (`readPtcState`).
+ * 2. Plan (`diffPtcState`, pure).
+ * 3. Apply the changes in order; a failed change is reported on its rule and the rest still run.
+ * 4. Validate every authenticated rule that exists afterwards (ValidatePullThroughCacheRule): rules
+ *    just created or updated in live mode too; in plan mode those are `pending`.
+ *
+ * @example
+ * const { rules } = await reconcilePullThroughCache({ config, ptc, writer: new PlanningWriter() });
+ */
+export async function reconcilePullThroughCache(
+  deps: Pick<PtcDeps, 'config' | 'ptc' | 'writer' | 'signal'>,
+  options: { prune?: boolean } = {},
+): Promise<PtcReconcileResult> {
+  const desired = desiredPtcState(deps.config, options);
+  const state = await readPtcState(deps.ptc, desired);
+  const plan = diffPtcState(desired, state, { region: deps.ptc.region });
+  const applied = await applyChanges(deps.writer as ChangeWriter<PtcChange>, plan.changes);
+  const rules = plan.rules.map((report) => ({ ...report, reasons: [...report.reasons], problems: [...report.problems] }));
+  for (const { change, outcome } of applied) {
+    if (outcome.status !== 'failed') continue;
+    rules
+      .find((report) => report.prefix === change.target)
+      ?.problems.push({ code: 'CHANGE_FAILED', message: `${change.action} failed: ${outcome.message ?? 'unknown error'}`, fix: 'fix the cause named in the message, then run the sync again' });
+  }
+  await validateRules(deps.ptc, desired, rules, applied);
+  return { desired, plan, applied, rules };
+}
+
+async function validateRules(reader: PtcStateReader, desired: DesiredPtcState, rules: PtcRuleReport[], applied: readonly AppliedChange<PtcChange>[]): Promise<void> {
+  for (const report of rules) {
+    if (!report.declared || !report.credentialSecret) continue;
+    const ruleOutcomes = applied.filter(({ change }) => change.target === report.prefix && change.action.endsWith('PullThroughCacheRule'));
+    if (ruleOutcomes.some(({ outcome }) => outcome.status === 'failed')) continue;
+    if (ruleOutcomes.some(({ outcome }) => outcome.status === 'planned')) {
+      report.validation = 'pending';
+      continue;
+    }
+    const created = ruleOutcomes.some(({ change }) => change.action === 'ecr:CreatePullThroughCacheRule');
+    if (!report.exists && !created) continue;
+    let validation;
+    try {
+      validation = await reader.validateRule(report.prefix);
+    } catch (error) {
+      // A final error (no permission, rule gone) is this rule's validation result; throttling is not.
+      if (!(error instanceof AutopilotError) || error.retryable) throw error;
+      validation = { isValid: false, failure: error.message };
+    }
+    report.validation = validation;
+    if (!validation.isValid) {
+      const rule = desired.rules.find((candidate) => candidate.prefix === report.prefix);
+      const guidance = explainPtcFailure(undefined, {
+        reason: validation.failure ?? '',
+        prefix: report.prefix,
+        region: reader.region,
+        ...(report.credentialSecret ? { secretName: report.credentialSecret } : {}),
+        ...(rule ? { upstream: rule.upstreamRegistry } : {}),
+      });
+      const problem: PtcProblem = {
+        code: 'VALIDATION_FAILED',
+        message: `ValidatePullThroughCacheRule failed for ${report.prefix}: ${validation.failure ?? 'no reason given'} (${guidance.title})`,
+        fix: guidance.fix,
+      };
+      // The missing-secret problem already carries the command that fixes both.
+      const command = guidance.commands[0];
+      if (command && !report.problems.some((other) => other.command === command)) problem.command = command;
+      report.problems.push(problem);
+    }
+  }
+}
+
+/**
+ * `syncPullThroughCache`: the daily (and manual, and after-deploy) reconcile.
+ *
+ * Input: a scheduled event, or `{}` / `{"prune": true}`. Output: a report with every change, each
+ * rule's state, and one `ptc.sync` notice.
+ * 1. Reconcile (`reconcilePullThroughCache`): read, plan, apply, validate.
+ * 2. Publish one `ptc.sync` summary when something changed or something is wrong (a missing secret,
+ *    a failed validation or change, a drifted rule). A run that finds everything in order stays
+ *    quiet: a daily "all good" message would train people to ignore the channel.
+ *
+ * @example
+ * const report = await syncPullThroughCache.run({}, deps);
+ */
+export async function runPullThroughCacheSync(event: SyncPtcEvent, deps: PtcDeps): Promise<PtcSyncReport> {
+  const scheduled = 'detail-type' in event ? event : undefined;
+  const prune = 'detail-type' in event ? undefined : event.prune;
+  const result = await reconcilePullThroughCache(deps, prune === undefined ? {} : { prune });
+  const { rules } = result;
+  const problems = rules.flatMap((report) => report.problems.map((problem) => ({ prefix: report.prefix, ...problem })));
+  const changes: AppliedChange[] = [...result.applied];
+
+  const notice = syncNotice(result, problems, {
+    eventId: scheduled?.id,
+    account: scheduled?.account,
+    region: scheduled?.region ?? deps.ptc.region,
+    time: scheduled?.time ?? deps.clock().toISOString(),
+  });
+  if (result.applied.length > 0 || problems.length > 0) {
+    changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, 'pull-through cache sync summary')])));
+  }
+
+  const count = (status: PtcRuleReport['status']) => rules.filter((report) => report.status === status).length;
+  const decision = [
+    `Pull-through cache: ${rules.filter((report) => report.declared).length} declared rule(s), ${count('in-sync')} in sync`,
+    ...(result.applied.length > 0 ? [`${result.applied.length} change(s)`] : []),
+    ...(count('on-demand') > 0 ? [`${count('on-demand')} waiting for a first pull (autoCreate)`] : []),
+    ...(count('unmanaged') > 0 ? [`${count('unmanaged')} unmanaged (kept: prune is off)`] : []),
+    ...(count('delete') > 0 ? [`${count('delete')} unmanaged deleted (prune)`] : []),
+  ].join(', ');
+  const problemText = problems.length > 0 ? ` ${problems.length} problem(s): ${problems.map((problem) => `${problem.prefix}: ${problem.message}`).join('; ')}.` : '';
+  return {
+    function: 'syncPullThroughCache',
+    ...(scheduled ? { eventId: scheduled.id } : {}),
+    outcome: outcomeOf(changes),
+    decision: `${decision}.${problemText}${changes.length > result.applied.length ? ' Published the sync summary.' : ' Nothing to report: no notification.'}`,
+    changes,
+    prune: result.desired.prune,
+    rules,
+  };
+}
+
+function syncNotice(
+  result: PtcReconcileResult,
+  problems: Array<PtcProblem & { prefix: string }>,
+  origin: { eventId: string | undefined; account: string | undefined; region: string; time: string },
+): PtcSyncNotice {
+  const { rules, applied } = result;
+  const failedChanges = applied.filter(({ outcome }) => outcome.status === 'failed').length;
+  const severity: NoticeSeverity =
+    failedChanges > 0 || problems.some((problem) => problem.code === 'VALIDATION_FAILED') ? 'critical' : problems.length > 0 ? 'warning' : 'info';
+  return {
+    // Stable per scheduled event, so a redelivered event publishes once; a manual run has no event id.
+    id: `${origin.eventId ?? `manual-${origin.time}`}:ptc.sync`,
+    kind: 'ptc.sync',
+    severity,
+    occurredAt: origin.time,
+    origin: { ...(origin.eventId ? { eventId: origin.eventId } : {}), ...(origin.account ? { account: origin.account } : {}), region: origin.region },
+    data: {
+      prune: result.desired.prune,
+      counts: {
+        declared: rules.filter((report) => report.declared).length,
+        inSync: rules.filter((report) => report.status === 'in-sync').length,
+        changed: applied.length,
+        onDemand: rules.filter((report) => report.status === 'on-demand').length,
+        unmanaged: rules.filter((report) => !report.declared).length,
+        failedChanges,
+        problems: problems.length,
+      },
+      rules: rules.map((report) => ({
+        prefix: report.prefix,
+        declared: report.declared,
+        status: report.status,
+        upstreamRegistryUrl: report.upstreamRegistryUrl,
+        credential: report.credentialSecret ? `${report.credential} (${report.credentialSecret})` : report.credential,
+        template: report.template,
+        ...(report.validation ? { validation: describeValidation(report.validation) } : {}),
+      })),
+      problems: problems.map((problem) => ({ prefix: problem.prefix, code: problem.code, message: problem.message, fix: problem.fix, ...(problem.command ? { command: problem.command } : {}) })),
+      changes: applied.map(({ change, outcome }) => noticeChange(change, outcome)),
+    },
+  };
+}
+
+/** `valid`, `pending` or `failed: <reason>`. */
+export function describeValidation(validation: NonNullable<PtcRuleReport['validation']>): string {
+  if (validation === 'pending') return 'pending (after the change)';
+  return validation.isValid ? 'valid' : `failed: ${validation.failure ?? 'no reason given'}`;
+}
+
+function noticeChange(change: Change, outcome: AppliedChange['outcome']): NoticeChange {
+  return { action: change.action, target: change.target, reason: change.reason, status: outcome.status, ...(outcome.message ? { message: outcome.message } : {}) };
+}
+
+/** `syncPullThroughCache`: daily schedule and manual invoke. */
+export const syncPullThroughCache: FunctionDefinition<typeof SyncPtcEvent, PtcDeps, PtcSyncReport> = {
+  name: 'syncPullThroughCache',
+  eventName: 'pull-through cache sync request (Scheduled Event, {} or {"prune": true})',
+  eventSchema: SyncPtcEvent,
+  run: runPullThroughCacheSync,
+};

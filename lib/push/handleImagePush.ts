@@ -1,0 +1,74 @@
+import { matchRepositoryClass } from '../config/matchRepositoryClass';
+import type { GovernanceChange } from '../ecr/changes';
+import { originOf } from '../events/envelope';
+import type { EcrImageActionEvent } from '../events/ecrImageAction';
+import { governRepository } from '../governance/governRepository';
+import { expireOnPush } from '../lifecycle/expireOnPush';
+import { publishNotice } from '../notify/changes';
+import { applyChanges } from '../plan/applyChanges';
+import type { AppliedChange, ChangeWriter } from '../plan/types';
+import type { AutopilotDeps, FunctionReport } from '../runtime/types';
+import { outcomeOf } from '../runtime/types';
+import { summarizePush } from './summarizePush';
+
+export type PushDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'logger'> & Partial<Pick<AutopilotDeps, 'clock'>>;
+
+/**
+ * `onImagePush`: governs the pushed repository and reports the push.
+ *
+ * Input: an `ECR Image Action` event. Output: a report with every change and its outcome.
+ * 1. Ignore anything but a successful PUSH (DELETE and storage-class events need nothing).
+ * 2. Find the repository class (first match wins); a repository no class matches is not governed.
+ * 3. Fix governance drift: lifecycle policy, scan on push, tag mutability (only what differs).
+ * 4. For classes with `expireOnPush`, expire what the policy selects now.
+ * 5. For a tagged push, publish one push summary (for a multi-arch push: the tagged index, with its
+ *    platforms). Untagged pushes (the platform manifests of an index) are governed silently.
+ *
+ * @example
+ * const report = await handleImagePush(parseEvent(EcrImageActionEvent, raw, 'event'), deps);
+ */
+export async function handleImagePush(event: EcrImageActionEvent, deps: PushDeps): Promise<FunctionReport> {
+  const detail = event.detail;
+  const repositoryName = detail['repository-name'];
+  const base = { function: 'onImagePush', eventId: event.id };
+  if (detail['action-type'] !== 'PUSH' || detail.result !== 'SUCCESS') {
+    return { ...base, outcome: 'ignored', decision: `Ignored ${detail['action-type']} ${detail.result} of ${repositoryName}: only successful pushes are governed.`, changes: [] };
+  }
+
+  const repositoryClass = matchRepositoryClass(deps.config, repositoryName);
+  const governance = repositoryClass
+    ? await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> })
+    : [];
+  const origin = originOf(event);
+  const expiry = repositoryClass?.expireOnPush
+    ? await expireOnPush(repositoryName, repositoryClass, origin, { ...deps, now: deps.clock?.() ?? new Date() })
+    : [];
+
+  const tag = detail['image-tag'];
+  const parts: string[] = [
+    repositoryClass
+      ? governance.length === 0
+        ? `${repositoryName} already matches class ${repositoryClass.name}.`
+        : `${repositoryName} (class ${repositoryClass.name}): ${governance.length} governance change(s).`
+      : `${repositoryName} matches no repository class: not governed.`,
+  ];
+  if (expiry.length > 0) parts.push(`${expiry.length} expiry change(s).`);
+
+  const notices: AppliedChange[] = [];
+  if (tag === undefined) {
+    parts.push('Untagged push (e.g. a platform manifest of an index): no summary.');
+  } else if (deps.config.notifications.pushSummaries === 'none') {
+    parts.push('Push summaries are off (notifications.pushSummaries: none).');
+  } else {
+    const notice = await summarizePush(
+      { repositoryName, imageDigest: detail['image-digest'], tag, mediaType: detail['manifest-media-type'] },
+      { registry: deps.registry },
+      { origin, registryId: deps.registry.registryId ?? event.account, repositoryClass: repositoryClass?.name, governance },
+    );
+    notices.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `push summary for ${repositoryName}:${tag}`)])));
+    parts.push(`Published the push summary for ${repositoryName}:${tag}${notice.data.platforms.length > 0 ? ` (${notice.data.platforms.length} platforms)` : ''}.`);
+  }
+
+  const changes = [...governance, ...expiry, ...notices];
+  return { ...base, outcome: outcomeOf(changes), decision: parts.join(' '), changes };
+}

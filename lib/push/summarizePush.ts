@@ -1,0 +1,74 @@
+import { imageConsoleUrl, repositoryUri } from '../ecr/consoleLinks';
+import { parseIndexChildren } from '../ecr/manifests';
+import type { RegistryReader } from '../ecr/RegistryReader';
+import { isIndexMediaType } from '../ecr/types';
+import type { EventOrigin } from '../events/envelope';
+import { toNoticeChange } from '../notify/changes';
+import type { PushSummaryNotice } from '../notify/notices';
+import type { AppliedChange } from '../plan/types';
+
+export interface PushedImage {
+  repositoryName: string;
+  imageDigest: string;
+  /** The tag from the event, if any. */
+  tag: string | undefined;
+  /** `manifest-media-type` from the event, when ECR sent it. */
+  mediaType: string | undefined;
+}
+
+/**
+ * The push summary notice for a tagged push: tags, size and, for a multi-arch index, every platform
+ * with its own size (DescribeImages, then BatchGetImage and DescribeImages for the children).
+ *
+ * @example
+ * const notice = await summarizePush(pushed, { registry }, { origin, repositoryClass: 'services', governance: [] });
+ */
+export async function summarizePush(
+  pushed: PushedImage,
+  deps: { registry: RegistryReader },
+  context: { origin: EventOrigin; registryId: string; repositoryClass: string | undefined; governance: readonly AppliedChange[] },
+): Promise<PushSummaryNotice> {
+  const { registry } = deps;
+  const [detail] = await registry.describeImages(pushed.repositoryName, [pushed.imageDigest]);
+  const mediaType = pushed.mediaType ?? detail?.imageManifestMediaType;
+  const tags = detail?.imageTags.length ? detail.imageTags : pushed.tag ? [pushed.tag] : [];
+  let sizeInBytes = detail?.imageSizeInBytes;
+  const platforms: PushSummaryNotice['data']['platforms'] = [];
+
+  if (isIndexMediaType(mediaType)) {
+    const [index] = await registry.getManifests(pushed.repositoryName, [pushed.imageDigest]);
+    const children = index ? parseIndexChildren(index.manifest).filter((child) => !child.isAttestation) : [];
+    const childDetails = new Map((await registry.describeImages(pushed.repositoryName, children.map((c) => c.digest))).map((d) => [d.imageDigest, d]));
+    let total = 0;
+    for (const child of children) {
+      const childSize = childDetails.get(child.digest)?.imageSizeInBytes;
+      if (childSize !== undefined) total += childSize;
+      platforms.push({ platform: child.platform ?? 'unknown', digest: child.digest, ...(childSize !== undefined ? { sizeInBytes: childSize } : {}) });
+    }
+    if (total > 0) sizeInBytes = total;
+  }
+
+  const data: PushSummaryNotice['data'] = {
+    repositoryName: pushed.repositoryName,
+    registryId: context.registryId,
+    imageDigest: pushed.imageDigest,
+    imageUri: `${repositoryUri(context.origin.region, context.registryId, pushed.repositoryName)}${tags[0] ? `:${tags[0]}` : `@${pushed.imageDigest}`}`,
+    tags,
+    platforms,
+    governance: context.governance.map(toNoticeChange),
+    consoleUrl: imageConsoleUrl(context.origin.region, context.registryId, pushed.repositoryName, pushed.imageDigest),
+  };
+  if (mediaType) data.mediaType = mediaType;
+  if (sizeInBytes !== undefined) data.sizeInBytes = sizeInBytes;
+  if (context.repositoryClass) data.repositoryClass = context.repositoryClass;
+
+  return {
+    id: `${context.origin.eventId}:push.summary`,
+    kind: 'push.summary',
+    severity: context.governance.some((applied) => applied.outcome.status === 'failed') ? 'warning' : 'info',
+    repository: pushed.repositoryName,
+    occurredAt: context.origin.time,
+    origin: { eventId: context.origin.eventId, account: context.origin.account, region: context.origin.region },
+    data,
+  };
+}

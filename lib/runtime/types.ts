@@ -1,0 +1,59 @@
+import type * as z from 'zod/mini';
+import type { AutopilotConfig } from '../config/types';
+import type { RegistryReader } from '../ecr/RegistryReader';
+import type { AppliedChange, Change, ChangeWriter } from '../plan/types';
+
+/** The logging a use case needs; Powertools Logger and the CLI's logger both fit. */
+export interface LoggerPort {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+/**
+ * Everything a use case may depend on, built once per container (Lambda) or per run (CLI).
+ * Use cases take a `Pick` of it, so each states exactly what it uses.
+ */
+export interface AutopilotDeps {
+  config: AutopilotConfig;
+  registry: RegistryReader;
+  /** Applies changes: AWS in live mode, a recorder in plan mode. */
+  writer: ChangeWriter<Change>;
+  /** `NOTIFICATION_TOPIC_ARN`. */
+  topicArn: string;
+  /** `EVENT_BUS_NAME` for verdict events (default `default`). */
+  eventBusName: string;
+  clock: () => Date;
+  logger: LoggerPort;
+  /** Aborted shortly before the Lambda deadline, or on Ctrl-C in the CLI. */
+  signal?: AbortSignal;
+}
+
+/** What every function returns: what it decided, and every change with its outcome. */
+export interface FunctionReport {
+  function: string;
+  eventId?: string;
+  /** `done`: acted; `ignored`: nothing to do for this event; `failed`: some change failed. */
+  outcome: 'done' | 'ignored' | 'failed';
+  /** One or two sentences: what happened and why. */
+  decision: string;
+  changes: AppliedChange[];
+}
+
+/**
+ * A function's definition, shared by its Lambda entry point, `ecr-autopilot invoke` and the demo:
+ * the event it accepts and the use case it runs.
+ */
+export interface FunctionDefinition<S extends z.ZodMiniType = z.ZodMiniType, D = AutopilotDeps, R extends FunctionReport = FunctionReport> {
+  name: string;
+  /** What the event is called in error messages, e.g. `ECR Image Action event`. */
+  eventName: string;
+  eventSchema: S;
+  run(event: z.output<S>, deps: D): Promise<R>;
+}
+
+/** Derives the report outcome from the changes: any failed change makes it `failed`. */
+export function outcomeOf(changes: readonly AppliedChange[]): 'done' | 'failed' {
+  return changes.some((applied) => applied.outcome.status === 'failed') ? 'failed' : 'done';
+}

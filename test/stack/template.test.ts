@@ -1,0 +1,268 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const OSLS = join(ROOT, 'node_modules/.bin/osls');
+
+type Json = any;
+
+interface Packaged {
+  dir: string;
+  template: { Resources: Record<string, { Type: string; Properties: Json }> };
+}
+
+/** `osls package` into a temporary directory, so concurrent runs do not share .serverless/. */
+async function packageStack(stage?: string): Promise<Packaged> {
+  const dir = mkdtempSync(join(tmpdir(), `ecr-autopilot-package-${stage ?? 'dev'}-`));
+  const args = ['package', '--package', dir, ...(stage ? ['--stage', stage] : [])];
+  await promisify(execFile)(OSLS, args, { cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' }, maxBuffer: 16 * 1024 * 1024 });
+  return { dir, template: JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Packaged['template'] };
+}
+
+let dev: Packaged;
+let local: Packaged;
+
+/** The foundation's functions; later issues add others, which get the stack-wide checks. */
+const FUNCTIONS = ['OnImagePush', 'OnImageScan', 'NotifySlack'] as const;
+
+/** Every function in a template, by logical id prefix (`OnImagePush` for `OnImagePushLambdaFunction`). */
+function allFunctions(packaged: Packaged): string[] {
+  return resourcesOfType(packaged, 'AWS::Lambda::Function').map(([name]) => name.replace(/LambdaFunction$/, ''));
+}
+
+function resourcesOfType(packaged: Packaged, type: string): Array<[string, Json]> {
+  return Object.entries(packaged.template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+function resource(name: string): Json {
+  const found = dev.template.Resources[name];
+  if (!found) throw new Error(`no resource ${name} in the template`);
+  return found;
+}
+
+/** The IAM statements of a function's role. */
+function statementsOf(fn: (typeof FUNCTIONS)[number]): Json[] {
+  return resource(`${fn}IamRoleLambdaExecution`).Properties.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement);
+}
+
+function actionsOf(statement: Json): string[] {
+  return [statement.Action].flat();
+}
+
+/** Every action any statement anywhere in a JSON tree allows (role policies, queue policies, …). */
+function allowedActions(node: Json): string[] {
+  if (Array.isArray(node)) return node.flatMap(allowedActions);
+  if (node === null || typeof node !== 'object') return [];
+  if (node.Effect === 'Allow' && (node.Action !== undefined || node.NotAction !== undefined)) {
+    // NotAction in an Allow grants everything else: report it as a wildcard.
+    return node.NotAction !== undefined ? ['*'] : [node.Action].flat().map(String);
+  }
+  return Object.values(node).flatMap(allowedActions);
+}
+
+function rulesTargeting(fn: (typeof FUNCTIONS)[number]): Json[] {
+  return resourcesOfType(dev, 'AWS::Events::Rule')
+    .map(([, rule]) => rule.Properties)
+    .filter((properties) => properties.Targets.some((target: Json) => target.Arn?.['Fn::GetAtt']?.[0] === `${fn}LambdaFunction`));
+}
+
+beforeAll(async () => {
+  dev = await packageStack();
+  local = await packageStack('local');
+}, 300_000);
+
+afterAll(() => {
+  for (const packaged of [dev, local]) if (packaged) rmSync(packaged.dir, { recursive: true, force: true });
+});
+
+describe('the packaged CloudFormation template', () => {
+  it('packages one zip per function', () => {
+    // Assess
+    for (const name of ['onImagePush', 'onImageScan', 'notifySlack']) expect(existsSync(join(dev.dir, `${name}.zip`))).toBe(true);
+  });
+
+  it('gives every function its own role and keeps no shared IamRoleLambdaExecution', () => {
+    // Act
+    const roles = resourcesOfType(dev, 'AWS::IAM::Role').map(([name]) => name).sort();
+    const functions = allFunctions(dev);
+
+    // Assess
+    expect(dev.template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    expect(functions).toEqual(expect.arrayContaining([...FUNCTIONS]));
+    expect(roles).toEqual(functions.map((fn) => `${fn}IamRoleLambdaExecution`).sort());
+    for (const fn of functions) expect(resource(`${fn}LambdaFunction`).Properties.Role).toEqual({ 'Fn::GetAtt': [`${fn}IamRoleLambdaExecution`, 'Arn'] });
+  });
+
+  it('grants no wildcard action anywhere (no "*", no "service:*")', () => {
+    // Act
+    const actions = allowedActions(dev.template.Resources);
+
+    // Assess
+    expect(actions.length).toBeGreaterThan(20);
+    expect(actions.filter((action) => action === '*' || action.endsWith(':*') || action.includes('*'))).toEqual([]);
+  });
+
+  it('scopes every ECR action of the push and scan functions to repository ARNs', () => {
+    // Act
+    const ecrStatements = FUNCTIONS.flatMap(statementsOf).filter((statement) => actionsOf(statement).some((action) => action.startsWith('ecr:')));
+
+    // Assess
+    expect(ecrStatements.length).toBeGreaterThanOrEqual(2);
+    for (const statement of ecrStatements) {
+      expect(statement.Resource).not.toBe('*');
+      expect(JSON.stringify(statement.Resource)).toMatch(/:ecr:\$\{AWS::Region\}:\$\{AWS::AccountId\}:repository\//);
+    }
+  });
+
+  it('grants each function only the actions it calls', () => {
+    // Prepare: what each function needs, and what it may have besides (a later issue's feature).
+    const idempotency = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+    const governance = ['ecr:DescribeRepositories', 'ecr:GetLifecyclePolicy', 'ecr:PutLifecyclePolicy', 'ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability'];
+    const expected = {
+      OnImagePush: { needs: [...governance, 'ecr:DescribeImages', 'ecr:BatchGetImage', 'sns:Publish', 'sqs:SendMessage', ...idempotency], mayAlso: ['ecr:BatchDeleteImage'] },
+      OnImageScan: { needs: ['ecr:DescribeImageScanFindings', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'inspector2:ListFindings', 'events:PutEvents', 'sns:Publish', 'sqs:SendMessage', ...idempotency], mayAlso: [] },
+      NotifySlack: { needs: ['secretsmanager:GetSecretValue', 'sqs:SendMessage', ...idempotency], mayAlso: [] },
+    };
+
+    for (const fn of FUNCTIONS) {
+      // Act
+      const granted = statementsOf(fn).flatMap(actionsOf).filter((action: string) => !action.startsWith('logs:'));
+
+      // Assess
+      expect(granted).toEqual(expect.arrayContaining(expected[fn].needs));
+      expect(granted.filter((action: string) => ![...expected[fn].needs, ...expected[fn].mayAlso].includes(action))).toEqual([]);
+    }
+  });
+
+  it('scopes sns:Publish to the notification topic, PutEvents to the bus and the secret to its ARN', () => {
+    // Act
+    const find = (fn: (typeof FUNCTIONS)[number], action: string) => statementsOf(fn).find((statement) => actionsOf(statement).includes(action));
+
+    // Assess
+    for (const fn of ['OnImagePush', 'OnImageScan'] as const) expect(find(fn, 'sns:Publish')?.Resource).toEqual({ Ref: 'NotificationTopic' });
+    expect(JSON.stringify(find('OnImageScan', 'events:PutEvents')?.Resource)).toContain(':event-bus/default');
+    expect(JSON.stringify(find('NotifySlack', 'secretsmanager:GetSecretValue')?.Resource)).toContain(':secret:ecr-autopilot/slack-webhook-??????');
+    for (const fn of FUNCTIONS) {
+      expect(find(fn, 'dynamodb:PutItem')?.Resource).toEqual({ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] });
+      expect(find(fn, 'sqs:SendMessage')?.Resource).toEqual({ 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] });
+    }
+  });
+
+  it('runs every function on nodejs22.x and arm64', () => {
+    expect(resourcesOfType(dev, 'AWS::Lambda::Function').length).toBeGreaterThanOrEqual(FUNCTIONS.length);
+    for (const [, fn] of resourcesOfType(dev, 'AWS::Lambda::Function')) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+    }
+  });
+
+  it('routes successful ECR pushes to onImagePush, with the DLQ on the target', () => {
+    // Act
+    const rules = rulesTargeting('OnImagePush');
+
+    // Assess
+    expect(rules).toHaveLength(1);
+    expect(rules[0].EventPattern).toEqual({ source: ['aws.ecr'], 'detail-type': ['ECR Image Action'], detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] } });
+    expect(rules[0].Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });
+    expect(rules[0].Targets[0].RetryPolicy).toMatchObject({ MaximumRetryAttempts: 3 });
+  });
+
+  it('routes ECR Image Scan and Inspector2 Scan events to onImageScan, with the DLQ on each target', () => {
+    // Act
+    const rules = rulesTargeting('OnImageScan');
+
+    // Assess
+    expect(rules.map((rule) => rule.EventPattern)).toEqual(
+      expect.arrayContaining([
+        { source: ['aws.ecr'], 'detail-type': ['ECR Image Scan'] },
+        { source: ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'] },
+      ]),
+    );
+    expect(rules).toHaveLength(2);
+    for (const rule of rules) expect(rule.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });
+  });
+
+  it('sends failed asynchronous invocations of every function to the DLQ', () => {
+    // Assess
+    for (const fn of allFunctions(dev)) {
+      const config = resource(`${fn}LambdaEvConf`).Properties;
+      expect(config.FunctionName).toEqual({ Ref: `${fn}LambdaFunction` });
+      expect(config.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] });
+    }
+    for (const fn of FUNCTIONS) expect(resource(`${fn}LambdaEvConf`).Properties.MaximumRetryAttempts).toBe(2);
+  });
+
+  it('creates the SNS topic, the SQS dead-letter queue and the DynamoDB idempotency table', () => {
+    // Assess
+    expect(resource('NotificationTopic').Type).toBe('AWS::SNS::Topic');
+    expect(resource('DeadLetterQueue').Type).toBe('AWS::SQS::Queue');
+    expect(resource('DeadLetterQueue').Properties.MessageRetentionPeriod).toBe(1209600);
+    const table = resource('IdempotencyTable');
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+  });
+
+  it('lets only this stack\'s rules send to the DLQ', () => {
+    // Act
+    const statement = resource('DeadLetterQueuePolicy').Properties.PolicyDocument.Statement[0];
+
+    // Assess
+    expect(statement).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    expect(JSON.stringify(statement.Condition)).toContain(':rule/ecr-autopilot-dev-*');
+  });
+
+  it('subscribes notifySlack to the notification topic', () => {
+    // Act
+    const subscriptions = resourcesOfType(dev, 'AWS::SNS::Subscription').map(([, subscription]) => subscription.Properties);
+    const permission = resourcesOfType(dev, 'AWS::Lambda::Permission')
+      .map(([, p]) => p.Properties)
+      .find((p) => p.Principal === 'sns.amazonaws.com');
+
+    // Assess
+    expect(subscriptions).toContainEqual({ TopicArn: { Ref: 'NotificationTopic' }, Protocol: 'lambda', Endpoint: { 'Fn::GetAtt': ['NotifySlackLambdaFunction', 'Arn'] } });
+    expect(permission?.FunctionName).toEqual({ 'Fn::GetAtt': ['NotifySlackLambdaFunction', 'Arn'] });
+  });
+
+  it('passes the topic, table and bus to the functions, and the secret id to notifySlack', () => {
+    // Assess
+    for (const fn of FUNCTIONS) {
+      expect(resource(`${fn}LambdaFunction`).Properties.Environment.Variables).toMatchObject({
+        NOTIFICATION_TOPIC_ARN: { Ref: 'NotificationTopic' },
+        IDEMPOTENCY_TABLE_NAME: { Ref: 'IdempotencyTable' },
+        EVENT_BUS_NAME: 'default',
+      });
+    }
+    expect(resource('NotifySlackLambdaFunction').Properties.Environment.Variables.SLACK_WEBHOOK_SECRET_ID).toBe('ecr-autopilot/slack-webhook');
+  });
+});
+
+describe('the local stage', () => {
+  it('packages with literal environment values, for osls invoke local', () => {
+    // Act
+    const functions = resourcesOfType(local, 'AWS::Lambda::Function');
+
+    // Assess
+    expect(functions.length).toBeGreaterThanOrEqual(FUNCTIONS.length);
+    for (const [, fn] of functions) {
+      const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
+      for (const value of Object.values(variables)) expect(typeof value).toBe('string');
+      expect(variables.NOTIFICATION_TOPIC_ARN).toBe('arn:aws:sns:ap-northeast-2:000000000000:ecr-autopilot-local-notifications');
+      expect(variables.IDEMPOTENCY_TABLE_NAME).toBe('ecr-autopilot-local-idempotency');
+    }
+  });
+
+  it('still sends failed invocations to a dead-letter queue', () => {
+    // Act
+    const configs = resourcesOfType(local, 'AWS::Lambda::EventInvokeConfig').map(([, config]) => config.Properties.DestinationConfig.OnFailure.Destination);
+
+    // Assess
+    expect(configs).toHaveLength(allFunctions(local).length);
+    expect(new Set(configs)).toEqual(new Set(['arn:aws:sqs:ap-northeast-2:000000000000:ecr-autopilot-local-dlq']));
+  });
+});

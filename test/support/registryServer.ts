@@ -1,0 +1,169 @@
+/**
+ * Real registries for integration tests: Debian's `docker-registry` (distribution 2.8) started on a
+ * free loopback port with its storage in a temporary directory.
+ *
+ * Supported setups:
+ * - anonymous (`auth: 'none'`, the default);
+ * - HTTP Basic with an htpasswd file (`auth: { htpasswd: { user, password } }`, bcrypt via bcryptjs);
+ * - token auth (`auth: { token: issuer }` with an issuer from `startTokenIssuer`);
+ * - pull-through proxy mode (`proxy: { remoteUrl, username?, password? }`); distribution refuses
+ *   pushes to a proxy registry (405 UNSUPPORTED), so a proxy is only ever a copy *source*. In 2.8
+ *   the proxy hands `username`/`password` only to the upstream's Bearer token realm: an upstream
+ *   behind htpasswd (Basic) is not reachable, so use an anonymous or token-auth upstream.
+ *
+ * `startRegistry` resolves once `GET /v2/` answers (polling the socket; no fixed sleeps) and
+ * `stop()` kills the process and deletes its directory. Call `stop()` in `afterAll`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import { stringify } from 'yaml';
+import { findFreePort } from './freePort';
+import type { TokenIssuer } from './tokenIssuer';
+
+/** The Debian package's binary (CI installs it with apt). */
+export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+/** Generous: the registry starts in well under a second, but CI machines can be slow. */
+const STARTUP_TIMEOUT_MS = 20_000;
+/** How often the readiness probe retries while the process starts. */
+const READINESS_POLL_MS = 20;
+/** bcrypt's minimum cost: distribution checks the password on every request, so keep it cheap. */
+const HTPASSWD_BCRYPT_COST = 4;
+/** Attempts when the free port we picked was taken before the registry bound it. */
+const PORT_ATTEMPTS = 3;
+
+export type RegistryAuth = 'none' | { htpasswd: { user: string; password: string } } | { token: Pick<TokenIssuer, 'realm' | 'service' | 'issuer' | 'rootCertificatePem'> };
+
+export interface RegistryServerOptions {
+  auth?: RegistryAuth;
+  proxy?: { remoteUrl: string; username?: string; password?: string };
+  /** Where the registry's temporary directory is created (default: the OS temp directory). */
+  parentDirectory?: string;
+}
+
+export interface RegistryServer {
+  /** `127.0.0.1:<port>`: the registry part of image references. */
+  host: string;
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  /** The temporary directory holding config, storage and auth files. */
+  directory: string;
+  stop(): Promise<void>;
+}
+
+function probe(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(`${url}/v2/`, { method: 'GET', timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+async function writeConfig(directory: string, port: number, options: RegistryServerOptions): Promise<string> {
+  const config: Record<string, unknown> = {
+    version: 0.1,
+    log: { level: 'error', accesslog: { disabled: true } },
+    storage: { filesystem: { rootdirectory: join(directory, 'data') }, delete: { enabled: true } },
+    http: { addr: `127.0.0.1:${port}`, secret: `test-secret-${port}` },
+  };
+  const auth = options.auth ?? 'none';
+  if (auth !== 'none' && 'htpasswd' in auth) {
+    const path = join(directory, 'htpasswd');
+    const hash = bcrypt.hashSync(auth.htpasswd.password, HTPASSWD_BCRYPT_COST);
+    await writeFile(path, `${auth.htpasswd.user}:${hash}\n`);
+    config.auth = { htpasswd: { realm: 'test-registry', path } };
+  } else if (auth !== 'none' && 'token' in auth) {
+    const path = join(directory, 'token-root.pem');
+    await writeFile(path, auth.token.rootCertificatePem);
+    config.auth = { token: { realm: auth.token.realm, service: auth.token.service, issuer: auth.token.issuer, rootcertbundle: path } };
+  }
+  if (options.proxy) {
+    config.proxy = {
+      remoteurl: options.proxy.remoteUrl,
+      ...(options.proxy.username === undefined ? {} : { username: options.proxy.username }),
+      ...(options.proxy.password === undefined ? {} : { password: options.proxy.password }),
+    };
+  }
+  const path = join(directory, 'config.yml');
+  await writeFile(path, stringify(config));
+  return path;
+}
+
+/** The environment without REGISTRY_* variables, which would override the config file. */
+function registryEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRY_')));
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function launch(directory: string, options: RegistryServerOptions): Promise<{ child: ChildProcess; port: number }> {
+  let lastFailure = '';
+  for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt += 1) {
+    const port = await findFreePort();
+    const configPath = await writeConfig(directory, port, options);
+    const child = spawn(REGISTRY_BINARY, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'], env: registryEnvironment() });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let hasExited = false;
+    void exited.then(() => {
+      hasExited = true;
+    });
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    while (!hasExited && Date.now() < deadline) {
+      if (await probe(`http://127.0.0.1:${port}`)) return { child, port };
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, READINESS_POLL_MS))]);
+    }
+    await stopProcess(child);
+    lastFailure = hasExited ? `exited: ${stderr.trim()}` : `did not answer within ${STARTUP_TIMEOUT_MS} ms: ${stderr.trim()}`;
+    if (!/address already in use/i.test(stderr)) break;
+  }
+  throw new Error(`docker-registry ${lastFailure}`);
+}
+
+/**
+ * Starts a registry and waits until it answers.
+ *
+ * @example
+ * const registry = await startRegistry({ auth: { htpasswd: { user: 'alice', password: 's3cret' } } });
+ * afterAll(() => registry.stop());
+ */
+export async function startRegistry(options: RegistryServerOptions = {}): Promise<RegistryServer> {
+  const directory = await mkdtemp(join(options.parentDirectory ?? tmpdir(), 'ecr-autopilot-registry-'));
+  let launched: { child: ChildProcess; port: number };
+  try {
+    launched = await launch(directory, options);
+  } catch (error) {
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
+  const host = `127.0.0.1:${launched.port}`;
+  return {
+    host,
+    url: `http://${host}`,
+    directory,
+    stop: async () => {
+      await stopProcess(launched.child);
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,406 @@
+import { BatchDeleteImageCommand, BatchGetImageCommand, DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { BatchDeleteImageChange } from '../../../../lib/ecr/changes';
+import { ACCEPTED_MANIFEST_MEDIA_TYPES, type EcrRegistry } from '../../../../lib/ecr/EcrRegistry';
+import { AutopilotError } from '../../../../lib/errors';
+import { expireRepository, type RepositoryExpiry } from '../../../../lib/lifecycle/expireRepository';
+import { PlanningWriter } from '../../../../lib/plan/PlanningWriter';
+import { routeChanges } from '../../../../lib/plan/routeChanges';
+import type { ChangeWriter } from '../../../../lib/plan/types';
+import {
+  deleteCalls,
+  deleteEverything,
+  digestOf,
+  ecrError,
+  ecrRegistry,
+  NOW,
+  serveImages,
+  servicesClass,
+  TAGGED_REASON,
+  untaggedImages,
+  UNTAGGED_REASON,
+  type TestImage,
+} from './enforcementFixtures';
+
+const ecr = mockClient(ECRClient);
+const REPO = 'team-a/api';
+
+/** The backoff waits the registry asked for (never slept). */
+let waits: number[];
+let registry: EcrRegistry;
+
+async function expire(images: TestImage[], options: { maxDeletions?: number; writer?: ChangeWriter<BatchDeleteImageChange>; pageSize?: number } = {}): Promise<RepositoryExpiry> {
+  serveImages(ecr, { [REPO]: images }, options.pageSize === undefined ? {} : { pageSize: options.pageSize });
+  const expiry = await expireRepository(
+    REPO,
+    servicesClass(),
+    { registry, writer: options.writer ?? routeChanges<BatchDeleteImageChange>({ ecr: registry }), now: NOW },
+    { maxDeletions: options.maxDeletions ?? 10_000 },
+  );
+  if (!expiry) throw new Error('the class has a lifecycle policy: an expiry was expected');
+  return expiry;
+}
+
+function sorted(digests: readonly string[]): string[] {
+  return [...digests].sort();
+}
+
+function digestsOf(images: ReadonlyArray<{ imageDigest: string }>): string[] {
+  return sorted(images.map((image) => image.imageDigest));
+}
+
+async function caught(promise: Promise<unknown>): Promise<AutopilotError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AutopilotError) return error;
+    throw error;
+  }
+  throw new Error('nothing was thrown');
+}
+
+beforeEach(() => {
+  ecr.reset();
+  waits = [];
+  registry = ecrRegistry(waits);
+});
+
+describe('expireRepository', () => {
+  describe('listing and batching', () => {
+    it('reads every page of DescribeImages (more than 1,000 images) and deletes in batches of at most 100, each image once', async () => {
+      // Prepare: 1,000 recent untagged images and 250 old ones, interleaved over three pages.
+      const recent: TestImage[] = Array.from({ length: 1000 }, (_, i) => ({ name: `recent-${i}`, pushedDaysAgo: 1 + (i % 5) }));
+      const old = untaggedImages('old', 250, 10);
+      const images = recent.flatMap((image, i) => (i % 4 === 0 && old[i / 4] ? [image, old[i / 4] as TestImage] : [image]));
+      deleteEverything(ecr);
+
+      // Act
+      const expiry = await expire(images, { pageSize: 450 });
+
+      // Assess
+      const listings = ecr.commandCalls(DescribeImagesCommand).map((call) => call.args[0].input);
+      expect(listings).toHaveLength(3);
+      expect(listings.map((input) => input.nextToken)).toEqual([undefined, 'token-1', 'token-2']);
+      for (const input of listings) expect(input).toMatchObject({ repositoryName: REPO, maxResults: 1000, filter: { imageStatus: 'ANY' } });
+      const calls = deleteCalls(ecr);
+      expect(calls.map((ids) => ids.length)).toEqual([100, 100, 50]);
+      for (const ids of calls) expect(ids.length).toBeLessThanOrEqual(100);
+      const sent = calls.flat();
+      expect(new Set(sent).size).toBe(sent.length);
+      expect(sorted(sent)).toEqual(sorted(old.map((image) => digestOf(image.name))));
+      expect(sorted(sent)).toEqual(digestsOf(expiry.plan.expire));
+      expect(expiry.expired).toHaveLength(250);
+      expect(expiry.failures).toEqual([]);
+      expect(expiry.bytesReclaimed).toBe(old.reduce((sum, image) => sum + (image.size ?? 0), 0));
+      expect(expiry.expired.every((image) => image.reason === UNTAGGED_REASON && image.appliedRulePriority === 1)).toBe(true);
+    });
+
+    it('names the wave in each batch reason and sends every batch to the repository', async () => {
+      // Prepare
+      deleteEverything(ecr);
+
+      // Act
+      const expiry = await expire([{ name: 'index', pushedDaysAgo: 20, children: ['amd64', 'arm64'] }, { name: 'amd64', pushedDaysAgo: 20 }, { name: 'arm64', pushedDaysAgo: 20 }]);
+
+      // Assess
+      expect(expiry.deletions.map(({ change }) => change.reason)).toEqual([
+        'expire 1 image(s) the lifecycle policy (lifecycle/test.json) selects (pass 1 of 2: indexes and referrers first)',
+        'expire 2 image(s) the lifecycle policy (lifecycle/test.json) selects (pass 2 of 2: then what they referenced)',
+      ]);
+      for (const call of ecr.commandCalls(BatchDeleteImageCommand)) expect(call.args[0].input.repositoryName).toBe(REPO);
+    });
+  });
+
+  describe('safety rules', () => {
+    it('deletes an expiring index in an earlier call than its expiring children', async () => {
+      // Prepare
+      deleteEverything(ecr);
+      const images: TestImage[] = [
+        { name: 'index', pushedDaysAgo: 20, children: ['amd64', 'arm64'] },
+        { name: 'amd64', pushedDaysAgo: 20 },
+        { name: 'arm64', pushedDaysAgo: 20 },
+        { name: 'lone', pushedDaysAgo: 30 },
+      ];
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess
+      const calls = deleteCalls(ecr);
+      const callOf = (name: string) => calls.findIndex((ids) => ids.includes(digestOf(name)));
+      expect(calls).toHaveLength(2);
+      expect(callOf('index')).toBeLessThan(callOf('amd64'));
+      expect(callOf('index')).toBeLessThan(callOf('arm64'));
+      expect(sorted(calls[0] ?? [])).toEqual(sorted([digestOf('index'), digestOf('lone')]));
+      expect(sorted(calls[1] ?? [])).toEqual(sorted([digestOf('amd64'), digestOf('arm64')]));
+      expect(expiry.expired).toHaveLength(4);
+    });
+
+    it('keeps the children of a kept index (reason index-child) and never sends them', async () => {
+      // Prepare: the tagged index is kept by rule 2; its untagged children are old enough for rule 1.
+      deleteEverything(ecr);
+      const images: TestImage[] = [
+        { name: 'kept-index', tags: ['v1'], pushedDaysAgo: 20, children: ['kept-amd64', 'kept-arm64'] },
+        { name: 'kept-amd64', pushedDaysAgo: 20 },
+        { name: 'kept-arm64', pushedDaysAgo: 20 },
+        { name: 'lone', pushedDaysAgo: 30 },
+      ];
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('lone')]]);
+      expect(expiry.plan.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual(
+        expect.arrayContaining([
+          [digestOf('kept-amd64'), 'index-child'],
+          [digestOf('kept-arm64'), 'index-child'],
+        ]),
+      );
+      expect(expiry.plan.kept.find((kept) => kept.imageDigest === digestOf('kept-amd64'))?.detail).toContain(digestOf('kept-index'));
+      expect(digestsOf(expiry.expired)).toEqual([digestOf('lone')]);
+    });
+
+    it('never deletes an image with a protected tag, even when its rule selects it', async () => {
+      // Prepare: rule 2 keeps the 3 newest tagged images and selects the 4 older ones.
+      deleteEverything(ecr);
+      const images: TestImage[] = [
+        { name: 'release-1', tags: ['release-1'], pushedDaysAgo: 30 },
+        { name: 'v1', tags: ['v1'], pushedDaysAgo: 25 },
+        { name: 'release-2', tags: ['release-2', 'candidate'], pushedDaysAgo: 20 },
+        { name: 'v2', tags: ['v2'], pushedDaysAgo: 15 },
+        { name: 'v3', tags: ['v3'], pushedDaysAgo: 3 },
+        { name: 'v4', tags: ['v4'], pushedDaysAgo: 2 },
+        { name: 'v5', tags: ['v5'], pushedDaysAgo: 1 },
+      ];
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess
+      const sent = deleteCalls(ecr).flat();
+      expect(sorted(sent)).toEqual(sorted([digestOf('v1'), digestOf('v2')]));
+      expect(sent).not.toContain(digestOf('release-1'));
+      expect(sent).not.toContain(digestOf('release-2'));
+      expect(expiry.plan.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual([
+        [digestOf('release-1'), 'protected-tag'],
+        [digestOf('release-2'), 'protected-tag'],
+      ]);
+      expect(expiry.expired.map((image) => image.reason)).toEqual([TAGGED_REASON, TAGGED_REASON]);
+    });
+  });
+
+  describe('reading index manifests', () => {
+    it('calls neither BatchGetImage nor BatchDeleteImage when nothing expires', async () => {
+      // Prepare
+      deleteEverything(ecr);
+      const images: TestImage[] = [
+        { name: 'index', tags: ['v1'], pushedDaysAgo: 2, children: ['amd64', 'arm64'] },
+        { name: 'amd64', pushedDaysAgo: 2 },
+        { name: 'arm64', pushedDaysAgo: 2 },
+      ];
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess
+      expect(ecr).not.toHaveReceivedCommand(BatchGetImageCommand);
+      expect(ecr).not.toHaveReceivedCommand(BatchDeleteImageCommand);
+      expect(expiry.plan.expire).toEqual([]);
+      expect(expiry.deletions).toEqual([]);
+      expect(expiry.expired).toEqual([]);
+    });
+
+    it('reads only the index manifests, once, when something expires', async () => {
+      // Prepare
+      deleteEverything(ecr);
+      const images: TestImage[] = [
+        { name: 'index', tags: ['v1'], pushedDaysAgo: 2, children: ['amd64', 'arm64'] },
+        { name: 'amd64', pushedDaysAgo: 2 },
+        { name: 'arm64', pushedDaysAgo: 2 },
+        { name: 'old', pushedDaysAgo: 9 },
+      ];
+
+      // Act
+      await expire(images);
+
+      // Assess
+      expect(ecr).toHaveReceivedCommandExactlyOnceWith(BatchGetImageCommand, {
+        repositoryName: REPO,
+        imageIds: [{ imageDigest: digestOf('index') }],
+        acceptedMediaTypes: ACCEPTED_MANIFEST_MEDIA_TYPES,
+      });
+      expect(deleteCalls(ecr)).toEqual([[digestOf('old')]]);
+    });
+  });
+
+  describe('partial failures', () => {
+    it('reports every per-image failure (ImageReferencedByManifestList as expected) and lists as expired only what ECR confirmed', async () => {
+      // Prepare
+      const images = ['a', 'b', 'c', 'd', 'e'].map((name, i): TestImage => ({ name, pushedDaysAgo: 20 + i, size: 100 * (i + 1) }));
+      ecr.on(BatchDeleteImageCommand).resolves({
+        imageIds: [{ imageDigest: digestOf('a') }, { imageDigest: digestOf('a'), imageTag: 'old-tag' }, { imageDigest: digestOf('b') }],
+        failures: [
+          { imageId: { imageDigest: digestOf('c') }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
+          { imageId: { imageDigest: digestOf('d') }, failureCode: 'KmsError', failureReason: 'KMS key is disabled' },
+          { imageId: { imageDigest: digestOf('e') }, failureCode: 'ImageReferencedByManifestList', failureReason: 'Requested image is referenced by a manifest list' },
+        ],
+      });
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess
+      expect(digestsOf(expiry.expired)).toEqual(sorted([digestOf('a'), digestOf('b')]));
+      expect(expiry.bytesReclaimed).toBe(100 + 200);
+      expect(expiry.failures).toEqual([
+        { item: digestOf('c'), code: 'ImageNotFound', reason: 'Requested image not found', expected: false },
+        { item: digestOf('d'), code: 'KmsError', reason: 'KMS key is disabled', expected: false },
+        { item: digestOf('e'), code: 'ImageReferencedByManifestList', reason: 'Requested image is referenced by a manifest list', expected: true },
+      ]);
+      expect(expiry.deletions.map(({ outcome }) => [outcome.status, outcome.message])).toEqual([['applied', '2 deleted, 3 not deleted']]);
+    });
+
+    it('keeps the per-image failure codes when ECR deleted nothing of a batch', async () => {
+      // Prepare
+      ecr.on(BatchDeleteImageCommand).resolves({
+        imageIds: [],
+        failures: [
+          { imageId: { imageDigest: digestOf('a') }, failureCode: 'KmsError', failureReason: 'KMS key is disabled' },
+          { imageId: { imageDigest: digestOf('b') }, failureCode: 'KmsError', failureReason: 'KMS key is disabled' },
+        ],
+      });
+
+      // Act
+      const expiry = await expire([
+        { name: 'a', pushedDaysAgo: 20 },
+        { name: 'b', pushedDaysAgo: 21 },
+      ]);
+
+      // Assess
+      expect(expiry.expired).toEqual([]);
+      expect(expiry.bytesReclaimed).toBe(0);
+      expect(expiry.failures.map((failure) => [failure.item, failure.code])).toEqual([
+        [digestOf('a'), 'KmsError'],
+        [digestOf('b'), 'KmsError'],
+      ]);
+      expect(expiry.deletions[0]?.outcome.status).toBe('failed');
+    });
+
+    it('reports every image of a batch whose call was denied, and deletes nothing', async () => {
+      // Prepare
+      ecr.on(BatchDeleteImageCommand).rejects(ecrError('AccessDeniedException', 'not authorized to perform: ecr:BatchDeleteImage'));
+
+      // Act
+      const expiry = await expire([
+        { name: 'a', pushedDaysAgo: 20 },
+        { name: 'b', pushedDaysAgo: 21 },
+      ]);
+
+      // Assess
+      expect(expiry.expired).toEqual([]);
+      expect(sorted(expiry.failures.map((failure) => failure.item))).toEqual(sorted([digestOf('a'), digestOf('b')]));
+      for (const failure of expiry.failures) {
+        expect(failure.code).toBe('DeleteFailed');
+        expect(failure.reason).toContain('BatchDeleteImage on repository team-a/api');
+        expect(failure.reason).toContain('was denied');
+      }
+    });
+  });
+
+  describe('throttling', () => {
+    it('retries a BatchDeleteImage throttled twice and then deletes', async () => {
+      // Prepare
+      ecr
+        .on(BatchDeleteImageCommand)
+        .rejectsOnce(ecrError('ThrottlingException', 'Rate exceeded'))
+        .rejectsOnce(ecrError('ThrottlingException', 'Rate exceeded'))
+        .resolves({ imageIds: [{ imageDigest: digestOf('a') }, { imageDigest: digestOf('b') }], failures: [] });
+
+      // Act
+      const expiry = await expire([
+        { name: 'a', pushedDaysAgo: 20 },
+        { name: 'b', pushedDaysAgo: 21 },
+      ]);
+
+      // Assess
+      expect(ecr).toHaveReceivedCommandTimes(BatchDeleteImageCommand, 3);
+      expect(waits).toHaveLength(2);
+      expect(digestsOf(expiry.expired)).toEqual(sorted([digestOf('a'), digestOf('b')]));
+      expect(expiry.failures).toEqual([]);
+    });
+
+    it('gives up with THROTTLED when the throttling never stops', async () => {
+      // Prepare
+      ecr.on(BatchDeleteImageCommand).rejects(ecrError('ThrottlingException', 'Rate exceeded'));
+
+      // Act
+      const error = await caught(expire([{ name: 'a', pushedDaysAgo: 20 }]));
+
+      // Assess
+      expect(error.code).toBe('THROTTLED');
+      expect(error.retryable).toBe(true);
+      expect(error.message).toContain('BatchDeleteImage was throttled by AWS 5 times in a row');
+      expect(ecr).toHaveReceivedCommandTimes(BatchDeleteImageCommand, 5);
+    });
+  });
+
+  describe('the deletion cap', () => {
+    it('deletes at most maxDeletions images, oldest first, and keeps the rest as cap-reached', async () => {
+      // Prepare: ten old untagged images, old-9 the oldest.
+      deleteEverything(ecr);
+      const images = untaggedImages('old', 10, 10);
+
+      // Act
+      const expiry = await expire(images, { maxDeletions: 4 });
+
+      // Assess
+      expect(deleteCalls(ecr).map(sorted)).toEqual([sorted(['old-6', 'old-7', 'old-8', 'old-9'].map(digestOf))]);
+      expect(expiry.expired).toHaveLength(4);
+      expect(expiry.plan.kept).toHaveLength(6);
+      expect(expiry.plan.kept.every((kept) => kept.reason === 'cap-reached')).toBe(true);
+      expect(expiry.plan.kept[0]?.detail).toBe('the per-run deletion cap of 4 is reached (4 deletions planned)');
+    });
+
+    it('deletes nothing with a cap of 0', async () => {
+      // Prepare
+      deleteEverything(ecr);
+
+      // Act
+      const expiry = await expire(untaggedImages('old', 3, 10), { maxDeletions: 0 });
+
+      // Assess
+      expect(ecr).not.toHaveReceivedCommand(BatchDeleteImageCommand);
+      expect(expiry.expired).toEqual([]);
+      expect(expiry.plan.kept.map((kept) => kept.reason)).toEqual(['cap-reached', 'cap-reached', 'cap-reached']);
+    });
+  });
+
+  describe('plan mode', () => {
+    it('calls no BatchDeleteImage, records batches of at most 100 and reports the planned images as expired', async () => {
+      // Prepare
+      const writer = new PlanningWriter();
+      const images: TestImage[] = [
+        ...untaggedImages('old', 150, 10),
+        { name: 'index', pushedDaysAgo: 20, children: ['amd64', 'arm64'] },
+        { name: 'amd64', pushedDaysAgo: 20 },
+        { name: 'arm64', pushedDaysAgo: 20 },
+      ];
+
+      // Act
+      const expiry = await expire(images, { writer });
+
+      // Assess
+      expect(ecr).not.toHaveReceivedCommand(BatchDeleteImageCommand);
+      expect(expiry.deletions.every(({ outcome }) => outcome.status === 'planned')).toBe(true);
+      const planned = writer.changes as BatchDeleteImageChange[];
+      expect(planned.every((change) => change.action === 'ecr:BatchDeleteImage' && change.images.length <= 100)).toBe(true);
+      expect(planned.map((change) => change.images.length).reduce((a, b) => a + b, 0)).toBe(153);
+      expect(digestsOf(expiry.expired)).toEqual(digestsOf(expiry.plan.expire));
+      expect(expiry.expired).toHaveLength(153);
+      expect(expiry.failures).toEqual([]);
+      expect(expiry.bytesReclaimed).toBe(expiry.plan.bytesReclaimed);
+    });
+  });
+});

@@ -1,0 +1,336 @@
+import { readFileSync } from 'node:fs';
+import {
+  BatchDeleteImageCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetLifecyclePolicyCommand,
+  PutLifecyclePolicyCommand,
+  type BatchDeleteImageCommandInput,
+} from '@aws-sdk/client-ecr';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG_PATH, loadConfig, type AutopilotConfig } from '../../../../lib/config';
+import type { BatchDeleteImageChange } from '../../../../lib/ecr/changes';
+import { SnapshotRegistry } from '../../../../lib/ecr/SnapshotRegistry';
+import { parseEvent } from '../../../../lib/events/parseEvent';
+import { sweepLifecycle, SweepLifecycleEvent } from '../../../../lib/lifecycle/sweepLifecycle';
+import type { LifecycleLedgerNotice } from '../../../../lib/notify/notices';
+import { memoryOncePerKey } from '../../../../lib/notify/publish/oncePerKey';
+import { SnsPublisher } from '../../../../lib/notify/publish/SnsPublisher';
+import { PlanningWriter } from '../../../../lib/plan/PlanningWriter';
+import { routeChanges } from '../../../../lib/plan/routeChanges';
+import type { FunctionReport } from '../../../../lib/runtime/types';
+import { EVENTS_DIR, loadEvent, TOPIC_ARN } from '../../../support/events';
+import {
+  deleteCalls,
+  digestOf,
+  ecrError,
+  ecrRegistry,
+  NOW,
+  POLICY_TEXT,
+  serveImages,
+  serveRepositories,
+  servicesClass,
+  silentLogger,
+  untaggedImages,
+  type TestImage,
+} from './enforcementFixtures';
+
+const ecr = mockClient(ECRClient);
+const sns = mockClient(SNSClient);
+
+const BASE_CONFIG = loadConfig(DEFAULT_CONFIG_PATH).config;
+
+/** One class, `services`, for `team-*` repositories; everything else is not governed. */
+function testConfig(lifecycle: { maxDeletionsPerRun?: number; notifyWhenUnchanged?: boolean } = {}): AutopilotConfig {
+  return { ...BASE_CONFIG, repositoryClasses: [servicesClass()], lifecycle: { maxDeletionsPerRun: 200, notifyWhenUnchanged: false, ...lifecycle } };
+}
+
+async function sweep(event: unknown, options: { config?: AutopilotConfig; signal?: AbortSignal } = {}): Promise<FunctionReport> {
+  const config = options.config ?? testConfig();
+  const registry = ecrRegistry();
+  const publisher = new SnsPublisher({ client: new SNSClient({ region: 'ap-northeast-2' }), settings: config.notifications, once: memoryOncePerKey() });
+  return sweepLifecycle(parseEvent(SweepLifecycleEvent, event, 'lifecycle sweep event'), {
+    config,
+    registry,
+    writer: routeChanges({ ecr: registry, sns: publisher }),
+    topicArn: TOPIC_ARN,
+    clock: () => NOW,
+    logger: silentLogger,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+/** Every ledger published on the topic (the notice JSON, as the `lambda` key carries it). */
+function publishedLedgers(): LifecycleLedgerNotice[] {
+  return sns.commandCalls(PublishCommand).map((call) => {
+    expect(call.args[0].input.TopicArn).toBe(TOPIC_ARN);
+    return JSON.parse((JSON.parse(call.args[0].input.Message ?? '{}') as { lambda: string }).lambda) as LifecycleLedgerNotice;
+  });
+}
+
+function onlyLedger(): LifecycleLedgerNotice {
+  const ledgers = publishedLedgers();
+  expect(ledgers).toHaveLength(1);
+  return ledgers[0] as LifecycleLedgerNotice;
+}
+
+/** The repositories each DescribeImages listing asked for, in order. */
+function listedRepositories(): string[] {
+  return ecr.commandCalls(DescribeImagesCommand).map((call) => call.args[0].input.repositoryName as string);
+}
+
+function policyReads(): string[] {
+  return ecr.commandCalls(GetLifecyclePolicyCommand).map((call) => call.args[0].input.repositoryName as string);
+}
+
+function deletesFor(repositoryName: string): string[][] {
+  return ecr
+    .commandCalls(BatchDeleteImageCommand)
+    .filter((call) => call.args[0].input.repositoryName === repositoryName)
+    .map((call) => (call.args[0].input.imageIds ?? []).map((id) => id.imageDigest as string));
+}
+
+function given(repositories: Record<string, TestImage[]>, names: string[] = Object.keys(repositories), pageSize = 1000): void {
+  serveRepositories(ecr, names, pageSize);
+  serveImages(ecr, repositories);
+}
+
+beforeEach(() => {
+  ecr.reset();
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  ecr.on(GetLifecyclePolicyCommand).callsFake((input: { repositoryName: string }) => ({ repositoryName: input.repositoryName, lifecyclePolicyText: POLICY_TEXT }));
+  ecr.on(PutLifecyclePolicyCommand).resolves({});
+  ecr.on(BatchDeleteImageCommand).callsFake((input: BatchDeleteImageCommandInput) => ({ imageIds: (input.imageIds ?? []).map((id) => ({ imageDigest: id.imageDigest })), failures: [] }));
+});
+
+describe('sweepLifecycle', () => {
+  describe('which repositories it sweeps', () => {
+    it('lists every page of DescribeRepositories, and skips but counts the repositories no class governs', async () => {
+      // Prepare
+      const scheduled = loadEvent('scheduled/sweep-lifecycle');
+      given(
+        { 'team-a/api': untaggedImages('api-old', 2, 10), 'team-a/web': [], 'ops/tools': untaggedImages('tools-old', 2, 10), 'team-b/svc': [], 'ops/ci': [] },
+        ['team-a/api', 'team-a/web', 'ops/tools', 'team-b/svc', 'ops/ci'],
+        2,
+      );
+
+      // Act
+      const report = await sweep(scheduled);
+
+      // Assess
+      expect(ecr.commandCalls(DescribeRepositoriesCommand).map((call) => call.args[0].input.nextToken)).toEqual([undefined, 'token-1', 'token-2']);
+      expect(policyReads()).toEqual(['team-a/api', 'team-a/web', 'team-b/svc']);
+      expect(listedRepositories()).toEqual(['team-a/api', 'team-a/web', 'team-b/svc']);
+      expect(deletesFor('ops/tools')).toEqual([]);
+      expect(report.eventId).toBe(scheduled.id);
+      expect(report.decision).toBe('Swept 5 repositories (2 not governed by any class): 0 governance change(s), 2 image(s) expired; ledger published.');
+      const ledger = onlyLedger();
+      expect(ledger.id).toBe(`${scheduled.id}:lifecycle.ledger`);
+      expect(ledger.data.repositoriesScanned).toBe(5);
+      expect(ledger.data.repositories.map((repository) => repository.repositoryName)).toEqual(['team-a/api', 'team-a/web', 'team-b/svc']);
+    });
+
+    it('sweeps only the repositories a manual { repositories } names', async () => {
+      // Prepare
+      given({ 'team-a/api': untaggedImages('api-old', 2, 10), 'team-a/web': untaggedImages('web-old', 1, 10), 'team-b/svc': untaggedImages('svc-old', 3, 10) });
+
+      // Act
+      const report = await sweep({ repositories: ['team-a/**'] });
+
+      // Assess
+      expect(policyReads()).toEqual(['team-a/api', 'team-a/web']);
+      expect(listedRepositories()).toEqual(['team-a/api', 'team-a/web']);
+      expect(deletesFor('team-b/svc')).toEqual([]);
+      expect(deletesFor('team-a/api').flat()).toHaveLength(2);
+      expect(deletesFor('team-a/web').flat()).toHaveLength(1);
+      expect(report.eventId).toBe(`manual-sweep-${NOW.toISOString()}`);
+      expect(report.decision).toMatch(/^Swept 2 repositories \(0 not governed by any class\): 0 governance change\(s\), 3 image\(s\) expired;/);
+    });
+  });
+
+  describe('the deletion cap', () => {
+    it('shares the cap across repositories: the second repository gets only the remainder', async () => {
+      // Prepare: 3 expiring images in the first repository, 4 in the second, a cap of 5.
+      given({ 'team-a/api': untaggedImages('api-old', 3, 10), 'team-a/web': untaggedImages('web-old', 4, 10) });
+
+      // Act
+      const report = await sweep({ maxDeletions: 5 });
+
+      // Assess
+      expect(deletesFor('team-a/api').flat()).toHaveLength(3);
+      expect(deletesFor('team-a/web').map((ids) => [...ids].sort())).toEqual([['web-old-2', 'web-old-3'].map(digestOf).sort()]);
+      expect(report.decision).toContain('5 image(s) expired, deletion cap reached');
+      const ledger = onlyLedger();
+      expect(ledger.data.totals).toMatchObject({ imagesExpired: 5, capReached: true, keptBySafety: 0 });
+    });
+
+    it('takes the cap from lifecycle.maxDeletionsPerRun for a scheduled sweep', async () => {
+      // Prepare
+      given({ 'team-a/api': untaggedImages('api-old', 3, 10), 'team-a/web': untaggedImages('web-old', 4, 10) });
+
+      // Act
+      await sweep(loadEvent('scheduled/sweep-lifecycle'), { config: testConfig({ maxDeletionsPerRun: 4 }) });
+
+      // Assess
+      expect(deleteCalls(ecr).flat()).toHaveLength(4);
+      expect(deletesFor('team-a/web').flat()).toEqual([digestOf('web-old-3')]);
+    });
+  });
+
+  describe('failures', () => {
+    it('records a repository that throws with its error, sweeps the next one, and reports the run as failed', async () => {
+      // Prepare
+      given({ 'team-a/api': untaggedImages('api-old', 2, 10), 'team-a/web': untaggedImages('web-old', 2, 10) });
+      ecr.on(GetLifecyclePolicyCommand).callsFake((input: { repositoryName: string }) => {
+        if (input.repositoryName === 'team-a/api') throw ecrError('AccessDeniedException', 'not authorized to perform: ecr:GetLifecyclePolicy');
+        return { repositoryName: input.repositoryName, lifecyclePolicyText: POLICY_TEXT };
+      });
+
+      // Act
+      const report = await sweep({});
+
+      // Assess
+      expect(report.outcome).toBe('failed');
+      expect(report.decision).toContain('1 repositories failed');
+      expect(deletesFor('team-a/api')).toEqual([]);
+      expect(deletesFor('team-a/web').flat()).toHaveLength(2);
+      const ledger = onlyLedger();
+      const failed = ledger.data.repositories.find((repository) => repository.repositoryName === 'team-a/api');
+      expect(failed?.error).toContain('GetLifecyclePolicy on repository team-a/api (ap-northeast-2) was denied');
+      expect(ledger.data.totals.failures).toBe(1);
+      expect(ledger.severity).toBe('warning');
+      expect(ledger.data.repositories.find((repository) => repository.repositoryName === 'team-a/web')?.expired).toHaveLength(2);
+    });
+  });
+
+  describe('stopping early', () => {
+    it('stops before the first repository when the signal is already aborted, and the ledger says so', async () => {
+      // Prepare
+      given({ 'team-a/api': untaggedImages('api-old', 2, 10), 'team-a/web': untaggedImages('web-old', 2, 10) });
+
+      // Act
+      const report = await sweep({}, { signal: AbortSignal.abort() });
+
+      // Assess
+      expect(ecr).not.toHaveReceivedCommand(GetLifecyclePolicyCommand);
+      expect(ecr).not.toHaveReceivedCommand(DescribeImagesCommand);
+      expect(ecr).not.toHaveReceivedCommand(BatchDeleteImageCommand);
+      expect(report.decision).toContain('Swept 0 repositories');
+      expect(report.decision).toContain('stopped early: the time budget ran out');
+      const ledger = onlyLedger();
+      expect(ledger.data.stoppedEarly).toBe('the time budget ran out; the next run continues');
+      expect(ledger.data.repositories).toEqual([]);
+    });
+
+    it('finishes the repository in progress and lists it when the signal aborts during the sweep', async () => {
+      // Prepare
+      given({ 'team-a/api': untaggedImages('api-old', 2, 10), 'team-a/web': untaggedImages('web-old', 2, 10) });
+      const controller = new AbortController();
+      ecr.on(BatchDeleteImageCommand).callsFake((input: BatchDeleteImageCommandInput) => {
+        controller.abort();
+        return { imageIds: (input.imageIds ?? []).map((id) => ({ imageDigest: id.imageDigest })), failures: [] };
+      });
+
+      // Act
+      await sweep({}, { signal: controller.signal });
+
+      // Assess
+      expect(policyReads()).toEqual(['team-a/api']);
+      expect(deletesFor('team-a/web')).toEqual([]);
+      const ledger = onlyLedger();
+      expect(ledger.data.stoppedEarly).toBeDefined();
+      expect(ledger.data.repositories.map((repository) => [repository.repositoryName, repository.expired.length])).toEqual([['team-a/api', 2]]);
+    });
+  });
+
+  describe('the ledger', () => {
+    it('publishes exactly one ledger for the whole sweep, listing every repository that changed', async () => {
+      // Prepare: two repositories expire images, one also has a drifted lifecycle policy.
+      given({ 'team-a/api': untaggedImages('api-old', 3, 10), 'team-a/web': untaggedImages('web-old', 2, 10), 'team-b/svc': [] });
+      ecr.on(GetLifecyclePolicyCommand).callsFake((input: { repositoryName: string }) => ({
+        repositoryName: input.repositoryName,
+        lifecyclePolicyText: input.repositoryName === 'team-b/svc' ? '{"rules":[]}' : POLICY_TEXT,
+      }));
+
+      // Act
+      const report = await sweep({});
+
+      // Assess
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      const ledger = onlyLedger();
+      expect(ledger.data.part).toBeUndefined();
+      expect(ledger.data.totals).toEqual({ governanceChanges: 1, imagesExpired: 5, bytesReclaimed: 1000 + 1001 + 1002 + 1000 + 1001, failures: 0, keptBySafety: 0, capReached: false });
+      expect(ledger.data.repositories.map((repository) => [repository.repositoryName, repository.expired.length, repository.governance.length])).toEqual([
+        ['team-a/api', 3, 0],
+        ['team-a/web', 2, 0],
+        ['team-b/svc', 0, 1],
+      ]);
+      expect(ecr).toHaveReceivedCommandExactlyOnceWith(PutLifecyclePolicyCommand, { repositoryName: 'team-b/svc', lifecyclePolicyText: POLICY_TEXT });
+      expect(report.changes.filter(({ change }) => change.action === 'sns:Publish')).toHaveLength(1);
+      expect(report.outcome).toBe('done');
+    });
+
+    it('publishes nothing when nothing changed', async () => {
+      // Prepare
+      given({ 'team-a/api': untaggedImages('api-new', 3, 1), 'team-a/web': [] });
+
+      // Act
+      const report = await sweep({});
+
+      // Assess
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
+      expect(report.decision).toBe('Swept 2 repositories (0 not governed by any class): 0 governance change(s), 0 image(s) expired; nothing changed, no ledger.');
+      expect(report.changes).toEqual([]);
+    });
+
+    it('publishes the ledger of an unchanged sweep when lifecycle.notifyWhenUnchanged is on', async () => {
+      // Prepare
+      given({ 'team-a/api': untaggedImages('api-new', 3, 1) });
+
+      // Act
+      await sweep({}, { config: testConfig({ notifyWhenUnchanged: true }) });
+
+      // Assess
+      const ledger = onlyLedger();
+      expect(ledger.data.totals.imagesExpired).toBe(0);
+      expect(ledger.severity).toBe('info');
+    });
+  });
+
+  describe('plan mode against the sample snapshot', () => {
+    it('plans the team-a/api governance fixes and the deletion of its two untagged images, and changes nothing', async () => {
+      // Prepare
+      const file = `${EVENTS_DIR}registry-snapshot.json`;
+      const registry = SnapshotRegistry.fromFile(file);
+      const snapshot = JSON.parse(readFileSync(file, 'utf8')) as { capturedAt: string; repositories: Array<{ repositoryName: string; images: Array<{ imageDigest: string; imageTags?: string[] }> }> };
+      const untagged = (snapshot.repositories.find((repository) => repository.repositoryName === 'team-a/api')?.images ?? [])
+        .filter((image) => (image.imageTags ?? []).length === 0)
+        .map((image) => image.imageDigest);
+      const writer = new PlanningWriter();
+
+      // Act
+      const report = await sweepLifecycle(
+        {},
+        { config: loadConfig(DEFAULT_CONFIG_PATH).config, registry, writer, topicArn: TOPIC_ARN, clock: () => new Date(snapshot.capturedAt), logger: silentLogger },
+      );
+
+      // Assess
+      expect(untagged).toHaveLength(2);
+      const forApi = writer.changes.filter((change) => change.target === 'team-a/api');
+      expect(forApi.map((change) => change.action)).toEqual(['ecr:PutLifecyclePolicy', 'ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:BatchDeleteImage']);
+      const deletion = forApi[3] as BatchDeleteImageChange;
+      expect(deletion.images.map((image) => image.imageDigest).sort()).toEqual([...untagged].sort());
+      expect(deletion.images.every((image) => image.reason === 'rule 2: untagged images pushed more than 7 days ago')).toBe(true);
+      expect(writer.changes.filter((change) => change.action === 'ecr:BatchDeleteImage').map((change) => change.target)).toEqual(['team-a/api']);
+      expect(writer.changes.filter((change) => change.action === 'sns:Publish')).toHaveLength(1);
+      expect(report.changes.every(({ outcome }) => outcome.status === 'planned')).toBe(true);
+      expect(report.decision).toContain('2 image(s) to expire');
+      expect(ecr.calls()).toHaveLength(0);
+      expect(sns.calls()).toHaveLength(0);
+    });
+  });
+});

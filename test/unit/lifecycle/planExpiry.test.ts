@@ -1,0 +1,310 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateLifecyclePolicy, planExpiry, type ExpiryPlan, type LifecycleImage, type LifecyclePolicy } from '../../../lib/lifecycle';
+import { AutopilotError } from '../../../lib/errors';
+import { digestOf, image, namesOf, NOW, policyOf, rule } from './lifecycleFixtures';
+
+/** Rule 1 keeps one prod* image; rule 2 expires untagged images older than 7 days. */
+const POLICY: LifecyclePolicy = policyOf(
+  rule(1, { tagStatus: 'tagged', tagPatternList: ['prod*'], countType: 'imageCountMoreThan', countNumber: 1 }),
+  rule(2, { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }),
+);
+
+interface PlanOptions {
+  protectedTagPatterns?: string[];
+  indexChildren?: Record<string, string[]>;
+  maxDeletions?: number;
+  policy?: LifecyclePolicy;
+}
+
+function plan(images: LifecycleImage[], options: PlanOptions = {}): ExpiryPlan {
+  const policy = options.policy ?? POLICY;
+  const preview = evaluateLifecyclePolicy(policy, images, { now: NOW });
+  const indexChildren = new Map(Object.entries(options.indexChildren ?? {}).map(([index, children]) => [digestOf(index), children.map(digestOf)]));
+  return planExpiry({
+    preview,
+    images,
+    policy,
+    protectedTagPatterns: options.protectedTagPatterns ?? [],
+    graph: { indexChildren },
+    ...(options.maxDeletions === undefined ? {} : { maxDeletions: options.maxDeletions }),
+  });
+}
+
+function keptReasons(result: ExpiryPlan): Array<[string, string]> {
+  return result.kept.map((kept) => [kept.imageDigest.slice(7), kept.reason]);
+}
+
+function order(result: ExpiryPlan): string[] {
+  return result.deletionOrder.map((digest) => digest.slice(7));
+}
+
+describe('planExpiry', () => {
+  it('expires what the preview expires, with a ledger reason naming the rule', () => {
+    // Prepare
+    const images = [
+      image({ name: 'prod-old', tags: ['prod-1'], pushedDaysAgo: 20, size: 100 }),
+      image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 2, size: 200 }),
+      image({ name: 'untagged-old', pushedDaysAgo: 10, size: 50 }),
+    ];
+
+    // Act
+    const result = plan(images);
+
+    // Assess
+    expect(result.expire).toEqual([
+      { imageDigest: digestOf('prod-old'), imageTags: ['prod-1'], imagePushedAt: images[0]?.imagePushedAt, imageSizeInBytes: 100, appliedRulePriority: 1, reason: 'rule 1: more than 1 image tagged prod*' },
+      { imageDigest: digestOf('untagged-old'), imageTags: [], imagePushedAt: images[2]?.imagePushedAt, imageSizeInBytes: 50, appliedRulePriority: 2, reason: 'rule 2: untagged images pushed more than 7 days ago' },
+    ]);
+    expect(result.kept).toEqual([]);
+    expect(result.bytesReclaimed).toBe(150);
+    expect(order(result)).toEqual(['prod-old', 'untagged-old']);
+  });
+
+  it('says which rule without describing it when no policy is given', () => {
+    // Prepare
+    const images = [image({ name: 'u', pushedDaysAgo: 10 })];
+    const preview = evaluateLifecyclePolicy(POLICY, images, { now: NOW });
+
+    // Act
+    const result = planExpiry({ preview, images, protectedTagPatterns: [], graph: { indexChildren: new Map() } });
+
+    // Assess
+    expect(result.expire[0]?.reason).toBe('rule 2 of the lifecycle policy');
+  });
+
+  it('never expires an image with a protected tag', () => {
+    // Prepare
+    const images = [
+      image({ name: 'release', tags: ['prod-1', 'release-2024'], pushedDaysAgo: 30 }),
+      image({ name: 'plain', tags: ['prod-2'], pushedDaysAgo: 20 }),
+      image({ name: 'newest', tags: ['prod-3'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images, { protectedTagPatterns: ['release-*', '*-keep'] });
+
+    // Assess
+    expect(namesOf(result.expire)).toEqual(['plain']);
+    expect(result.kept).toEqual([
+      { imageDigest: digestOf('release'), imageTags: ['prod-1', 'release-2024'], reason: 'protected-tag', detail: 'tag "release-2024" matches protected pattern "release-*"' },
+    ]);
+  });
+
+  it('keeps the platform manifests of a kept index', () => {
+    // Prepare: the index is tagged prod-3 and newest, so rule 1 keeps it; its untagged children
+    // are old enough for rule 2.
+    const images = [
+      image({ name: 'index', tags: ['prod-3'], pushedDaysAgo: 10 }),
+      image({ name: 'amd64', pushedDaysAgo: 10 }),
+      image({ name: 'arm64', pushedDaysAgo: 10 }),
+      image({ name: 'orphan', pushedDaysAgo: 10 }),
+    ];
+
+    // Act
+    const result = plan(images, { indexChildren: { index: ['amd64', 'arm64'] } });
+
+    // Assess
+    expect(namesOf(result.expire)).toEqual(['orphan']);
+    expect(keptReasons(result)).toEqual([
+      ['amd64', 'index-child'],
+      ['arm64', 'index-child'],
+    ]);
+    expect(result.kept[0]?.detail).toBe('listed by index sha256:index (tags: prod-3), which is kept');
+  });
+
+  it('keeps the children of an index that is kept only because of a protected tag (fixpoint)', () => {
+    // Prepare: outer is protected, so its child index inner is kept, so inner's children are kept.
+    const images = [
+      image({ name: 'outer', tags: ['prod-1', 'release-1'], pushedDaysAgo: 30 }),
+      image({ name: 'inner', pushedDaysAgo: 30 }),
+      image({ name: 'leaf', pushedDaysAgo: 30 }),
+      image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images, { protectedTagPatterns: ['release-*'], indexChildren: { outer: ['inner'], inner: ['leaf'] } });
+
+    // Assess
+    expect(result.expire).toEqual([]);
+    expect(keptReasons(result)).toEqual([
+      ['inner', 'index-child'],
+      ['leaf', 'index-child'],
+      ['outer', 'protected-tag'],
+    ]);
+  });
+
+  it('keeps the children of an index it knows only from the graph', () => {
+    // Prepare
+    const images = [image({ name: 'child', pushedDaysAgo: 30 })];
+
+    // Act
+    const result = plan(images, { indexChildren: { 'unlisted-index': ['child'] } });
+
+    // Assess
+    expect(result.expire).toEqual([]);
+    expect(keptReasons(result)).toEqual([['child', 'index-child']]);
+  });
+
+  it('expires an index with its expiring children, the index first', () => {
+    // Prepare
+    const images = [
+      image({ name: 'index', tags: ['prod-1'], pushedDaysAgo: 20 }),
+      image({ name: 'z-amd64', pushedDaysAgo: 21 }),
+      image({ name: 'a-arm64', pushedDaysAgo: 20 }),
+      image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images, { indexChildren: { index: ['z-amd64', 'a-arm64'] } });
+
+    // Assess
+    expect(namesOf(result.expire)).toEqual(['a-arm64', 'index', 'z-amd64']);
+    expect(order(result)).toEqual(['index', 'z-amd64', 'a-arm64']);
+  });
+
+  it('expires a referrer together with its subject, the referrer first', () => {
+    // Prepare: the signature is tagged sig-1, which no rule selects.
+    const images = [
+      image({ name: 'subject', tags: ['prod-1'], pushedDaysAgo: 20, size: 1000 }),
+      image({ name: 'signature', tags: ['sig-1'], pushedDaysAgo: 19, subject: 'subject', size: 10 }),
+      image({ name: 'sbom-of-signature', pushedDaysAgo: 2, subject: 'signature', size: 1 }),
+      image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images);
+
+    // Assess
+    expect(result.expire.map((entry) => [entry.imageDigest.slice(7), entry.appliedRulePriority, entry.reason])).toEqual([
+      ['subject', 1, 'rule 1: more than 1 image tagged prod*'],
+      ['signature', 1, 'referrer of expired subject sha256:subject (rule 1: more than 1 image tagged prod*)'],
+      ['sbom-of-signature', 1, 'referrer of expired subject sha256:signature (rule 1: more than 1 image tagged prod*)'],
+    ]);
+    expect(order(result)).toEqual(['sbom-of-signature', 'signature', 'subject']);
+    expect(result.bytesReclaimed).toBe(1011);
+  });
+
+  it('deletes a referrer before its subject when rules chose both', () => {
+    // Prepare: the untagged signature is old enough for rule 2, its subject is taken by rule 1,
+    // and the signature is newer, so "oldest first" alone would delete it second.
+    const images = [
+      image({ name: 'subject', tags: ['prod-1'], pushedDaysAgo: 20 }),
+      image({ name: 'signature', pushedDaysAgo: 10, subject: 'subject' }),
+      image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images);
+
+    // Assess
+    expect(result.expire.map((entry) => entry.appliedRulePriority)).toEqual([1, 2]);
+    expect(order(result)).toEqual(['signature', 'subject']);
+  });
+
+  it('keeps the subject of a protected referrer', () => {
+    // Prepare
+    const images = [
+      image({ name: 'subject', tags: ['prod-1'], pushedDaysAgo: 20 }),
+      image({ name: 'signature', tags: ['sig-keep'], pushedDaysAgo: 19, subject: 'subject' }),
+      image({ name: 'sbom', pushedDaysAgo: 2, subject: 'subject' }),
+      image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images, { protectedTagPatterns: ['*-keep'] });
+
+    // Assess
+    expect(result.expire).toEqual([]);
+    expect(keptReasons(result)).toEqual([
+      ['subject', 'referrer-subject'],
+      ['signature', 'protected-tag'],
+    ]);
+    expect(result.kept[0]?.detail).toBe('subject of referrer sha256:signature (tags: sig-keep), which is kept');
+  });
+
+  it('keeps the subject of a referrer that a kept index lists', () => {
+    // Prepare
+    const images = [
+      image({ name: 'subject', tags: ['prod-1'], pushedDaysAgo: 20 }),
+      image({ name: 'attestation', pushedDaysAgo: 19, subject: 'subject' }),
+      image({ name: 'index', tags: ['prod-2'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images, { indexChildren: { index: ['attestation'] } });
+
+    // Assess
+    expect(result.expire).toEqual([]);
+    expect(keptReasons(result)).toEqual([
+      ['subject', 'referrer-subject'],
+      ['attestation', 'index-child'],
+    ]);
+  });
+
+  describe('deletion cap', () => {
+    const images = [
+      image({ name: 'index', pushedDaysAgo: 30 }),
+      image({ name: 'amd64', pushedDaysAgo: 30 }),
+      image({ name: 'arm64', pushedDaysAgo: 29 }),
+      image({ name: 'single-1', pushedDaysAgo: 25 }),
+      image({ name: 'single-2', pushedDaysAgo: 20 }),
+    ];
+    const indexChildren = { index: ['amd64', 'arm64'] };
+
+    it('takes whole dependency units, oldest first, and keeps the rest as cap-reached', () => {
+      // Act
+      const result = plan(images, { indexChildren, maxDeletions: 4 });
+
+      // Assess
+      expect(order(result)).toEqual(['index', 'amd64', 'arm64', 'single-1']);
+      expect(keptReasons(result)).toEqual([['single-2', 'cap-reached']]);
+      expect(result.kept[0]?.detail).toBe('the per-run deletion cap of 4 is reached (4 deletions planned)');
+    });
+
+    it('never schedules a child whose index did not fit under the cap', () => {
+      // Act
+      const result = plan(images, { indexChildren, maxDeletions: 2 });
+
+      // Assess: the oldest unit (index + 2 children) does not fit, and nothing newer jumps ahead.
+      expect(result.expire).toEqual([]);
+      expect(keptReasons(result)).toEqual([
+        ['amd64', 'cap-reached'],
+        ['index', 'cap-reached'],
+        ['arm64', 'cap-reached'],
+        ['single-1', 'cap-reached'],
+        ['single-2', 'cap-reached'],
+      ]);
+    });
+
+    it('plans nothing with a cap of 0', () => {
+      // Act
+      const result = plan(images, { indexChildren, maxDeletions: 0 });
+
+      // Assess
+      expect(result.deletionOrder).toEqual([]);
+      expect(result.kept).toHaveLength(5);
+    });
+
+    it.each([-1, 1.5, Number.NaN])('rejects maxDeletions %s', (maxDeletions) => {
+      // Act
+      const act = () => plan(images, { maxDeletions });
+
+      // Assess
+      expect(act).toThrow(AutopilotError);
+    });
+  });
+
+  it('passes TRANSITION results through untouched', () => {
+    // Prepare
+    const policy = policyOf(rule(1, { tagStatus: 'any', countType: 'sinceImagePulled', countUnit: 'days', countNumber: 90 }, { type: 'transition', targetStorageClass: 'archive' }));
+    const images = [image({ name: 'cold', tags: ['release-1'], pushedDaysAgo: 200 })];
+
+    // Act
+    const result = plan(images, { policy, protectedTagPatterns: ['release-*'] });
+
+    // Assess
+    expect(result.transitions).toEqual(evaluateLifecyclePolicy(policy, images, { now: NOW }).previewResults);
+    expect(result.expire).toEqual([]);
+    expect(result.kept).toEqual([]);
+  });
+});

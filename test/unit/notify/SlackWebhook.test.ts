@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { AutopilotError } from '../../../lib/errors';
+import { checkWebhookUrl, parseRetryAfter } from '../../../lib/notify/publish/SlackWebhook';
+
+function refusal(url: string): AutopilotError {
+  try {
+    checkWebhookUrl(url);
+  } catch (error) {
+    if (error instanceof AutopilotError) return error;
+    throw error;
+  }
+  throw new Error(`${url} was accepted`);
+}
+
+describe('checkWebhookUrl', () => {
+  it.each([
+    'https://hooks.slack.com/services/T0/B0/secret',
+    'https://hooks.slack-gov.com/services/T0/B0/secret',
+    'http://127.0.0.1:8080/hook',
+    'https://localhost/hook',
+    'http://[::1]:9000/hook',
+  ])('accepts %s', (url) => {
+    // Act & Assess
+    expect(checkWebhookUrl(url)).toBe(new URL(url).toString());
+  });
+
+  it.each([
+    ['plain http to Slack', 'http://hooks.slack.com/services/T0/B0/secret', 'http://hooks.slack.com'],
+    ['another host', 'https://hooks.example.com/services/T0/B0/secret', 'https://hooks.example.com'],
+    ['a look-alike host', 'https://hooks.slack.com.evil.example/services/T0/B0/secret', 'https://hooks.slack.com.evil.example'],
+    ['a loopback look-alike', 'http://localhost.evil.example/services/T0/B0/secret', 'http://localhost.evil.example'],
+    ['another scheme on loopback', 'ftp://127.0.0.1/services/T0/B0/secret', 'ftp://127.0.0.1'],
+  ])('refuses %s without revealing the secret path', (_what, url, shown) => {
+    // Act
+    const error = refusal(url);
+
+    // Assess
+    expect(error.code).toBe('SECRET_INVALID');
+    expect(error.message).toContain(`points at ${shown},`);
+    expect(error.message).not.toContain('T0/B0');
+    expect(error.message).not.toContain('/services/');
+  });
+
+  it('refuses a value that is not a URL, without echoing it', () => {
+    // Act
+    const error = refusal('hooks.slack.com/services/T0/B0/s3cr3t');
+
+    // Assess
+    expect(error.code).toBe('SECRET_INVALID');
+    expect(error.message).not.toContain('s3cr3t');
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = new Date('2026-11-20T09:00:00Z');
+
+  it.each([
+    ['1', 1000],
+    ['0', 0],
+    ['2.5', 2500],
+    ['Fri, 20 Nov 2026 09:00:30 GMT', 30_000],
+    ['Fri, 20 Nov 2026 08:59:00 GMT', 0],
+  ])('reads %j as %d ms', (value, expected) => {
+    // Act & Assess
+    expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+
+  it.each([null, '', '  ', 'soon'])('has no wait for %j', (value) => {
+    // Act & Assess
+    expect(parseRetryAfter(value, now)).toBeUndefined();
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageDocument } from '../../../lib/notify/document';
+import { presentNotice } from '../../../lib/notify/present/presentNotice';
+import { escapeSlackText, slackLink } from '../../../lib/notify/render/escapeSlackText';
+import { renderSlackMessage, SLACK_LIMITS, type SlackMessage } from '../../../lib/notify/render/renderSlackMessage';
+import { pushNotice, scanNotice } from '../../support/notices';
+
+/** Every mrkdwn text of a message (sections, fields, context), which Slack interprets. */
+function mrkdwnTexts(message: SlackMessage): string[] {
+  return message.blocks.flatMap((block) => [
+    ...(block.text?.type === 'mrkdwn' ? [block.text.text] : []),
+    ...(block.fields ?? []).map((field) => field.text),
+    ...(block.elements ?? []).map((element) => element.text),
+  ]);
+}
+
+/** The control sequences left once the legitimate http(s) links are removed. */
+function controlSequences(text: string): string[] {
+  return text.replace(/<https?:\/\/[^<>|\s]+\|[^<>]*>/g, '').match(/[<>]/g) ?? [];
+}
+
+/** A document far beyond every Block Kit limit. */
+function hugeDocument(): MessageDocument {
+  return {
+    subject: `FAIL ${'team-a/api:'.repeat(30)}`,
+    headline: 'h'.repeat(10_000),
+    severity: 'critical',
+    facts: Array.from({ length: 25 }, (_, i) => ({ label: `Fact ${i}`, value: 'v'.repeat(5000), code: i % 2 === 0 })),
+    sections: Array.from({ length: 80 }, (_, i) => ({
+      title: `Section ${i}`,
+      items: Array.from({ length: 200 }, (_, j) => ({ label: `CVE-2024-${j}`, url: `https://nvd.nist.gov/vuln/detail/CVE-2024-${j}`, text: `HIGH package-${j} ${'x'.repeat(80)}` })),
+      omitted: 5,
+    })),
+    links: [{ label: 'Open', url: 'https://console.aws.amazon.com/ecr' }],
+    footer: 'notice n · event e · ap-northeast-2',
+    threadKey: 'team-a/api@sha256:x',
+  };
+}
+
+describe('renderSlackMessage', () => {
+  it('stays within every Block Kit limit for an oversized document', () => {
+    // Act
+    const message = renderSlackMessage(hugeDocument());
+
+    // Assess
+    expect(message.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    expect(message.blocks.length).toBeGreaterThan(40);
+    const header = message.blocks.find((block) => block.type === 'header');
+    expect(header?.text?.type).toBe('plain_text');
+    expect(header?.text?.text.length).toBeLessThanOrEqual(150);
+    for (const block of message.blocks) {
+      if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
+      expect(block.fields?.length ?? 0).toBeLessThanOrEqual(10);
+      for (const field of block.fields ?? []) expect(field.text.length).toBeLessThanOrEqual(2000);
+      expect(block.elements?.length ?? 0).toBeLessThanOrEqual(10);
+    }
+    expect(message.text.length).toBeGreaterThan(0);
+    expect(message.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fallbackText);
+  });
+
+  it('cuts a long list to fit one section and says how many more there are', () => {
+    // Act
+    const message = renderSlackMessage(hugeDocument());
+
+    // Assess
+    const section = message.blocks.find((block) => block.text?.text.startsWith('*Section 0*'));
+    const shown = (section?.text?.text.match(/^• /gm) ?? []).length;
+    expect(shown).toBeGreaterThan(5);
+    expect(section?.text?.text).toMatch(new RegExp(`_… and ${200 - shown + 5} more_$`));
+  });
+
+  it('keeps the links, divider and footer even when sections are cut', () => {
+    // Act
+    const message = renderSlackMessage(hugeDocument());
+
+    // Assess
+    expect(message.blocks.slice(-3).map((block) => block.type)).toEqual(['section', 'divider', 'context']);
+    expect(message.blocks.at(-3)?.text?.text).toBe('<https://console.aws.amazon.com/ecr|Open>');
+  });
+
+  it('renders a header, the headline, facts as fields, lists, links and a footer', () => {
+    // Act
+    const message = renderSlackMessage(presentNotice(scanNotice()));
+
+    // Assess
+    expect(message.blocks.map((block) => block.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'section', 'section', 'divider', 'context']);
+    expect(message.blocks[0]?.text).toEqual({ type: 'plain_text', text: ':rotating_light: FAIL team-a/api:v1.4.0: 1 CRITICAL, 1 HIGH (1 new, 1 fixed)', emoji: true });
+    expect(message.blocks[2]?.fields?.[0]).toEqual({ type: 'mrkdwn', text: '*Verdict*\nFAIL' });
+    expect(message.blocks[3]?.text?.text).toBe(
+      '*Top findings*\n• <https://nvd.nist.gov/vuln/detail/CVE-2024-6387|CVE-2024-6387> CRITICAL openssh-client 1:9.2p1-2+deb12u2 → fixed in 1:9.2p1-2+deb12u3\n• <https://nvd.nist.gov/vuln/detail/CVE-2023-44487|CVE-2023-44487> HIGH libnghttp2-14 1.52.0-1+deb12u1 (no fix yet)',
+    );
+    expect(message.text).toBe(
+      'FAIL team-a/api:v1.4.0: 1 CRITICAL, 1 HIGH (1 new, 1 fixed): Scan of team-a/api:v1.4.0 found 2 findings (1 CRITICAL, 1 HIGH) (1 new, 1 fixed). Verdict FAIL: 1 CRITICAL &gt; 0 allowed.',
+    );
+  });
+
+  it('escapes &, < and > from untrusted text, so a tag cannot ping the channel', () => {
+    // Prepare
+    const notice = pushNotice({ tags: ['<!channel> & <https://evil.example|click>'], repositoryClass: 'a>b' });
+
+    // Act
+    const message = renderSlackMessage(presentNotice(notice));
+
+    // Assess
+    const texts = mrkdwnTexts(message);
+    expect(texts.join('\n')).toContain('&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;');
+    for (const text of texts) expect(controlSequences(text)).toEqual([]);
+    expect(message.text).toContain('&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;');
+    expect(controlSequences(message.text)).toEqual([]);
+    // The header is plain_text, which Slack never parses for mentions or links.
+    expect(message.blocks[0]?.text?.type).toBe('plain_text');
+  });
+
+  it('never makes a link of a URL that is not http(s)', () => {
+    // Prepare
+    const notice = scanNotice({
+      topFindings: [{ id: 'CVE-2024-0001', severity: 'HIGH', uri: 'javascript:alert(1)' }],
+      consoleUrl: 'slack://open?team=T0',
+    });
+
+    // Act
+    const message = renderSlackMessage(presentNotice(notice));
+
+    // Assess
+    const all = mrkdwnTexts(message).join('\n');
+    expect(all).not.toMatch(/<javascript:|<slack:/);
+    expect(all).toContain('• CVE-2024-0001 HIGH');
+    expect(all).toContain('Scan results in the ECR console');
+  });
+});
+
+describe('escapeSlackText', () => {
+  it('encodes exactly &, < and >', () => {
+    // Act & Assess
+    expect(escapeSlackText('<!here> a&b "quoted" *bold* `code`')).toBe('&lt;!here&gt; a&amp;b "quoted" *bold* `code`');
+  });
+});
+
+describe('slackLink', () => {
+  it('percent-encodes |, < and > in the URL and escapes the label', () => {
+    // Act
+    const link = slackLink('https://example.com/a|b<c>d&e', 'x|y <z>');
+
+    // Assess
+    expect(link).toBe('<https://example.com/a%7Cb%3Cc%3Ed&amp;e|x¦y &lt;z&gt;>');
+  });
+
+  it.each(['javascript:alert(1)', 'ftp://example.com', 'mailto:a@b.c', '//example.com', ''])('returns only the label for %j', (url) => {
+    // Act & Assess
+    expect(slackLink(url, 'label <x>')).toBe('label &lt;x&gt;');
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { computeDigest } from '../../../lib/oci/digest';
+import { parseManifest } from '../../../lib/oci/manifestDocument';
+import { OCI_INDEX, OCI_MANIFEST } from '../../../lib/oci/mediaTypes';
+import { formatPlatform, parsePlatform, platformMatches } from '../../../lib/oci/platform';
+import { isAttestation, platformsOf, selectPlatforms } from '../../../lib/oci/copy/selectPlatforms';
+import type { IndexDocument, RawManifest } from '../../../lib/oci/types';
+
+const digestOf = (name: string): string => computeDigest(Buffer.from(name));
+
+function index(): { raw: RawManifest; document: IndexDocument } {
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [
+        { mediaType: OCI_MANIFEST, digest: digestOf('amd64'), size: 10, platform: { os: 'linux', architecture: 'amd64' } },
+        { mediaType: OCI_MANIFEST, digest: digestOf('arm64'), size: 10, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+        { mediaType: OCI_MANIFEST, digest: digestOf('s390x'), size: 10, platform: { os: 'linux', architecture: 's390x' } },
+        {
+          mediaType: OCI_MANIFEST,
+          digest: digestOf('att-arm64'),
+          size: 10,
+          platform: { os: 'unknown', architecture: 'unknown' },
+          annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': digestOf('arm64') },
+        },
+      ],
+      annotations: { 'org.opencontainers.image.source': 'https://example' },
+    }),
+  );
+  const raw = { mediaType: OCI_INDEX, digest: computeDigest(bytes), bytes };
+  const parsed = parseManifest(raw);
+  if (parsed.kind !== 'index') throw new Error('fixture is not an index');
+  return { raw, document: parsed.document };
+}
+
+describe('selectPlatforms', () => {
+  it('keeps the original bytes when no platform is asked for', () => {
+    const { raw, document } = index();
+    const selection = selectPlatforms(raw, document, undefined);
+    expect(selection).toMatchObject({ root: raw, newIndex: false });
+    expect(selection.children).toHaveLength(4);
+  });
+
+  it('builds a new index with the chosen images, their attestations and the original annotations', () => {
+    // Act
+    const { raw, document } = index();
+    const selection = selectPlatforms(raw, document, [parsePlatform('linux/amd64'), parsePlatform('linux/arm64')]);
+
+    // Assess
+    expect(selection.newIndex).toBe(true);
+    expect(selection.root.digest).not.toBe(raw.digest);
+    expect(selection.root.digest).toBe(computeDigest(selection.root.bytes));
+    const rebuilt = JSON.parse(selection.root.bytes.toString()) as IndexDocument;
+    expect(rebuilt.manifests.map((m) => m.digest)).toEqual([digestOf('amd64'), digestOf('arm64'), digestOf('att-arm64')]);
+    expect(rebuilt.annotations).toEqual({ 'org.opencontainers.image.source': 'https://example' });
+    expect(platformsOf(selection.children)).toEqual(['linux/amd64', 'linux/arm64/v8']);
+  });
+
+  it('treats "every platform listed" as no subset', () => {
+    const { raw, document } = index();
+    const selection = selectPlatforms(raw, document, ['linux/amd64', 'linux/arm64', 'linux/s390x'].map(parsePlatform));
+    expect(selection).toMatchObject({ root: raw, newIndex: false });
+  });
+
+  it('names what the index offers when a platform is missing', () => {
+    const { raw, document } = index();
+    expect(() => selectPlatforms(raw, document, [parsePlatform('windows/amd64')])).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: 'The source index has no windows/amd64 image; it offers linux/amd64, linux/arm64/v8, linux/s390x' }),
+    );
+  });
+
+  it('does not count attestations as platforms', () => {
+    const { document } = index();
+    expect(document.manifests.filter(isAttestation)).toHaveLength(1);
+    expect(platformsOf(document.manifests)).toEqual(['linux/amd64', 'linux/arm64/v8', 'linux/s390x']);
+  });
+});
+
+describe('platform strings', () => {
+  it('parses, formats and matches with optional variants', () => {
+    expect(parsePlatform(' Linux/ARM/v7 ')).toEqual({ os: 'linux', architecture: 'arm', variant: 'v7' });
+    expect(formatPlatform({ os: 'linux', architecture: 'amd64' })).toBe('linux/amd64');
+    expect(platformMatches({ os: 'linux', architecture: 'arm64', variant: 'v8' }, parsePlatform('linux/arm64'))).toBe(true);
+    expect(platformMatches({ os: 'linux', architecture: 'arm', variant: 'v6' }, parsePlatform('linux/arm/v7'))).toBe(false);
+  });
+
+  it.each(['linux', 'linux/', '/amd64', 'a/b/c/d', 'linux/arm/'])('rejects "%s"', (text) => {
+    expect(() => parsePlatform(text)).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+});

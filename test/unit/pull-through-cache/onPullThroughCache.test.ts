@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import { AutopilotError } from '../../../lib/errors';
+import { parseEvent } from '../../../lib/events/parseEvent';
+import type { PublishNoticeChange } from '../../../lib/notify/changes';
+import { Notice, type PtcCreatedNotice, type PtcFailureNotice } from '../../../lib/notify/notices';
+import { PlanningWriter } from '../../../lib/plan/PlanningWriter';
+import { routeChanges } from '../../../lib/plan/routeChanges';
+import type { ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
+import { ptcWriters, type PtcChange } from '../../../lib/pull-through-cache/changes';
+import { handlePullThroughCacheEvent, PullThroughCacheEvent } from '../../../lib/pull-through-cache/onPullThroughCache';
+import type { PtcDeps } from '../../../lib/pull-through-cache/types';
+import { loadEvent, type EventJson } from '../../support/events';
+import { ACCOUNT, InMemoryPtcRegistry, NOW, ptcConfig, REGION, secretArn, TOPIC_ARN } from './ptcFixtures';
+
+const CLOUDTRAIL = 'cloudtrail/batch-get-image-repository-not-found';
+const SYNC_FAILED = 'ptc-action/sync-failed';
+const SYNC_SUCCEEDED = 'ptc-action/sync-succeeded';
+const DOCKER_SECRET = { name: 'ecr-pullthroughcache/docker-hub', arn: secretArn('ecr-pullthroughcache/docker-hub') };
+
+/** Records published notices and acknowledges them. */
+class NoticeRecorder implements ChangeWriter<PublishNoticeChange> {
+  readonly notices: Notice[] = [];
+  async apply(change: PublishNoticeChange): Promise<ChangeOutcome> {
+    this.notices.push(change.notice);
+    return { status: 'applied' };
+  }
+}
+
+function harness(registry = new InMemoryPtcRegistry({ secrets: [DOCKER_SECRET] })) {
+  const sns = new NoticeRecorder();
+  const deps: PtcDeps = {
+    config: ptcConfig(),
+    ptc: registry,
+    writer: routeChanges({ ...ptcWriters(registry), sns }),
+    topicArn: TOPIC_ARN,
+    clock: () => NOW,
+    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+  };
+  return { deps, sns, registry };
+}
+
+function event(name: string, mutate: (raw: EventJson) => void = () => undefined) {
+  const raw = loadEvent(name);
+  mutate(raw);
+  return parseEvent(PullThroughCacheEvent, raw, 'pull-through cache event');
+}
+
+describe('onPullThroughCache: failed pulls (CloudTrail)', () => {
+  it('creates the autoCreate rule and its template (template first), then tells the user to pull again', async () => {
+    // Prepare
+    const { deps, sns, registry } = harness();
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL), deps);
+
+    // Assess
+    expect(report.outcome).toBe('done');
+    expect(report.changes.map(({ change, outcome }) => `${change.action} ${change.target} ${outcome.status}`)).toEqual([
+      'ecr:CreateRepositoryCreationTemplate docker-hub applied',
+      'ecr:CreatePullThroughCacheRule docker-hub applied',
+      `sns:Publish ${TOPIC_ARN} applied`,
+    ]);
+    expect(registry.rules).toEqual([{ prefix: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io', upstreamRegistry: 'docker-hub', credentialArn: DOCKER_SECRET.arn }]);
+    const notice = sns.notices[0] as PtcCreatedNotice;
+    expect(notice).toMatchObject({
+      id: 'c2a9f0d4-6b3e-4d17-8e5a-91f7b3c0d6e2:ptc.created',
+      kind: 'ptc.created',
+      repository: 'docker-hub/library/alpine',
+      data: {
+        prefix: 'docker-hub',
+        imageReference: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/alpine:3.20`,
+        pullCommand: `docker pull ${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/alpine:3.20`,
+        trigger: 'BatchGetImage failed with RepositoryNotFoundException',
+      },
+    });
+    expect(Notice.safeParse(notice).success).toBe(true);
+  });
+
+  it('plans the same in plan mode, reading only', async () => {
+    // Prepare
+    const { deps, registry } = harness();
+    const planned = new PlanningWriter();
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL), { ...deps, writer: planned });
+
+    // Assess
+    expect(planned.changes.map((change) => change.action)).toEqual(['ecr:CreateRepositoryCreationTemplate', 'ecr:CreatePullThroughCacheRule', 'sns:Publish']);
+    expect(report.decision).toContain('would create rule docker-hub');
+    expect(registry.rules).toEqual([]);
+  });
+
+  it('creates one rule for concurrent events, and only the event that created it notifies', async () => {
+    // Prepare: both events read the registry before either creates the rule.
+    const registry = new InMemoryPtcRegistry({ secrets: [DOCKER_SECRET] });
+    const first = harness(registry);
+    const second = harness(registry);
+    const staleRead = registry.listRules.bind(registry);
+    let reads = 0;
+    registry.listRules = async () => {
+      reads += 1;
+      return reads <= 2 ? [] : staleRead();
+    };
+
+    // Act
+    const [a, b] = await Promise.all([
+      handlePullThroughCacheEvent(event(CLOUDTRAIL), first.deps),
+      handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.id = 'second-event')), second.deps),
+    ]);
+
+    // Assess
+    expect(registry.rules).toHaveLength(1);
+    expect(first.sns.notices.length + second.sns.notices.length).toBe(1);
+    expect([a.outcome, b.outcome]).toEqual(['done', 'done']);
+    expect([a.decision, b.decision].some((decision) => decision.includes('created concurrently'))).toBe(true);
+  });
+
+  it.each<[string, (raw: EventJson) => void, RegExp]>([
+    ['a repository under no autoCreate prefix', (raw) => (raw.detail.requestParameters.repositoryName = 'team-a/api'), /does not start with a prefix listed in pullThroughCache.autoCreate/],
+    ['a declared rule that is not in autoCreate', (raw) => (raw.detail.requestParameters.repositoryName = 'quay/prometheus/node-exporter'), /autoCreate/],
+    ['an alias only as a name, not a path segment', (raw) => (raw.detail.requestParameters.repositoryName = 'docker-hubby/alpine'), /autoCreate/],
+    ['another API call', (raw) => (raw.detail.eventName = 'InitiateLayerUpload'), /only failed pulls/],
+    ['another error', (raw) => (raw.detail.errorCode = 'AccessDeniedException'), /only RepositoryNotFoundException/],
+    ['a successful pull', (raw) => delete raw.detail.errorCode, /only RepositoryNotFoundException/],
+    ['a pull from another registry', (raw) => (raw.detail.requestParameters.registryId = '111122223333'), /registry 111122223333/],
+    ['no repository name', (raw) => (raw.detail.requestParameters = null), /names no repository/],
+  ])('ignores %s quietly', async (_name, mutate, why) => {
+    // Prepare
+    const { deps, sns, registry } = harness();
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL, mutate), deps);
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'ignored', changes: [] });
+    expect(report.decision).toMatch(why);
+    expect(sns.notices).toEqual([]);
+    expect(registry.calls.filter((call) => !call.startsWith('Describe'))).toEqual([]);
+  });
+
+  it('ignores a miss under a prefix that already is a rule (the cause is elsewhere)', async () => {
+    // Prepare
+    const { deps, sns } = harness(new InMemoryPtcRegistry({ rules: [{ prefix: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io' }], secrets: [DOCKER_SECRET] }));
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL), deps);
+
+    // Assess
+    expect(report.outcome).toBe('ignored');
+    expect(report.decision).toContain('already a pull-through cache rule');
+    expect(sns.notices).toEqual([]);
+  });
+
+  it('handles GetDownloadUrlForLayer (no image id): the reference has no tag', async () => {
+    // Prepare
+    const { deps, sns } = harness();
+
+    // Act
+    await handlePullThroughCacheEvent(
+      event(CLOUDTRAIL, (raw) => {
+        raw.detail.eventName = 'GetDownloadUrlForLayer';
+        raw.detail.requestParameters = { repositoryName: 'docker-hub/library/alpine', registryId: ACCOUNT, layerDigest: 'sha256:abc' };
+      }),
+      deps,
+    );
+
+    // Assess
+    expect((sns.notices[0] as PtcCreatedNotice).data.imageReference).toBe(`${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/alpine`);
+  });
+
+  it('hints at /library/ for a Docker Hub image without a namespace', async () => {
+    // Prepare
+    const { deps, sns } = harness();
+
+    // Act
+    await handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.detail.requestParameters.repositoryName = 'docker-hub/alpine')), deps);
+
+    // Assess
+    expect((sns.notices[0] as PtcCreatedNotice).data.hints[0]).toContain(`docker-hub/library/alpine`);
+  });
+
+  it('does not create a rule whose secret is missing: it says how to create the secret', async () => {
+    // Prepare
+    const { deps, sns, registry } = harness(new InMemoryPtcRegistry());
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL), deps);
+
+    // Assess
+    expect(registry.rules).toEqual([]);
+    expect(report.changes.map(({ change }) => change.action)).toEqual(['sns:Publish']);
+    const notice = sns.notices[0] as PtcFailureNotice;
+    expect(notice).toMatchObject({ kind: 'ptc.failure', severity: 'critical', data: { source: 'auto-create', failureCode: 'SECRET_MISSING', guidance: { category: 'secret' } } });
+    expect(notice.data.guidance.commands[0]).toBe(
+      `aws secretsmanager create-secret --name ecr-pullthroughcache/docker-hub --region ${REGION} --secret-string '{"username":"<Docker Hub user name>","accessToken":"<Docker Hub personal access token>"}'`,
+    );
+  });
+
+  it('does not attempt a 51st rule: it explains the quota', async () => {
+    // Prepare
+    const full = Array.from({ length: 50 }, (_, index) => ({ prefix: `cache-${index}`, upstreamRegistryUrl: 'public.ecr.aws' }));
+    const { deps, sns, registry } = harness(new InMemoryPtcRegistry({ rules: full, secrets: [DOCKER_SECRET] }));
+
+    // Act
+    await handlePullThroughCacheEvent(event(CLOUDTRAIL), deps);
+
+    // Assess
+    expect(registry.rules).toHaveLength(50);
+    expect(sns.notices[0]).toMatchObject({ kind: 'ptc.failure', data: { failureCode: 'OVER_QUOTA', guidance: { category: 'quota' } } });
+  });
+
+  it('reports a create that fails with LIMIT_EXCEEDED (a race with another creator) and notifies', async () => {
+    // Prepare
+    const { deps, sns, registry } = harness();
+    const failing: ChangeWriter<PtcChange> = {
+      apply: async (change) => {
+        if (change.action === 'ecr:CreatePullThroughCacheRule') {
+          throw new AutopilotError('LIMIT_EXCEEDED', 'CreatePullThroughCacheRule docker-hub: the registry already has 50 pull-through cache rules, ECR\'s quota (not adjustable)', { retryable: false });
+        }
+        return registry.apply(change);
+      },
+    };
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL), { ...deps, writer: routeChanges({ ...ptcWriters(failing), sns: deps.writer }) });
+
+    // Assess
+    expect(report.outcome).toBe('failed');
+    expect(sns.notices[0]).toMatchObject({ kind: 'ptc.failure', data: { failureCode: 'CREATE_FAILED', guidance: { category: 'quota' } } });
+  });
+});
+
+describe('onPullThroughCache: ECR Pull Through Cache Action', () => {
+  it('explains a failed sync with the likely cause, the fix and the commands', async () => {
+    // Prepare
+    const { deps, sns } = harness();
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(SYNC_FAILED), deps);
+
+    // Assess
+    expect(report.outcome).toBe('done');
+    const notice = sns.notices[0] as PtcFailureNotice;
+    expect(notice).toMatchObject({
+      id: '5b1e7c9a-3f2d-4e81-9c6a-0d8f2b4a7e13:ptc.failure',
+      severity: 'critical',
+      repository: 'github/fluxcd/flux-cli',
+      data: { source: 'sync-event', prefix: 'github', imageTag: 'v2.4.0', failureCode: 'UpstreamAccessDenied', guidance: { category: 'credentials' } },
+    });
+    expect(notice.data.guidance.commands).toEqual([
+      `aws secretsmanager put-secret-value --secret-id ecr-pullthroughcache/github --region ${REGION} --secret-string '{"username":"<GitHub user name>","accessToken":"<GitHub personal access token (classic) with read:packages>"}'`,
+      `aws ecr validate-pull-through-cache-rule --ecr-repository-prefix github --region ${REGION}`,
+    ]);
+    expect(Notice.safeParse(notice).success).toBe(true);
+  });
+
+  it('ignores a successful sync', async () => {
+    // Prepare
+    const { deps, sns } = harness();
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(SYNC_SUCCEEDED), deps);
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'ignored', changes: [] });
+    expect(sns.notices).toEqual([]);
+  });
+
+  it.each(['FAILED', 'FAILURE', 'ERROR', 'failed'])('treats sync-status %s as a failure (the failure spelling is UNCONFIRMED)', async (status) => {
+    // Prepare
+    const { deps, sns } = harness();
+
+    // Act
+    await handlePullThroughCacheEvent(
+      event(SYNC_FAILED, (raw) => {
+        raw.detail['sync-status'] = status;
+        delete raw.detail['failure-code'];
+      }),
+      deps,
+    );
+
+    // Assess
+    expect(sns.notices[0]).toMatchObject({ kind: 'ptc.failure', data: { failureCode: status } });
+  });
+
+  it('explains a failure under a prefix the configuration does not declare, without a secret command', async () => {
+    // Prepare
+    const { deps, sns } = harness();
+
+    // Act
+    await handlePullThroughCacheEvent(
+      event(SYNC_FAILED, (raw) => {
+        raw.detail['ecr-repository-prefix'] = 'old-cache';
+        raw.detail['repository-name'] = 'old-cache/nginx/nginx';
+        raw.detail['failure-code'] = 'UpstreamTooManyRequests';
+      }),
+      deps,
+    );
+
+    // Assess
+    expect(sns.notices[0]).toMatchObject({ data: { prefix: 'old-cache', guidance: { category: 'rate-limit' } } });
+  });
+});
