@@ -1,20 +1,19 @@
 /**
  * Copy benchmark: our engine against `skopeo copy --all` between two local registries, measured
- * side by side in the same run (interleaved, alternating who goes first, so disk and CPU drift hits
- * both alike), plus our peak
- * RSS while copying a 1 GiB layer.
+ * side by side in the same run (interleaved, alternating who goes first, so disk and CPU drift
+ * hits both alike), plus our peak RSS while copying a 1 GiB layer.
  *
  * Fairness rules: layers are real gzip streams (skopeo would otherwise gzip uncompressed layers on
- * push, doing more work and changing digests), every run copies into a fresh destination repository, skopeo's blob-info cache is
- * deleted before each skopeo run (otherwise it would skip work we do), one unmeasured warm-up run
- * precedes each series, and the median of `RUNS` is reported. Our engine runs in-process (as the
- * mirror Lambda runs it); skopeo runs as its CLI.
+ * push, doing more work and changing digests); every run copies into a fresh destination
+ * repository; skopeo's blob-info cache is deleted before each skopeo run (otherwise it would skip
+ * work we do); one unmeasured warm-up run precedes each series; the median of `RUNS` is reported.
+ * Our engine runs in-process (as the mirror Lambda runs it); skopeo runs as its CLI.
  *
  * Run alone with:
  *   npx tsx -e "import('./bench/copy.ts').then(async m => console.log(await m.copyBench.run()))"
  */
 import { execFile, spawn } from 'node:child_process';
-import { rmSync, statfsSync } from 'node:fs';
+import { readFileSync, rmSync, statfsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { copyImage } from '../lib/oci/copy/copyImage';
@@ -63,18 +62,45 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-async function timeOurs(source: RegistryServer, destination: RegistryServer, fixture: Fixture, target: string): Promise<number> {
+/** One timed copy: wall-clock time and the CPU time the copier itself used. */
+interface Sample {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Clock ticks per second for /proc times (USER_HZ, 100 on every mainstream Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time of waited-for children (cutime + cstime in /proc/self/stat), i.e. of finished skopeo
+ * runs; undefined off Linux. Registries are children too, but still running, so not counted.
+ */
+function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ", cutime and cstime are the 14th and 15th fields (stat fields 16 and 17).
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
+async function timeOurs(source: RegistryServer, destination: RegistryServer, fixture: Fixture, target: string): Promise<Sample> {
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const report = await copyImage(parseImageReference(`${source.host}/${fixture.repository}:v1`), parseImageReference(`${destination.host}/${target}:v1`), {
     credentials: () => anonymousCredentials,
   });
-  const elapsed = performance.now() - started;
+  const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   if (report.destinationDigest !== fixture.image.digest) throw new Error(`our copy of ${fixture.name} changed the digest`);
-  return elapsed;
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-async function timeSkopeo(source: RegistryServer, destination: RegistryServer, fixture: Fixture, target: string): Promise<number> {
+async function timeSkopeo(source: RegistryServer, destination: RegistryServer, fixture: Fixture, target: string): Promise<Sample> {
   rmSync(SKOPEO_BLOB_INFO_CACHE, { force: true });
+  const cpuBefore = childrenCpuMs() ?? Number.NaN;
   const started = performance.now();
   await run('skopeo', [
     'copy',
@@ -84,40 +110,51 @@ async function timeSkopeo(source: RegistryServer, destination: RegistryServer, f
     `docker://${source.host}/${fixture.repository}:v1`,
     `docker://${destination.host}/${target}:v1`,
   ]);
-  const elapsed = performance.now() - started;
+  const ms = performance.now() - started;
+  const cpuMs = (childrenCpuMs() ?? Number.NaN) - cpuBefore;
   if ((await headManifestDigest(destination.url, target, 'v1')) !== fixture.image.digest) throw new Error(`skopeo's copy of ${fixture.name} changed the digest`);
-  return elapsed;
+  return { ms, cpuMs };
 }
 
-async function compare(source: RegistryServer, destination: RegistryServer, fixture: Fixture): Promise<Measurement> {
-  const ours: number[] = [];
-  const skopeo: number[] = [];
+async function compare(source: RegistryServer, destination: RegistryServer, fixture: Fixture): Promise<Measurement[]> {
+  const ours: Sample[] = [];
+  const skopeo: Sample[] = [];
   for (let round = 0; round <= RUNS; round += 1) {
     // Alternate who goes first, so neither always inherits the other's disk write-back.
-    const runOurs = (): Promise<number> => timeOurs(source, destination, fixture, `ours/${fixture.repository}-${round}`);
-    const runSkopeo = (): Promise<number> => timeSkopeo(source, destination, fixture, `skopeo/${fixture.repository}-${round}`);
-    let oursMs: number;
-    let skopeoMs: number;
+    const runOurs = (): Promise<Sample> => timeOurs(source, destination, fixture, `ours/${fixture.repository}-${round}`);
+    const runSkopeo = (): Promise<Sample> => timeSkopeo(source, destination, fixture, `skopeo/${fixture.repository}-${round}`);
+    let oursSample: Sample;
+    let skopeoSample: Sample;
     if (round % 2 === 0) {
-      oursMs = await runOurs();
-      skopeoMs = await runSkopeo();
+      oursSample = await runOurs();
+      skopeoSample = await runSkopeo();
     } else {
-      skopeoMs = await runSkopeo();
-      oursMs = await runOurs();
+      skopeoSample = await runSkopeo();
+      oursSample = await runOurs();
     }
     // Round 0 warms page caches, JIT and the registries' first writes.
     if (round > 0) {
-      ours.push(oursMs);
-      skopeo.push(skopeoMs);
+      ours.push(oursSample);
+      skopeo.push(skopeoSample);
     }
   }
-  const value = Math.round(median(ours));
-  const baseline = Math.round(median(skopeo));
+  const value = Math.round(median(ours.map((s) => s.ms)));
+  const baseline = Math.round(median(skopeo.map((s) => s.ms)));
+  const cpu = Math.round(median(ours.map((s) => s.cpuMs)));
+  const cpuBaseline = Math.round(median(skopeo.map((s) => s.cpuMs)));
   process.stderr.write(
     `copy bench: ${fixture.name}: ours ${value} ms, skopeo ${baseline} ms, ratio ${(value / baseline).toFixed(2)} (target ≤ ${TARGET_RATIO}); ` +
-      `runs ours [${ours.map(Math.round).join(', ')}] skopeo [${skopeo.map(Math.round).join(', ')}]\n`,
+      `runs ours [${ours.map((s) => Math.round(s.ms)).join(', ')}] skopeo [${skopeo.map((s) => Math.round(s.ms)).join(', ')}]; ` +
+      `CPU per copy ours ${cpu} ms, skopeo ${Number.isNaN(cpuBaseline) ? 'n/a' : `${cpuBaseline} ms`}\n`,
   );
-  return { name: `copy ${fixture.name}`, value, unit: 'ms', baseline: { name: 'skopeo copy --all', value: baseline }, target: { max: TARGET_RATIO, ratio: true } };
+  const measurements: Measurement[] = [
+    { name: `copy ${fixture.name}`, value, unit: 'ms', baseline: { name: 'skopeo copy --all', value: baseline }, target: { max: TARGET_RATIO, ratio: true } },
+  ];
+  // CPU time does not depend on what else the machine runs, unlike wall-clock time on a busy host.
+  if (!Number.isNaN(cpuBaseline)) {
+    measurements.push({ name: `CPU time to copy ${fixture.name}`, value: cpu, unit: 'ms', baseline: { name: 'skopeo copy --all', value: cpuBaseline } });
+  }
+  return measurements;
 }
 
 /**
@@ -162,8 +199,8 @@ export const copyBench: BenchSection = {
         buildTestImage({ url: source.url, repository: 'bench/index', tag: 'v1' }, { layers: [25 * MB, 27.5 * MB], platforms: ['linux/amd64', 'linux/arm64'], seed: 'bench-index', compression: 'gzip' }),
       ]);
       const measurements = [
-        await compare(source, destination, { name: '~105 MB two-layer image', repository: 'bench/image', image }),
-        await compare(source, destination, { name: '~105 MB two-platform index', repository: 'bench/index', image: index }),
+        ...(await compare(source, destination, { name: '~105 MB two-layer image', repository: 'bench/image', image })),
+        ...(await compare(source, destination, { name: '~105 MB two-platform index', repository: 'bench/index', image: index })),
       ];
       measurements.push(await measurePeakRss(source, destination));
       return measurements;

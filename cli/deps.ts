@@ -3,7 +3,11 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { loadConfig } from '../lib/config/loadConfig';
+import { AwsStackReader } from '../lib/verify/AwsStackReader';
+import { SnapshotStackReader } from '../lib/verify/SnapshotStackReader';
+import type { VerifyDeps } from '../lib/verify/verifyLab';
 import { ecrDestination } from '../lib/mirror/ecrDestination';
 import type { MirrorDeps } from '../lib/mirror/mirrorImages';
 import { OciCopyWriter } from '../lib/mirror/OciCopyWriter';
@@ -41,10 +45,15 @@ function unavailable(message: string): ChangeWriter<never> {
   };
 }
 
+/** The deployed stack to verify: STACK_NAME, or the `dev` stage's name. */
+export function stackName(): string {
+  return readOptionalEnv('STACK_NAME') ?? 'ecr-autopilot-dev';
+}
+
 /** The bundled sample registry, used by `--plan` without `--snapshot` and by the demo. */
 export const DEFAULT_SNAPSHOT = new URL('../events/registry-snapshot.json', import.meta.url).pathname;
 
-export interface CliDeps extends AutopilotDeps, Pick<MirrorDeps, 'upstream' | 'destinationRegistry'> {
+export interface CliDeps extends AutopilotDeps, Pick<MirrorDeps, 'upstream' | 'destinationRegistry'>, Pick<VerifyDeps, 'stack' | 'stackName'> {
   mode: 'live' | 'plan';
   /** In plan mode: every change the run would have made. */
   planned?: PlanningWriter;
@@ -74,9 +83,11 @@ export function planDeps(options: { snapshot?: string; config?: AutopilotConfig;
     registry,
     ptc: new SnapshotPtcReader(registry.snapshot),
     upstream: new SnapshotUpstreamReader(registry.snapshot.upstreamImages),
+    stack: new SnapshotStackReader(registry.snapshot.stack),
+    stackName: registry.snapshot.stack?.name ?? stackName(),
     destinationRegistry: async () => `${registry.registryId}.dkr.ecr.${registry.region}.amazonaws.com`,
     writer: planned,
-    topicArn: readOptionalEnv('NOTIFICATION_TOPIC_ARN') ?? `arn:aws:sns:${registry.region}:${registry.registryId}:ecr-autopilot-notifications`,
+    topicArn: readOptionalEnv('NOTIFICATION_TOPIC_ARN') ?? registry.snapshot.stack?.topic?.arn ?? `arn:aws:sns:${registry.region}:${registry.registryId}:${stackName()}-notifications`,
     eventBusName: readOptionalEnv('EVENT_BUS_NAME') ?? 'default',
     clock: () => captured,
     logger: cliLogger(options.io, options.verbose),
@@ -121,6 +132,8 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
     registry,
     ptc,
     upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
+    stack: new AwsStackReader({ ecr, events: new EventBridgeClient({}), sns: new SNSClient({}), iam: new IAMClient({}) }),
+    stackName: stackName(),
     destinationRegistry: () => destination.registry(),
     writer: routeChanges(writers),
     topicArn: topicArn ?? '',

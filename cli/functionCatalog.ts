@@ -1,6 +1,8 @@
 import type * as z from 'zod/mini';
 import { sweepLifecycleFunction } from '../lib/lifecycle/sweepLifecycle';
 import { mirrorImagesFunction } from '../lib/mirror/mirrorImages';
+import { teardownLabFunction } from '../lib/verify/teardownLab';
+import { verifyLabFunction } from '../lib/verify/verifyLab';
 import { notifySlack } from '../lib/notify/deliverToSlack';
 import { onPullThroughCache } from '../lib/pull-through-cache/onPullThroughCache';
 import { syncPullThroughCache } from '../lib/pull-through-cache/syncPullThroughCache';
@@ -23,6 +25,8 @@ export const FUNCTIONS: Readonly<Record<string, AnyDefinition>> = {
   syncPullThroughCache,
   sweepLifecycle: sweepLifecycleFunction,
   mirrorImages: mirrorImagesFunction,
+  verifyLab: verifyLabFunction,
+  teardownLab: teardownLabFunction,
 };
 
 export function functionNames(): string[] {

@@ -77,6 +77,43 @@ export function buildProgram(run: (command: (io: CommandIo) => Promise<ExitCode>
     });
 
   program
+    .command('copy')
+    .description('copy an image between registries: every platform (or --platform), digests unchanged, no Docker daemon')
+    .argument('<source>', 'registry/repository:tag or registry/repository@sha256:…')
+    .argument('<destination>', 'registry/repository[:tag] (without a tag, the source tag is kept)')
+    .option('--platform <platform...>', 'copy only these platforms (builds a new index), e.g. linux/amd64,linux/arm64')
+    .option('--src-creds <user:password>', 'credentials for the source registry')
+    .option('--dest-creds <user:password>', 'credentials for the destination registry')
+    .option('--insecure-registry <host:port...>', 'registries reachable over plain http (loopback always is)')
+    .option('--include-referrers', 'also copy signatures, SBOMs and attestations (OCI referrers)')
+    .option('--json', 'print the copy report as JSON')
+    .action(
+      async (
+        source: string,
+        destination: string,
+        options: { platform?: string[]; srcCreds?: string; destCreds?: string; insecureRegistry?: string[]; includeReferrers?: boolean; json?: boolean },
+      ) => {
+        const { runCopy } = await import('./commands/copy');
+        await run(
+          (io) =>
+            runCopy(
+              {
+                source,
+                destination,
+                ...(options.platform ? { platforms: options.platform } : {}),
+                ...(options.srcCreds ? { srcCreds: options.srcCreds } : {}),
+                ...(options.destCreds ? { destCreds: options.destCreds } : {}),
+                ...(options.insecureRegistry ? { insecureRegistries: options.insecureRegistry } : {}),
+                ...(options.includeReferrers ? { includeReferrers: true } : {}),
+              },
+              io,
+            ),
+          options.json ?? false,
+        );
+      },
+    );
+
+  program
     .command('mirror')
     .description('run mirrorImages now: copy the configured public images into private ECR (every platform, digests unchanged)')
     .option('--plan', 'change nothing: print the plan (reads from --snapshot)')
@@ -87,6 +124,30 @@ export function buildProgram(run: (command: (io: CommandIo) => Promise<ExitCode>
       const { runFunction } = await import('./commands/invoke');
       const event = options.source ? { sources: options.source } : {};
       await run((io) => runFunction({ functionName: 'mirrorImages', event, plan: options.plan ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}) }, io), options.json ?? false);
+    });
+
+  program
+    .command('verify')
+    .description('check the whole ECR lab and print a pass/fail checklist (exit 0 only when every check passes)')
+    .option('--plan', 'check against a registry snapshot instead of AWS (publishes nothing)')
+    .option('--snapshot <file>', 'registry snapshot for --plan (default: events/registry-snapshot.json)')
+    .option('--no-notify', 'do not publish the test message and the checklist')
+    .option('--json', 'print the checklist as JSON')
+    .action(async (options: { plan?: boolean; snapshot?: string; notify: boolean; json?: boolean }) => {
+      const { runVerify } = await import('./commands/verify');
+      await run((io) => runVerify({ plan: options.plan ?? false, notify: options.notify, ...(options.snapshot ? { snapshot: options.snapshot } : {}) }, io), options.json ?? false);
+    });
+
+  program
+    .command('teardown')
+    .description('remove what the lab created: declared pull-through cache rules and templates, their repositories, mirrored repositories')
+    .option('--plan', 'only list what would be removed')
+    .option('--snapshot <file>', 'registry snapshot for --plan (default: events/registry-snapshot.json)')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { plan?: boolean; snapshot?: string; yes?: boolean; json?: boolean }) => {
+      const { runTeardown } = await import('./commands/verify');
+      await run((io) => runTeardown({ plan: options.plan ?? false, yes: options.yes ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}) }, io), options.json ?? false);
     });
 
   program

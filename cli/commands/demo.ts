@@ -8,6 +8,8 @@ import { FUNCTIONS } from '../functionCatalog';
 import type { CommandIo, ExitCode } from '../io';
 import { printReport } from '../printReport';
 import { readJsonFile } from './invoke';
+import { printChecklist } from './verify';
+import { verifyLab } from '../../lib/verify/verifyLab';
 
 export const EVENTS_DIR = new URL('../../events/', import.meta.url).pathname;
 
@@ -83,7 +85,13 @@ export async function runDemo(options: { snapshot?: string }, io: CommandIo): Pr
     printReport(io, report, { mode: 'plan' });
     io.out('');
   }
-  io.data({ snapshot, results });
+  // The demo ends where a lab ends: the checklist of the whole lab, against the same snapshot.
+  const verify = await verifyLab({ notify: true }, planDeps({ io, snapshot }));
+  io.out('━━ verifyLab (the lab checklist, against the snapshot)');
+  printChecklist(io, verify.checklist.items);
+  const c = verify.checklist.counts;
+  io.out(`\n  ${verify.checklist.passed ? 'PASSED' : 'FAILED'}: ${c.pass} pass, ${c.fail} fail, ${c.warn} warn, ${c.skipped} skipped — the failures are what the plans above would fix.\n`);
+  io.data({ snapshot, results, checklist: verify.checklist });
   io.out(`${results.length} sample events replayed; ${results.reduce((n, r) => n + r.report.changes.length, 0)} planned changes, none applied.`);
   return 0;
 }

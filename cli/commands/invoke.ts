@@ -33,6 +33,11 @@ export async function runInvoke(options: InvokeOptions, io: CommandIo): Promise<
  * `lifecycle sweep`), live or in plan mode, and prints its report.
  */
 export async function runFunction(options: Omit<InvokeOptions, 'event'> & { event: unknown }, io: CommandIo): Promise<ExitCode> {
+  // Also checked here so that no command built on this (e.g. `lifecycle sweep --snapshot f`) runs
+  // live, deleting images, when the user meant the snapshot.
+  if (options.snapshot && !options.plan) {
+    throw new AutopilotError('USAGE', '--snapshot only applies with --plan; add --plan to run against the snapshot');
+  }
   const definition = FUNCTIONS[options.functionName];
   if (!definition) {
     throw new AutopilotError('USAGE', `Unknown function "${options.functionName}"; choose one of ${functionNames().join(', ')}`);

@@ -1,6 +1,6 @@
-import type { LifecycleSettings, MirrorSettings, NotificationSettings, ScanSettings, TagMutability, WrittenPtcRule, WrittenPtcTemplate, WrittenRepositoryClass } from './writtenConfigSchema';
+import type { LifecycleSettings, MirrorSettings, NotificationSettings, VerifySettings, ScanSettings, TagMutability, WrittenPtcRule, WrittenPtcTemplate, WrittenRepositoryClass } from './writtenConfigSchema';
 
-export type { LifecycleSettings, MirrorImageSettings, MirrorSettings, NotificationSettings, ScanSettings, SeverityThresholds, TagMutability } from './writtenConfigSchema';
+export type { LifecycleSettings, MirrorImageSettings, MirrorSettings, NotificationSettings, VerifySettings, ScanSettings, SeverityThresholds, TagMutability } from './writtenConfigSchema';
 
 /** A lifecycle policy resolved from the configuration: its canonical text and where it came from. */
 export interface ResolvedLifecyclePolicy {
@@ -49,6 +49,8 @@ export interface AutopilotConfig {
   lifecycle?: LifecycleSettings;
   /** Always set by `loadConfig`; optional so that hand-built configurations (tests) may leave it out. */
   mirror?: MirrorSettings;
+  /** Always set by `loadConfig`; optional so that hand-built configurations (tests) may leave it out. */
+  verify?: VerifySettings;
   /** Always set by `loadConfig`; optional so that hand-built configurations (tests) may leave it out. */
   pullThroughCache?: PullThroughCacheSettings;
 }

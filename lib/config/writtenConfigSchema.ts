@@ -175,6 +175,12 @@ export const WrittenMirror = z.strictObject({
   images: z._default(z.array(WrittenMirrorImage), []),
 });
 
+/** Lab verification (verifyLab, `ecr-autopilot verify`). */
+export const WrittenVerify = z.strictObject({
+  /** The EKS node role whose pull permissions are checked by IAM policy simulation; skipped when absent. */
+  nodeRoleArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/eks-node-role'))),
+});
+
 export const WrittenConfig = z.strictObject({
   version: z.literal(1),
   repositoryClasses: z.array(WrittenRepositoryClass).check(z.minLength(1)),
@@ -183,6 +189,7 @@ export const WrittenConfig = z.strictObject({
   lifecycle: z._default(WrittenLifecycleSettings, { maxDeletionsPerRun: 200, notifyWhenUnchanged: false }),
   pullThroughCache: z._default(WrittenPullThroughCache, { template: {}, rules: [], autoCreate: [], prune: false }),
   mirror: z._default(WrittenMirror, { repositoryPrefix: 'mirror', platforms: 'all', includeReferrers: false, images: [] }),
+  verify: z._default(WrittenVerify, {}),
 });
 
 export type WrittenConfig = z.output<typeof WrittenConfig>;
@@ -191,6 +198,7 @@ export type ScanSettings = z.output<typeof WrittenScanSettings>;
 export type NotificationSettings = z.output<typeof WrittenNotificationSettings>;
 export type LifecycleSettings = z.output<typeof WrittenLifecycleSettings>;
 export type MirrorSettings = z.output<typeof WrittenMirror>;
+export type VerifySettings = z.output<typeof WrittenVerify>;
 export type MirrorImageSettings = z.output<typeof WrittenMirrorImage>;
 export type SeverityThresholds = z.output<typeof SeverityThresholds>;
 export type WrittenPullThroughCache = z.output<typeof WrittenPullThroughCache>;

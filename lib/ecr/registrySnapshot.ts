@@ -107,6 +107,27 @@ export const SnapshotUpstreamImage = z.strictObject({
   subsetDigests: z._default(z.record(z.string(), ImageDigest), {}),
 });
 
+/** The stack and account state lab verification reads (`ecr-autopilot verify --plan`). */
+export const SnapshotStack = z.strictObject({
+  name: z.string().check(z.minLength(1)),
+  registryScanning: z._default(
+    z.strictObject({
+      scanType: z.enum(['BASIC', 'ENHANCED']),
+      rules: z._default(z.array(z.strictObject({ scanFrequency: z.string(), filters: z.array(z.string()) })), []),
+    }),
+    { scanType: 'BASIC', rules: [] },
+  ),
+  eventRules: z._default(z.array(z.strictObject({ name: z.string(), state: z.string(), targets: z.array(z.string()) })), []),
+  topic: z.optional(
+    z.strictObject({
+      arn: z.string(),
+      subscriptions: z._default(z.array(z.strictObject({ protocol: z.string(), endpoint: z.string(), confirmed: z.boolean() })), []),
+    }),
+  ),
+  /** IAM simulation results per role ARN: action → decision. */
+  permissions: z._default(z.record(z.string(), z.record(z.string(), z.enum(['allowed', 'explicitDeny', 'implicitDeny']))), {}),
+});
+
 export const RegistrySnapshot = z.strictObject({
   description: z.optional(z.string()),
   registryId: AccountId,
@@ -117,6 +138,7 @@ export const RegistrySnapshot = z.strictObject({
   repositoryCreationTemplates: z._default(z.array(SnapshotCreationTemplate), []),
   secrets: z._default(z.array(SnapshotSecret), []),
   upstreamImages: z._default(z.array(SnapshotUpstreamImage), []),
+  stack: z.optional(SnapshotStack),
 });
 
 export type RegistrySnapshot = z.output<typeof RegistrySnapshot>;
@@ -126,3 +148,4 @@ export type SnapshotPtcRule = z.output<typeof SnapshotPtcRule>;
 export type SnapshotCreationTemplate = z.output<typeof SnapshotCreationTemplate>;
 export type SnapshotSecret = z.output<typeof SnapshotSecret>;
 export type SnapshotUpstreamImage = z.output<typeof SnapshotUpstreamImage>;
+export type SnapshotStack = z.output<typeof SnapshotStack>;

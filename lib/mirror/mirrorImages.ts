@@ -10,6 +10,7 @@ import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
+import { runBounded } from '../shared/runBounded';
 import type { CopyImageChange } from './changes';
 import { mirrorTargets, type MirrorTarget } from './mirrorTargets';
 import { planMirror, type MirrorDecision, type MirrorTargetState } from './planMirror';
@@ -56,7 +57,7 @@ export async function mirrorImages(event: MirrorImagesEvent, deps: MirrorDeps): 
   const eventId = scheduled ? event.id : `manual-mirror-${now.toISOString()}`;
   const settings = deps.config.mirror;
   const wanted = !scheduled && event.sources ? new Set(event.sources) : undefined;
-  const targets = mirrorTargets(settings ?? { repositoryPrefix: 'mirror', platforms: 'all', includeReferrers: false, images: [] }).filter(
+  const targets = mirrorTargets(settings).filter(
     (target) => !wanted || wanted.has(target.source),
   );
   if (wanted) {
@@ -110,24 +111,16 @@ export async function mirrorImages(event: MirrorImagesEvent, deps: MirrorDeps): 
 }
 
 async function readStates(targets: readonly MirrorTarget[], exists: ReadonlyMap<string, boolean>, deps: MirrorDeps): Promise<MirrorTargetState[]> {
-  const states: MirrorTargetState[] = new Array(targets.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < targets.length) {
-      const index = next;
-      next += 1;
-      const target = targets[index] as MirrorTarget;
-      const upstream = await deps.upstream.resolve(target).catch((error: unknown) => {
-        if (error instanceof AutopilotError && error.code === 'ABORTED') throw error;
-        return { error: describeError(error) };
-      });
-      const repositoryExists = exists.get(target.repository) ?? false;
-      const current = repositoryExists ? await deps.registry.describeImageByTag(target.repository, target.tag) : undefined;
-      states[index] = { target, upstream, repositoryExists, current };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(UPSTREAM_CONCURRENCY, targets.length) }, worker));
-  return states;
+  return runBounded(targets, UPSTREAM_CONCURRENCY, deps.signal, async (target) => {
+    // An unreachable upstream fails this target only; the others are still mirrored.
+    const upstream = await deps.upstream.resolve(target).catch((error: unknown) => {
+      if (error instanceof AutopilotError && error.code === 'ABORTED') throw error;
+      return { error: describeError(error) };
+    });
+    const repositoryExists = exists.get(target.repository) ?? false;
+    const current = repositoryExists ? await deps.registry.describeImageByTag(target.repository, target.tag) : undefined;
+    return { target, upstream, repositoryExists, current };
+  });
 }
 
 type ReportedImage = MirrorReportNotice['data']['images'][number];

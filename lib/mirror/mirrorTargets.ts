@@ -23,7 +23,8 @@ export interface MirrorTarget {
  *   images: [{ source: 'registry.k8s.io/autoscaling/cluster-autoscaler', tags: ['v1.32.0'] }] })[0].repository
  * // 'mirror/autoscaling/cluster-autoscaler'
  */
-export function mirrorTargets(settings: MirrorSettings): MirrorTarget[] {
+export function mirrorTargets(settings: MirrorSettings | undefined): MirrorTarget[] {
+  if (!settings) return [];
   return settings.images.flatMap((image) => {
     const path = image.source.slice(image.source.indexOf('/') + 1);
     const repository = image.repository ?? `${settings.repositoryPrefix}/${path}`;

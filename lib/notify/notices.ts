@@ -250,7 +250,31 @@ export const MirrorReportNotice = notice(
   }),
 );
 
-export const Notice = z.discriminatedUnion('kind', [PushSummaryNotice, ScanSummaryNotice, PtcCreatedNotice, PtcFailureNotice, PtcSyncNotice, LifecycleLedgerNotice, MirrorReportNotice]);
+const ChecklistItem = z.object({
+  id: z.string(),
+  section: z.string(),
+  title: z.string(),
+  status: z.enum(['pass', 'fail', 'warn', 'skipped']),
+  expected: z.string(),
+  found: z.string(),
+  fix: z.optional(z.string()),
+});
+
+/** The lab checklist: pass/fail per lab step, with what was expected, found, and the fix. */
+export const VerifyChecklistNotice = notice(
+  'verify.checklist',
+  z.object({
+    passed: z.boolean(),
+    stackName: z.string(),
+    counts: z.object({ pass: z.int(), fail: z.int(), warn: z.int(), skipped: z.int() }),
+    items: z.array(ChecklistItem),
+  }),
+);
+
+/** A test message, proving the notification path works end to end. */
+export const VerifyTestNotice = notice('verify.test', z.object({ stackName: z.string(), sentAt: z.string() }));
+
+export const Notice = z.discriminatedUnion('kind', [PushSummaryNotice, ScanSummaryNotice, PtcCreatedNotice, PtcFailureNotice, PtcSyncNotice, LifecycleLedgerNotice, MirrorReportNotice, VerifyChecklistNotice, VerifyTestNotice]);
 
 export type Notice = z.output<typeof Notice>;
 export type NoticeKind = Notice['kind'];
@@ -264,4 +288,6 @@ export type NoticeChange = z.output<typeof NoticeChange>;
 export type LifecycleLedgerNotice = z.output<typeof LifecycleLedgerNotice>;
 export type LedgerImage = z.output<typeof LedgerImage>;
 export type MirrorReportNotice = z.output<typeof MirrorReportNotice>;
+export type VerifyChecklistNotice = z.output<typeof VerifyChecklistNotice>;
+export type VerifyTestNotice = z.output<typeof VerifyTestNotice>;
 export type NoticeOf<K extends NoticeKind> = Extract<Notice, { kind: K }>;

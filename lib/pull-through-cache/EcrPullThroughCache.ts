@@ -2,6 +2,7 @@ import {
   CreatePullThroughCacheRuleCommand,
   CreateRepositoryCreationTemplateCommand,
   DeletePullThroughCacheRuleCommand,
+  DeleteRepositoryCreationTemplateCommand,
   DescribePullThroughCacheRulesCommand,
   DescribeRepositoryCreationTemplatesCommand,
   UpdatePullThroughCacheRuleCommand,
@@ -148,6 +149,16 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
           this.ecr.send(new UpdateRepositoryCreationTemplateCommand(templateInput(prefix, change.template))),
         );
         return { status: 'applied' };
+      case 'ecr:DeleteRepositoryCreationTemplate':
+        try {
+          await this.call('DeleteRepositoryCreationTemplate', prefix, () => this.ecr.send(new DeleteRepositoryCreationTemplateCommand({ prefix })));
+          return { status: 'applied' };
+        } catch (error) {
+          if (error instanceof AutopilotError && error.cause instanceof Error && error.cause.name === 'TemplateNotFoundException') {
+            return { status: 'applied', message: 'the template was already gone' };
+          }
+          throw error;
+        }
     }
   }
 

@@ -40,7 +40,13 @@ export interface UpdateTemplateChange extends Change {
   template: TemplateSettings;
 }
 
-export type PtcChange = CreatePtcRuleChange | UpdatePtcRuleChange | DeletePtcRuleChange | CreateTemplateChange | UpdateTemplateChange;
+/** Deletes a repository creation template; used by lab teardown only. */
+export interface DeleteTemplateChange extends Change {
+  action: 'ecr:DeleteRepositoryCreationTemplate';
+  target: string;
+}
+
+export type PtcChange = CreatePtcRuleChange | UpdatePtcRuleChange | DeletePtcRuleChange | CreateTemplateChange | UpdateTemplateChange | DeleteTemplateChange;
 
 /** Every action above: a live writer registers `EcrPullThroughCache` for each (`routeChanges`). */
 export const PTC_ACTIONS = [
@@ -49,6 +55,7 @@ export const PTC_ACTIONS = [
   'ecr:DeletePullThroughCacheRule',
   'ecr:CreateRepositoryCreationTemplate',
   'ecr:UpdateRepositoryCreationTemplate',
+  'ecr:DeleteRepositoryCreationTemplate',
 ] as const satisfies ReadonlyArray<PtcChange['action']>;
 
 /** An outcome that says the rule or template was already there (a concurrent creation won the race). */

@@ -1,4 +1,4 @@
-export { UPSTREAMS, UPSTREAM_REGISTRIES, upstreamOfUrl, requiresSecret, type Upstream, type UpstreamRegistry, type UpstreamCredential } from './upstreams';
+export { UPSTREAMS, UPSTREAM_REGISTRIES, requiresSecret, type Upstream, type UpstreamRegistry, type UpstreamCredential } from './upstreams';
 export { MAX_PTC_RULES, PTC_PREFIX_PATTERN, PTC_SECRET_PREFIX, PTC_SDK_MAX_ATTEMPTS, ROOT_PREFIX, normalizePrefix } from './limits';
 export { PTC_ACTIONS, ptcWriters, alreadyExisted, type PtcChange, type PtcChangeOutcome } from './changes';
 export type { PtcStateReader } from './PtcStateReader';

@@ -29,7 +29,12 @@ export const MAX_PTC_PAGE_SIZE = 1000;
  */
 export const PTC_SDK_MAX_ATTEMPTS = 1;
 
-/** `ecr-public/` and `ecr-public` are the same prefix to ECR. */
+/**
+ * `ecr-public/` and `ecr-public` are the same prefix to ECR: compare prefixes without the slash.
+ *
+ * @example
+ * normalizePrefix('ecr-public/') // 'ecr-public'
+ */
 export function normalizePrefix(prefix: string): string {
   return prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
 }

@@ -119,7 +119,7 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps):
   const plan = diffPtcState({ rules: [{ ...rule, onDemand: false }], prune: false }, state, { region: event.region });
   const report = plan.rules[0];
   const origin = originOf(event);
-  const imageIds = ImageIds.safeParse((detail.requestParameters as Record<string, unknown> | null | undefined)?.imageIds);
+  const imageIds = ImageIds.safeParse(detail.requestParameters?.imageIds);
   const imageId = imageIds.success ? imageIds.data[0] : undefined;
   const reference = `${repositoryUri(event.region, registryId, repositoryName)}${imageId?.imageTag ? `:${imageId.imageTag}` : imageId?.imageDigest ? `@${imageId.imageDigest}` : ''}`;
 

@@ -2,7 +2,7 @@ import { matchRepositoryClass } from '../config/matchRepositoryClass';
 import type { AutopilotConfig, PtcRuleConfig } from '../config/types';
 import type { ValidationIssue } from '../errors';
 import { normalizePrefix, PTC_SECRET_PREFIX, ROOT_PREFIX } from './limits';
-import { UPSTREAMS } from './upstreams';
+import { requiresSecret, UPSTREAMS } from './upstreams';
 
 /**
  * Cross-field rules of the `pullThroughCache` section, checked by `loadConfig` with the other
@@ -56,7 +56,7 @@ const credentials: PtcConfigRule = (config, _today, out) => {
   rulesOf(config).forEach((rule, index) => {
     const upstream = UPSTREAMS[rule.upstream];
     const path = `pullThroughCache.rules[${index}]`;
-    if (upstream.credential === 'required' && rule.credentialSecret === undefined) {
+    if (requiresSecret(rule.upstream) && rule.credentialSecret === undefined) {
       out.issues.push({
         path: `${path}.credentialSecret`,
         message: `is required: ${upstream.title} needs credentials`,

@@ -54,7 +54,7 @@ export interface PtcReconcileResult {
  * const { rules } = await reconcilePullThroughCache({ config, ptc, writer: new PlanningWriter() });
  */
 export async function reconcilePullThroughCache(
-  deps: Pick<PtcDeps, 'config' | 'ptc' | 'writer' | 'signal'>,
+  deps: Pick<PtcDeps, 'config' | 'ptc' | 'writer'>,
   options: { prune?: boolean } = {},
 ): Promise<PtcReconcileResult> {
   const desired = desiredPtcState(deps.config, options);
@@ -207,7 +207,12 @@ function syncNotice(
   };
 }
 
-/** `valid`, `pending` or `failed: <reason>`. */
+/**
+ * A validation result in words: `valid`, `pending (after the change)` or `failed: <reason>`.
+ *
+ * @example
+ * describeValidation({ isValid: false, failure: 'Invalid credentials' }) // 'failed: Invalid credentials'
+ */
 export function describeValidation(validation: NonNullable<PtcRuleReport['validation']>): string {
   if (validation === 'pending') return 'pending (after the change)';
   return validation.isValid ? 'valid' : `failed: ${validation.failure ?? 'no reason given'}`;

@@ -103,17 +103,6 @@ export const UPSTREAMS: Readonly<Record<UpstreamRegistry, Upstream>> = {
 };
 
 /**
- * The upstream a rule URL belongs to, for rules created outside ecr-autopilot (whose
- * `upstreamRegistry` may be absent on rules older than the enum).
- *
- * @example
- * upstreamOfUrl('registry-1.docker.io')?.upstreamRegistry // 'docker-hub'
- */
-export function upstreamOfUrl(url: string): Upstream | undefined {
-  return Object.values(UPSTREAMS).find((upstream) => upstream.url === url || (upstream.urlPattern?.test(url) ?? false));
-}
-
-/**
  * True when a rule for this upstream must carry a credential secret.
  *
  * @example

@@ -2,6 +2,7 @@ import type { MessageDocument } from '../document';
 import type { Notice } from '../notices';
 import { presentLifecycleLedger } from './presentLifecycleLedger';
 import { presentMirrorReport } from './presentMirrorReport';
+import { presentVerifyChecklist, presentVerifyTest } from './presentVerify';
 import { presentPtcCreated } from './presentPtcCreated';
 import { presentPtcFailure } from './presentPtcFailure';
 import { presentPtcSync } from './presentPtcSync';
@@ -28,5 +29,9 @@ export function presentNotice(notice: Notice): MessageDocument {
       return presentLifecycleLedger(notice);
     case 'mirror.report':
       return presentMirrorReport(notice);
+    case 'verify.checklist':
+      return presentVerifyChecklist(notice);
+    case 'verify.test':
+      return presentVerifyTest(notice);
   }
 }

@@ -7,7 +7,7 @@ import type { PushedManifest } from '../remote/ManifestClient';
 import { copyBlob } from './copyBlob';
 import { type CopyContext, signalOf } from './copyContext';
 import type { TreePlan } from './planTree';
-import { runBounded } from './runBounded';
+import { runBounded } from '../../shared/runBounded';
 
 /**
  * Pushes everything `plan` lacks and points `tag` (when given) at its root. Returns what the root
@@ -21,7 +21,10 @@ export async function executePlan(ctx: CopyContext, plan: TreePlan, tag: string 
   ctx.progress.addManifests(plan.childLevels.reduce((sum, level) => sum + level.length, 0) + 1);
 
   ctx.progress.phase('blobs');
-  await runBounded(plan.blobs, ctx.concurrency, ctx.signal, (blob, signal) => copyBlob({ ...ctx, signal }, blob));
+  // Largest first: with bounded concurrency the big layers set the total time, so they start at
+  // once and the small blobs (configs) fill the gaps.
+  const largestFirst = [...plan.blobs].sort((a, b) => b.size - a.size);
+  await runBounded(largestFirst, ctx.concurrency, ctx.signal, (blob, signal) => copyBlob({ ...ctx, signal }, blob));
 
   ctx.progress.phase('manifests');
   for (const level of plan.childLevels) {

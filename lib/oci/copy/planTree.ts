@@ -7,7 +7,7 @@
 import { isForeignLayer, parseManifest } from '../manifestDocument';
 import type { Descriptor, RawManifest } from '../types';
 import { type CopyContext, signalOf } from './copyContext';
-import { runBounded } from './runBounded';
+import { runBounded } from '../../shared/runBounded';
 
 /** What has to be pushed for one manifest tree. */
 export interface TreePlan {

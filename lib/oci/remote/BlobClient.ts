@@ -37,6 +37,9 @@ export const SINGLE_POST_MAX_BYTES = 64 * 1024;
  */
 const singlePostUnsupported = new Set<string>();
 
+/** Cleaning up an abandoned upload session must never hold up reporting the real failure for long. */
+const CANCEL_UPLOAD_TIMEOUT_MS = 5_000;
+
 export interface BlobClientOptions {
   chunkedUploadThreshold?: number;
   uploadChunkSize?: number;
@@ -199,14 +202,42 @@ export class BlobClient {
         // Open the session and the source at once: one round trip less per blob.
         [location, content] = await this.startUploadWithSource(repo, source, options);
       }
-      content ??= await source();
-      if (descriptor.size >= this.chunkedUploadThreshold) {
-        await this.uploadChunked(repo, descriptor, location, content, options);
-      } else {
-        await this.uploadMonolithic(repo, descriptor, location, content, options);
+      try {
+        content ??= await source();
+        if (descriptor.size >= this.chunkedUploadThreshold) {
+          await this.uploadChunked(repo, descriptor, location, content, options);
+        } else {
+          await this.uploadMonolithic(repo, descriptor, location, content, options);
+        }
+      } catch (error) {
+        content?.destroy();
+        await this.cancelUpload(repo, location);
+        throw error;
       }
       return 'uploaded';
     });
+  }
+
+  /**
+   * Best effort: deletes an abandoned upload session, so registries that keep partial uploads
+   * (and some that bill or lock them) are not left with one per failed attempt.
+   */
+  private async cancelUpload(repo: RepositoryRef, location: string): Promise<void> {
+    try {
+      const response = await this.registryHttp.send({
+        registry: repo.registry,
+        method: 'DELETE',
+        path: location,
+        scopes: pushScope(repo.repository),
+        expect: [200, 202, 204, 404, 405],
+        // One quick try: the copy is already failing (or cancelled) for another reason.
+        retry: false,
+        signal: AbortSignal.timeout(CANCEL_UPLOAD_TIMEOUT_MS),
+      });
+      response.discard();
+    } catch {
+      // The session expires on its own; the original failure is what matters.
+    }
   }
 
   private async startUploadWithSource(repo: RepositoryRef, source: BlobSource, options: UploadOptions): Promise<[string, Readable]> {

@@ -13,7 +13,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { AutopilotError, isAutopilotError } from '../../errors';
 import { type AuthChallenge, parseAuthChallenges, selectAuthChallenge } from './authChallenge';
-import { anonymousCredentials, type BasicCredential, type CredentialsForRegistry } from './credentials';
+import { anonymousCredentials, type BasicCredential, type CredentialProvider, type CredentialsForRegistry } from './credentials';
 import { isRedirectStatus, planRedirect } from './redirectGuard';
 import { redactUrl, RegistryError, registryErrorFromResponse } from './registryErrors';
 import { abortedError, createRetryPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy, runWithRetry } from './retryPolicy';
@@ -63,6 +63,8 @@ export interface RegistryRequest {
   /** Statuses the caller handles itself. Any other status is thrown as a `RegistryError`. Default: 200–299. */
   expect?: readonly number[];
   signal?: AbortSignal;
+  /** Set false for best-effort requests that must not wait for retries (default true). */
+  retry?: boolean;
 }
 
 /** A response whose body the caller must consume (`text`, `bytes`, the stream, or `discard`). */
@@ -98,6 +100,18 @@ interface RegistryState {
   base: URL;
   skipTlsVerify: boolean;
   challenge: AuthChallenge | undefined;
+}
+
+/** What a token fetch needs. */
+interface TokenRequest {
+  /** The host the token is for, in messages. */
+  label: string;
+  realm: string;
+  service: string;
+  scopes: readonly string[];
+  provider: CredentialProvider;
+  skipTlsVerify: boolean;
+  signal: AbortSignal | undefined;
 }
 
 interface Attempt {
@@ -222,7 +236,7 @@ export class RegistryHttp {
     const state = await this.registryState(request.registry, request.signal);
     const url = this.buildUrl(state.base, request.path, request.query);
     const replayable = request.body?.replayable ?? true;
-    if (!replayable) return this.sendWithAuth(request, state, url);
+    if (!replayable || request.retry === false) return this.sendWithAuth(request, state, url);
     return runWithRetry(this.retryPolicy, request.signal, () => this.sendWithAuth(request, state, url));
   }
 
@@ -243,11 +257,15 @@ export class RegistryHttp {
     let sendAuthorization = url.host === state.base.host;
     let scopes = request.scopes ?? [];
     let reauthorized = false;
+    /** A token for the host a redirect led to (never the registry's own credentials). */
+    let foreign: string | undefined;
     for (let hops = 0; ; ) {
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...request.headers };
       if (sendAuthorization) {
         const authorization = await this.authorization(request.registry, state, scopes, request.signal);
         if (authorization !== undefined) headers.authorization = authorization;
+      } else if (foreign !== undefined) {
+        headers.authorization = foreign;
       }
       const response = await this.exchange({ url, method, headers, body, skipTlsVerify: state.skipTlsVerify, signal: request.signal });
       const status = response.statusCode ?? 0;
@@ -268,6 +286,15 @@ export class RegistryHttp {
         return this.fail(request, url, method, wrapResponse(response, url));
       }
 
+      if (status === 401 && !sendAuthorization && foreign === undefined && hops > 0) {
+        const challenge = selectAuthChallenge(parseAuthChallenges(response.headers['www-authenticate']));
+        foreign = await this.foreignAuthorization(url, challenge, scopes, state, request.signal);
+        if (foreign !== undefined && (!body || body.replayable)) {
+          response.resume();
+          continue;
+        }
+      }
+
       if (isRedirectStatus(status) && !(request.expect ?? []).includes(status)) {
         const plan = planRedirect({
           from: url,
@@ -286,6 +313,7 @@ export class RegistryHttp {
         method = plan.method;
         body = plan.keepBody ? body : undefined;
         sendAuthorization = plan.sendAuthorization;
+        foreign = undefined;
         hops += 1;
         continue;
       }
@@ -370,7 +398,24 @@ export class RegistryHttp {
     const realm = challenge.params.realm ?? '';
     const service = challenge.params.service ?? '';
     const key = tokenCacheKey(registry, service, scopes);
-    const token = await this.tokens.getOrFetch(key, () => this.fetchToken(registry, state, realm, service, scopes, signal));
+    const token = await this.tokens.getOrFetch(key, () => this.fetchToken({ label: registry, realm, service, scopes, provider, skipTlsVerify: state.skipTlsVerify, signal }));
+    return `Bearer ${token}`;
+  }
+
+  /**
+   * An anonymous Bearer token for a host we were redirected to (registry.k8s.io sends clients to
+   * other registries, which may ask for their own anonymous token). The origin registry's
+   * credentials are never offered there.
+   */
+  private async foreignAuthorization(url: URL, challenge: AuthChallenge | undefined, scopes: readonly string[], state: RegistryState, signal: AbortSignal | undefined): Promise<string | undefined> {
+    if (challenge?.scheme !== 'bearer' || !challenge.params.realm) return undefined;
+    const realm = challenge.params.realm;
+    const service = challenge.params.service ?? '';
+    const wanted = mergeChallengeScopes(scopes, challenge);
+    const key = tokenCacheKey(url.host, service, wanted);
+    const token = await this.tokens.getOrFetch(key, () =>
+      this.fetchToken({ label: url.host, realm, service, scopes: wanted, provider: anonymousCredentials, skipTlsVerify: state.skipTlsVerify, signal }),
+    );
     return `Bearer ${token}`;
   }
 
@@ -381,7 +426,8 @@ export class RegistryHttp {
   }
 
   /** The distribution token flow: GET realm?service=…&scope=… with Basic credentials when we have them. */
-  private async fetchToken(registry: string, state: RegistryState, realm: string, service: string, scopes: readonly string[], signal: AbortSignal | undefined): Promise<IssuedToken> {
+  private async fetchToken(request: TokenRequest): Promise<IssuedToken> {
+    const { label: registry, realm, service, scopes, provider, signal } = request;
     let url: URL;
     try {
       url = new URL(realm);
@@ -393,7 +439,6 @@ export class RegistryHttp {
     }
     if (service) url.searchParams.set('service', service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
-    const provider = this.credentials(registry);
     const credential = await provider.credential(signal);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json' };
     if (credential) {
@@ -401,7 +446,7 @@ export class RegistryHttp {
       url.searchParams.set('account', credential.username);
     }
     return runWithRetry(this.retryPolicy, signal, async () => {
-      const response = wrapResponse(await this.exchange({ url, method: 'GET', headers, body: undefined, skipTlsVerify: state.skipTlsVerify, signal }), url);
+      const response = wrapResponse(await this.exchange({ url, method: 'GET', headers, body: undefined, skipTlsVerify: request.skipTlsVerify, signal }), url);
       if (response.status !== 200) {
         const body = await response.text().catch(() => '');
         const error = registryErrorFromResponse({ method: 'GET', url, status: response.status, body });

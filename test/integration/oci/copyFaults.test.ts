@@ -93,6 +93,8 @@ describe('copyImage through a faulty network', () => {
 
     expect(report).toMatchObject({ destinationDigest: image.digest, manifestsCopied: 3, blobsCopied: 6 });
     expect(destinationProxy.log.filter((e) => e.fault === 'status')).toHaveLength(5);
+    // Each failed blob attempt cancelled its upload session instead of leaving it behind.
+    expect(destinationProxy.log.filter((e) => e.method === 'DELETE' && e.path.startsWith('/v2/flaky/blobs/uploads/')).map((e) => e.status)).toEqual([204, 204]);
     expect((await skopeoInspectRaw(`${destination.host}/flaky:v2`)).digest).toBe(image.digest);
   });
 

@@ -73,6 +73,17 @@ describe('RegistryHttp redirects (two local servers)', () => {
   beforeAll(async () => {
     storage = createServer((request, response) => {
       storageSeen.push({ path: request.url ?? '', headers: request.headers });
+      if (request.url?.startsWith('/token')) {
+        // Anonymous tokens only: the registry's credentials must never arrive here.
+        response.writeHead(request.headers.authorization ? 403 : 200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ token: 'anonymous-storage-token' }));
+        return;
+      }
+      if (request.url === '/protected/blob' && request.headers.authorization !== 'Bearer anonymous-storage-token') {
+        response.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${storagePort}/token",service="storage"` });
+        response.end();
+        return;
+      }
       response.writeHead(200, { 'content-type': 'application/octet-stream' });
       response.end('blob-bytes');
     });
@@ -88,6 +99,8 @@ describe('RegistryHttp redirects (two local servers)', () => {
         response.writeHead(307, { location: `http://127.0.0.1:${storagePort}/bucket/blob?X-Amz-Signature=secret` });
       } else if (request.url === '/v2/app/blobs/to-localhost') {
         response.writeHead(302, { location: `http://localhost:${storagePort}/bucket/blob` });
+      } else if (request.url === '/v2/app/blobs/to-token-storage') {
+        response.writeHead(307, { location: `http://127.0.0.1:${storagePort}/protected/blob` });
       } else if (request.url === '/v2/app/blobs/same-host') {
         response.writeHead(307, { location: '/v2/app/blobs/final' });
       } else {
@@ -133,10 +146,20 @@ describe('RegistryHttp redirects (two local servers)', () => {
     expect(storageSeen.at(-1)?.headers.authorization).toBeUndefined();
   });
 
+  it("answers a redirect target's own Bearer challenge with an anonymous token, never the registry's credentials", async () => {
+    const body = await fetchBlob('/v2/app/blobs/to-token-storage');
+
+    expect(body).toBe('blob-bytes');
+    const tokenRequest = storageSeen.find((r) => r.path.startsWith('/token'));
+    expect(tokenRequest?.headers.authorization).toBeUndefined();
+    expect(storageSeen.filter((r) => r.path === '/protected/blob').map((r) => r.headers.authorization)).toEqual([undefined, 'Bearer anonymous-storage-token']);
+  });
+
   it('keeps Authorization on a redirect within the registry', async () => {
     const body = await fetchBlob('/v2/app/blobs/same-host');
     expect(body).toBe('from-registry');
     expect(registrySeen.at(-1)).toMatchObject({ path: '/v2/app/blobs/final', headers: { authorization: expect.stringMatching(/^Basic /) } });
-    expect(storageSeen.every((r) => r.headers.authorization === undefined)).toBe(true);
+    // Across every test, the storage host never saw the registry's Basic credentials.
+    expect(storageSeen.some((r) => r.headers.authorization?.startsWith('Basic '))).toBe(false);
   });
 });

@@ -163,6 +163,9 @@ export class InMemoryPtcRegistry implements PtcStateReader, ChangeWriter<PtcChan
       case 'ecr:UpdateRepositoryCreationTemplate':
         this.templates = this.templates.map((existing) => (existing.prefix === change.target ? actualTemplateOf({ ...desiredRule(change.target), template: change.template }) : existing));
         return { status: 'applied' };
+      case 'ecr:DeleteRepositoryCreationTemplate':
+        this.templates = this.templates.filter((existing) => existing.prefix !== change.target);
+        return { status: 'applied' };
     }
   }
 }

@@ -162,6 +162,44 @@ describe('expireRepository', () => {
       expect(digestsOf(expiry.expired)).toEqual([digestOf('lone')]);
     });
 
+    it('deletes the signature of an expiring image with it, in an earlier call', async () => {
+      // Prepare: the signature is too recent for any rule; it goes because its subject goes.
+      deleteEverything(ecr);
+      const images: TestImage[] = [
+        { name: 'signed', pushedDaysAgo: 20 },
+        { name: 'signature', pushedDaysAgo: 1, subject: 'signed' },
+      ];
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('signature')], [digestOf('signed')]]);
+      expect(expiry.expired.find((image) => image.imageDigest === digestOf('signature'))?.reason).toBe(`referrer of expired subject ${digestOf('signed')} (${UNTAGGED_REASON})`);
+    });
+
+    it('keeps the subject of a kept referrer (reason referrer-subject)', async () => {
+      // Prepare: the SBOM carries a protected tag, so it stays, and so does the image it describes.
+      deleteEverything(ecr);
+      const images: TestImage[] = [
+        { name: 'described', pushedDaysAgo: 20 },
+        { name: 'sbom', tags: ['release-sbom'], pushedDaysAgo: 20, subject: 'described' },
+        { name: 'lone', pushedDaysAgo: 20 },
+      ];
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('lone')]]);
+      expect(expiry.plan.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual(
+        expect.arrayContaining([
+          [digestOf('described'), 'referrer-subject'],
+          [digestOf('sbom'), 'protected-tag'],
+        ]),
+      );
+    });
+
     it('never deletes an image with a protected tag, even when its rule selects it', async () => {
       // Prepare: rule 2 keeps the 3 newest tagged images and selects the 4 older ones.
       deleteEverything(ecr);

@@ -1,0 +1,76 @@
+import { createInterface } from 'node:readline/promises';
+import { AutopilotError } from '../../lib/errors';
+import { teardownLab } from '../../lib/verify/teardownLab';
+import type { CheckResult } from '../../lib/verify/types';
+import { verifyLab } from '../../lib/verify/verifyLab';
+import { liveDeps, planDeps, type CliDeps } from '../deps';
+import type { CommandIo, ExitCode } from '../io';
+import { printReport } from '../printReport';
+
+const MARK: Record<CheckResult['status'], string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skipped: 'SKIP' };
+
+async function depsFor(options: { plan?: boolean; snapshot?: string; verbose?: boolean }, io: CommandIo): Promise<CliDeps> {
+  if (options.snapshot && !options.plan) throw new AutopilotError('USAGE', '--snapshot only applies with --plan; add --plan to run against the snapshot');
+  return options.plan
+    ? planDeps({ io, verbose: options.verbose ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}) })
+    : liveDeps({ io, verbose: options.verbose ?? false });
+}
+
+/**
+ * `ecr-autopilot verify [--plan] [--snapshot <file>] [--no-notify] [--json]`: the lab checklist.
+ * Exit 0 only when every check passes (warnings and skipped checks do not fail it).
+ */
+export async function runVerify(options: { plan?: boolean; snapshot?: string; notify: boolean; verbose?: boolean }, io: CommandIo): Promise<ExitCode> {
+  const deps = await depsFor(options, io);
+  const report = await verifyLab({ notify: options.notify }, deps);
+  io.data({ mode: deps.mode, report });
+  printChecklist(io, report.checklist.items);
+  const c = report.checklist.counts;
+  io.out(`\n${report.checklist.passed ? 'PASSED' : 'FAILED'}: ${c.pass} pass, ${c.fail} fail, ${c.warn} warn, ${c.skipped} skipped${deps.mode === 'plan' ? ' (plan mode: against the snapshot)' : ''}.`);
+  for (const { change, outcome } of report.changes) io.out(`notification: ${change.reason} → ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}`);
+  return report.checklist.passed ? 0 : 1;
+}
+
+export function printChecklist(io: CommandIo, items: readonly CheckResult[]): void {
+  let section = '';
+  for (const item of items) {
+    if (item.section !== section) {
+      section = item.section;
+      io.out(`\n${section}`);
+    }
+    io.out(`  [${MARK[item.status]}] ${item.title}: ${item.found}`);
+    if (item.status === 'fail' || item.status === 'warn') {
+      io.out(`         expected: ${item.expected}`);
+      if (item.fix) io.out(`         fix: ${item.fix}`);
+    }
+  }
+}
+
+/**
+ * `ecr-autopilot teardown [--plan] [--snapshot <file>] [--yes] [--json]`: removes what the lab
+ * created. Prints the plan first; deletes only after confirmation (or `--yes`).
+ */
+export async function runTeardown(options: { plan?: boolean; snapshot?: string; yes?: boolean; verbose?: boolean }, io: CommandIo): Promise<ExitCode> {
+  const deps = await depsFor(options, io);
+  const plan = await teardownLab({ apply: false }, deps);
+  if (options.plan || plan.changes.length === 0) {
+    if (io.json) io.data({ mode: deps.mode, report: plan });
+    else printReport(io, plan, { mode: 'plan' });
+    return 0;
+  }
+  if (!io.json) printReport(io, plan, { mode: 'plan' });
+  if (!options.yes) {
+    if (!process.stdin.isTTY) throw new AutopilotError('USAGE', 'teardown deletes repositories and images: confirm with --yes (or run it in a terminal), or use --plan');
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await prompt.question(`Delete these ${plan.changes.length} resource(s)? Type "yes": `);
+    prompt.close();
+    if (answer.trim() !== 'yes') {
+      io.err('Nothing deleted.');
+      return 1;
+    }
+  }
+  const report = await teardownLab({ apply: true }, deps);
+  if (io.json) io.data({ mode: deps.mode, report });
+  else printReport(io, report, { mode: deps.mode });
+  return report.outcome === 'failed' ? 1 : 0;
+}

@@ -1,0 +1,77 @@
+import { GetRegistryScanningConfigurationCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import { ListRulesCommand, ListTargetsByRuleCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SimulatePrincipalPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { withThrottlingRetry } from '../shared/awsCall';
+import type { PermissionDecision, RegistryScanning, StackReader, StackRule, TopicState } from './StackReader';
+
+/** The live stack reader: ECR, EventBridge, SNS and IAM, read-only calls only. */
+export class AwsStackReader implements StackReader {
+  constructor(private readonly clients: { ecr: ECRClient; events: EventBridgeClient; sns: SNSClient; iam: IAMClient }) {}
+
+  async registryScanning(): Promise<RegistryScanning> {
+    const output = await withThrottlingRetry(() => this.clients.ecr.send(new GetRegistryScanningConfigurationCommand({})), 'ecr:GetRegistryScanningConfiguration');
+    const configuration = output.scanningConfiguration;
+    return {
+      scanType: configuration?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC',
+      rules: (configuration?.rules ?? []).map((rule) => ({
+        scanFrequency: rule.scanFrequency ?? 'MANUAL',
+        filters: (rule.repositoryFilters ?? []).map((filter) => filter.filter ?? ''),
+      })),
+    };
+  }
+
+  async rulesWithPrefix(prefix: string): Promise<StackRule[]> {
+    const rules: StackRule[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await withThrottlingRetry(() => this.clients.events.send(new ListRulesCommand({ NamePrefix: prefix, NextToken: token, Limit: 100 })), 'events:ListRules');
+      for (const rule of page.Rules ?? []) {
+        if (!rule.Name) continue;
+        const name = rule.Name;
+        const targets = await withThrottlingRetry(() => this.clients.events.send(new ListTargetsByRuleCommand({ Rule: name, EventBusName: rule.EventBusName })), 'events:ListTargetsByRule');
+        rules.push({ name, state: rule.State ?? 'UNKNOWN', targets: (targets.Targets ?? []).map((target) => target.Arn ?? '').filter((arn) => arn !== '') });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return rules;
+  }
+
+  async topic(topicArn: string): Promise<TopicState | undefined> {
+    try {
+      await withThrottlingRetry(() => this.clients.sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn })), 'sns:GetTopicAttributes');
+    } catch (error) {
+      if (error instanceof Error && error.name === 'NotFoundException') return undefined;
+      throw error;
+    }
+    const subscriptions: TopicState['subscriptions'] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await withThrottlingRetry(() => this.clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: token })), 'sns:ListSubscriptionsByTopic');
+      for (const subscription of page.Subscriptions ?? []) {
+        subscriptions.push({
+          protocol: subscription.Protocol ?? 'unknown',
+          endpoint: subscription.Endpoint ?? '',
+          // An unconfirmed subscription has no ARN yet: SNS shows "PendingConfirmation" instead.
+          confirmed: subscription.SubscriptionArn !== undefined && subscription.SubscriptionArn.startsWith('arn:'),
+        });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return { arn: topicArn, subscriptions };
+  }
+
+  async simulate(roleArn: string, actions: readonly string[], resources: readonly string[]): Promise<Record<string, PermissionDecision>> {
+    const output = await withThrottlingRetry(
+      () => this.clients.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...actions], ResourceArns: [...resources] })),
+      'iam:SimulatePrincipalPolicy',
+    );
+    const decisions: Record<string, PermissionDecision> = {};
+    for (const result of output.EvaluationResults ?? []) {
+      if (result.EvalActionName) decisions[result.EvalActionName] = (result.EvalDecision as PermissionDecision | undefined) ?? 'implicitDeny';
+    }
+    return decisions;
+  }
+}

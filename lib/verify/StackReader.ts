@@ -1,0 +1,34 @@
+/**
+ * Read-only access to the parts of the stack and the account the lab checklist looks at, beyond
+ * ECR repositories and pull-through cache: registry scanning, EventBridge rules, the notification
+ * topic and IAM policy simulation. Live: `AwsStackReader`; plan mode: `SnapshotStackReader`.
+ */
+export interface RegistryScanning {
+  scanType: 'BASIC' | 'ENHANCED';
+  rules: Array<{ scanFrequency: string; filters: string[] }>;
+}
+
+export interface StackRule {
+  name: string;
+  /** ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS. */
+  state: string;
+  /** Target ARNs. */
+  targets: string[];
+}
+
+export interface TopicState {
+  arn: string;
+  subscriptions: Array<{ protocol: string; endpoint: string; confirmed: boolean }>;
+}
+
+export type PermissionDecision = 'allowed' | 'explicitDeny' | 'implicitDeny';
+
+export interface StackReader {
+  registryScanning(): Promise<RegistryScanning>;
+  /** Every EventBridge rule (default bus) whose name starts with `prefix`, with its targets. */
+  rulesWithPrefix(prefix: string): Promise<StackRule[]>;
+  /** Undefined when the topic does not exist. */
+  topic(topicArn: string): Promise<TopicState | undefined>;
+  /** IAM policy simulation of `actions` for `roleArn` on `resources`. */
+  simulate(roleArn: string, actions: readonly string[], resources: readonly string[]): Promise<Record<string, PermissionDecision>>;
+}

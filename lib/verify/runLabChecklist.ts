@@ -1,0 +1,38 @@
+import { describeError } from '../errors';
+import { CHECKLIST_SECTIONS, type CheckContext, type CheckResult, type LabCheck } from './types';
+
+export interface ChecklistReport {
+  passed: boolean;
+  counts: { pass: number; fail: number; warn: number; skipped: number };
+  items: CheckResult[];
+}
+
+/**
+ * Runs every check concurrently (each check's own calls are sequential, so the account sees at most
+ * one call per check at a time) and collects the results in section order. A check that throws
+ * (e.g. a missing permission) becomes a failed item naming the error; the others still report.
+ *
+ * @example
+ * const report = await runLabChecklist(LAB_CHECKS, context);
+ * report.passed // true only when nothing failed
+ */
+export async function runLabChecklist(checks: readonly LabCheck[], context: CheckContext): Promise<ChecklistReport> {
+  const settled = await Promise.all(
+    checks.map(async (check): Promise<CheckResult[]> => {
+      try {
+        return await check.run(context);
+      } catch (error) {
+        return [{ id: check.id, section: check.section, title: check.id, status: 'fail', expected: 'the check to run', found: describeError(error), fix: 'check the permissions of the caller (see the verifyLab role in serverless.yml)' }];
+      }
+    }),
+  );
+  return summarize(settled.flat());
+}
+
+/** Counts the items and orders them by section (stable within a section). */
+export function summarize(items: readonly CheckResult[]): ChecklistReport {
+  const counts = { pass: 0, fail: 0, warn: 0, skipped: 0 };
+  for (const item of items) counts[item.status] += 1;
+  const ordered = [...items].sort((a, b) => CHECKLIST_SECTIONS.indexOf(a.section) - CHECKLIST_SECTIONS.indexOf(b.section));
+  return { passed: counts.fail === 0, counts, items: ordered };
+}

@@ -1,0 +1,316 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../cli/main';
+import { DEFAULT_CONFIG_PATH } from '../../../lib/config';
+import { formatLifecyclePolicyIssue, validateLifecyclePolicy } from '../../../lib/lifecycle/validateLifecyclePolicy';
+import { shortDigest } from '../../../lib/notify/present/format';
+import { digestOf, EVENTS_DIR } from '../../support/events';
+
+/** No command here may reach AWS: every ECR and SNS client answers from an empty mock. */
+const ecr = mockClient(ECRClient);
+const sns = mockClient(SNSClient);
+
+const LIFECYCLE_DIR = resolve(DEFAULT_CONFIG_PATH, '../lifecycle');
+const SERVICES_POLICY = join(LIFECYCLE_DIR, 'services.json');
+const SNAPSHOT = `${EVENTS_DIR}registry-snapshot.json`;
+const NOW = '2026-11-20T09:00:00Z';
+
+let dir: string;
+let stdout: string[];
+let stderr: string[];
+
+function capture(target: string[]) {
+  return (chunk: unknown) => {
+    target.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return true;
+  };
+}
+
+function run(...args: string[]): Promise<number> {
+  return main(['node', 'ecr-autopilot', ...args]);
+}
+
+function out(): string {
+  return stdout.join('');
+}
+
+function err(): string {
+  return stderr.join('');
+}
+
+function tempFile(name: string, content: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return file;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ecr-autopilot-lifecycle-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  stdout = [];
+  stderr = [];
+  ecr.reset();
+  sns.reset();
+  vi.stubEnv('AUTOPILOT_CONFIG', '');
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture(stdout));
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture(stderr));
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+describe('ecr-autopilot lifecycle check', () => {
+  it.each(['mirrors.json', 'pull-through-cache.json', 'services.json'])('accepts infra/lifecycle/%s and exits 0', async (name) => {
+    // Prepare
+    const file = join(LIFECYCLE_DIR, name);
+
+    // Act
+    const code = await run('lifecycle', 'check', file);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out()).toBe(`${file}: valid lifecycle policy\n`);
+    expect(err()).toBe('');
+  });
+
+  it('exits 1 and prints every problem of an invalid policy', async () => {
+    // Prepare: a tagged rule without a tag list, a duplicate priority, a unit where none is allowed, an unknown action.
+    const text = JSON.stringify({
+      rules: [
+        { rulePriority: 1, selection: { tagStatus: 'tagged', countType: 'imageCountMoreThan', countNumber: 5 }, action: { type: 'expire' } },
+        { rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countUnit: 'days', countNumber: 1 }, action: { type: 'expire' } },
+        { rulePriority: 3, selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }, action: { type: 'delete' } },
+      ],
+    });
+    const file = tempFile('invalid-policy.json', text);
+    const expected = validateLifecyclePolicy(text).map((issue) => `  - ${formatLifecyclePolicyIssue(issue)}`);
+
+    // Act
+    const code = await run('lifecycle', 'check', file);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(expected.length).toBeGreaterThanOrEqual(4);
+    const lines = out().trimEnd().split('\n');
+    expect(lines).toEqual([`${file}: ${expected.length} problems`, ...expected]);
+    expect(out()).toContain('rules[0] (rulePriority 1) ');
+    expect(out()).toContain('selection.countUnit');
+    expect(out()).toContain('action.type');
+  });
+
+  it('prints the problems as JSON with --json', async () => {
+    // Prepare
+    const text = JSON.stringify({ rules: [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 0 }, action: { type: 'expire' } }] });
+    const file = tempFile('invalid-count.json', text);
+
+    // Act
+    const code = await run('lifecycle', 'check', file, '--json');
+
+    // Assess
+    expect(code).toBe(1);
+    expect(JSON.parse(out())).toEqual({ valid: false, issues: validateLifecyclePolicy(text) });
+  });
+
+  it('exits 2 when the policy file does not exist', async () => {
+    // Act
+    const code = await run('lifecycle', 'check', join(dir, 'missing.json'));
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err()).toContain('error [USAGE]: Cannot read');
+  });
+});
+
+describe('ecr-autopilot lifecycle preview', () => {
+  const TAGGED = digestOf('preview-tagged');
+  const OLD_ISO = digestOf('preview-old-iso');
+  const OLD_EPOCH = digestOf('preview-old-epoch');
+  const RECENT = digestOf('preview-recent');
+  const RELEASE = digestOf('preview-release');
+
+  /** What `aws ecr describe-images` prints: CLI v2 writes ISO-8601 times, CLI v1 epoch seconds. */
+  function describeImagesFile(): string {
+    return tempFile('describe-images.json', {
+      imageDetails: [
+        { registryId: '123456789012', repositoryName: 'team-a/api', imageDigest: TAGGED, imageTags: ['v1.4.0'], imageSizeInBytes: 50331648, imagePushedAt: '2026-11-20T08:55:00.123000+00:00', imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json', imageStatus: 'ACTIVE' },
+        { registryId: '123456789012', repositoryName: 'team-a/api', imageDigest: OLD_ISO, imageSizeInBytes: 48234496, imagePushedAt: '2026-10-01T18:00:00+09:00', imageStatus: 'ACTIVE' },
+        { registryId: '123456789012', repositoryName: 'team-a/api', imageDigest: OLD_EPOCH, imageSizeInBytes: 47185920, imagePushedAt: Date.parse('2026-09-15T09:00:00Z') / 1000 },
+        { registryId: '123456789012', repositoryName: 'team-a/api', imageDigest: RECENT, imageSizeInBytes: 1000, imagePushedAt: Date.parse('2026-11-18T09:00:00Z') / 1000 + 0.5 },
+        { registryId: '123456789012', repositoryName: 'team-a/api', imageDigest: RELEASE, imageTags: ['release-1.0'], imagePushedAt: '2025-01-01T00:00:00+00:00' },
+      ],
+    });
+  }
+
+  it('prints exactly the GetLifecyclePolicyPreview shape with --json, for ISO-8601 and epoch-second times', async () => {
+    // Prepare
+    const images = describeImagesFile();
+
+    // Act
+    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', NOW, '--json');
+
+    // Assess
+    expect(code).toBe(0);
+    const preview = JSON.parse(out()) as { previewResults: Array<Record<string, unknown>>; summary: unknown };
+    expect(Object.keys(preview)).toEqual(['previewResults', 'summary']);
+    for (const result of preview.previewResults) expect(Object.keys(result).sort()).toEqual(['action', 'appliedRulePriority', 'imageDigest', 'imagePushedAt', 'imageTags', 'storageClass']);
+    expect(preview).toEqual({
+      previewResults: [
+        { imageDigest: OLD_EPOCH, imageTags: [], imagePushedAt: '2026-09-15T09:00:00.000Z', action: { type: 'EXPIRE' }, appliedRulePriority: 2, storageClass: 'STANDARD' },
+        { imageDigest: OLD_ISO, imageTags: [], imagePushedAt: '2026-10-01T09:00:00.000Z', action: { type: 'EXPIRE' }, appliedRulePriority: 2, storageClass: 'STANDARD' },
+      ],
+      summary: { expiringImageTotalCount: 2, transitioningImageTotalCounts: [] },
+    });
+    expect(err()).toBe('');
+  });
+
+  it('measures ages from --now', async () => {
+    // Prepare
+    const images = describeImagesFile();
+
+    // Act: a little over 8 days after the recent untagged image was pushed, the 7-day rule takes it too.
+    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', '2026-11-26T09:00:01Z', '--json');
+
+    // Assess
+    expect(code).toBe(0);
+    const preview = JSON.parse(out()) as { previewResults: Array<{ imageDigest: string }> };
+    expect(preview.previewResults.map((result) => result.imageDigest)).toEqual([OLD_EPOCH, OLD_ISO, RECENT]);
+  });
+
+  it('prints a readable table without --json', async () => {
+    // Prepare
+    const images = describeImagesFile();
+
+    // Act
+    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', NOW);
+
+    // Assess
+    expect(code).toBe(0);
+    const lines = out().split('\n');
+    expect(lines[0]).toMatch(/^PUSHED\s+DIGEST\s+TAGS\s+STORAGE\s+ACTION\s+RULE\s+SIZE$/);
+    expect(lines[1]).toMatch(new RegExp(`^2026-09-15 09:00:00\\s+${shortDigest(OLD_EPOCH)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+2\\s+45\\.0 MB$`));
+    expect(lines[2]).toMatch(new RegExp(`^2026-10-01 09:00:00\\s+${shortDigest(OLD_ISO)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+2\\s+46\\.0 MB$`));
+    expect(out()).toContain('5 images: 2 expire, 0 transition to archive.');
+    expect(out()).not.toContain(shortDigest(TAGGED));
+  });
+
+  it('exits 2 when given both --images and --repository', async () => {
+    // Prepare
+    const images = describeImagesFile();
+
+    // Act
+    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--repository', 'team-a/api', '--now', NOW);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err()).toContain('error [USAGE]: Give exactly one of --images <describe-images.json> or --repository <name>');
+    expect(out()).toBe('');
+  });
+
+  it('exits 2 when given neither --images nor --repository', async () => {
+    // Act
+    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err()).toContain('Give exactly one of');
+  });
+
+  it('reads a repository of a snapshot with --repository and --snapshot', async () => {
+    // Act
+    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--repository', 'team-a/api', '--snapshot', SNAPSHOT, '--now', NOW, '--json');
+
+    // Assess
+    expect(code).toBe(0);
+    const preview = JSON.parse(out()) as { summary: { expiringImageTotalCount: number } };
+    expect(preview.summary.expiringImageTotalCount).toBe(2);
+    expect(ecr.calls()).toHaveLength(0);
+  });
+});
+
+describe('ecr-autopilot lifecycle sweep', () => {
+  interface SweepOutput {
+    mode: string;
+    report: { function: string; outcome: string; changes: Array<{ change: { action: string; target: string; images?: Array<{ imageDigest: string }> }; outcome: { status: string } }> };
+  }
+
+  const snapshot = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { repositories: Array<{ repositoryName: string; images: Array<{ imageDigest: string; imageTags?: string[] }> }> };
+  const apiUntagged = (snapshot.repositories.find((repository) => repository.repositoryName === 'team-a/api')?.images ?? [])
+    .filter((image) => (image.imageTags ?? []).length === 0)
+    .map((image) => image.imageDigest)
+    .sort();
+
+  it('plans against the bundled snapshot with --plan --json and exits 0, with the BatchDeleteImage planned', async () => {
+    // Act
+    const code = await run('lifecycle', 'sweep', '--plan', '--json');
+
+    // Assess
+    expect(code).toBe(0);
+    const output = JSON.parse(out()) as SweepOutput;
+    expect(output.mode).toBe('plan');
+    expect(output.report.function).toBe('sweepLifecycle');
+    const deletions = output.report.changes.filter(({ change }) => change.action === 'ecr:BatchDeleteImage' && change.target === 'team-a/api');
+    expect(deletions.map(({ outcome }) => outcome.status)).toEqual(['planned']);
+    expect((deletions[0]?.change.images ?? []).map((image) => image.imageDigest).sort()).toEqual(apiUntagged);
+    expect(output.report.changes.every(({ outcome }) => outcome.status === 'planned')).toBe(true);
+    expect(apiUntagged).toHaveLength(2);
+    expect(ecr.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it('passes --repository globs and --max-deletions to the sweep', async () => {
+    // Act
+    const code = await run('lifecycle', 'sweep', '--plan', '--snapshot', SNAPSHOT, '--repository', 'team-a/*', '--max-deletions', '1', '--json');
+
+    // Assess
+    expect(code).toBe(0);
+    const output = JSON.parse(out()) as SweepOutput;
+    expect(new Set(output.report.changes.map(({ change }) => change.target))).not.toContain('ecr-public/nginx/nginx');
+    const deletions = output.report.changes.filter(({ change }) => change.action === 'ecr:BatchDeleteImage');
+    expect(deletions.flatMap(({ change }) => change.images ?? [])).toHaveLength(1);
+  });
+
+  it('prints the plan and the ledger as readers will see it without --json', async () => {
+    // Act
+    const code = await run('lifecycle', 'sweep', '--plan');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out()).toContain('sweepLifecycle · event manual-sweep-2026-11-20T09:00:00.000Z · plan mode (nothing changed)');
+    expect(out()).toContain('[planned] ecr:BatchDeleteImage team-a/api');
+    expect(out()).toMatch(/\| Lifecycle sweep \(plan\) over \d+ repositories: \d+ images? would expire/);
+    expect(out()).toContain('rule 2: untagged images pushed more than 7 days ago');
+  });
+
+  it('exits 2 on --snapshot without --plan, rather than sweeping the live registry', async () => {
+    // Act
+    const code = await run('lifecycle', 'sweep', '--snapshot', SNAPSHOT, '--json');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err()).toContain('error [USAGE]: --snapshot only applies with --plan');
+    expect(ecr.calls()).toHaveLength(0);
+    expect(out()).toBe('');
+  });
+
+  it('exits 2 on a --max-deletions that is not a number', async () => {
+    // Act
+    const code = await run('lifecycle', 'sweep', '--plan', '--max-deletions', 'many');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err()).toContain('maxDeletions');
+  });
+});
