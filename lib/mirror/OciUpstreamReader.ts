@@ -1,7 +1,7 @@
-import { listIndexPlatforms } from '../oci/copy/resolve';
+import { readImagePlatform } from '../oci/copy/imagePlatform';
 import { platformsOf, selectPlatforms } from '../oci/copy/selectPlatforms';
 import { parseManifest } from '../oci/manifestDocument';
-import { parsePlatform } from '../oci/platform';
+import { formatPlatform, parsePlatform } from '../oci/platform';
 import { parseImageReference } from '../oci/reference';
 import { RegistryClient } from '../oci/remote/RegistryClient';
 import type { CredentialsForRegistry } from '../oci/transport/credentials';
@@ -32,9 +32,11 @@ export class OciUpstreamReader implements UpstreamReader {
           destinationDigest: selectPlatforms(manifest, parsed.document, wanted).root.digest,
         };
       }
-      // A single-platform image is copied as it is; its platform lives in its config blob.
-      const platforms = await listIndexPlatforms(ref, this.options.credentials, this.options.insecureRegistries ? { insecureRegistries: this.options.insecureRegistries } : {});
-      return { reference: target.sourceReference, digest: manifest.digest, mediaType: manifest.mediaType, platforms, destinationDigest: manifest.digest };
+      // A single-platform image is copied as it is; its platform lives in its config blob. Read it
+      // from the manifest already fetched: a second manifest GET would count as another pull
+      // against the upstream's rate limit, and the tag could have moved in between.
+      const platform = parsed.kind === 'image' ? await readImagePlatform(client, ref, parsed.document, this.options.signal ? { signal: this.options.signal } : {}) : undefined;
+      return { reference: target.sourceReference, digest: manifest.digest, mediaType: manifest.mediaType, platforms: platform ? [formatPlatform(platform)] : [], destinationDigest: manifest.digest };
     } finally {
       client.close();
     }

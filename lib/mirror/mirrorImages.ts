@@ -92,7 +92,8 @@ export async function mirrorImages(event: MirrorImagesEvent, deps: MirrorDeps): 
 
   const registry = await deps.destinationRegistry();
   const images = decisions.map((decision) => reportImage(decision, applied));
-  const dryRun = applied.some((change) => change.outcome.status === 'planned');
+  // Plan mode shows in any planned change: a run that only fixes governance copies nothing.
+  const dryRun = [...governance, ...applied].some((change) => change.outcome.status === 'planned');
   const creations = applied.filter((change) => change.change.action !== 'oci:CopyImage');
   const interesting = images.some((image) => image.status !== 'unchanged') || governance.length > 0;
   const published = interesting

@@ -1,4 +1,5 @@
 import { parseIndexChildren } from '../ecr/manifests';
+import { AutopilotError } from '../errors';
 import type { RegistryReader } from '../ecr/RegistryReader';
 import { isIndexMediaType, type ImageDetail, type ImageScan } from '../ecr/types';
 import { chunk } from '../shared/chunk';
@@ -67,7 +68,7 @@ export async function findBaseline(registry: RegistryReader, repositoryName: str
       const manifest = manifests.find((m) => m.imageDigest === earlier.imageDigest);
       const sibling = manifest ? parseIndexChildren(manifest.manifest).find((c) => c.platform === index.platform && !c.isAttestation) : undefined;
       if (!sibling) continue;
-      const scan = await registry.getImageScan(repositoryName, sibling.digest).catch(() => undefined);
+      const scan = await registry.getImageScan(repositoryName, sibling.digest).catch(ignoreDeletedImage);
       if (scan) return { imageDigest: sibling.digest, tags: earlier.imageTags, scan };
     }
     return undefined;
@@ -84,7 +85,7 @@ export async function findBaseline(registry: RegistryReader, repositoryName: str
     ),
   ).slice(0, MAX_BASELINE_CANDIDATES);
   for (const candidate of candidates) {
-    const scan = await registry.getImageScan(repositoryName, candidate.imageDigest).catch(() => undefined);
+    const scan = await registry.getImageScan(repositoryName, candidate.imageDigest).catch(ignoreDeletedImage);
     if (scan) return { imageDigest: candidate.imageDigest, tags: candidate.imageTags, scan };
   }
   return undefined;
@@ -92,4 +93,10 @@ export async function findBaseline(registry: RegistryReader, repositoryName: str
 
 function newestFirst(images: ImageDetail[]): ImageDetail[] {
   return [...images].sort((a, b) => b.imagePushedAt.getTime() - a.imagePushedAt.getTime() || a.imageDigest.localeCompare(b.imageDigest));
+}
+
+/** An earlier image deleted since it was listed is simply not a baseline; any other failure is real. */
+function ignoreDeletedImage(error: unknown): undefined {
+  if (error instanceof AutopilotError && error.code === 'IMAGE_NOT_FOUND') return undefined;
+  throw error;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { publishNotice } from '../notify/changes';
+import { AutopilotError, describeError } from '../errors';
+import { publishNotice, type PublishNoticeChange } from '../notify/changes';
 import type { VerifyChecklistNotice, VerifyTestNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange } from '../plan/types';
@@ -54,9 +55,9 @@ export async function verifyLab(event: VerifyLabEvent, deps: VerifyDeps): Promis
     pathCheck = { ...base, status: 'skipped', found: 'not tested (--no-notify)' };
   } else {
     const test: VerifyTestNotice = { id: `${runId}:verify.test`, kind: 'verify.test', severity: 'info', occurredAt: now.toISOString(), origin, data: { stackName: deps.stackName, sentAt: now.toISOString() } };
-    const [applied] = await applyChanges(deps.writer, [publishNotice(deps.topicArn, test, 'notification path test')]);
-    if (applied) changes.push(applied);
-    const outcome = applied?.outcome;
+    const applied = await publishOrFail(deps.writer, publishNotice(deps.topicArn, test, 'notification path test'));
+    changes.push(applied);
+    const outcome = applied.outcome;
     pathCheck =
       outcome?.status === 'applied'
         ? { ...base, status: 'pass', found: `accepted (${outcome.message ?? 'published'})` }
@@ -75,7 +76,7 @@ export async function verifyLab(event: VerifyLabEvent, deps: VerifyDeps): Promis
       origin,
       data: { passed: checklist.passed, stackName: deps.stackName, counts: checklist.counts, items: checklist.items },
     };
-    changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, 'lab checklist')])));
+    changes.push(await publishOrFail(deps.writer, publishNotice(deps.topicArn, notice, 'lab checklist')));
   }
   const c = checklist.counts;
   return {
@@ -86,6 +87,22 @@ export async function verifyLab(event: VerifyLabEvent, deps: VerifyDeps): Promis
     changes,
     checklist,
   };
+}
+
+/**
+ * Publishes one notice and returns its outcome. A publish that fails for any reason (SnsPublisher
+ * reports SNS errors as retryable, which `applyChanges` rethrows) is a failed outcome, not an
+ * exception: the failing notification path is what the checklist must report. Only cancellation
+ * propagates.
+ */
+async function publishOrFail(writer: VerifyDeps['writer'], change: PublishNoticeChange): Promise<AppliedChange> {
+  try {
+    const [applied] = await applyChanges(writer, [change]);
+    return applied ?? { change, outcome: { status: 'failed', message: 'not published' } };
+  } catch (error) {
+    if (error instanceof AutopilotError && error.code === 'ABORTED') throw error;
+    return { change, outcome: { status: 'failed', message: describeError(error) } };
+  }
 }
 
 /** `verifyLab`: manual invoke (`{}` or `{"notify": false}`). */

@@ -49,7 +49,7 @@ export class SlackWebhook {
           headers: { 'content-type': 'application/json; charset=utf-8' },
           body: JSON.stringify(message),
           // The URL is the credential: never follow a redirect to wherever it points.
-          redirect: 'error',
+          redirect: 'manual',
           signal: this.options.signal ? AbortSignal.any([this.options.signal, AbortSignal.timeout(this.options.timeoutMs)]) : AbortSignal.timeout(this.options.timeoutMs),
         });
       } catch (error) {
@@ -62,6 +62,10 @@ export class SlackWebhook {
       }
       const body = await response.text();
       if (response.ok) return { attempts: attempt, waitedMs };
+      if (response.status >= 300 && response.status < 400) {
+        // A redirect will not change on retry, and following it could hand the message to another host.
+        throw new AutopilotError('NOTIFY_FAILED', `The Slack webhook answered with a redirect (HTTP ${response.status}); it was not followed. Check the webhook URL in the secret`, { retryable: false });
+      }
       if (response.status === 429) {
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after')) ?? 1000 * 2 ** (attempt - 1);
         if (attempt >= this.options.maxAttempts || retryAfterMs > this.options.maxRetryAfterMs) {

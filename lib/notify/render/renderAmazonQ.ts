@@ -59,7 +59,7 @@ export function renderAmazonQ(notice: Notice, doc: MessageDocument): AmazonQNoti
     },
     metadata: {
       threadId: doc.threadKey,
-      summary: truncateTo(doc.subject, TITLE_LIMIT),
+      summary: truncateTo(escapeSlackText(doc.subject), TITLE_LIMIT),
       eventType: notice.kind,
       relatedResources: notice.repository ? [notice.repository] : [],
       additionalContext: { noticeId: notice.id, ...(notice.origin.eventId ? { eventId: notice.origin.eventId } : {}) },

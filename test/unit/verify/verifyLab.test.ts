@@ -1,0 +1,251 @@
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AuthorizationErrorException, PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AutopilotError } from '../../../lib/errors';
+import type { RegistryReader } from '../../../lib/ecr/RegistryReader';
+import type { UpstreamReader } from '../../../lib/mirror/UpstreamReader';
+import { SnsPublisher } from '../../../lib/notify/publish/SnsPublisher';
+import { routeChanges } from '../../../lib/plan/routeChanges';
+import type { PtcStateReader } from '../../../lib/pull-through-cache/PtcStateReader';
+import type { StackReader } from '../../../lib/verify/StackReader';
+import { CHECKLIST_SECTIONS } from '../../../lib/verify/types';
+import { LAB_CHECKS, verifyLab, VerifyLabEvent, type VerifyDeps } from '../../../lib/verify/verifyLab';
+import {
+  ACCOUNT,
+  CA,
+  deferred,
+  healthyEcr,
+  healthyStack,
+  labConfig,
+  liveContext,
+  NODE_ROLE,
+  NOW,
+  REGION,
+  serveEcr,
+  serveStack,
+  silentLogger,
+  STACK,
+  TOPIC_ARN,
+  type EcrState,
+  type StackState,
+} from './verifyFixtures';
+
+const ecr = mockClient(ECRClient);
+const secrets = mockClient(SecretsManagerClient);
+const events = mockClient(EventBridgeClient);
+const sns = mockClient(SNSClient);
+const iam = mockClient(IAMClient);
+
+let ecrState: EcrState;
+let stackState: StackState;
+
+beforeEach(() => {
+  ecr.reset();
+  secrets.reset();
+  events.reset();
+  sns.reset();
+  iam.reset();
+  ecrState = healthyEcr();
+  stackState = healthyStack();
+  serveEcr(ecr, ecrState);
+  serveStack({ events, sns, iam }, stackState);
+  sns.on(PublishCommand).resolvesOnce({ MessageId: 'msg-test' }).resolvesOnce({ MessageId: 'msg-checklist' });
+});
+
+/** verifyLab's dependencies: the live adapters on the mocked clients, SNS publishing through SnsPublisher. */
+function liveDeps(): VerifyDeps {
+  const context = liveContext();
+  const publisher = new SnsPublisher({ client: new SNSClient({ region: REGION }), settings: { httpsFormat: 'amazon-q' }, retry: { sleep: async () => undefined } });
+  return { ...context, writer: routeChanges({ sns: publisher }), clock: () => NOW, logger: silentLogger };
+}
+
+function published(): PublishCommandInput[] {
+  return sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+}
+
+describe('verifyLab', () => {
+  it('reports every item with a status, what was expected and what was found, and a fix on every failure', async () => {
+    // Prepare
+    const repository = ecrState.repositories.find((candidate) => candidate.name === CA.repository);
+    if (repository) repository.scanOnPush = false;
+    stackState.rules = stackState.rules.map((rule) => (rule.rule === 'onImagePush-rule-1' ? { ...rule, state: 'DISABLED' } : rule));
+    stackState.subscriptions = [{ protocol: 'email', endpoint: 'student@example.com', arn: 'PendingConfirmation' }];
+    stackState.decisions['ecr:BatchGetImage'] = 'implicitDeny';
+
+    // Act
+    const report = await verifyLab({ notify: false }, liveDeps());
+
+    // Assess
+    const items = report.checklist.items;
+    expect(items.length).toBeGreaterThan(20);
+    for (const item of items) {
+      expect(['pass', 'fail', 'warn', 'skipped']).toContain(item.status);
+      expect(item.expected, item.id).not.toBe('');
+      expect(item.found, item.id).not.toBe('');
+      if (item.status === 'fail') expect(item.fix, item.id).toMatch(/\S/);
+    }
+    expect(items.filter((item) => item.status === 'fail').map((item) => item.id)).toEqual([
+      `repository:${CA.repository}`,
+      'rule:onImagePush-rule-1',
+      'subscriptions',
+      'permission:ecr:BatchGetImage',
+    ]);
+    expect(report.outcome).toBe('failed');
+    expect(report.checklist.passed).toBe(false);
+    expect(report.decision).toBe('Lab check failed: 17 pass, 4 fail, 2 warn, 1 skipped.');
+  });
+
+  it('publishes exactly two SNS messages, the test message then the checklist, and passes the notification path with the message id', async () => {
+    // Act
+    const report = await verifyLab({ notify: true }, liveDeps());
+
+    // Assess
+    const messages = published();
+    expect(messages).toHaveLength(2);
+    expect(messages.map((message) => message.MessageAttributes?.kind?.StringValue)).toEqual(['verify.test', 'verify.checklist']);
+    expect(messages.every((message) => message.TopicArn === TOPIC_ARN)).toBe(true);
+    expect(messages[0]?.Subject).toBe(`[ecr-autopilot] Notification test from ${STACK}`);
+    const path = report.checklist.items.find((item) => item.id === 'notification-path');
+    expect(path).toMatchObject({ section: 'Notifications', status: 'pass', found: 'accepted (message msg-test)' });
+    expect(report.changes.map((applied) => [applied.change.reason, applied.outcome.status, applied.outcome.message])).toEqual([
+      ['notification path test', 'applied', 'message msg-test'],
+      ['lab checklist', 'applied', 'message msg-checklist'],
+    ]);
+    expect(report.outcome).toBe('done');
+  });
+
+  it('publishes the checklist with every item, including the notification path, and a warning severity when only warnings remain', async () => {
+    // Act
+    const report = await verifyLab({ notify: true }, liveDeps());
+
+    // Assess
+    const checklist = published()[1];
+    expect(checklist?.MessageAttributes?.severity?.StringValue).toBe('warning');
+    const lambdaBody = JSON.parse(JSON.parse(checklist?.Message ?? '{}').lambda as string) as { kind: string; data: { items: Array<{ id: string }>; passed: boolean } };
+    expect(lambdaBody.kind).toBe('verify.checklist');
+    expect(lambdaBody.data.passed).toBe(true);
+    expect(lambdaBody.data.items.map((item) => item.id)).toEqual(report.checklist.items.map((item) => item.id));
+    expect(lambdaBody.data.items.map((item) => item.id)).toContain('notification-path');
+  });
+
+  it('publishes nothing and skips the notification path with notify: false', async () => {
+    // Act
+    const report = await verifyLab({ notify: false }, liveDeps());
+
+    // Assess
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(report.changes).toEqual([]);
+    expect(report.checklist.items.find((item) => item.id === 'notification-path')).toMatchObject({ status: 'skipped', found: 'not tested (--no-notify)' });
+    expect(report.checklist.counts.skipped).toBe(1);
+  });
+
+  it('fails the notification path item when Publish fails, and still returns the checklist', async () => {
+    // Prepare
+    sns.on(PublishCommand).rejects(new AuthorizationErrorException({ $metadata: {}, message: 'User is not authorized to perform: SNS:Publish' }));
+
+    // Act
+    const report = await verifyLab({ notify: true }, liveDeps());
+
+    // Assess
+    const path = report.checklist.items.find((item) => item.id === 'notification-path');
+    expect(path).toMatchObject({ status: 'fail', found: expect.stringContaining('not authorized to perform: SNS:Publish') });
+    expect(path?.fix).toBe('check NOTIFICATION_TOPIC_ARN and the sns:Publish permission');
+    expect(report.outcome).toBe('failed');
+    expect(report.checklist.passed).toBe(false);
+    expect(report.changes.map((applied) => [applied.change.reason, applied.outcome.status])).toEqual([
+      ['notification path test', 'failed'],
+      ['lab checklist', 'failed'],
+    ]);
+  });
+
+  it("reports outcome failed and publishes a critical checklist when a single item fails", async () => {
+    // Prepare
+    stackState.rules = stackState.rules.map((rule) => (rule.rule === 'mirrorImages-rule-1' ? { ...rule, state: 'DISABLED' } : rule));
+
+    // Act
+    const report = await verifyLab({ notify: true }, liveDeps());
+
+    // Assess
+    expect(report.checklist.counts.fail).toBe(1);
+    expect(report.outcome).toBe('failed');
+    expect(published()[1]?.MessageAttributes?.severity?.StringValue).toBe('critical');
+  });
+
+  it('runs the checks concurrently: every check has started before the first one finishes', async () => {
+    // Prepare
+    const gate = deferred<void>();
+    const started = new Set<string>();
+    let startedWhenFirstFinished: number | undefined;
+    const enter = async <T>(check: string, value: T): Promise<T> => {
+      started.add(check);
+      await gate.promise;
+      startedWhenFirstFinished ??= started.size;
+      return value;
+    };
+    const unused = (): never => {
+      throw new Error('not used by this test');
+    };
+    const registry: RegistryReader = {
+      registryId: ACCOUNT,
+      region: REGION,
+      describeRepository: async (name) => {
+        await enter('mirrored images', undefined);
+        throw new AutopilotError('REPOSITORY_NOT_FOUND', `${name} does not exist`);
+      },
+      listRepositories: unused,
+      getLifecyclePolicyText: unused,
+      describeImages: unused,
+      describeImageByTag: unused,
+      listImages: unused,
+      getManifests: unused,
+      getImageScan: unused,
+    };
+    const ptc: PtcStateReader = { region: REGION, listRules: () => enter('pull-through cache', []), listTemplates: () => enter('pull-through cache', []), describeSecret: unused, validateRule: unused };
+    const stack: StackReader = {
+      registryScanning: () => enter('scanning', { scanType: 'ENHANCED', rules: [] }),
+      rulesWithPrefix: () => enter('event rules', []),
+      topic: () => enter('notifications', undefined),
+      simulate: () => enter('pull permissions', {}),
+    };
+    const upstream: UpstreamReader = { resolve: unused };
+    const deps: VerifyDeps = {
+      config: labConfig({ nodeRoleArn: NODE_ROLE }),
+      registry,
+      ptc,
+      upstream,
+      stack,
+      stackName: STACK,
+      topicArn: TOPIC_ARN,
+      writer: routeChanges({}),
+      clock: () => NOW,
+      logger: silentLogger,
+    };
+
+    // Act
+    const running = verifyLab({ notify: false }, deps);
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let every check that is going to start, start
+    gate.resolve();
+    const report = await running;
+
+    // Assess
+    expect(startedWhenFirstFinished).toBe(LAB_CHECKS.length);
+    expect(started).toEqual(new Set(['mirrored images', 'pull-through cache', 'scanning', 'event rules', 'notifications', 'pull permissions']));
+    expect(new Set(report.checklist.items.map((item) => item.section))).toEqual(new Set(CHECKLIST_SECTIONS));
+  });
+});
+
+describe('VerifyLabEvent', () => {
+  it('notifies by default and rejects unknown fields', () => {
+    // Act
+    const empty = VerifyLabEvent.parse({});
+    const unknown = VerifyLabEvent.safeParse({ notify: false, dryRun: true });
+
+    // Assess
+    expect(empty).toEqual({ notify: true });
+    expect(unknown.success).toBe(false);
+  });
+});
