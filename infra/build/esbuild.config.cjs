@@ -66,8 +66,13 @@ function lambdaCredentialsPlugin() {
   };
 }
 
-/** The options; serverless-esbuild adds entry points and output paths. */
-function lambdaBuildOptions() {
+/**
+ * The options; serverless-esbuild adds entry points and output paths. Bundles are ESM with the `.mjs`
+ * extension Lambda needs; for the `local` stage they are `.js`, because `osls invoke local` only
+ * loads extensionless, `.js` or `.cjs` handlers (ESM `.js` loads there through this package's
+ * `"type": "module"`).
+ */
+function lambdaBuildOptions(stage) {
   return {
     bundle: true,
     minify: true,
@@ -75,7 +80,7 @@ function lambdaBuildOptions() {
     format: 'esm',
     platform: 'node',
     target: 'node22',
-    outputFileExtension: '.mjs',
+    outputFileExtension: stage === 'local' ? '.js' : '.mjs',
     mainFields: ['module', 'main'],
     // Some dependencies still call require() for Node built-ins; give the ESM bundle one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
@@ -85,5 +90,5 @@ function lambdaBuildOptions() {
   };
 }
 
-module.exports = () => lambdaBuildOptions();
+module.exports = (serverless) => lambdaBuildOptions(serverless?.processedInput?.options?.stage ?? serverless?.service?.provider?.stage);
 module.exports.lambdaBuildOptions = lambdaBuildOptions;

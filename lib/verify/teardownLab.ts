@@ -44,12 +44,14 @@ export async function planTeardown(deps: Pick<TeardownDeps, 'config' | 'registry
   for (const template of templates.filter((candidate) => owned.has(normalizePrefix(candidate.prefix)))) {
     changes.push({ action: 'ecr:DeleteRepositoryCreationTemplate', target: normalizePrefix(template.prefix), reason: 'creation template of a declared pull-through cache prefix' });
   }
+  // Cache repositories first, then mirror destinations (whatever order the registry lists them in).
+  const mirrorDestinations: TeardownChange[] = [];
   for (const name of repositoryNames) {
     const prefix = prefixes.find((candidate) => name.startsWith(`${candidate}/`));
     if (prefix) changes.push({ action: 'ecr:DeleteRepository', target: name, reason: `created by pull-through cache under ${prefix}/ (deleted with its images)` });
-    else if (mirrored.has(name)) changes.push({ action: 'ecr:DeleteRepository', target: name, reason: 'mirror destination (deleted with its images)' });
+    else if (mirrored.has(name)) mirrorDestinations.push({ action: 'ecr:DeleteRepository', target: name, reason: 'mirror destination (deleted with its images)' });
   }
-  return changes;
+  return [...changes, ...mirrorDestinations];
 }
 
 /**

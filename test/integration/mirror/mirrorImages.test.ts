@@ -173,7 +173,7 @@ describe('mirrorImages between real registries', () => {
     expect(ecr.applied.map((change) => `${change.action} ${change.target}`)).toEqual(['ecr:CreateRepository mirror/upstream/multi', 'ecr:PutLifecyclePolicy mirror/upstream/multi']);
     expect(ecr.applied[0]).toMatchObject({ scanOnPush: true, imageTagMutability: 'IMMUTABLE' });
     expect(first.copies).toHaveLength(1);
-    expect(first.notices.only().data.images).toEqual([
+    expect(first.notices.sole().data.images).toEqual([
       expect.objectContaining({ repository: 'mirror/upstream/multi', status: 'copied', digest: multi.digest, platforms: ['linux/amd64', 'linux/arm64'], newIndex: false }),
     ]);
     const witnessed = await skopeoInspectRaw(`${destination.host}/mirror/upstream/multi:v1`);
@@ -211,7 +211,7 @@ describe('mirrorImages between real registries', () => {
     expect(predicted.destinationDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(predicted.destinationDigest).not.toBe(multi.digest);
     expect(first.copies[0]).toMatchObject({ repository: 'mirror/subset/multi', platforms: ['linux/amd64'], expectedDigest: predicted.destinationDigest });
-    expect(first.notices.only().data.images[0]).toMatchObject({ status: 'copied', digest: predicted.destinationDigest, platforms: ['linux/amd64'], newIndex: true });
+    expect(first.notices.sole().data.images[0]).toMatchObject({ status: 'copied', digest: predicted.destinationDigest, platforms: ['linux/amd64'], newIndex: true });
     const witnessed = await skopeoInspectRaw(`${destination.host}/mirror/subset/multi:v1`);
     expect(witnessed.digest).toBe(predicted.destinationDigest);
     const index = JSON.parse(witnessed.bytes.toString('utf8')) as IndexDocument;
@@ -235,7 +235,7 @@ describe('mirrorImages between real registries', () => {
 
     // Assess
     expect(moved.copies).toEqual([expect.objectContaining({ previousDigest: before.digest, expectedDigest: after.digest })]);
-    expect(moved.notices.only().data.images[0]).toMatchObject({ status: 'copied', previousDigest: before.digest, digest: after.digest, platforms: ['linux/amd64', 'linux/arm64'] });
+    expect(moved.notices.sole().data.images[0]).toMatchObject({ status: 'copied', previousDigest: before.digest, digest: after.digest, platforms: ['linux/amd64', 'linux/arm64'] });
     expect(moved.report.changes.map((change) => change.change.action)).toEqual(['oci:CopyImage', 'sns:Publish']);
     expect((await skopeoInspectRaw(`${destination.host}/mirror/upstream/moving:v1`)).digest).toBe(after.digest);
     expect(settled.copies).toEqual([]);
@@ -251,7 +251,7 @@ describe('mirrorImages between real registries', () => {
     const second = await run(config, ecr);
 
     // Assess
-    expect(first.notices.only().data.images[0]).toMatchObject({ status: 'copied', digest: single.digest, platforms: ['linux/amd64'] });
+    expect(first.notices.sole().data.images[0]).toMatchObject({ status: 'copied', digest: single.digest, platforms: ['linux/amd64'] });
     expect((await skopeoInspectRaw(`${destination.host}/mirror/upstream/single:v1`)).digest).toBe(single.digest);
     expect(second.copies).toEqual([]);
     expect(manifestRequests(second.upstreamLog, 'upstream/single').map((entry) => entry.method)).toEqual(['GET']);
@@ -275,11 +275,11 @@ describe('mirrorImages between real registries', () => {
     // Assess
     expect(result.report.outcome).toBe('failed');
     expect(result.copies.map((copy) => copy.target)).toEqual(['mirror/upstream/broken:v1', 'mirror/alongside/multi:v1']);
-    const images = result.notices.only().data.images;
+    const images = result.notices.sole().data.images;
     expect(images[0]).toMatchObject({ repository: 'mirror/upstream/broken', status: 'failed' });
     expect(images[0]?.reason).not.toBe('');
     expect(images[1]).toMatchObject({ repository: 'mirror/alongside/multi', status: 'copied', digest: multi.digest });
-    expect(result.notices.only().severity).toBe('warning');
+    expect(result.notices.sole().severity).toBe('warning');
     expect(await headManifestDigest(destination.url, 'mirror/upstream/broken', 'v1')).toBeUndefined();
   });
 });

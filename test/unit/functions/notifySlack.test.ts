@@ -63,7 +63,7 @@ describe('functions/notifySlack handler', () => {
     const [url, init] = fetchSpy.mock.calls[0] ?? [];
     expect(String(url)).toBe('https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX');
     expect(JSON.parse(String(init?.body)).blocks[0].text.text).toBe(':white_check_mark: Pushed team-a/web:v2.0.0 (2 platforms)');
-    expect(init?.redirect).toBe('error');
+    expect(init?.redirect).toBe('manual');
   });
 
   it('rejects a malformed SNS event with EventValidationError, posts nothing, and logs the MessageId', async () => {

@@ -98,7 +98,7 @@ export class NoticeRecorder implements ChangeWriter<PublishNoticeChange> {
   }
 
   /** The only notice, as a mirror report (fails the test when there is not exactly one). */
-  only(): MirrorReportNotice {
+  sole(): MirrorReportNotice {
     if (this.notices.length !== 1) throw new Error(`expected exactly one notice, got ${this.notices.length}`);
     const notice = this.notices[0] as Notice;
     if (notice.kind !== 'mirror.report') throw new Error(`expected a mirror.report, got ${notice.kind}`);

@@ -183,7 +183,7 @@ describe('mirrorImages', () => {
       `oci:CopyImage ${CA_REPOSITORY}:v1.32.0 applied`,
       `sns:Publish ${TOPIC_ARN} applied`,
     ]);
-    const notice = notices.only();
+    const notice = notices.sole();
     expect(notice.data.images).toEqual([
       expect.objectContaining({ repository: ALB_REPOSITORY, status: 'unchanged', digest: ALB_NOW.digest }),
       expect.objectContaining({ repository: CA_REPOSITORY, status: 'copied', digest: CA_NOW.digest, platforms: ['linux/amd64', 'linux/arm64', 'linux/s390x'] }),
@@ -228,7 +228,7 @@ describe('mirrorImages', () => {
     expect(ecr).not.toHaveReceivedCommand(CreateRepositoryCommand);
     expect(copies.copies).toEqual([]);
     expect(report.decision).toMatch(/0 copied, 2 unchanged, 0 failed; 3 governance change\(s\)\.$/);
-    const notice = notices.only();
+    const notice = notices.sole();
     expect(notice.data.images.map((image) => image.status)).toEqual(['unchanged', 'unchanged']);
     expect(notice.data.governance.map((change) => change.action).sort()).toEqual(['ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:PutLifecyclePolicy']);
   });
@@ -247,7 +247,7 @@ describe('mirrorImages', () => {
 
     // Assess
     expect(copies.copies).toEqual([expect.objectContaining({ target: `${ALB_REPOSITORY}:v2.9.2`, previousDigest: old, expectedDigest: ALB_NOW.digest })]);
-    const notice = notices.only();
+    const notice = notices.sole();
     expect(notice.severity).toBe('info');
     expect(notice.data).toMatchObject({ dryRun: false, registry: DESTINATION });
     expect(notice.data.images[0]).toEqual({
@@ -286,8 +286,8 @@ describe('mirrorImages', () => {
     expect(upstream.asked).toEqual([{ sourceReference: `${ALB}:v2.9.2`, platforms: ['linux/arm64'] }]);
     expect(copies.copies[0]).toMatchObject({ platforms: ['linux/arm64'] });
     expect(copies.copies[0]).not.toHaveProperty('expectedDigest');
-    expect(notices.only().data.images[0]).toMatchObject({ status: 'copied', digest: produced, platforms: ['linux/arm64'], newIndex: true });
-    expect(renderText(presentNotice(notices.only()))).toContain('linux/arm64 (new index: platform subset)');
+    expect(notices.sole().data.images[0]).toMatchObject({ status: 'copied', digest: produced, platforms: ['linux/arm64'], newIndex: true });
+    expect(renderText(presentNotice(notices.sole()))).toContain('linux/arm64 (new index: platform subset)');
   });
 
   it('reports a failed copy as failed, keeps going with the others, and the notice lists it under Failed', async () => {
@@ -308,7 +308,7 @@ describe('mirrorImages', () => {
     expect(copies.copies.map((copy) => copy.target)).toEqual([`${ALB_REPOSITORY}:v2.9.2`, `${CA_REPOSITORY}:v1.32.0`]);
     expect(report.outcome).toBe('failed');
     expect(report.decision).toContain('1 copied, 0 unchanged, 1 failed');
-    const notice = notices.only();
+    const notice = notices.sole();
     expect(notice.severity).toBe('warning');
     const failed = notice.data.images.find((image) => image.repository === CA_REPOSITORY);
     expect(failed).toMatchObject({ status: 'failed', reason: 'registry.k8s.io answered HTTP 500 three times; try again later' });
@@ -333,7 +333,7 @@ describe('mirrorImages', () => {
     expect(ecr).not.toHaveReceivedCommand(CreateRepositoryCommand);
     expect(copies.copies.map((copy) => copy.target)).toEqual([`${ALB_REPOSITORY}:v2.9.2`]);
     expect(report.outcome).toBe('failed');
-    expect(notices.only().data.images.find((image) => image.repository === CA_REPOSITORY)).toMatchObject({
+    expect(notices.sole().data.images.find((image) => image.repository === CA_REPOSITORY)).toMatchObject({
       status: 'failed',
       platforms: [],
       reason: expect.stringContaining('upstream registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.0: registry.k8s.io: connection reset'),
@@ -382,7 +382,7 @@ describe('mirrorImages', () => {
 
     // Assess
     expect(report.eventId).toBe('e3a1c9f0-6b2d-4d8e-a7f1-2c3b4d5e6f70');
-    expect(notices.only()).toMatchObject({ id: 'e3a1c9f0-6b2d-4d8e-a7f1-2c3b4d5e6f70:mirror.report', origin: { eventId: 'e3a1c9f0-6b2d-4d8e-a7f1-2c3b4d5e6f70', region: REGION, account: ACCOUNT } });
+    expect(notices.sole()).toMatchObject({ id: 'e3a1c9f0-6b2d-4d8e-a7f1-2c3b4d5e6f70:mirror.report', origin: { eventId: 'e3a1c9f0-6b2d-4d8e-a7f1-2c3b4d5e6f70', region: REGION, account: ACCOUNT } });
   });
 
   it('is ignored, calling nothing, when no images are configured', async () => {
