@@ -1,9 +1,7 @@
 // esbuild options for every Lambda bundle: used by serverless-esbuild (`osls package`) and by the
 // bundle benchmark (bench/bundles.ts), so what is measured is what is deployed.
-const { buildSync } = require('esbuild');
-const { mkdirSync, mkdtempSync, rmSync } = require('node:fs');
 const { join, resolve } = require('node:path');
-const { pathToFileURL } = require('node:url');
+const { loadBuildConfig } = require('./buildConfig.cjs');
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -18,7 +16,7 @@ function embedConfigPlugin() {
     setup(build) {
       let embedded;
       build.onLoad({ filter: /functions[\\/]runtime[\\/]bundledConfig\.ts$/ }, async () => {
-        embedded ??= await loadConfigForBundle();
+        embedded ??= (await loadBuildConfig()).config;
         return {
           loader: 'ts',
           contents: `// Embedded at build time from ${embedded.source.replace(/[\r\n]/g, '')}\nconst config = ${JSON.stringify(embedded)};\nexport function bundledConfig() { return config; }\n`,
@@ -26,34 +24,6 @@ function embedConfigPlugin() {
       });
     },
   };
-}
-
-async function loadConfigForBundle() {
-  // Inside the project, so the bundle's bare imports (yaml, zod) resolve from its node_modules.
-  const cache = join(ROOT, 'node_modules/.cache');
-  mkdirSync(cache, { recursive: true });
-  const dir = mkdtempSync(join(cache, 'ecr-autopilot-config-'));
-  try {
-    const out = join(dir, 'loadConfig.mjs');
-    buildSync({
-      entryPoints: [join(ROOT, 'lib/config/loadConfig.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: out,
-      packages: 'external',
-      logLevel: 'silent',
-      banner: { js: `const __importMetaUrl = ${JSON.stringify(pathToFileURL(join(ROOT, 'lib/config/loadConfig.ts')).href)};` },
-      define: { 'import.meta.url': '__importMetaUrl' },
-    });
-    const { loadConfig, configPath } = await import(pathToFileURL(out).href);
-    const { config, warnings } = loadConfig(configPath());
-    for (const warning of warnings) console.warn(`ecr-autopilot config warning: ${warning}`);
-    return config;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** Lambda bundles resolve credentials from the environment only (functions/runtime/lambdaCredentials.ts). */

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { TAG_MUTABILITY_VALUES } from '../config/writtenConfigSchema';
-import { AccountId, AwsRegion, ImageDigest, ImageTag, IsoTimestamp, RepositoryName, SEVERITIES } from '../events/primitives';
+import { AccountId, AwsRegion, ImageDigest, ImageTag, IsoTimestamp, RepositoryName } from '../events/primitives';
+import { FindingSchema } from './finding';
 import { UPSTREAM_REGISTRIES } from '../pull-through-cache/upstreams';
 
 /**
@@ -9,22 +10,11 @@ import { UPSTREAM_REGISTRIES } from '../pull-through-cache/upstreams';
  * ECR API (DescribeRepositories, DescribeImages, BatchGetImage, DescribeImageScanFindings) with
  * ISO-8601 times.
  */
-const SnapshotFinding = z.strictObject({
-  id: z.string().check(z.minLength(1)),
-  severity: z.enum(SEVERITIES),
-  title: z.optional(z.string()),
-  packageName: z.optional(z.string()),
-  installedVersion: z.optional(z.string()),
-  fixedVersion: z.optional(z.string()),
-  uri: z.optional(z.string()),
-  score: z.optional(z.number()),
-});
-
 const SnapshotScan = z.strictObject({
   scanType: z._default(z.enum(['BASIC', 'ENHANCED']), 'BASIC'),
   status: z._default(z.string(), 'COMPLETE'),
   completedAt: z.optional(IsoTimestamp),
-  findings: z.array(SnapshotFinding),
+  findings: z.array(FindingSchema),
 });
 
 export const SnapshotImage = z.strictObject({

@@ -1,5 +1,6 @@
 import type { TagMutability } from '../config/types';
 import type { Severity } from '../events/primitives';
+import type { Finding } from './finding';
 
 /** A repository as ecr-autopilot sees it (from DescribeRepositories or a snapshot). */
 export interface Repository {
@@ -37,19 +38,7 @@ export interface ImageDetail {
 
 export type FindingSeverity = Severity;
 
-/** One vulnerability finding, the same shape for basic and enhanced scanning. */
-export interface Finding {
-  /** CVE or other vulnerability id. */
-  id: string;
-  severity: FindingSeverity;
-  title?: string;
-  packageName?: string;
-  installedVersion?: string;
-  fixedVersion?: string;
-  uri?: string;
-  /** CVSS or Inspector score, when known. */
-  score?: number;
-}
+export type { Finding } from './finding';
 
 export interface ImageScan {
   scanType: 'BASIC' | 'ENHANCED';

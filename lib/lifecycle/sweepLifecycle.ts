@@ -57,7 +57,7 @@ export async function sweepLifecycle(event: SweepLifecycleEvent, deps: SweepDeps
   let stoppedEarly: string | undefined;
   for await (const repository of deps.registry.listRepositories()) {
     if (deps.signal?.aborted) {
-      stoppedEarly = 'the time budget ran out; the next run continues';
+      stoppedEarly = 'the time budget ran out; the next run starts over, and repositories already in line go quickly';
       break;
     }
     if (!selected(repository.repositoryName)) continue;

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { SEVERITIES } from '../events/primitives';
+import { FindingSchema } from '../ecr/finding';
 
 /**
  * Notices: what the core tells people, as data. The core never formats text; renderers turn a
@@ -11,16 +11,7 @@ import { SEVERITIES } from '../events/primitives';
 export const NOTICE_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type NoticeSeverity = (typeof NOTICE_SEVERITIES)[number];
 
-const NoticeFinding = z.object({
-  id: z.string(),
-  severity: z.enum(SEVERITIES),
-  title: z.optional(z.string()),
-  packageName: z.optional(z.string()),
-  installedVersion: z.optional(z.string()),
-  fixedVersion: z.optional(z.string()),
-  uri: z.optional(z.string()),
-  score: z.optional(z.number()),
-});
+const NoticeFinding = FindingSchema;
 
 const NoticeChange = z.object({
   action: z.string(),

@@ -223,7 +223,7 @@ describe('sweepLifecycle', () => {
       expect(report.decision).toContain('Swept 0 repositories');
       expect(report.decision).toContain('stopped early: the time budget ran out');
       const ledger = onlyLedger();
-      expect(ledger.data.stoppedEarly).toBe('the time budget ran out; the next run continues');
+      expect(ledger.data.stoppedEarly).toBe('the time budget ran out; the next run starts over, and repositories already in line go quickly');
       expect(ledger.data.repositories).toEqual([]);
     });
 

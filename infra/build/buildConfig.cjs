@@ -1,0 +1,51 @@
+// Loads infra/autopilot.yml (or AUTOPILOT_CONFIG) at build time with the core's own loader, so the
+// bundles embed exactly what the CLI validates and IAM statements name exactly what it declares.
+const { buildSync } = require('esbuild');
+const { mkdirSync, mkdtempSync, rmSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const ROOT = resolve(__dirname, '../..');
+let loaded;
+
+/** `{ config, mirrorRepositories, ptcPrefixes }`, loaded once per build. Throws on an invalid configuration. */
+function loadBuildConfig() {
+  loaded ??= load();
+  return loaded;
+}
+
+async function load() {
+  // Inside the project, so the bundle's bare imports (yaml, zod) resolve from its node_modules.
+  const cache = join(ROOT, 'node_modules/.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, 'ecr-autopilot-config-'));
+  try {
+    const entry = join(ROOT, 'infra/build/buildEntry.ts');
+    const out = join(dir, 'buildEntry.mjs');
+    buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: out,
+      packages: 'external',
+      logLevel: 'silent',
+      // loadConfig finds infra/autopilot.yml relative to its own source file.
+      banner: { js: `const __importMetaUrl = ${JSON.stringify(pathToFileURL(join(ROOT, 'lib/config/loadConfig.ts')).href)};` },
+      define: { 'import.meta.url': '__importMetaUrl' },
+    });
+    const core = await import(pathToFileURL(out).href);
+    const { config, warnings } = core.loadConfig(core.configPath());
+    for (const warning of warnings) console.warn(`ecr-autopilot config warning: ${warning}`);
+    return {
+      config,
+      mirrorRepositories: [...new Set(core.mirrorTargets(config.mirror).map((target) => target.repository))],
+      ptcPrefixes: core.desiredPtcState(config).rules.map((rule) => rule.prefix.replace(/\/$/, '')),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+module.exports = { loadBuildConfig };

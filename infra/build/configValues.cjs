@@ -1,0 +1,20 @@
+// Serverless variables computed from the configuration (`${file(./infra/build/configValues.cjs):…}`),
+// so IAM statements grant access to exactly the repositories the configuration owns.
+const { loadBuildConfig } = require('./buildConfig.cjs');
+
+const repositoryArn = (path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ecr:\${AWS::Region}:\${AWS::AccountId}:repository/${path}` });
+
+/** The mirrored repositories (mirrorImages creates and pushes to exactly these). */
+async function mirrorRepositoryArns() {
+  const { config, mirrorRepositories } = await loadBuildConfig();
+  // A statement needs a resource even when nothing is mirrored: the prefix, which holds nothing then.
+  return mirrorRepositories.length > 0 ? mirrorRepositories.map(repositoryArn) : [repositoryArn(`${config.mirror.repositoryPrefix}/*`)];
+}
+
+/** Everything the lab owns: mirrored repositories and the repositories under declared pull-through cache prefixes. */
+async function labRepositoryArns() {
+  const { ptcPrefixes } = await loadBuildConfig();
+  return [...(await mirrorRepositoryArns()), ...ptcPrefixes.map((prefix) => repositoryArn(`${prefix}/*`))];
+}
+
+module.exports = { mirrorRepositoryArns, labRepositoryArns };
