@@ -29,7 +29,7 @@ export const bundlesBench: BenchSection = {
         .filter((name) => name.endsWith('.ts'))
         .map((name) => join(ROOT, 'functions', name));
       const { exclude: _exclude, packager: _packager, outputFileExtension: _ext, ...options } = lambdaBuildOptions();
-      await build({ ...options, entryPoints, outdir: out, outExtension: { '.js': '.mjs' }, logLevel: 'warning' });
+      const result = await build({ ...options, entryPoints, outdir: out, outExtension: { '.js': '.mjs' }, logLevel: 'warning', metafile: true });
       const empty = join(out, 'empty.mjs');
       writeFileSync(empty, 'export {};\n');
       const baseline = medianImportMs(empty);
@@ -38,6 +38,8 @@ export const bundlesBench: BenchSection = {
         const path = join(out, file);
         const name = basename(file, '.mjs');
         results.push({ name: `${name} bundle size`, value: round(statSync(path).size / 1024), unit: 'KB', target: { max: SIZE_TARGET_KB } });
+        const inputs = Object.entries(result.metafile.outputs).find(([output]) => output.endsWith(`/${file}`))?.[1].inputs ?? {};
+        for (const [group, kb] of composition(inputs)) results.push({ name: `  ${name}: ${group}`, value: kb, unit: 'KB' });
         results.push({
           name: `${name} cold import`,
           value: round(medianImportMs(path)),
@@ -67,6 +69,24 @@ function medianImportMs(path: string): number {
   }
   samples.sort((a, b) => a - b);
   return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+}
+
+/** What a bundle is made of, by origin, so a size miss says where the bytes are. */
+const GROUPS: ReadonlyArray<[string, RegExp]> = [
+  ['AWS SDK (clients, @smithy, @aws-sdk core)', /node_modules\/(@aws-sdk|@smithy|@aws\/)/],
+  ['Powertools (logger, idempotency, parameters)', /node_modules\/(@aws-lambda-powertools|mnemonist|obliterator)/],
+  ['zod', /node_modules\/zod\//],
+  ['other dependencies', /node_modules\//],
+  ['ecr-autopilot', /./],
+];
+
+function composition(inputs: Record<string, { bytesInOutput: number }>): Array<[string, number]> {
+  const totals = new Map<string, number>();
+  for (const [path, input] of Object.entries(inputs)) {
+    const group = GROUPS.find(([, pattern]) => pattern.test(path))?.[0] ?? 'ecr-autopilot';
+    totals.set(group, (totals.get(group) ?? 0) + input.bytesInOutput);
+  }
+  return GROUPS.map(([group]) => [group, round((totals.get(group) ?? 0) / 1024)] as [string, number]).filter(([, kb]) => kb > 0);
 }
 
 function round(value: number): number {
