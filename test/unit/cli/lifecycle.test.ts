@@ -5,7 +5,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../cli/main';
+import { captureCliOutput, cliStderr, cliStdout, runCli } from '../../support/cli';
 import { DEFAULT_CONFIG_PATH } from '../../../lib/config';
 import { formatLifecyclePolicyIssue, validateLifecyclePolicy } from '../../../lib/lifecycle/validateLifecyclePolicy';
 import { shortDigest } from '../../../lib/notify/present/format';
@@ -21,27 +21,10 @@ const SNAPSHOT = `${EVENTS_DIR}registry-snapshot.json`;
 const NOW = '2026-11-20T09:00:00Z';
 
 let dir: string;
-let stdout: string[];
-let stderr: string[];
 
-function capture(target: string[]) {
-  return (chunk: unknown) => {
-    target.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-}
 
-function run(...args: string[]): Promise<number> {
-  return main(['node', 'ecr-autopilot', ...args]);
-}
 
-function out(): string {
-  return stdout.join('');
-}
 
-function err(): string {
-  return stderr.join('');
-}
 
 function tempFile(name: string, content: unknown): string {
   const file = join(dir, name);
@@ -58,13 +41,10 @@ afterAll(() => {
 });
 
 beforeEach(() => {
-  stdout = [];
-  stderr = [];
   ecr.reset();
   sns.reset();
   vi.stubEnv('AUTOPILOT_CONFIG', '');
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture(stdout));
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture(stderr));
+  captureCliOutput();
 });
 
 afterEach(() => {
@@ -78,12 +58,12 @@ describe('ecr-autopilot lifecycle check', () => {
     const file = join(LIFECYCLE_DIR, name);
 
     // Act
-    const code = await run('lifecycle', 'check', file);
+    const code = await runCli('lifecycle', 'check', file);
 
     // Assess
     expect(code).toBe(0);
-    expect(out()).toBe(`${file}: valid lifecycle policy\n`);
-    expect(err()).toBe('');
+    expect(cliStdout()).toBe(`${file}: valid lifecycle policy\n`);
+    expect(cliStderr()).toBe('');
   });
 
   it('exits 1 and prints every problem of an invalid policy', async () => {
@@ -99,16 +79,16 @@ describe('ecr-autopilot lifecycle check', () => {
     const expected = validateLifecyclePolicy(text).map((issue) => `  - ${formatLifecyclePolicyIssue(issue)}`);
 
     // Act
-    const code = await run('lifecycle', 'check', file);
+    const code = await runCli('lifecycle', 'check', file);
 
     // Assess
     expect(code).toBe(1);
     expect(expected.length).toBeGreaterThanOrEqual(4);
-    const lines = out().trimEnd().split('\n');
+    const lines = cliStdout().trimEnd().split('\n');
     expect(lines).toEqual([`${file}: ${expected.length} problems`, ...expected]);
-    expect(out()).toContain('rules[0] (rulePriority 1) ');
-    expect(out()).toContain('selection.countUnit');
-    expect(out()).toContain('action.type');
+    expect(cliStdout()).toContain('rules[0] (rulePriority 1) ');
+    expect(cliStdout()).toContain('selection.countUnit');
+    expect(cliStdout()).toContain('action.type');
   });
 
   it('prints the problems as JSON with --json', async () => {
@@ -117,20 +97,20 @@ describe('ecr-autopilot lifecycle check', () => {
     const file = tempFile('invalid-count.json', text);
 
     // Act
-    const code = await run('lifecycle', 'check', file, '--json');
+    const code = await runCli('lifecycle', 'check', file, '--json');
 
     // Assess
     expect(code).toBe(1);
-    expect(JSON.parse(out())).toEqual({ valid: false, issues: validateLifecyclePolicy(text) });
+    expect(JSON.parse(cliStdout())).toEqual({ valid: false, issues: validateLifecyclePolicy(text) });
   });
 
   it('exits 2 when the policy file does not exist', async () => {
     // Act
-    const code = await run('lifecycle', 'check', join(dir, 'missing.json'));
+    const code = await runCli('lifecycle', 'check', join(dir, 'missing.json'));
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('error [USAGE]: Cannot read');
+    expect(cliStderr()).toContain('error [USAGE]: Cannot read');
   });
 });
 
@@ -159,11 +139,11 @@ describe('ecr-autopilot lifecycle preview', () => {
     const images = describeImagesFile();
 
     // Act
-    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', NOW, '--json');
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', NOW, '--json');
 
     // Assess
     expect(code).toBe(0);
-    const preview = JSON.parse(out()) as { previewResults: Array<Record<string, unknown>>; summary: unknown };
+    const preview = JSON.parse(cliStdout()) as { previewResults: Array<Record<string, unknown>>; summary: unknown };
     expect(Object.keys(preview)).toEqual(['previewResults', 'summary']);
     for (const result of preview.previewResults) expect(Object.keys(result).sort()).toEqual(['action', 'appliedRulePriority', 'imageDigest', 'imagePushedAt', 'imageTags', 'storageClass']);
     expect(preview).toEqual({
@@ -173,7 +153,7 @@ describe('ecr-autopilot lifecycle preview', () => {
       ],
       summary: { expiringImageTotalCount: 2, transitioningImageTotalCounts: [] },
     });
-    expect(err()).toBe('');
+    expect(cliStderr()).toBe('');
   });
 
   it('measures ages from --now', async () => {
@@ -181,11 +161,11 @@ describe('ecr-autopilot lifecycle preview', () => {
     const images = describeImagesFile();
 
     // Act: a little over 8 days after the recent untagged image was pushed, the 7-day rule takes it too.
-    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', '2026-11-26T09:00:01Z', '--json');
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', '2026-11-26T09:00:01Z', '--json');
 
     // Assess
     expect(code).toBe(0);
-    const preview = JSON.parse(out()) as { previewResults: Array<{ imageDigest: string }> };
+    const preview = JSON.parse(cliStdout()) as { previewResults: Array<{ imageDigest: string }> };
     expect(preview.previewResults.map((result) => result.imageDigest)).toEqual([OLD_EPOCH, OLD_ISO, RECENT]);
   });
 
@@ -194,16 +174,16 @@ describe('ecr-autopilot lifecycle preview', () => {
     const images = describeImagesFile();
 
     // Act
-    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', NOW);
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', NOW);
 
     // Assess
     expect(code).toBe(0);
-    const lines = out().split('\n');
+    const lines = cliStdout().split('\n');
     expect(lines[0]).toMatch(/^PUSHED\s+DIGEST\s+TAGS\s+STORAGE\s+ACTION\s+RULE\s+SIZE$/);
     expect(lines[1]).toMatch(new RegExp(`^2026-09-15 09:00:00\\s+${shortDigest(OLD_EPOCH)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+2\\s+45\\.0 MB$`));
     expect(lines[2]).toMatch(new RegExp(`^2026-10-01 09:00:00\\s+${shortDigest(OLD_ISO)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+2\\s+46\\.0 MB$`));
-    expect(out()).toContain('5 images: 2 expire, 0 transition to archive.');
-    expect(out()).not.toContain(shortDigest(TAGGED));
+    expect(cliStdout()).toContain('5 images: 2 expire, 0 transition to archive.');
+    expect(cliStdout()).not.toContain(shortDigest(TAGGED));
   });
 
   it('exits 2 when given both --images and --repository', async () => {
@@ -211,30 +191,30 @@ describe('ecr-autopilot lifecycle preview', () => {
     const images = describeImagesFile();
 
     // Act
-    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--repository', 'team-a/api', '--now', NOW);
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--repository', 'team-a/api', '--now', NOW);
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('error [USAGE]: Give exactly one of --images <describe-images.json> or --repository <name>');
-    expect(out()).toBe('');
+    expect(cliStderr()).toContain('error [USAGE]: Give exactly one of --images <describe-images.json> or --repository <name>');
+    expect(cliStdout()).toBe('');
   });
 
   it('exits 2 when given neither --images nor --repository', async () => {
     // Act
-    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY);
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY);
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('Give exactly one of');
+    expect(cliStderr()).toContain('Give exactly one of');
   });
 
   it('reads a repository of a snapshot with --repository and --snapshot', async () => {
     // Act
-    const code = await run('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--repository', 'team-a/api', '--snapshot', SNAPSHOT, '--now', NOW, '--json');
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--repository', 'team-a/api', '--snapshot', SNAPSHOT, '--now', NOW, '--json');
 
     // Assess
     expect(code).toBe(0);
-    const preview = JSON.parse(out()) as { summary: { expiringImageTotalCount: number } };
+    const preview = JSON.parse(cliStdout()) as { summary: { expiringImageTotalCount: number } };
     expect(preview.summary.expiringImageTotalCount).toBe(2);
     expect(ecr.calls()).toHaveLength(0);
   });
@@ -254,11 +234,11 @@ describe('ecr-autopilot lifecycle sweep', () => {
 
   it('plans against the bundled snapshot with --plan --json and exits 0, with the BatchDeleteImage planned', async () => {
     // Act
-    const code = await run('lifecycle', 'sweep', '--plan', '--json');
+    const code = await runCli('lifecycle', 'sweep', '--plan', '--json');
 
     // Assess
     expect(code).toBe(0);
-    const output = JSON.parse(out()) as SweepOutput;
+    const output = JSON.parse(cliStdout()) as SweepOutput;
     expect(output.mode).toBe('plan');
     expect(output.report.function).toBe('sweepLifecycle');
     const deletions = output.report.changes.filter(({ change }) => change.action === 'ecr:BatchDeleteImage' && change.target === 'team-a/api');
@@ -272,11 +252,11 @@ describe('ecr-autopilot lifecycle sweep', () => {
 
   it('passes --repository globs and --max-deletions to the sweep', async () => {
     // Act
-    const code = await run('lifecycle', 'sweep', '--plan', '--snapshot', SNAPSHOT, '--repository', 'team-a/*', '--max-deletions', '1', '--json');
+    const code = await runCli('lifecycle', 'sweep', '--plan', '--snapshot', SNAPSHOT, '--repository', 'team-a/*', '--max-deletions', '1', '--json');
 
     // Assess
     expect(code).toBe(0);
-    const output = JSON.parse(out()) as SweepOutput;
+    const output = JSON.parse(cliStdout()) as SweepOutput;
     expect(new Set(output.report.changes.map(({ change }) => change.target))).not.toContain('ecr-public/nginx/nginx');
     const deletions = output.report.changes.filter(({ change }) => change.action === 'ecr:BatchDeleteImage');
     expect(deletions.flatMap(({ change }) => change.images ?? [])).toHaveLength(1);
@@ -284,33 +264,33 @@ describe('ecr-autopilot lifecycle sweep', () => {
 
   it('prints the plan and the ledger as readers will see it without --json', async () => {
     // Act
-    const code = await run('lifecycle', 'sweep', '--plan');
+    const code = await runCli('lifecycle', 'sweep', '--plan');
 
     // Assess
     expect(code).toBe(0);
-    expect(out()).toContain('sweepLifecycle · event manual-sweep-2026-11-20T09:00:00.000Z · plan mode (nothing changed)');
-    expect(out()).toContain('[planned] ecr:BatchDeleteImage team-a/api');
-    expect(out()).toMatch(/\| Lifecycle sweep \(plan\) over \d+ repositories: \d+ images? would expire/);
-    expect(out()).toContain('rule 2: untagged images pushed more than 7 days ago');
+    expect(cliStdout()).toContain('sweepLifecycle · event manual-sweep-2026-11-20T09:00:00.000Z · plan mode (nothing changed)');
+    expect(cliStdout()).toContain('[planned] ecr:BatchDeleteImage team-a/api');
+    expect(cliStdout()).toMatch(/\| Lifecycle sweep \(plan\) over \d+ repositories: \d+ images? would expire/);
+    expect(cliStdout()).toContain('rule 2: untagged images pushed more than 7 days ago');
   });
 
   it('exits 2 on --snapshot without --plan, rather than sweeping the live registry', async () => {
     // Act
-    const code = await run('lifecycle', 'sweep', '--snapshot', SNAPSHOT, '--json');
+    const code = await runCli('lifecycle', 'sweep', '--snapshot', SNAPSHOT, '--json');
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('error [USAGE]: --snapshot only applies with --plan');
+    expect(cliStderr()).toContain('error [USAGE]: --snapshot only applies with --plan');
     expect(ecr.calls()).toHaveLength(0);
-    expect(out()).toBe('');
+    expect(cliStdout()).toBe('');
   });
 
   it('exits 2 on a --max-deletions that is not a number', async () => {
     // Act
-    const code = await run('lifecycle', 'sweep', '--plan', '--max-deletions', 'many');
+    const code = await runCli('lifecycle', 'sweep', '--plan', '--max-deletions', 'many');
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('maxDeletions');
+    expect(cliStderr()).toContain('maxDeletions');
   });
 });

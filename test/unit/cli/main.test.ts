@@ -2,30 +2,13 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../cli/main';
+import { captureCliOutput, cliStderr, cliStdout, runCli } from '../../support/cli';
 import { eventFile, EVENTS_DIR, loadEvent, SAMPLE_EVENTS } from '../../support/events';
 
-let stdout: string[];
-let stderr: string[];
 
-function capture(target: string[]) {
-  return (chunk: unknown) => {
-    target.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-}
 
-function run(...args: string[]): Promise<number> {
-  return main(['node', 'ecr-autopilot', ...args]);
-}
 
-function out(): string {
-  return stdout.join('');
-}
 
-function err(): string {
-  return stderr.join('');
-}
 
 function tempFile(name: string, content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ecr-autopilot-cli-'));
@@ -35,10 +18,7 @@ function tempFile(name: string, content: string): string {
 }
 
 beforeEach(() => {
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture(stdout));
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture(stderr));
+  captureCliOutput();
 });
 
 afterEach(() => {
@@ -49,33 +29,33 @@ afterEach(() => {
 describe('ecr-autopilot invoke', () => {
   it('runs onImagePush in plan mode against the bundled snapshot and exits 0', async () => {
     // Act
-    const code = await run('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--plan');
+    const code = await runCli('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--plan');
 
     // Assess
     expect(code).toBe(0);
-    expect(out()).toContain('onImagePush · event 13cde686-328b-6117-af20-0e5566167482 · plan mode (nothing changed)');
-    expect(out()).toContain('[planned] ecr:PutLifecyclePolicy team-a/api');
-    expect(out()).toMatch(/\[planned\] sns:Publish arn:aws:sns:ap-northeast-2:123456789012:ecr-autopilot-[\w-]*notifications\n/);
-    expect(out()).toContain('notification (email / SNS default):');
+    expect(cliStdout()).toContain('onImagePush · event 13cde686-328b-6117-af20-0e5566167482 · plan mode (nothing changed)');
+    expect(cliStdout()).toContain('[planned] ecr:PutLifecyclePolicy team-a/api');
+    expect(cliStdout()).toMatch(/\[planned\] sns:Publish arn:aws:sns:ap-northeast-2:123456789012:ecr-autopilot-[\w-]*notifications\n/);
+    expect(cliStdout()).toContain('notification (email / SNS default):');
   });
 
   it('runs onImageScan in plan mode and shows the verdict', async () => {
     // Act
-    const code = await run('invoke', 'onImageScan', '--event', eventFile(SAMPLE_EVENTS.platformScan), '--plan');
+    const code = await runCli('invoke', 'onImageScan', '--event', eventFile(SAMPLE_EVENTS.platformScan), '--plan');
 
     // Assess
     expect(code).toBe(0);
-    expect(out()).toContain('decision: Scan of team-a/web:v2.0.0 (linux/arm64/v8): 2 finding(s), verdict WARN');
-    expect(out()).toContain('[planned] events:PutEvents default');
+    expect(cliStdout()).toContain('decision: Scan of team-a/web:v2.0.0 (linux/arm64/v8): 2 finding(s), verdict WARN');
+    expect(cliStdout()).toContain('[planned] events:PutEvents default');
   });
 
   it('prints only the report as JSON with --json', async () => {
     // Act
-    const code = await run('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushIndex), '--plan', '--json');
+    const code = await runCli('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushIndex), '--plan', '--json');
 
     // Assess
     expect(code).toBe(0);
-    const parsed = JSON.parse(out()) as { mode: string; report: { function: string; eventId: string; changes: Array<{ change: { action: string }; outcome: { status: string } }> } };
+    const parsed = JSON.parse(cliStdout()) as { mode: string; report: { function: string; eventId: string; changes: Array<{ change: { action: string }; outcome: { status: string } }> } };
     expect(parsed.mode).toBe('plan');
     expect(parsed.report.function).toBe('onImagePush');
     expect(parsed.report.eventId).toBe('4f1a3c1e-7b9d-4b8e-9d2a-6a0f3e2b1c55');
@@ -94,22 +74,22 @@ describe('ecr-autopilot invoke', () => {
     );
 
     // Act
-    const code = await run('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--plan', '--snapshot', snapshot, '--json');
+    const code = await runCli('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--plan', '--snapshot', snapshot, '--json');
 
     // Assess
     expect(code).toBe(0);
-    const { report } = JSON.parse(out()) as { report: { changes: Array<{ change: { action: string } }> } };
+    const { report } = JSON.parse(cliStdout()) as { report: { changes: Array<{ change: { action: string } }> } };
     expect(report.changes.map(({ change }) => change.action)).toEqual(['ecr:PutLifecyclePolicy', 'sns:Publish']);
   });
 
   it('exits 2 for an unknown function, naming the known ones', async () => {
     // Act
-    const code = await run('invoke', 'onImagePull', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--plan');
+    const code = await runCli('invoke', 'onImagePull', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--plan');
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('error [USAGE]: Unknown function "onImagePull"; choose one of onImagePush, onImageScan, notifySlack');
-    expect(out()).toBe('');
+    expect(cliStderr()).toContain('error [USAGE]: Unknown function "onImagePull"; choose one of onImagePush, onImageScan, notifySlack');
+    expect(cliStdout()).toBe('');
   });
 
   it('exits 2 for a malformed event file, listing the offending field', async () => {
@@ -119,12 +99,12 @@ describe('ecr-autopilot invoke', () => {
     const file = tempFile('bad-event.json', JSON.stringify(event));
 
     // Act
-    const code = await run('invoke', 'onImagePush', '--event', file, '--plan');
+    const code = await runCli('invoke', 'onImagePush', '--event', file, '--plan');
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('error: Invalid ECR Image Action event (event id 13cde686-328b-6117-af20-0e5566167482)');
-    expect(err()).toContain('  - detail.image-digest: must be "sha256:" followed by 64 lowercase hex characters');
+    expect(cliStderr()).toContain('error: Invalid ECR Image Action event (event id 13cde686-328b-6117-af20-0e5566167482)');
+    expect(cliStderr()).toContain('  - detail.image-digest: must be "sha256:" followed by 64 lowercase hex characters');
   });
 
   it('exits 2 for an event file that is not JSON', async () => {
@@ -132,38 +112,38 @@ describe('ecr-autopilot invoke', () => {
     const file = tempFile('not-json.json', '{ "id": ');
 
     // Act
-    const code = await run('invoke', 'onImagePush', '--event', file, '--plan');
+    const code = await runCli('invoke', 'onImagePush', '--event', file, '--plan');
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toMatch(/error \[USAGE\]: .*not-json\.json is not valid JSON/);
+    expect(cliStderr()).toMatch(/error \[USAGE\]: .*not-json\.json is not valid JSON/);
   });
 
   it('exits 2 for an event file that does not exist', async () => {
     // Act
-    const code = await run('invoke', 'onImagePush', '--event', join(tmpdir(), 'no-such-event.json'), '--plan');
+    const code = await runCli('invoke', 'onImagePush', '--event', join(tmpdir(), 'no-such-event.json'), '--plan');
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('ENOENT; check the path');
+    expect(cliStderr()).toContain('ENOENT; check the path');
   });
 
   it('exits 2 for --snapshot without --plan', async () => {
     // Act
-    const code = await run('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--snapshot', join(EVENTS_DIR, 'registry-snapshot.json'));
+    const code = await runCli('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--snapshot', join(EVENTS_DIR, 'registry-snapshot.json'));
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('--snapshot only applies with --plan');
+    expect(cliStderr()).toContain('--snapshot only applies with --plan');
   });
 
   it('exits 2 without --event', async () => {
     // Act
-    const code = await run('invoke', 'onImagePush', '--plan');
+    const code = await runCli('invoke', 'onImagePush', '--plan');
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain("required option '--event <file>' not specified");
+    expect(cliStderr()).toContain("required option '--event <file>' not specified");
   });
 
   it('exits 2 for an invalid snapshot file', async () => {
@@ -171,12 +151,12 @@ describe('ecr-autopilot invoke', () => {
     const snapshot = tempFile('bad-snapshot.json', JSON.stringify({ registryId: '1', region: 'nowhere', repositories: [] }));
 
     // Act
-    const code = await run('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--plan', '--snapshot', snapshot);
+    const code = await runCli('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--plan', '--snapshot', snapshot);
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('error [SNAPSHOT_INVALID]');
-    expect(err()).toContain('registryId: must be a 12-digit AWS account id');
+    expect(cliStderr()).toContain('error [SNAPSHOT_INVALID]');
+    expect(cliStderr()).toContain('registryId: must be a 12-digit AWS account id');
   });
 });
 
@@ -187,24 +167,24 @@ describe('ecr-autopilot demo', () => {
 
   it('replays every sample event in plan mode and exits 0', async () => {
     // Act
-    const code = await run('demo');
+    const code = await runCli('demo');
 
     // Assess
     expect(code).toBe(0);
     expect(samples.length).toBeGreaterThanOrEqual(8);
-    for (const sample of samples) expect(out()).toContain(`━━ ${sample} → `);
-    expect(out()).toContain(`${samples.length} sample events replayed;`);
-    expect(out()).toContain('none applied.');
-    expect(err()).toBe('');
+    for (const sample of samples) expect(cliStdout()).toContain(`━━ ${sample} → `);
+    expect(cliStdout()).toContain(`${samples.length} sample events replayed;`);
+    expect(cliStdout()).toContain('none applied.');
+    expect(cliStderr()).toBe('');
   });
 
   it('prints every report as JSON with --json', async () => {
     // Act
-    const code = await run('demo', '--json');
+    const code = await runCli('demo', '--json');
 
     // Assess
     expect(code).toBe(0);
-    const parsed = JSON.parse(out()) as { results: Array<{ sample: string; function: string; report: { outcome: string } }> };
+    const parsed = JSON.parse(cliStdout()) as { results: Array<{ sample: string; function: string; report: { outcome: string } }> };
     expect(parsed.results.map((result) => result.sample).sort()).toEqual([...samples].sort());
     expect(parsed.results.find((result) => result.sample === 'sns/push-summary-notice.json')).toMatchObject({ function: 'notifySlack', report: { outcome: 'done' } });
     expect(parsed.results.find((result) => result.sample === 'ecr-image-action/delete.json')?.report.outcome).toBe('ignored');
@@ -214,12 +194,12 @@ describe('ecr-autopilot demo', () => {
 describe('ecr-autopilot config', () => {
   it('validates the configuration and shows how each class governs', async () => {
     // Act
-    const code = await run('config');
+    const code = await runCli('config');
 
     // Assess
     expect(code).toBe(0);
-    expect(out()).toMatch(/infra\/autopilot\.yml: valid/);
-    expect(out()).toContain('services: ** → lifecycle lifecycle/services.json; scan on push on; IMMUTABLE_WITH_EXCLUSION; protects release-*, prod-*');
+    expect(cliStdout()).toMatch(/infra\/autopilot\.yml: valid/);
+    expect(cliStdout()).toContain('services: ** → lifecycle lifecycle/services.json; scan on push on; IMMUTABLE_WITH_EXCLUSION; protects release-*, prod-*');
   });
 
   it('exits 2 for an invalid configuration named by AUTOPILOT_CONFIG', async () => {
@@ -228,10 +208,10 @@ describe('ecr-autopilot config', () => {
     vi.stubEnv('AUTOPILOT_CONFIG', file);
 
     // Act
-    const code = await run('config');
+    const code = await runCli('config');
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('repositoryClasses[0].scanOnpush: is not a known field (fix: remove it or check its spelling)');
+    expect(cliStderr()).toContain('repositoryClasses[0].scanOnpush: is not a known field (fix: remove it or check its spelling)');
   });
 });

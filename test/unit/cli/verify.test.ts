@@ -12,34 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureCliOutput, cliStderr, cliStdout, runCli } from '../../support/cli';
 import { DEFAULT_SNAPSHOT } from '../../../cli/deps';
-import { main } from '../../../cli/main';
 
 /** Live mode is only reached by the non-TTY teardown test; every other test must send nothing to ECR. */
 const ecr = mockClient(ECRClient);
 
-let stdout: string[];
-let stderr: string[];
 let stdinTty: PropertyDescriptor | undefined;
 
-function capture(target: string[]) {
-  return (chunk: unknown) => {
-    target.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-}
 
-function run(...args: string[]): Promise<number> {
-  return main(['node', 'ecr-autopilot', ...args]);
-}
 
-function out(): string {
-  return stdout.join('');
-}
 
-function err(): string {
-  return stderr.join('');
-}
 
 interface SnapshotJson {
   repositories: Array<Record<string, unknown> & { repositoryName: string }>;
@@ -90,11 +73,8 @@ function completedLabSnapshot(): string {
 }
 
 beforeEach(() => {
-  stdout = [];
-  stderr = [];
   ecr.reset();
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture(stdout));
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture(stderr));
+  captureCliOutput();
   // The project's own configuration and the snapshot's stack, whatever the calling shell sets.
   vi.stubEnv('AUTOPILOT_CONFIG', '');
   vi.stubEnv('NOTIFICATION_TOPIC_ARN', '');
@@ -113,27 +93,27 @@ describe('ecr-autopilot verify --plan', () => {
   // The bundled snapshot's known gaps: no k8s rule, no quay template, github validation fails, no cluster-autoscaler mirror.
   it('exits 1 against the bundled snapshot and prints each failure with what was expected and the fix', async () => {
     // Act
-    const code = await run('verify', '--plan');
+    const code = await runCli('verify', '--plan');
 
     // Assess
     expect(code).toBe(1);
-    expect(out()).toContain('  [FAIL] Rule k8s → registry.k8s.io: no rule\n         expected: the rule exists\n         fix: ecr-autopilot ptc sync\n');
-    expect(out()).toContain("  [FAIL] Rule github → ghcr.io: invalid: Unable to retrieve the secret: Secrets Manager can't find the specified secret.");
-    expect(out()).toContain('         fix: ecr-autopilot mirror --source registry.k8s.io/autoscaling/cluster-autoscaler');
-    expect(out()).toContain('  [WARN] Rule docker-hub → registry-1.docker.io: not created yet');
-    expect(out()).toContain('  [SKIP] Notification path (test message): plan mode: would publish a test message');
-    expect(out()).toMatch(/\nFAILED: \d+ pass, 5 fail, 1 warn, 2 skipped \(plan mode: against the snapshot\)\.\n/);
-    expect(out()).toContain('notification: lab checklist → planned');
+    expect(cliStdout()).toContain('  [FAIL] Rule k8s → registry.k8s.io: no rule\n         expected: the rule exists\n         fix: ecr-autopilot ptc sync\n');
+    expect(cliStdout()).toContain("  [FAIL] Rule github → ghcr.io: invalid: Unable to retrieve the secret: Secrets Manager can't find the specified secret.");
+    expect(cliStdout()).toContain('         fix: ecr-autopilot mirror --source registry.k8s.io/autoscaling/cluster-autoscaler');
+    expect(cliStdout()).toContain('  [WARN] Rule docker-hub → registry-1.docker.io: not created yet');
+    expect(cliStdout()).toContain('  [SKIP] Notification path (test message): plan mode: would publish a test message');
+    expect(cliStdout()).toMatch(/\nFAILED: \d+ pass, 5 fail, 1 warn, 2 skipped \(plan mode: against the snapshot\)\.\n/);
+    expect(cliStdout()).toContain('notification: lab checklist → planned');
     expect(ecr.calls()).toHaveLength(0);
   });
 
   it('prints the report as JSON with --json: the checklist items, nothing else on stdout', async () => {
     // Act
-    const code = await run('verify', '--plan', '--json');
+    const code = await runCli('verify', '--plan', '--json');
 
     // Assess
     expect(code).toBe(1);
-    const parsed = JSON.parse(out()) as { mode: string; report: { outcome: string; checklist: { passed: boolean; items: Array<{ id: string; status: string; fix?: string }> } } };
+    const parsed = JSON.parse(cliStdout()) as { mode: string; report: { outcome: string; checklist: { passed: boolean; items: Array<{ id: string; status: string; fix?: string }> } } };
     expect(parsed.mode).toBe('plan');
     expect(parsed.report.outcome).toBe('failed');
     expect(parsed.report.checklist.passed).toBe(false);
@@ -146,33 +126,33 @@ describe('ecr-autopilot verify --plan', () => {
     const snapshot = completedLabSnapshot();
 
     // Act
-    const code = await run('verify', '--plan', '--snapshot', snapshot);
+    const code = await runCli('verify', '--plan', '--snapshot', snapshot);
 
     // Assess
     expect(code).toBe(0);
-    expect(out()).not.toContain('[FAIL]');
-    expect(out()).toContain('  [PASS] mirror/autoscaling/cluster-autoscaler:v1.32.0: sha256:e49c2fb3809b with linux/amd64, linux/arm64, linux/s390x');
-    expect(out()).toContain('  [PASS] Rule github → ghcr.io: validated upstream; template present');
-    expect(out()).toMatch(/\nPASSED: \d+ pass, 0 fail, 1 warn, 2 skipped/);
+    expect(cliStdout()).not.toContain('[FAIL]');
+    expect(cliStdout()).toContain('  [PASS] mirror/autoscaling/cluster-autoscaler:v1.32.0: sha256:e49c2fb3809b with linux/amd64, linux/arm64, linux/s390x');
+    expect(cliStdout()).toContain('  [PASS] Rule github → ghcr.io: validated upstream; template present');
+    expect(cliStdout()).toMatch(/\nPASSED: \d+ pass, 0 fail, 1 warn, 2 skipped/);
   });
 
   it('skips the notification path and plans no notification with --no-notify', async () => {
     // Act
-    const code = await run('verify', '--plan', '--no-notify');
+    const code = await runCli('verify', '--plan', '--no-notify');
 
     // Assess
     expect(code).toBe(1);
-    expect(out()).toContain('  [SKIP] Notification path (test message): not tested (--no-notify)');
-    expect(out()).not.toContain('notification:');
+    expect(cliStdout()).toContain('  [SKIP] Notification path (test message): not tested (--no-notify)');
+    expect(cliStdout()).not.toContain('notification:');
   });
 
   it('exits 2 when --snapshot is given without --plan', async () => {
     // Act
-    const code = await run('verify', '--snapshot', DEFAULT_SNAPSHOT);
+    const code = await runCli('verify', '--snapshot', DEFAULT_SNAPSHOT);
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('--snapshot only applies with --plan');
+    expect(cliStderr()).toContain('--snapshot only applies with --plan');
     expect(ecr.calls()).toHaveLength(0);
   });
 });
@@ -183,28 +163,28 @@ describe('ecr-autopilot teardown', () => {
     const before = readFileSync(DEFAULT_SNAPSHOT, 'utf8');
 
     // Act
-    const code = await run('teardown', '--plan');
+    const code = await runCli('teardown', '--plan');
 
     // Assess
     expect(code).toBe(0);
-    expect(out()).toContain('Would remove 3 pull-through cache rule(s), 2 template(s) and 2 repositories (plan only');
-    expect(out()).toContain('[planned] ecr:DeletePullThroughCacheRule github');
-    expect(out()).toContain('[planned] ecr:DeleteRepositoryCreationTemplate ecr-public');
-    expect(out()).toContain('[planned] ecr:DeleteRepository ecr-public/nginx/nginx');
-    expect(out()).toContain('[planned] ecr:DeleteRepository mirror/eks/aws-load-balancer-controller');
-    expect(out()).not.toContain('old-cache');
-    expect(out()).not.toContain('team-a/api');
+    expect(cliStdout()).toContain('Would remove 3 pull-through cache rule(s), 2 template(s) and 2 repositories (plan only');
+    expect(cliStdout()).toContain('[planned] ecr:DeletePullThroughCacheRule github');
+    expect(cliStdout()).toContain('[planned] ecr:DeleteRepositoryCreationTemplate ecr-public');
+    expect(cliStdout()).toContain('[planned] ecr:DeleteRepository ecr-public/nginx/nginx');
+    expect(cliStdout()).toContain('[planned] ecr:DeleteRepository mirror/eks/aws-load-balancer-controller');
+    expect(cliStdout()).not.toContain('old-cache');
+    expect(cliStdout()).not.toContain('team-a/api');
     expect(readFileSync(DEFAULT_SNAPSHOT, 'utf8')).toBe(before);
     expect(ecr.calls()).toHaveLength(0);
   });
 
   it('prints the plan as JSON with --plan --json', async () => {
     // Act
-    const code = await run('teardown', '--plan', '--json');
+    const code = await runCli('teardown', '--plan', '--json');
 
     // Assess
     expect(code).toBe(0);
-    const parsed = JSON.parse(out()) as { mode: string; report: { changes: Array<{ change: { action: string; target: string }; outcome: { status: string } }> } };
+    const parsed = JSON.parse(cliStdout()) as { mode: string; report: { changes: Array<{ change: { action: string; target: string }; outcome: { status: string } }> } };
     expect(parsed.mode).toBe('plan');
     expect(parsed.report.changes.map((applied) => applied.change.target)).toEqual(['ecr-public', 'quay', 'github', 'ecr-public', 'github', 'ecr-public/nginx/nginx', 'mirror/eks/aws-load-balancer-controller']);
     expect(parsed.report.changes.every((applied) => applied.outcome.status === 'planned')).toBe(true);
@@ -219,12 +199,12 @@ describe('ecr-autopilot teardown', () => {
     ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: 'ecr-public/nginx/nginx' }] });
 
     // Act
-    const code = await run('teardown');
+    const code = await runCli('teardown');
 
     // Assess
     expect(code).toBe(2);
-    expect(err()).toContain('teardown deletes repositories and images: confirm with --yes');
-    expect(out()).toContain('[planned] ecr:DeletePullThroughCacheRule ecr-public');
+    expect(cliStderr()).toContain('teardown deletes repositories and images: confirm with --yes');
+    expect(cliStdout()).toContain('[planned] ecr:DeletePullThroughCacheRule ecr-public');
     expect(ecr).not.toHaveReceivedCommand(DeletePullThroughCacheRuleCommand);
     expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryCreationTemplateCommand);
     expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryCommand);

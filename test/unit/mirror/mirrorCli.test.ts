@@ -1,23 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../cli/main';
+import { captureCliOutput, cliStderr, cliStdout, runCli } from '../../support/cli';
 import { SnapshotRegistry } from '../../../lib/ecr/SnapshotRegistry';
 
 const SNAPSHOT = new URL('../../../events/registry-snapshot.json', import.meta.url).pathname;
 const CA_REFERENCE = 'registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.0';
 
-let stdout: string[];
-let stderr: string[];
 
-function capture(target: string[]) {
-  return (chunk: unknown) => {
-    target.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-}
 
-function run(...args: string[]): Promise<number> {
-  return main(['node', 'ecr-autopilot', ...args]);
-}
 
 interface JsonReport {
   mode: string;
@@ -29,10 +18,7 @@ interface JsonReport {
 }
 
 beforeEach(() => {
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture(stdout));
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture(stderr));
+  captureCliOutput();
 });
 
 afterEach(() => {
@@ -42,11 +28,11 @@ afterEach(() => {
 describe('ecr-autopilot mirror', () => {
   it('plans the lab against the bundled snapshot and exits 0', async () => {
     // Act
-    const code = await run('mirror', '--plan');
+    const code = await runCli('mirror', '--plan');
 
     // Assess
     expect(code).toBe(0);
-    const out = stdout.join('');
+    const out = cliStdout();
     expect(out).toContain('mirrorImages · event manual-mirror-');
     expect(out).toContain('plan mode (nothing changed)');
     expect(out).toContain('[planned] oci:CopyImage mirror/autoscaling/cluster-autoscaler:v1.32.0');
@@ -59,11 +45,11 @@ describe('ecr-autopilot mirror', () => {
     const upstream = SnapshotRegistry.fromFile(SNAPSHOT).snapshot.upstreamImages.find((image) => image.reference === CA_REFERENCE);
 
     // Act
-    const code = await run('mirror', '--plan', '--json');
+    const code = await runCli('mirror', '--plan', '--json');
 
     // Assess
     expect(code).toBe(0);
-    const parsed = JSON.parse(stdout.join('')) as JsonReport;
+    const parsed = JSON.parse(cliStdout()) as JsonReport;
     expect(parsed.mode).toBe('plan');
     expect(parsed.report.function).toBe('mirrorImages');
     const copies = parsed.report.changes.filter(({ change }) => change.action === 'oci:CopyImage');
@@ -89,29 +75,29 @@ describe('ecr-autopilot mirror', () => {
 
   it('limits the plan to the sources given with --source', async () => {
     // Act
-    const code = await run('mirror', '--plan', '--json', '--source', 'public.ecr.aws/eks/aws-load-balancer-controller');
+    const code = await runCli('mirror', '--plan', '--json', '--source', 'public.ecr.aws/eks/aws-load-balancer-controller');
 
     // Assess
     expect(code).toBe(0);
-    const parsed = JSON.parse(stdout.join('')) as JsonReport;
+    const parsed = JSON.parse(cliStdout()) as JsonReport;
     expect(parsed.report.changes).toEqual([]);
   });
 
   it('exits 2 and names the source when --source is not in mirror.images', async () => {
     // Act
-    const code = await run('mirror', '--plan', '--source', 'quay.io/unknown/image');
+    const code = await runCli('mirror', '--plan', '--source', 'quay.io/unknown/image');
 
     // Assess
     expect(code).toBe(2);
-    expect(stderr.join('')).toContain('error [USAGE]: Not in mirror.images: quay.io/unknown/image');
+    expect(cliStderr()).toContain('error [USAGE]: Not in mirror.images: quay.io/unknown/image');
   });
 
   it('refuses --snapshot without --plan, so a snapshot run never goes live', async () => {
     // Act
-    const code = await run('mirror', '--snapshot', SNAPSHOT);
+    const code = await runCli('mirror', '--snapshot', SNAPSHOT);
 
     // Assess
     expect(code).toBe(2);
-    expect(stderr.join('')).toContain('--snapshot only applies with --plan');
+    expect(cliStderr()).toContain('--snapshot only applies with --plan');
   });
 });

@@ -1,9 +1,7 @@
-import { ECRClient, ECRServiceException, ValidatePullThroughCacheRuleCommand } from '@aws-sdk/client-ecr';
-import { AccessDeniedException, EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
-import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ECRServiceException, ValidatePullThroughCacheRuleCommand } from '@aws-sdk/client-ecr';
+import { AccessDeniedException, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eventRulesCheck } from '../../../lib/verify/checks/eventRules';
 import { mirroredImagesCheck } from '../../../lib/verify/checks/mirroredImages';
@@ -20,41 +18,27 @@ import {
   CA,
   digest,
   functionArn,
-  healthyEcr,
-  healthyStack,
   indexManifest,
   labConfig,
   liveContext,
   NODE_ROLE,
   REGION,
-  serveEcr,
-  serveStack,
   STACK,
   TOPIC_ARN,
   upstreamImages,
   type EcrState,
   type StackState,
+  account,
+  serveHealthyLab,
 } from './verifyFixtures';
 
-const ecr = mockClient(ECRClient);
-const secrets = mockClient(SecretsManagerClient);
-const events = mockClient(EventBridgeClient);
-const sns = mockClient(SNSClient);
-const iam = mockClient(IAMClient);
+const { ecr, events, sns, iam } = account;
 
 let ecrState: EcrState;
 let stackState: StackState;
 
 beforeEach(() => {
-  ecr.reset();
-  secrets.reset();
-  events.reset();
-  sns.reset();
-  iam.reset();
-  ecrState = healthyEcr();
-  stackState = healthyStack();
-  serveEcr(ecr, ecrState);
-  serveStack({ events, sns, iam }, stackState);
+  ({ ecrState, stackState } = serveHealthyLab());
 });
 
 function item(results: readonly CheckResult[], id: string): CheckResult {

@@ -28,7 +28,7 @@ import { EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, NotFoundException, SNSClient } from '@aws-sdk/client-sns';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { readConfig } from '../../../lib/config';
 import type { AutopilotConfig } from '../../../lib/config/types';
 import { EcrRegistry } from '../../../lib/ecr/EcrRegistry';
@@ -341,4 +341,23 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => voi
     resolve = r;
   });
   return { promise, resolve };
+}
+
+/** The mocked account every verify test works against: one stub per AWS client. */
+export const account = {
+  ecr: mockClient(ECRClient),
+  secrets: mockClient(SecretsManagerClient),
+  events: mockClient(EventBridgeClient),
+  sns: mockClient(SNSClient),
+  iam: mockClient(IAMClient),
+};
+
+/** Resets every stub and serves a healthy lab; returns its state for a test to break. */
+export function serveHealthyLab(): { ecrState: EcrState; stackState: StackState } {
+  for (const stub of Object.values(account)) stub.reset();
+  const ecrState = healthyEcr();
+  const stackState = healthyStack();
+  serveEcr(account.ecr, ecrState);
+  serveStack({ events: account.events, sns: account.sns, iam: account.iam }, stackState);
+  return { ecrState, stackState };
 }

@@ -1,9 +1,4 @@
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AuthorizationErrorException, PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AutopilotError } from '../../../lib/errors';
 import type { RegistryReader } from '../../../lib/ecr/RegistryReader';
@@ -18,41 +13,27 @@ import {
   ACCOUNT,
   CA,
   deferred,
-  healthyEcr,
-  healthyStack,
   labConfig,
   liveContext,
   NODE_ROLE,
   NOW,
   REGION,
-  serveEcr,
-  serveStack,
   silentLogger,
   STACK,
   TOPIC_ARN,
   type EcrState,
   type StackState,
+  account,
+  serveHealthyLab,
 } from './verifyFixtures';
 
-const ecr = mockClient(ECRClient);
-const secrets = mockClient(SecretsManagerClient);
-const events = mockClient(EventBridgeClient);
-const sns = mockClient(SNSClient);
-const iam = mockClient(IAMClient);
+const { sns } = account;
 
 let ecrState: EcrState;
 let stackState: StackState;
 
 beforeEach(() => {
-  ecr.reset();
-  secrets.reset();
-  events.reset();
-  sns.reset();
-  iam.reset();
-  ecrState = healthyEcr();
-  stackState = healthyStack();
-  serveEcr(ecr, ecrState);
-  serveStack({ events, sns, iam }, stackState);
+  ({ ecrState, stackState } = serveHealthyLab());
   sns.on(PublishCommand).resolvesOnce({ MessageId: 'msg-test' }).resolvesOnce({ MessageId: 'msg-checklist' });
 });
 
