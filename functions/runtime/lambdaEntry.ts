@@ -57,9 +57,12 @@ export function lambdaEntry<S extends z.ZodMiniType, D, R extends FunctionReport
     });
     return report;
   };
-  return middy(run, { timeoutEarlyInMillis: EARLY_TIMEOUT_MS })
+  const handler = middy(run, { timeoutEarlyInMillis: EARLY_TIMEOUT_MS })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(reportFailure(definition.name));
+  // middy replaces a missing event with `{}`, which is a valid manual invoke for some functions;
+  // `null` is rejected by every schema, so a missing event is reported, not run.
+  return (event: unknown, context: Context) => handler(event === undefined ? null : event, context);
 }
 
 /** Logs a failure with the event id, then lets the error propagate (retries, then the DLQ). */
