@@ -56,7 +56,13 @@ export async function runLifecyclePreview(options: PreviewOptions, io: CommandIo
 }
 
 async function readRepositoryImages(repositoryName: string, snapshot: string | undefined): Promise<LifecycleImage[]> {
-  const registry = snapshot ? SnapshotRegistry.fromFile(snapshot) : new EcrRegistry({ client: new ECRClient({}), region: await new ECRClient({}).config.region() });
+  let registry;
+  if (snapshot) {
+    registry = SnapshotRegistry.fromFile(snapshot);
+  } else {
+    const client = new ECRClient({});
+    registry = new EcrRegistry({ client, region: await client.config.region() });
+  }
   const images: LifecycleImage[] = [];
   for await (const image of registry.listImages(repositoryName)) images.push(image);
   return images;

@@ -1,7 +1,7 @@
 import type { RepositoryClass } from '../config/types';
 import type { BatchDeleteImageChange } from '../ecr/changes';
 import type { EventOrigin } from '../events/envelope';
-import { publishNotice } from '../notify/changes';
+import { noticeOriginOf, publishNotice } from '../notify/changes';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
 import type { AutopilotDeps } from '../runtime/types';
@@ -37,7 +37,7 @@ export async function expireOnPush(
     capReached: expiry.plan.kept.some((kept) => kept.reason === 'cap-reached'),
     idBase: origin.eventId,
     occurredAt: origin.time,
-    origin: { eventId: origin.eventId, account: origin.account, region: origin.region },
+    origin: noticeOriginOf(origin),
   });
   const published = await applyChanges(deps.writer, notices.map((notice) => publishNotice(deps.topicArn, notice, `expiry ledger for ${repositoryName}`)));
   return [...expiry.deletions, ...published];

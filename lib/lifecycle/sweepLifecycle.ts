@@ -5,7 +5,7 @@ import type { BatchDeleteImageChange, GovernanceChange } from '../ecr/changes';
 import { AutopilotError, describeError } from '../errors';
 import { ScheduledEvent } from '../events/scheduled';
 import { governRepository } from '../governance/governRepository';
-import { publishNotice } from '../notify/changes';
+import { publishNotice, registryNoticeOrigin } from '../notify/changes';
 import { applyChanges } from '../plan/applyChanges';
 import type { ChangeWriter } from '../plan/types';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
@@ -98,7 +98,7 @@ export async function sweepLifecycle(event: SweepLifecycleEvent, deps: SweepDeps
         ...(stoppedEarly ? { stoppedEarly } : {}),
         idBase: eventId,
         occurredAt: now.toISOString(),
-        origin: { eventId, region: deps.registry.region, ...(deps.registry.registryId ? { account: deps.registry.registryId } : {}) },
+        origin: registryNoticeOrigin(deps.registry, eventId),
       })
     : [];
   const published = await applyChanges(deps.writer, notices.map((notice) => publishNotice(deps.topicArn, notice, `lifecycle ledger${notice.data.part ? ` part ${notice.data.part.index}` : ''}`)));

@@ -4,7 +4,7 @@ import type { GovernanceChange } from '../ecr/changes';
 import { AutopilotError, describeError } from '../errors';
 import { ScheduledEvent } from '../events/scheduled';
 import { governRepository } from '../governance/governRepository';
-import { publishNotice, toNoticeChange } from '../notify/changes';
+import { publishNotice, registryNoticeOrigin, toNoticeChange } from '../notify/changes';
 import type { MirrorReportNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
@@ -160,7 +160,7 @@ function mirrorNotice(
     kind: 'mirror.report',
     severity: failed ? 'warning' : 'info',
     occurredAt: now.toISOString(),
-    origin: { eventId, region: deps.registry.region, ...(deps.registry.registryId ? { account: deps.registry.registryId } : {}) },
+    origin: registryNoticeOrigin(deps.registry, eventId),
     data: { dryRun: data.dryRun, registry: data.registry, images: data.images, governance: data.governance.map(toNoticeChange) },
   };
 }

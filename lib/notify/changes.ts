@@ -1,5 +1,6 @@
+import type { EventOrigin } from '../events/envelope';
 import type { AppliedChange, Change } from '../plan/types';
-import type { Notice, NoticeChange } from './notices';
+import type { Notice, NoticeChange, NoticeOrigin } from './notices';
 
 /** Publishing a notice on the notification topic is a change like any other: planned, then applied. */
 export interface PublishNoticeChange extends Change {
@@ -16,4 +17,14 @@ export function publishNotice(topicArn: string, notice: Notice, reason: string):
 /** A change and its outcome as notices report them. */
 export function toNoticeChange({ change, outcome }: AppliedChange): NoticeChange {
   return { action: change.action, target: change.target, reason: change.reason, status: outcome.status, ...(outcome.message ? { message: outcome.message } : {}) };
+}
+
+/** Where a notice came from, for one triggered by an event. */
+export function noticeOriginOf(origin: EventOrigin): NoticeOrigin {
+  return { eventId: origin.eventId, account: origin.account, region: origin.region };
+}
+
+/** Where a notice came from, for a run with no triggering event (a sweep, a mirror, a lab check). */
+export function registryNoticeOrigin(registry: { region: string; registryId: string | undefined }, eventId: string): NoticeOrigin {
+  return { eventId, region: registry.region, ...(registry.registryId ? { account: registry.registryId } : {}) };
 }

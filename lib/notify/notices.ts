@@ -276,6 +276,7 @@ export type PtcCreatedNotice = z.output<typeof PtcCreatedNotice>;
 export type PtcFailureNotice = z.output<typeof PtcFailureNotice>;
 export type PtcSyncNotice = z.output<typeof PtcSyncNotice>;
 export type NoticeChange = z.output<typeof NoticeChange>;
+export type NoticeOrigin = z.output<typeof NoticeOrigin>;
 export type LifecycleLedgerNotice = z.output<typeof LifecycleLedgerNotice>;
 export type LedgerImage = z.output<typeof LedgerImage>;
 export type MirrorReportNotice = z.output<typeof MirrorReportNotice>;

@@ -3,7 +3,7 @@ import { repositoryConsoleUrl, repositoryUri } from '../ecr/consoleLinks';
 import { CloudTrailEcrCallEvent } from '../events/cloudTrailEcrCall';
 import { originOf, type EventOrigin } from '../events/envelope';
 import { PtcActionEvent } from '../events/ptcAction';
-import { publishNotice } from '../notify/changes';
+import { noticeOriginOf, publishNotice } from '../notify/changes';
 import type { PtcCreatedNotice, PtcFailureNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
@@ -191,7 +191,7 @@ function createdNotice(
     severity: 'info',
     repository: context.repositoryName,
     occurredAt: origin.time,
-    origin: { eventId: origin.eventId, account: origin.account, region: origin.region },
+    origin: noticeOriginOf(origin),
     data: {
       prefix: rule.prefix,
       upstreamRegistryUrl: rule.upstreamRegistryUrl,
@@ -224,7 +224,7 @@ function failureNotice(
     severity: guidance.severity,
     ...(data.repositoryName ? { repository: data.repositoryName } : {}),
     occurredAt: origin.time,
-    origin: { eventId: origin.eventId, account: origin.account, region: origin.region },
+    origin: noticeOriginOf(origin),
     data: {
       ...rest,
       failureCode: guidance.code,

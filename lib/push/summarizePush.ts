@@ -3,7 +3,7 @@ import { parseIndexChildren } from '../ecr/manifests';
 import type { RegistryReader } from '../ecr/RegistryReader';
 import { isIndexMediaType } from '../ecr/types';
 import type { EventOrigin } from '../events/envelope';
-import { toNoticeChange } from '../notify/changes';
+import { noticeOriginOf, toNoticeChange } from '../notify/changes';
 import type { PushSummaryNotice } from '../notify/notices';
 import type { AppliedChange } from '../plan/types';
 
@@ -68,7 +68,7 @@ export async function summarizePush(
     severity: context.governance.some((applied) => applied.outcome.status === 'failed') ? 'warning' : 'info',
     repository: pushed.repositoryName,
     occurredAt: context.origin.time,
-    origin: { eventId: context.origin.eventId, account: context.origin.account, region: context.origin.region },
+    origin: noticeOriginOf(context.origin),
     data,
   };
 }

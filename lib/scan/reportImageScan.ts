@@ -1,7 +1,7 @@
 import { scanResultsConsoleUrl } from '../ecr/consoleLinks';
 import type { Finding } from '../ecr/types';
 import { AutopilotError } from '../errors';
-import { publishNotice } from '../notify/changes';
+import { noticeOriginOf, publishNotice } from '../notify/changes';
 import type { NoticeFinding, NoticeSeverity, ScanSummaryNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange, Change } from '../plan/types';
@@ -176,7 +176,7 @@ function scanNotice(
     severity: NOTICE_SEVERITY[judged.verdict],
     repository: scan.repositoryName,
     occurredAt: scan.origin.time,
-    origin: { eventId: scan.origin.eventId, account: scan.origin.account, region: scan.origin.region },
+    origin: noticeOriginOf(scan.origin),
     data,
   };
 }

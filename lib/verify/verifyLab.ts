@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { AutopilotError, describeError } from '../errors';
-import { publishNotice, type PublishNoticeChange } from '../notify/changes';
+import { publishNotice, registryNoticeOrigin, type PublishNoticeChange } from '../notify/changes';
 import type { VerifyChecklistNotice, VerifyTestNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange } from '../plan/types';
@@ -46,7 +46,7 @@ export async function verifyLab(event: VerifyLabEvent, deps: VerifyDeps): Promis
   const runId = `verify-${now.toISOString()}`;
   const context: CheckContext = { config: deps.config, registry: deps.registry, ptc: deps.ptc, upstream: deps.upstream, stack: deps.stack, stackName: deps.stackName, topicArn: deps.topicArn };
   const checks = await runLabChecklist(LAB_CHECKS, context);
-  const origin = { eventId: runId, region: deps.registry.region, ...(deps.registry.registryId ? { account: deps.registry.registryId } : {}) };
+  const origin = registryNoticeOrigin(deps.registry, runId);
 
   const changes: AppliedChange[] = [];
   let pathCheck: CheckResult;
