@@ -12,7 +12,7 @@ export { BlobClient, type UploadOutcome } from './remote/BlobClient';
 export { ManifestClient, type ManifestHead } from './remote/ManifestClient';
 export { listReferrers, referrersTagFor } from './remote/referrers';
 export { RegistryClient, type RegistryClientOptions } from './remote/RegistryClient';
-export { verifyingStream } from './remote/verifyingStream';
+export { verifyingSource } from './remote/verifyingSource';
 export { type AuthChallenge, parseAuthChallenges, selectAuthChallenge } from './transport/authChallenge';
 export {
   anonymousCredentials,

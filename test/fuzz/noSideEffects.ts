@@ -1,11 +1,13 @@
 /**
  * Everything a handler could change or publish through, mocked so that a fuzz test can assert it
  * was never touched: every AWS client the functions build (ECR, SNS, EventBridge, DynamoDB,
- * Secrets Manager, IAM), `fetch`, and node:http/https (the OCI transport talks to registries
- * through them directly). A network call fails loudly instead of leaving the machine.
+ * Secrets Manager, IAM), `fetch`, node:http/https, and node:net/tls (the OCI transport's own
+ * HTTP/1.1 wire opens sockets directly). A network call fails loudly instead of leaving the machine.
  */
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -33,7 +35,7 @@ export function receivedCommands(mocks: AwsMocks): string[] {
   return Object.entries(mocks).flatMap(([service, mock]) => mock.calls().map((call) => `${service} ${(call.args[0] as { constructor: { name: string } }).constructor.name}`));
 }
 
-/** Spies on fetch and node:http/https; every call throws. `calls()` lists what was attempted. */
+/** Spies on fetch, node:http/https and node:net/tls connections; every call throws. `calls()` lists what was attempted. */
 export function blockNetwork(): { calls(): string[]; restore(): void } {
   const refuse = (what: string) => () => {
     throw new Error(`fuzz: ${what} must not be called for an invalid event`);
@@ -44,6 +46,8 @@ export function blockNetwork(): { calls(): string[]; restore(): void } {
     ['http.get', vi.spyOn(http, 'get').mockImplementation(refuse('http.get'))],
     ['https.request', vi.spyOn(https, 'request').mockImplementation(refuse('https.request'))],
     ['https.get', vi.spyOn(https, 'get').mockImplementation(refuse('https.get'))],
+    ['net.connect', vi.spyOn(net, 'connect').mockImplementation(refuse('net.connect'))],
+    ['tls.connect', vi.spyOn(tls, 'connect').mockImplementation(refuse('tls.connect'))],
   ] as const;
   return {
     calls: () => spies.flatMap(([name, spy]) => spy.mock.calls.map(() => name)),

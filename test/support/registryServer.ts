@@ -6,6 +6,8 @@
  * - anonymous (`auth: 'none'`, the default);
  * - HTTP Basic with an htpasswd file (`auth: { htpasswd: { user, password } }`, bcrypt via bcryptjs);
  * - token auth (`auth: { token: issuer }` with an issuer from `startTokenIssuer`);
+ * - TLS with a self-signed certificate (`tls: true`; clients must skip verification, i.e. name the
+ *   registry as insecure);
  * - pull-through proxy mode (`proxy: { remoteUrl, username?, password? }`); distribution refuses
  *   pushes to a proxy registry (405 UNSUPPORTED), so a proxy is only ever a copy *source*. In 2.8
  *   the proxy hands `username`/`password` only to the upstream's Bearer token realm: an upstream
@@ -14,9 +16,10 @@
  * `startRegistry` resolves once `GET /v2/` answers (polling the socket; no fixed sleeps) and
  * `stop()` kills the process and deletes its directory. Call `stop()` in `afterAll`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { request as requestTls } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -42,12 +45,14 @@ export interface RegistryServerOptions {
   proxy?: { remoteUrl: string; username?: string; password?: string };
   /** Where the registry's temporary directory is created (default: the OS temp directory). */
   parentDirectory?: string;
+  /** Serve https with a self-signed certificate generated per registry. */
+  tls?: boolean;
 }
 
 export interface RegistryServer {
   /** `127.0.0.1:<port>`: the registry part of image references. */
   host: string;
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`). */
   url: string;
   /** The temporary directory holding config, storage and auth files. */
   directory: string;
@@ -56,7 +61,8 @@ export interface RegistryServer {
 
 function probe(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request(`${url}/v2/`, { method: 'GET', timeout: 1000 }, (response) => {
+    const send = url.startsWith('https:') ? requestTls : request;
+    const req = send(`${url}/v2/`, { method: 'GET', timeout: 1000, rejectUnauthorized: false }, (response) => {
       response.resume();
       resolve(true);
     });
@@ -73,6 +79,14 @@ async function writeConfig(directory: string, port: number, options: RegistrySer
     storage: { filesystem: { rootdirectory: join(directory, 'data') }, delete: { enabled: true } },
     http: { addr: `127.0.0.1:${port}`, secret: `test-secret-${port}` },
   };
+  if (options.tls) {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'tls-key.pem', '-out', 'tls-cert.pem', '-days', '2', '-subj', '/CN=127.0.0.1'],
+      { cwd: directory, stdio: 'ignore' },
+    );
+    config.http = { ...(config.http as Record<string, unknown>), tls: { certificate: join(directory, 'tls-cert.pem'), key: join(directory, 'tls-key.pem') } };
+  }
   const auth = options.auth ?? 'none';
   if (auth !== 'none' && 'htpasswd' in auth) {
     const path = join(directory, 'htpasswd');
@@ -130,7 +144,7 @@ async function launch(directory: string, options: RegistryServerOptions): Promis
     });
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
     while (!hasExited && Date.now() < deadline) {
-      if (await probe(`http://127.0.0.1:${port}`)) return { child, port };
+      if (await probe(`${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`)) return { child, port };
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, READINESS_POLL_MS))]);
     }
     await stopProcess(child);
@@ -159,7 +173,7 @@ export async function startRegistry(options: RegistryServerOptions = {}): Promis
   const host = `127.0.0.1:${launched.port}`;
   return {
     host,
-    url: `http://${host}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}`,
     directory,
     stop: async () => {
       await stopProcess(launched.child);

@@ -2,8 +2,8 @@
  * One blob to the destination, cheapest way first: already there (HEAD) → mount from the source
  * repository (same registry) → stream source GET → sha256/size check → destination upload.
  */
-import { pipeline, type Readable } from 'node:stream';
-import { verifyingStream } from '../remote/verifyingStream';
+import { verifyingSource } from '../remote/verifyingSource';
+import type { BodySource } from '../transport/bodySource';
 import type { Descriptor } from '../types';
 import type { CopyContext } from './copyContext';
 
@@ -25,14 +25,10 @@ export async function copyBlob(ctx: CopyContext, blob: Descriptor): Promise<Blob
     return 'skipped';
   }
 
-  const openVerified = async (): Promise<Readable> => {
+  const openVerified = async (): Promise<BodySource> => {
     ctx.progress.blobBytes(blob.digest, 0);
     const download = await ctx.client.blobs.open(ctx.source, blob, { scopes: ctx.sourceScopes, ...signal });
-    const verified = verifyingStream(blob, { onBytes: (bytesSoFar) => ctx.progress.blobBytes(blob.digest, bytesSoFar) });
-    // Errors of the download surface on `verified` (which the upload reads); the callback only
-    // prevents an unhandled rejection.
-    pipeline(download, verified, () => undefined);
-    return verified;
+    return verifyingSource(download, blob, { onBytes: (bytesSoFar) => ctx.progress.blobBytes(blob.digest, bytesSoFar) });
   };
 
   const outcome = await ctx.client.blobs.upload(ctx.destination, blob, openVerified, {

@@ -5,15 +5,15 @@
  * disk; a failed upload is restarted from a fresh upload session, never resumed into a session
  * that may hold partial data.
  */
-import type { Readable } from 'node:stream';
 import { AutopilotError } from '../../errors';
 import { computeDigest, parseDigest } from '../digest';
+import type { BodySource } from '../transport/bodySource';
 import type { Descriptor, RepositoryRef } from '../types';
 import { DigestMismatchError, redactUrl } from '../transport/registryErrors';
 import { runWithRetry } from '../transport/retryPolicy';
 import type { RegistryHttp, RegistryResponse } from '../transport/RegistryHttp';
 import { resumableDownload } from './resumableDownload';
-import { StreamSlicer } from './streamSlicer';
+import { SourceSlicer } from './sourceSlicer';
 
 /**
  * Blobs at least this big are uploaded in PATCH chunks. Below it one PUT carries the whole blob,
@@ -60,7 +60,7 @@ export interface UploadOptions extends BlobCallOptions {
 export type UploadOutcome = 'uploaded' | 'mounted';
 
 /** Opens the blob's content for one upload attempt (a retry opens it again). */
-export type BlobSource = () => Promise<Readable>;
+export type BlobSource = () => Promise<BodySource>;
 
 function blobPath(repository: string, digest: string): string {
   return `/v2/${repository}/blobs/${digest}`;
@@ -122,13 +122,13 @@ export class BlobClient {
   }
 
   /**
-   * The blob's content as a stream that resumes after dropped connections. It is NOT verified:
-   * pipe it through `verifyingStream(descriptor)`.
+   * The blob's content as a source that resumes after dropped connections. It is NOT verified:
+   * wrap it in `verifyingSource(…, descriptor)`.
    *
    * @example
    * const body = await blobs.open(source, layer);
    */
-  async open(repo: RepositoryRef, descriptor: Descriptor, options: BlobCallOptions = {}): Promise<Readable> {
+  async open(repo: RepositoryRef, descriptor: Descriptor, options: BlobCallOptions = {}): Promise<BodySource> {
     const get = (offset: number): Promise<RegistryResponse> =>
       this.registryHttp.send({
         registry: repo.registry,
@@ -179,13 +179,13 @@ export class BlobClient {
    * with a new session and a freshly opened source, within the retry policy's attempts.
    *
    * @example
-   * await blobs.upload(destination, layer, async () => (await blobs.open(source, layer)).pipe(verifyingStream(layer)));
+   * await blobs.upload(destination, layer, async () => verifyingSource(await blobs.open(source, layer), layer));
    */
   async upload(repo: RepositoryRef, descriptor: Descriptor, source: BlobSource, options: UploadOptions = {}): Promise<UploadOutcome> {
     let tryMount = options.mountFrom !== undefined && options.mountFrom !== repo.repository;
     return runWithRetry(this.registryHttp.retryPolicy, options.signal, async () => {
       let location: string;
-      let content: Readable | undefined;
+      let content: BodySource | undefined;
       if (tryMount && options.mountFrom !== undefined) {
         tryMount = false;
         const started = await this.startUpload(repo, options, { mount: descriptor.digest, from: options.mountFrom }, [201, 202]);
@@ -240,7 +240,7 @@ export class BlobClient {
     }
   }
 
-  private async startUploadWithSource(repo: RepositoryRef, source: BlobSource, options: UploadOptions): Promise<[string, Readable]> {
+  private async startUploadWithSource(repo: RepositoryRef, source: BlobSource, options: UploadOptions): Promise<[string, BodySource]> {
     const [started, opened] = await Promise.allSettled([this.startUpload(repo, options, {}, [202]), source()]);
     if (started.status === 'rejected') {
       if (opened.status === 'fulfilled') opened.value.destroy();
@@ -291,7 +291,7 @@ export class BlobClient {
     return new URL(location, response.url).toString();
   }
 
-  private async uploadMonolithic(repo: RepositoryRef, descriptor: Descriptor, location: string, content: Readable, options: UploadOptions): Promise<void> {
+  private async uploadMonolithic(repo: RepositoryRef, descriptor: Descriptor, location: string, content: BodySource, options: UploadOptions): Promise<void> {
     let response: RegistryResponse;
     try {
       response = await this.registryHttp.send({
@@ -312,8 +312,8 @@ export class BlobClient {
     this.checkCommitted(response, descriptor);
   }
 
-  private async uploadChunked(repo: RepositoryRef, descriptor: Descriptor, firstLocation: string, content: Readable, options: UploadOptions): Promise<void> {
-    const slicer = new StreamSlicer(content);
+  private async uploadChunked(repo: RepositoryRef, descriptor: Descriptor, firstLocation: string, content: BodySource, options: UploadOptions): Promise<void> {
+    const slicer = new SourceSlicer(content);
     const scopes = options.scopes ?? pushScope(repo.repository);
     let location = firstLocation;
     try {

@@ -4,16 +4,13 @@
  * 1 GiB layer does not start over because one socket died. A registry that ignores Range (200
  * instead of 206) is handled by skipping what we already have.
  *
- * Event-driven, one stream hop: chunks are pushed straight from the response's `data` events
- * (pausing it under backpressure). On multi-GB layers the per-chunk promises of `for await`, or an
- * extra PassThrough, cost measurable CPU and garbage collection.
+ * It is a `BodySource`: chunks are the response socket's own buffer, passed on without a copy,
+ * and a paused consumer pauses the socket.
  */
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import { AutopilotError, isAutopilotError } from '../../errors';
+import type { BodySource, ChunkSink } from '../transport/bodySource';
 import { isRetryableNetworkError, retryDelay, type RetryPolicy } from '../transport/retryPolicy';
 import type { RegistryResponse } from '../transport/RegistryHttp';
-import { STREAM_HIGH_WATER_MARK } from './verifyingStream';
 
 export interface ResumableDownloadOptions {
   /** The first response (status 200), already checked by the caller. */
@@ -30,7 +27,7 @@ export interface ResumableDownloadOptions {
 
 function isResumable(error: unknown): boolean {
   if (isAutopilotError(error)) return error.retryable;
-  return isRetryableNetworkError(error) || (error instanceof Error && error.message === 'aborted');
+  return isRetryableNetworkError(error);
 }
 
 /** Where a resumed response starts: 206 must start at `offset`; 200 starts at 0. */
@@ -46,33 +43,27 @@ function startOf(response: RegistryResponse, offset: number, what: string): numb
 }
 
 /**
- * The blob's bytes as one stream that resumes after dropped connections. Destroying the returned
- * stream stops the download.
+ * The blob's bytes as one source that resumes after dropped connections. Destroying it stops the
+ * download.
  *
  * @example
  * const body = resumableDownload({ first, size: layer.size, resume: (offset) => getRange(offset), policy, what: layer.digest });
  */
-export function resumableDownload(options: ResumableDownloadOptions): Readable {
+export function resumableDownload(options: ResumableDownloadOptions): BodySource {
   let received = 0;
   let failures = 0;
-  let current: IncomingMessage | undefined;
-  const output = new Readable({
-    highWaterMark: STREAM_HIGH_WATER_MARK,
-    read() {
-      current?.resume();
-    },
-    destroy(error, callback) {
-      current?.destroy();
-      callback(error);
-    },
-  });
+  let current: RegistryResponse | undefined;
+  let sink: ChunkSink | undefined;
+  let done = false;
 
   const fail = (error: unknown): void => {
-    output.destroy(error instanceof Error ? error : new Error(String(error)));
+    if (done) return;
+    done = true;
+    sink?.error(error instanceof Error ? error : new Error(String(error)));
   };
 
   const retry = async (error: unknown): Promise<void> => {
-    if (output.destroyed) return;
+    if (done) return;
     if (options.signal?.aborted || !isResumable(error)) {
       fail(error);
       return;
@@ -90,7 +81,7 @@ export function resumableDownload(options: ResumableDownloadOptions): Readable {
     try {
       await options.policy.sleep(retryDelay(options.policy, failures), options.signal);
       const response = await options.resume(received);
-      if (output.destroyed) {
+      if (done) {
         response.discard();
         return;
       }
@@ -101,43 +92,51 @@ export function resumableDownload(options: ResumableDownloadOptions): Readable {
   };
 
   function attach(response: RegistryResponse, skipBytes: number): void {
-    const body = response.body;
-    current = body;
+    current = response;
     let toSkip = skipBytes;
     let finished = false;
-    const finish = (error: unknown): void => {
-      if (finished) return;
-      finished = true;
-      body.removeAllListeners('data');
-      body.destroy();
-      void retry(error);
-    };
-    body.on('data', (chunk: Buffer) => {
-      let data = chunk;
-      if (toSkip > 0) {
-        const skip = Math.min(toSkip, data.length);
-        toSkip -= skip;
-        data = data.subarray(skip);
-        if (data.length === 0) return;
-      }
-      received += data.length;
-      if (!output.push(data)) body.pause();
-    });
-    body.on('end', () => {
-      if (finished) return;
-      if (received >= options.size) {
+    response.body.start({
+      chunk(bytes) {
+        if (done || finished || !sink) return false;
+        let data = bytes;
+        if (toSkip > 0) {
+          const skip = Math.min(toSkip, data.length);
+          toSkip -= skip;
+          data = data.subarray(skip);
+          if (data.length === 0) return true;
+        }
+        received += data.length;
+        return sink.chunk(data);
+      },
+      end() {
+        if (done || finished) return;
         finished = true;
-        output.push(null);
-        return;
-      }
-      finish(Object.assign(new Error(`connection closed after ${received} of ${options.size} bytes`), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    });
-    body.on('error', finish);
-    body.on('close', () => {
-      if (!body.complete) finish(Object.assign(new Error(`connection closed after ${received} of ${options.size} bytes`), { code: 'ECONNRESET' }));
+        if (received >= options.size) {
+          done = true;
+          sink?.end();
+          return;
+        }
+        void retry(Object.assign(new Error(`connection closed after ${received} of ${options.size} bytes`), { code: 'ECONNRESET' }));
+      },
+      error(error) {
+        if (done || finished) return;
+        finished = true;
+        void retry(error);
+      },
     });
   }
 
-  attach(options.first, 0);
-  return output;
+  return {
+    start(target) {
+      sink = target;
+      attach(options.first, 0);
+    },
+    resume() {
+      if (!done) current?.body.resume();
+    },
+    destroy() {
+      done = true;
+      current?.body.destroy();
+    },
+  };
 }

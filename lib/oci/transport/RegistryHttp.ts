@@ -4,24 +4,23 @@
  * scope) → the exchange on keep-alive sockets → redirects (redirectGuard) → one re-authorization
  * on 401 → retries with backoff (retryPolicy) → error translation (registryErrors).
  *
- * Built on node:http/https directly: streaming request bodies with exact Content-Length, early
- * server responses (a 401 or 500 before the body is sent) and socket reuse all need control that
+ * Built on our own HTTP/1.1 wire (HttpWire): streaming request bodies with exact Content-Length,
+ * early server responses (a 401 or 500 before the body is sent), socket reuse and blob bytes that
+ * go from one socket's buffer to another without a copy all need control that node:http and
  * higher-level clients hide.
  */
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
-import type { Readable } from 'node:stream';
+import type { IncomingHttpHeaders } from 'node:http';
 import { AutopilotError, isAutopilotError } from '../../errors';
 import { type AuthChallenge, parseAuthChallenges, selectAuthChallenge } from './authChallenge';
+import type { BodySource } from './bodySource';
 import { anonymousCredentials, type BasicCredential, type CredentialProvider, type CredentialsForRegistry } from './credentials';
 import { isRedirectStatus, planRedirect } from './redirectGuard';
 import { redactUrl, RegistryError, registryErrorFromResponse } from './registryErrors';
 import { abortedError, createRetryPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy, runWithRetry } from './retryPolicy';
 import { createSchemePolicy, type SchemePolicy } from './schemePolicy';
+import { HttpWire, type ResponseBody, type WireResponse } from './HttpWire';
 import { type IssuedToken, TokenCache, tokenCacheKey } from './tokenCache';
 
-/** Sockets per registry host: enough for the copy engine's concurrency (a GET and a PUT per blob). */
-export const MAX_SOCKETS_PER_HOST = 16;
 /** A socket silent this long is dead; generous because registries commit large uploads before answering. */
 export const SOCKET_IDLE_TIMEOUT_MS = 120_000;
 /** Error bodies are read only this far: enough for the spec's JSON, bounded against hostile servers. */
@@ -38,7 +37,7 @@ export interface RequestBody {
   /** Exact size in bytes, sent as Content-Length. */
   length: number;
   /** Builds the body. Called once per attempt. */
-  open: () => Readable | Buffer;
+  open: () => BodySource | Buffer;
   /**
    * False when `open` can only be called once (a live stream from another registry). The transport
    * then never re-sends the request; a retryable failure is thrown for the caller to restart.
@@ -73,7 +72,7 @@ export interface RegistryResponse {
   headers: IncomingHttpHeaders;
   /** The URL that finally answered (after redirects). */
   url: URL;
-  body: IncomingMessage;
+  body: ResponseBody;
   /** A header as one string (the first value when repeated). */
   header(name: string): string | undefined;
   /** The body as text, read at most `maxBytes` far (the rest is dropped). */
@@ -92,7 +91,6 @@ export interface RegistryHttpOptions {
   retryPolicy?: RetryPolicy;
   /** Clock for token expiry. */
   now?: () => number;
-  maxSocketsPerHost?: number;
 }
 
 /** What we learnt about a registry from its ping. */
@@ -134,35 +132,20 @@ function firstHeader(headers: IncomingHttpHeaders, name: string): string | undef
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readLimited(stream: IncomingMessage, maxBytes: number, failWhenLarger: boolean, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const buffer = chunk as Buffer;
-    total += buffer.length;
-    if (total > maxBytes) {
-      stream.destroy();
-      if (failWhenLarger) throw new AutopilotError('REGISTRY_ERROR', `${what} is larger than the ${maxBytes}-byte limit`);
-      chunks.push(buffer.subarray(0, buffer.length - (total - maxBytes)));
-      return Buffer.concat(chunks);
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function wrapResponse(response: IncomingMessage, url: URL): RegistryResponse {
+function wrapResponse(response: WireResponse, url: URL): RegistryResponse {
   return {
-    status: response.statusCode ?? 0,
+    status: response.statusCode,
     headers: response.headers,
     url,
-    body: response,
+    body: response.body,
     header: (name) => firstHeader(response.headers, name),
-    text: async (maxBytes = MAX_ERROR_BODY_BYTES) => (await readLimited(response, maxBytes, false, redactUrl(url))).toString('utf8'),
-    bytes: (maxBytes) => readLimited(response, maxBytes, true, `The response from ${redactUrl(url)}`),
-    discard: () => {
-      response.resume();
+    text: async (maxBytes = MAX_ERROR_BODY_BYTES) => (await response.body.read(maxBytes)).bytes.toString('utf8'),
+    bytes: async (maxBytes) => {
+      const { bytes, truncated } = await response.body.read(maxBytes);
+      if (truncated) throw new AutopilotError('REGISTRY_ERROR', `The response from ${redactUrl(url)} is larger than the ${maxBytes}-byte limit`);
+      return bytes;
     },
+    discard: () => response.body.discard(),
   };
 }
 
@@ -185,20 +168,13 @@ export class RegistryHttp {
   private readonly schemePolicy: SchemePolicy;
   private readonly tokens: TokenCache;
   private readonly states = new Map<string, Promise<RegistryState>>();
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
-  private readonly insecureHttpsAgent: https.Agent;
+  private readonly wire = new HttpWire();
 
   constructor(options: RegistryHttpOptions = {}) {
     this.credentials = options.credentials ?? (() => anonymousCredentials);
     this.schemePolicy = createSchemePolicy(options.insecureRegistries);
     this.retryPolicy = options.retryPolicy ?? createRetryPolicy();
     this.tokens = new TokenCache(options.now ? { now: options.now } : {});
-    const maxSockets = options.maxSocketsPerHost ?? MAX_SOCKETS_PER_HOST;
-    const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
-    this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent(agentOptions);
-    this.insecureHttpsAgent = new https.Agent({ ...agentOptions, rejectUnauthorized: false });
   }
 
   /** True when plain http may be used with `host`. */
@@ -219,9 +195,7 @@ export class RegistryHttp {
 
   /** Closes every pooled socket. */
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
-    this.insecureHttpsAgent.destroy();
+    this.wire.close();
   }
 
   /**
@@ -268,12 +242,12 @@ export class RegistryHttp {
         headers.authorization = foreign;
       }
       const response = await this.exchange({ url, method, headers, body, skipTlsVerify: state.skipTlsVerify, signal: request.signal });
-      const status = response.statusCode ?? 0;
+      const status = response.statusCode;
 
       if (status === 401 && sendAuthorization && !reauthorized) {
         reauthorized = true;
         const challenge = selectAuthChallenge(parseAuthChallenges(response.headers['www-authenticate']));
-        response.resume();
+        response.body.discard();
         if (challenge) {
           this.forgetAuthorization(request.registry, state, scopes);
           state.challenge = challenge;
@@ -290,7 +264,7 @@ export class RegistryHttp {
         const challenge = selectAuthChallenge(parseAuthChallenges(response.headers['www-authenticate']));
         foreign = await this.foreignAuthorization(url, challenge, scopes, state, request.signal);
         if (foreign !== undefined && (!body || body.replayable)) {
-          response.resume();
+          response.body.discard();
           continue;
         }
       }
@@ -305,7 +279,7 @@ export class RegistryHttp {
           registryHost: state.base.host,
           allowsHttp: (host) => this.schemePolicy.allowsHttp(host),
         });
-        response.resume();
+        response.body.discard();
         if (plan.keepBody && body && !body.replayable) {
           throw new AutopilotError('REGISTRY_ERROR', `${request.registry} redirected an upload to ${redactUrl(plan.url)}, which cannot be replayed`);
         }
@@ -369,8 +343,8 @@ export class RegistryHttp {
       try {
         return await runWithRetry(this.retryPolicy, signal, async () => {
           const response = await this.exchange({ url: new URL('/v2/', base), method: 'GET', headers: { 'user-agent': USER_AGENT }, body: undefined, skipTlsVerify, signal });
-          const status = response.statusCode ?? 0;
-          response.resume();
+          const status = response.statusCode;
+          response.body.discard();
           if (isRetryableStatus(status)) {
             throw registryErrorFromResponse({ method: 'GET', url: new URL('/v2/', base), status, body: '' });
           }
@@ -472,78 +446,26 @@ export class RegistryHttp {
   /**
    * One HTTP exchange. Resolves when response headers arrive (even if the body is still being
    * sent: the rest of the body is then dropped and the socket closed). Network failures become
-   * `REGISTRY_ERROR` (retryable when the connection dropped); a failing body stream rejects with
-   * the body's own error, so a digest mismatch is reported as such and not as "socket hang up".
+   * `REGISTRY_ERROR` (retryable when the connection dropped); a failing body source rejects with
+   * its own error, so a digest mismatch is reported as such and not as "socket hang up".
    */
-  private exchange(attempt: Attempt): Promise<IncomingMessage> {
+  private async exchange(attempt: Attempt): Promise<WireResponse> {
     const { url, method, body, signal } = attempt;
-    if (signal?.aborted) return Promise.reject(abortedError(signal));
-    const isHttps = url.protocol === 'https:';
-    const agent = isHttps ? (attempt.skipTlsVerify ? this.insecureHttpsAgent : this.httpsAgent) : this.httpAgent;
-    const headers: Record<string, string> = { ...attempt.headers };
-    if (body) {
-      headers['content-length'] = String(body.length);
-      headers['content-type'] ??= body.contentType ?? 'application/octet-stream';
-    } else if (method === 'PUT' || method === 'POST' || method === 'PATCH') {
-      headers['content-length'] = '0';
+    if (signal?.aborted) throw abortedError(signal);
+    try {
+      return await this.wire.exchange({
+        url,
+        method,
+        headers: body ? { ...attempt.headers, 'content-type': attempt.headers['content-type'] ?? body.contentType ?? 'application/octet-stream' } : attempt.headers,
+        ...(body ? { body: { length: body.length, content: body.open() } } : {}),
+        rejectUnauthorized: !attempt.skipTlsVerify,
+        timeoutMs: SOCKET_IDLE_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+        abortError: abortedError,
+      });
+    } catch (error) {
+      throw this.networkError(method, url, error, signal);
     }
-    return new Promise<IncomingMessage>((resolve, reject) => {
-      let settled = false;
-      let bodyError: unknown;
-      let source: Readable | undefined;
-      const request = (isHttps ? https : http).request(url, { method, headers, agent, timeout: SOCKET_IDLE_TIMEOUT_MS });
-      const onAbort = (): void => {
-        request.destroy(abortedError(signal));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
-
-      request.on('timeout', () => {
-        request.destroy(Object.assign(new Error(`no data for ${SOCKET_IDLE_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' }));
-      });
-      request.on('response', (response) => {
-        settled = true;
-        if (source && !source.readableEnded) {
-          // The server answered before taking the whole body (401, 413, 5xx): stop sending and do
-          // not reuse this socket, whose request was cut short.
-          source.unpipe(request);
-          source.destroy();
-          response.on('close', () => request.destroy());
-        }
-        response.on('close', cleanup);
-        resolve(response);
-      });
-      request.on('error', (error) => {
-        cleanup();
-        // A live body stream (a download from another registry) must not outlive its upload.
-        source?.destroy();
-        if (settled) return;
-        settled = true;
-        reject(this.networkError(method, url, bodyError ?? error, signal));
-      });
-
-      if (!body) {
-        request.end();
-        return;
-      }
-      let content: Readable | Buffer;
-      try {
-        content = body.open();
-      } catch (error) {
-        request.destroy(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
-      if (Buffer.isBuffer(content)) {
-        request.end(content);
-        return;
-      }
-      source = content;
-      source.on('error', (error) => {
-        bodyError = error;
-        request.destroy(error);
-      });
-      source.pipe(request);
-    });
   }
 
   private networkError(method: string, url: URL, error: unknown, signal: AbortSignal | undefined): AutopilotError {

@@ -52,9 +52,10 @@ export function createSchemePolicy(insecureRegistries: readonly string[] = []): 
   return {
     allowsHttp: (host) => isLoopbackHost(host) || isInsecure(host),
     choose(host) {
-      if (isLoopbackHost(host)) return { schemes: ['http'], skipTlsVerify: false };
       // Like Docker: an insecure registry may still serve (self-signed) https, so try that first.
+      // Checked before loopback, so a local registry with TLS is reachable when named.
       if (isInsecure(host)) return { schemes: ['https', 'http'], skipTlsVerify: true };
+      if (isLoopbackHost(host)) return { schemes: ['http'], skipTlsVerify: false };
       return { schemes: ['https'], skipTlsVerify: false };
     },
   };

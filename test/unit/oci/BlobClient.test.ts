@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeDigest } from '../../../lib/oci/digest';
 import { BlobClient } from '../../../lib/oci/remote/BlobClient';
+import { type BodySource, bodySourceFromReadable } from '../../../lib/oci/transport/bodySource';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
 import type { Descriptor } from '../../../lib/oci/types';
@@ -9,7 +10,7 @@ import { type RecordedRequest, type ScriptedRegistry, startScriptedRegistry } fr
 
 const content = Buffer.from('0123456789abcdefghijklmno');
 const blob: Descriptor = { mediaType: 'application/octet-stream', digest: computeDigest(content), size: content.length };
-const open = (): Promise<Readable> => Promise.resolve(Readable.from([content]));
+const open = (): Promise<BodySource> => Promise.resolve(bodySourceFromReadable(Readable.from([content])));
 const summary = (requests: RecordedRequest[]): string[] =>
   requests.filter((r) => r.url !== '/v2/').map((r) => [r.method, r.url.split('?')[0], r.headers['content-range'], r.bodyLength].filter((part) => part !== undefined).join(' '));
 
@@ -71,7 +72,7 @@ describe('BlobClient.upload', () => {
       { chunkedUploadThreshold: 20, uploadChunkSize: 30_000 },
     );
 
-    const outcome = await chunks.upload({ registry: server?.host ?? '', repository: 'app' }, descriptor, () => Promise.resolve(Readable.from([big])));
+    const outcome = await chunks.upload({ registry: server?.host ?? '', repository: 'app' }, descriptor, () => Promise.resolve(bodySourceFromReadable(Readable.from([big]))));
 
     expect(outcome).toBe('uploaded');
     expect(summary(server?.requests ?? [])).toEqual([

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bodySourceFromReadable } from '../../../lib/oci/transport/bodySource';
 import { anonymousCredentials, staticCredentials } from '../../../lib/oci/transport/credentials';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
@@ -90,7 +91,7 @@ describe('RegistryHttp', () => {
       method: 'PUT',
       path: '/v2/a/blobs/uploads/x',
       query: { digest: `sha256:${'0'.repeat(64)}` },
-      body: { length: 50_000_000, open: () => body, replayable: false },
+      body: { length: 50_000_000, open: () => bodySourceFromReadable(body), replayable: false },
     });
 
     // Assess
@@ -147,8 +148,9 @@ describe('scheme policy', () => {
   });
 
   it('uses http only for loopback and insecure registries, trying https first for the latter', () => {
-    const policy = createSchemePolicy(['registry.lab:5000', 'plain.lab']);
+    const policy = createSchemePolicy(['registry.lab:5000', 'plain.lab', '127.0.0.1:5443']);
     expect(policy.choose('127.0.0.1:5000')).toEqual({ schemes: ['http'], skipTlsVerify: false });
+    expect(policy.choose('127.0.0.1:5443')).toEqual({ schemes: ['https', 'http'], skipTlsVerify: true });
     expect(policy.choose('registry.lab:5000')).toEqual({ schemes: ['https', 'http'], skipTlsVerify: true });
     expect(policy.choose('plain.lab:8080')).toEqual({ schemes: ['https', 'http'], skipTlsVerify: true });
     expect(policy.choose('registry.lab:5001')).toEqual({ schemes: ['https'], skipTlsVerify: false });

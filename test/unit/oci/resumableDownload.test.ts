@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeDigest } from '../../../lib/oci/digest';
 import { BlobClient } from '../../../lib/oci/remote/BlobClient';
+import { collectBodySource } from '../../../lib/oci/transport/bodySource';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
 
@@ -41,10 +42,8 @@ async function download(server: Server, maxAttempts = 5): Promise<Buffer> {
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   const registryHttp = new RegistryHttp({ retryPolicy: createRetryPolicy({ maxAttempts, sleep: () => Promise.resolve() }) });
   try {
-    const stream = await new BlobClient(registryHttp).open({ registry: `127.0.0.1:${port}`, repository: 'app' }, descriptor);
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    const source = await new BlobClient(registryHttp).open({ registry: `127.0.0.1:${port}`, repository: 'app' }, descriptor);
+    return await collectBodySource(source, content.length);
   } finally {
     registryHttp.close();
   }

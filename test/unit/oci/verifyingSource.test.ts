@@ -1,8 +1,8 @@
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { computeDigest } from '../../../lib/oci/digest';
-import { verifyingStream } from '../../../lib/oci/remote/verifyingStream';
+import { type ExpectedContent, type VerifyingSourceOptions, verifyingSource } from '../../../lib/oci/remote/verifyingSource';
+import { type BodySource, bodySourceFromReadable } from '../../../lib/oci/transport/bodySource';
 
 function chunksOf(content: Buffer, size: number): Buffer[] {
   const chunks: Buffer[] = [];
@@ -10,41 +10,34 @@ function chunksOf(content: Buffer, size: number): Buffer[] {
   return chunks;
 }
 
-async function run(content: Buffer, expected: { digest: string; size: number }): Promise<{ received: Buffer; error: unknown }> {
+/** Runs `source` to its end; what the consumer received, and the error it got, if any. */
+function drain(source: BodySource): Promise<{ received: Buffer; error: unknown }> {
   const received: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      received.push(chunk);
-      callback();
-    },
+  return new Promise((resolve) => {
+    source.start({
+      chunk(bytes) {
+        received.push(Buffer.from(bytes));
+        return true;
+      },
+      end: () => resolve({ received: Buffer.concat(received), error: undefined }),
+      error: (error) => resolve({ received: Buffer.concat(received), error }),
+    });
   });
-  let error: unknown;
-  try {
-    await pipeline(Readable.from(chunksOf(content, 1000)), verifyingStream(expected), sink);
-  } catch (caught) {
-    error = caught;
-  }
-  return { received: Buffer.concat(received), error };
 }
 
-describe('verifyingStream', () => {
+function run(content: Buffer, expected: ExpectedContent, options: VerifyingSourceOptions = {}): Promise<{ received: Buffer; error: unknown }> {
+  return drain(verifyingSource(bodySourceFromReadable(Readable.from(chunksOf(content, 1000))), expected, options));
+}
+
+describe('verifyingSource', () => {
   const content = Buffer.from('x'.repeat(4500));
   const digest = computeDigest(content);
 
   it('passes matching content through unchanged and reports progress', async () => {
     const counts: number[] = [];
-    const received: Buffer[] = [];
-    await pipeline(
-      Readable.from(chunksOf(content, 1000)),
-      verifyingStream({ digest, size: content.length }, { onBytes: (n) => counts.push(n) }),
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          received.push(chunk);
-          callback();
-        },
-      }),
-    );
-    expect(Buffer.concat(received).equals(content)).toBe(true);
+    const { received, error } = await run(content, { digest, size: content.length }, { onBytes: (n) => counts.push(n) });
+    expect(error).toBeUndefined();
+    expect(received.equals(content)).toBe(true);
     expect(counts).toEqual([1000, 2000, 3000, 4000, 4500]);
   });
 
