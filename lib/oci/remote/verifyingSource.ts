@@ -33,12 +33,21 @@ export function verifyingSource(source: BodySource, expected: ExpectedContent, o
   const algorithm = expected.digest.slice(0, expected.digest.indexOf(':'));
   let received = 0;
   let failed = false;
+  let verified = false;
   return {
     start(sink: ChunkSink) {
       const fail = (error: Error): false => {
         failed = true;
         source.destroy(error);
         sink.error(error);
+        return false;
+      };
+      /** Checks the digest once every byte was hashed; fails the source when it differs. */
+      const digestMatches = (): boolean => {
+        verified = true;
+        const actual = `${algorithm}:${hash.digest('hex')}`;
+        if (actual === expected.digest) return true;
+        fail(new DigestMismatchError('Blob content', expected.digest, actual));
         return false;
       };
       source.start({
@@ -50,10 +59,7 @@ export function verifyingSource(source: BodySource, expected: ExpectedContent, o
           }
           hash.update(bytes);
           options.onBytes?.(received);
-          if (received === expected.size) {
-            const actual = `${algorithm}:${hash.digest('hex')}`;
-            if (actual !== expected.digest) return fail(new DigestMismatchError('Blob content', expected.digest, actual));
-          }
+          if (received === expected.size && !digestMatches()) return false;
           return sink.chunk(bytes);
         },
         end() {
@@ -62,6 +68,8 @@ export function verifyingSource(source: BodySource, expected: ExpectedContent, o
             fail(new DigestMismatchError(`Blob ${expected.digest} size`, `${expected.size} bytes`, `${received} bytes`));
             return;
           }
+          // An empty blob has no last chunk to check it at.
+          if (!verified && !digestMatches()) return;
           sink.end();
         },
         error(error) {

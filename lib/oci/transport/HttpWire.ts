@@ -434,7 +434,9 @@ function runExchange(
       release(reuse);
     };
     const maybeFinish = (): void => {
-      if (body?.ended && requestSent) finish(reusable);
+      // A consumer still holding a view of the read buffer (its write of the last chunk is
+      // pending) must not see that buffer refilled by the socket's next exchange: close it instead.
+      if (body?.ended && requestSent) finish(reusable && !body.holdsView);
     };
 
     connection.onEnd = (error) => {
@@ -585,6 +587,8 @@ function runExchange(
 /** A response body bound to its socket. */
 class Body implements ResponseBody {
   ended = false;
+  /** True while the consumer paused on a chunk given as a view of the socket's read buffer. */
+  holdsView = false;
   private sink: ChunkSink | undefined;
   private paused = false;
   private pending: Buffer[] = [];
@@ -614,7 +618,10 @@ class Body implements ResponseBody {
       this.pending.push(Buffer.from(bytes));
       return;
     }
-    if (!this.sink.chunk(bytes)) this.paused = true;
+    if (!this.sink.chunk(bytes)) {
+      this.paused = true;
+      this.holdsView = true;
+    }
   }
 
   end(): void {
@@ -644,6 +651,7 @@ class Body implements ResponseBody {
 
   resume(): void {
     this.paused = false;
+    this.holdsView = false;
     this.flush();
     if (this.wantsMore()) this.socket.resume();
   }

@@ -26,7 +26,7 @@ describe('copyImage between anonymous registries', () => {
   beforeAll(async () => {
     [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
     [layered, multi, large] = await Promise.all([
-      buildTestImage({ url: source.url, repository: 'team/layered', tag: 'v1' }, { layers: [1, 1000, 300_000, 2 * MB, 5 * MB], seed: 'layered' }),
+      buildTestImage({ url: source.url, repository: 'team/layered', tag: 'v1' }, { layers: [0, 1, 1000, 300_000, 2 * MB, 5 * MB], seed: 'layered' }),
       buildTestImage({ url: source.url, repository: 'team/multi', tag: 'v1' }, { layers: [200_000, 3 * MB], platforms: ['linux/amd64', 'linux/arm64'], seed: 'multi' }),
       buildTestImage({ url: source.url, repository: 'team/large', tag: 'v1' }, { layers: [100 * MB], seed: 'large' }),
     ]);
@@ -37,7 +37,7 @@ describe('copyImage between anonymous registries', () => {
     await Promise.all([source?.stop(), destination?.stop()]);
   });
 
-  it('copies a single-platform image with several layers, digest unchanged (checked with skopeo)', async () => {
+  it('copies a single-platform image with several layers (an empty one among them), digest unchanged (checked with skopeo)', async () => {
     // Act
     const report = await copyImage(ref(source, 'team/layered:v1'), ref(destination, 'mirror/layered:v1'), { credentials });
 
@@ -49,7 +49,7 @@ describe('copyImage between anonymous registries', () => {
       platforms: ['linux/amd64'],
       manifestsCopied: 1,
       manifestsSkipped: 0,
-      blobsCopied: 6,
+      blobsCopied: 7,
       blobsSkipped: 0,
       blobsMounted: 0,
       bytesCopied: layered.blobs.reduce((sum, blob) => sum + blob.size, 0),
@@ -95,16 +95,16 @@ describe('copyImage between anonymous registries', () => {
   });
 
   it('skips blobs the destination already has and only moves the tag when the image is there', async () => {
-    // Prepare: the same layers under another config (one more layer) share four blobs
+    // Prepare: the same layers under another config (one more layer) share six blobs
     await copyImage(ref(source, 'team/layered:v1'), ref(destination, 'mirror/shared:v1'), { credentials });
-    const grown = await buildTestImage({ url: source.url, repository: 'team/layered', tag: 'v2' }, { layers: [1, 1000, 300_000, 2 * MB, 5 * MB, 4096], seed: 'layered' });
+    const grown = await buildTestImage({ url: source.url, repository: 'team/layered', tag: 'v2' }, { layers: [0, 1, 1000, 300_000, 2 * MB, 5 * MB, 4096], seed: 'layered' });
 
     // Act
     const report = await copyImage(ref(source, 'team/layered:v2'), ref(destination, 'mirror/shared:v2'), { credentials });
     const retag = await copyImage(ref(source, 'team/layered:v1'), ref(destination, 'mirror/shared:v2'), { credentials });
 
     // Assess
-    expect(report).toMatchObject({ destinationDigest: grown.digest, blobsSkipped: 5, blobsCopied: 2, bytesCopied: 4096 + (grown.manifests[0]?.config.size ?? 0) });
+    expect(report).toMatchObject({ destinationDigest: grown.digest, blobsSkipped: 6, blobsCopied: 2, bytesCopied: 4096 + (grown.manifests[0]?.config.size ?? 0) });
     expect(retag).toMatchObject({ manifestsCopied: 1, manifestsSkipped: 0, blobsCopied: 0, blobsSkipped: 0 });
     expect(await headManifestDigest(destination.url, 'mirror/shared', 'v2')).toBe(layered.digest);
   });
@@ -112,7 +112,7 @@ describe('copyImage between anonymous registries', () => {
   it('mounts blobs across repositories of the same registry instead of copying them', async () => {
     const report = await copyImage(ref(source, 'team/layered:v1'), ref(source, 'other/layered:v1'), { credentials });
 
-    expect(report).toMatchObject({ destinationDigest: layered.digest, blobsMounted: 6, blobsCopied: 0, bytesCopied: 0, manifestsCopied: 1 });
+    expect(report).toMatchObject({ destinationDigest: layered.digest, blobsMounted: 7, blobsCopied: 0, bytesCopied: 0, manifestsCopied: 1 });
     expect(await headManifestDigest(source.url, 'other/layered', 'v1')).toBe(layered.digest);
   });
 

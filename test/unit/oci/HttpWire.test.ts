@@ -367,6 +367,51 @@ describe('HttpWire', () => {
       expect(server.connections).toBe(1);
     });
 
+    it('does not reuse a connection while its consumer still holds a view of the last chunk', async () => {
+      // Prepare: the first body arrives in its own read, after the consumer started (so it gets a
+      // view of the socket's buffer), and the consumer pauses on it as an upload with a pending write does
+      let sendBody: () => void = () => undefined;
+      const bodyWanted = new Promise<void>((resolve) => (sendBody = resolve));
+      const server = await startRawServer((socket) => {
+        let received = '';
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('latin1');
+          for (let end = received.indexOf('\r\n\r\n'); end !== -1; end = received.indexOf('\r\n\r\n')) {
+            const isFirst = received.startsWith('GET /first');
+            received = received.slice(end + 4);
+            if (isFirst) {
+              socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n');
+              void bodyWanted.then(() => socket.write('first body'));
+            } else {
+              socket.write('HTTP/1.1 200 OK\r\ncontent-length: 21\r\n\r\na second, longer body');
+            }
+          }
+        });
+      });
+      const first = await wire.exchange(get(new URL('/first', server.url)));
+      let held: Buffer | undefined;
+      const ended = new Promise<void>((resolve, reject) => {
+        first.body.start({
+          chunk(bytes) {
+            held = bytes;
+            return false;
+          },
+          end: resolve,
+          error: reject,
+        });
+      });
+      sendBody();
+      await ended;
+
+      // Act
+      const secondText = await text(await wire.exchange(get(new URL('/second', server.url))));
+
+      // Assess: the held view still reads as what was delivered; the second request had its own socket
+      expect(held?.toString()).toBe('first body');
+      expect(secondText).toBe('a second, longer body');
+      expect(server.connections).toBe(2);
+    });
+
     it('does not reuse a connection whose response said connection: close', async () => {
       // Prepare
       const server = await startHttpServer((request, response) => {

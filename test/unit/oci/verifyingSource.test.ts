@@ -62,4 +62,10 @@ describe('verifyingSource', () => {
     const { error } = await run(content, { digest: computeDigest(content, 'sha512'), size: content.length });
     expect(error).toBeUndefined();
   });
+
+  it('checks the digest of empty content too', async () => {
+    const empty = Buffer.alloc(0);
+    expect((await run(empty, { digest: computeDigest(empty), size: 0 })).error).toBeUndefined();
+    expect((await run(empty, { digest: digest, size: 0 })).error).toMatchObject({ code: 'DIGEST_MISMATCH' });
+  });
 });
