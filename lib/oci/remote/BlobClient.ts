@@ -269,16 +269,23 @@ export class BlobClient {
   /** `POST ?digest=` with the whole body: one request where the registry supports it (201). */
   private async startSinglePost(repo: RepositoryRef, descriptor: Descriptor, source: BlobSource, options: UploadOptions): Promise<{ status: number; location: string }> {
     const content = await source();
-    const response = await this.registryHttp.send({
-      registry: repo.registry,
-      method: 'POST',
-      path: uploadsPath(repo.repository),
-      query: { digest: descriptor.digest },
-      body: { length: descriptor.size, open: () => content, replayable: false },
-      scopes: options.scopes ?? pushScope(repo.repository),
-      expect: [201, 202],
-      ...signalOption(options.signal),
-    });
+    let response: RegistryResponse;
+    try {
+      response = await this.registryHttp.send({
+        registry: repo.registry,
+        method: 'POST',
+        path: uploadsPath(repo.repository),
+        query: { digest: descriptor.digest },
+        body: { length: descriptor.size, open: () => content, replayable: false },
+        scopes: options.scopes ?? pushScope(repo.repository),
+        expect: [201, 202],
+        ...signalOption(options.signal),
+      });
+    } catch (error) {
+      // The download may never have been read (a failed ping or token): free its socket.
+      content.destroy();
+      throw error;
+    }
     response.discard();
     if (response.status === 202) content.destroy();
     return { status: response.status, location: response.status === 202 ? this.locationOf(response, repo) : '' };

@@ -55,11 +55,21 @@ export function resumableDownload(options: ResumableDownloadOptions): BodySource
   let current: RegistryResponse | undefined;
   let sink: ChunkSink | undefined;
   let done = false;
+  /** The consumer paused (it may hold the last chunk): a resumed response waits for `resume()`. */
+  let paused = false;
+  let startWhenResumed: (() => void) | undefined;
 
   const fail = (error: unknown): void => {
     if (done) return;
     done = true;
-    sink?.error(error instanceof Error ? error : new Error(String(error)));
+    // Named after the download, so a failure is not blamed on the upload reading it.
+    const failure = isAutopilotError(error)
+      ? error
+      : new AutopilotError('REGISTRY_ERROR', `${options.what}: download failed (${error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error)})`, {
+          cause: error,
+          retryable: isRetryableNetworkError(error),
+        });
+    sink?.error(failure);
   };
 
   const retry = async (error: unknown): Promise<void> => {
@@ -80,6 +90,7 @@ export function resumableDownload(options: ResumableDownloadOptions): BodySource
     }
     try {
       await options.policy.sleep(retryDelay(options.policy, failures), options.signal);
+      if (done) return;
       const response = await options.resume(received);
       if (done) {
         response.discard();
@@ -95,7 +106,8 @@ export function resumableDownload(options: ResumableDownloadOptions): BodySource
     current = response;
     let toSkip = skipBytes;
     let finished = false;
-    response.body.start({
+    const start = (): void => response.body.start(responseSink);
+    const responseSink: ChunkSink = {
       chunk(bytes) {
         if (done || finished || !sink) return false;
         let data = bytes;
@@ -106,7 +118,9 @@ export function resumableDownload(options: ResumableDownloadOptions): BodySource
           if (data.length === 0) return true;
         }
         received += data.length;
-        return sink.chunk(data);
+        const more = sink.chunk(data);
+        paused = !more;
+        return more;
       },
       end() {
         if (done || finished) return;
@@ -123,7 +137,9 @@ export function resumableDownload(options: ResumableDownloadOptions): BodySource
         finished = true;
         void retry(error);
       },
-    });
+    };
+    if (paused) startWhenResumed = start;
+    else start();
   }
 
   return {
@@ -132,7 +148,12 @@ export function resumableDownload(options: ResumableDownloadOptions): BodySource
       attach(options.first, 0);
     },
     resume() {
-      if (!done) current?.body.resume();
+      if (done) return;
+      paused = false;
+      const start = startWhenResumed;
+      startWhenResumed = undefined;
+      if (start) start();
+      else current?.body.resume();
     },
     destroy() {
       done = true;

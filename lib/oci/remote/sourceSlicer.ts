@@ -83,17 +83,22 @@ export class SourceSlicer {
   private route(bytes: Buffer): boolean {
     const active = this.active;
     if (!active) {
-      this.leftover = Buffer.from(bytes);
+      this.keep(bytes);
       return false;
     }
     const take = Math.min(active.remaining, bytes.length);
-    if (take < bytes.length) this.leftover = Buffer.from(bytes.subarray(take));
+    if (take < bytes.length) this.keep(bytes.subarray(take));
     active.remaining -= take;
     const more = take === 0 ? true : active.sink.chunk(take === bytes.length ? bytes : bytes.subarray(0, take));
     if (active.remaining > 0) return more;
     this.finishActive();
     // The source waits for the next slice (which resumes it).
     return false;
+  }
+
+  /** Copies bytes for the next slice, after any already kept. */
+  private keep(bytes: Buffer): void {
+    this.leftover = this.leftover ? Buffer.concat([this.leftover, bytes]) : Buffer.from(bytes);
   }
 
   private finishActive(): void {

@@ -220,7 +220,16 @@ function framingOf(method: string, head: ParsedHead): Framing {
 /** One socket and whatever exchange currently owns it. */
 class Connection {
   readonly socket: net.Socket;
-  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  /**
+   * Two read buffers, one in use. A consumer that pauses may keep a view of the buffer it was
+   * given until it resumes, and a TLS socket goes on decrypting records it already received after
+   * the pause (node's TLSWrap does not stop mid-batch): those land in the other buffer (and are
+   * copied, since the consumer is paused), never in the one the consumer holds.
+   */
+  private readonly readBuffers: [Buffer, Buffer | undefined] = [Buffer.allocUnsafe(READ_BUFFER_BYTES), undefined];
+  private inUse: 0 | 1 = 0;
+  /** The consumer paused and may hold a view of the buffer not in use. */
+  private consumerPaused = false;
   /** The current owner's reader; returns false to pause reading. */
   onBytes: ((bytes: Buffer) => boolean) | undefined;
   /** Called once when the socket closes: with its error, or undefined after a clean end of stream. */
@@ -236,7 +245,8 @@ class Connection {
     session: Buffer | undefined,
     onSession: (session: Buffer) => void,
   ) {
-    const onread = { buffer: this.readBuffer, callback: (length: number, buffer: Uint8Array) => this.read(length, buffer) };
+    // A buffer function is asked for the buffer of every next read (after each callback).
+    const onread = { buffer: () => this.readBuffers[this.inUse], callback: (length: number, buffer: Uint8Array) => this.read(length, buffer) };
     const host = hostnameOf(url);
     const port = portOf(url);
     if (url.protocol === 'https:') {
@@ -302,8 +312,19 @@ class Connection {
       return false;
     }
     const more = onBytes(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+    if (!more && !this.consumerPaused) {
+      this.consumerPaused = true;
+      this.inUse = this.inUse === 0 ? 1 : 0;
+      this.readBuffers[this.inUse] ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    }
     // A socket that went back to the pool keeps reading, so a server's close is noticed.
     return more || this.onBytes === undefined;
+  }
+
+  /** Reads again after the consumer paused; it no longer holds a view of either buffer. */
+  resumeReading(): void {
+    this.consumerPaused = false;
+    this.socket.resume();
   }
 
   destroy(error?: Error): void {
@@ -386,7 +407,7 @@ export class HttpWire {
     connection.setTimeout(IDLE_KEEP_ALIVE_MS, () => connection.destroy());
     // An idle socket must not keep the process alive, and keeps reading so a server's close is seen.
     connection.socket.unref();
-    connection.socket.resume();
+    connection.resumeReading();
   }
 
   private forget(connection: Connection): void {
@@ -507,11 +528,16 @@ function runExchange(
             source?.destroy();
             requestSent = true;
           }
-          body = new Body(socket, () => maybeFinish(), () => finish(false), (bytesLeft) => (framing.kind === 'length' && framing.remaining + bytesLeft <= DISCARD_READ_LIMIT) || framing.kind === 'chunked');
+          body = new Body(connection, () => maybeFinish(), () => finish(false), (bytesLeft) => (framing.kind === 'length' && framing.remaining + bytesLeft <= DISCARD_READ_LIMIT) || framing.kind === 'chunked');
           // Resolved first: a malformed body after this point fails the body, not the exchange.
           resolve({ statusCode: parsed.statusCode, headers: parsed.headers, body });
-          if (framing.kind === 'none') body.end();
-          else if (rest.length > 0) feedBody(rest);
+          if (framing.kind === 'none') {
+            // Bytes after a bodiless response: the stream is out of step.
+            if (rest.length > 0) reusable = false;
+            body.end();
+          } else if (rest.length > 0) {
+            feedBody(rest);
+          }
           maybeFinish();
           // Reading waits for the caller to consume the body.
           return false;
@@ -597,7 +623,7 @@ class Body implements ResponseBody {
   private endDelivered = false;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly connection: Connection,
     private readonly onEnded: () => void,
     private readonly onDestroyed: () => void,
     private readonly cheapToDrain: (bytesPending: number) => boolean,
@@ -653,7 +679,7 @@ class Body implements ResponseBody {
     this.paused = false;
     this.holdsView = false;
     this.flush();
-    if (this.wantsMore()) this.socket.resume();
+    if (this.wantsMore()) this.connection.resumeReading();
   }
 
   destroy(error?: Error): void {
@@ -662,7 +688,7 @@ class Body implements ResponseBody {
     this.pending = [];
     if (!this.ended) {
       this.onDestroyed();
-      this.socket.destroy(error);
+      this.connection.destroy(error);
     }
   }
 
@@ -701,7 +727,18 @@ class Body implements ResponseBody {
       this.destroy();
       return;
     }
-    this.start({ chunk: () => true, end: () => undefined, error: () => undefined });
+    // A chunked body has no announced size: drain it only while it stays small.
+    let drained = 0;
+    this.start({
+      chunk: (bytes) => {
+        drained += bytes.length;
+        if (drained <= DISCARD_READ_LIMIT) return true;
+        this.destroy();
+        return false;
+      },
+      end: () => undefined,
+      error: () => undefined,
+    });
   }
 
   private flush(): void {

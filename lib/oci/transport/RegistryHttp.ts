@@ -262,7 +262,10 @@ export class RegistryHttp {
 
       if (status === 401 && !sendAuthorization && foreign === undefined && hops > 0) {
         const challenge = selectAuthChallenge(parseAuthChallenges(response.headers['www-authenticate']));
-        foreign = await this.foreignAuthorization(url, challenge, scopes, state, request.signal);
+        foreign = await this.foreignAuthorization(url, challenge, scopes, state, request.signal).catch((error: unknown) => {
+          response.body.discard();
+          throw error;
+        });
         if (foreign !== undefined && (!body || body.replayable)) {
           response.body.discard();
           continue;
@@ -270,6 +273,8 @@ export class RegistryHttp {
       }
 
       if (isRedirectStatus(status) && !(request.expect ?? []).includes(status)) {
+        // The body of a redirect is never read; dropped before planRedirect may refuse it.
+        response.body.discard();
         const plan = planRedirect({
           from: url,
           status,
@@ -279,7 +284,6 @@ export class RegistryHttp {
           registryHost: state.base.host,
           allowsHttp: (host) => this.schemePolicy.allowsHttp(host),
         });
-        response.body.discard();
         if (plan.keepBody && body && !body.replayable) {
           throw new AutopilotError('REGISTRY_ERROR', `${request.registry} redirected an upload to ${redactUrl(plan.url)}, which cannot be replayed`);
         }

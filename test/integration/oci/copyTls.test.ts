@@ -16,12 +16,16 @@ describe('copyImage over TLS', () => {
   let first: RegistryServer;
   let second: RegistryServer;
   let image: TestImage;
+  let large: TestImage;
 
   const ref = (registry: RegistryServer, name: string): ReturnType<typeof parseImageReference> => parseImageReference(`${registry.host}/${name}`);
 
   beforeAll(async () => {
     [plain, first, second] = await Promise.all([startRegistry(), startRegistry({ tls: true }), startRegistry({ tls: true })]);
-    image = await buildTestImage({ url: plain.url, repository: 'team/app', tag: 'v1' }, { layers: [200_000, 12 * MB], platforms: ['linux/amd64', 'linux/arm64'], seed: 'tls' });
+    [image, large] = await Promise.all([
+      buildTestImage({ url: plain.url, repository: 'team/app', tag: 'v1' }, { layers: [200_000, 12 * MB], platforms: ['linux/amd64', 'linux/arm64'], seed: 'tls' }),
+      buildTestImage({ url: plain.url, repository: 'team/large', tag: 'v1' }, { layers: [40 * MB], seed: 'tls-large' }),
+    ]);
   });
 
   afterAll(async () => {
@@ -55,5 +59,19 @@ describe('copyImage over TLS', () => {
     await expect(copyImage(ref(plain, 'team/app:v1'), ref(first, 'team/refused:v1'), { credentials, retry: { maxAttempts: 1 } })).rejects.toMatchObject({
       code: expect.stringMatching(/^REGISTRY_/),
     });
+  });
+
+  it('copies a 40 MB layer from an https registry to a plain-http one byte for byte', async () => {
+    // Prepare: TLS keeps decrypting records after the download pauses, while the plain upload
+    // still holds a view of the last chunk it was given (its write pending)
+    await copyImage(ref(plain, 'team/large:v1'), ref(first, 'team/large:v1'), { credentials, insecureRegistries: [first.host] });
+
+    // Act
+    const report = await copyImage(ref(first, 'team/large:v1'), ref(plain, 'mirror/large:v1'), { credentials, insecureRegistries: [first.host] });
+
+    // Assess: the registry checked the layer's digest on upload; skopeo confirms the manifest
+    expect(report.destinationDigest).toBe(large.digest);
+    expect(report.bytesCopied).toBeGreaterThan(40 * MB);
+    expect((await skopeoInspectRaw(`${plain.host}/mirror/large:v1`)).digest).toBe(large.digest);
   });
 });

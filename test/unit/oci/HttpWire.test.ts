@@ -1063,6 +1063,65 @@ describe('HttpWire', () => {
       // Assess
       expect(summary).toBe(`${total} ${total} ${sha256(Buffer.concat(sent))}`);
     });
+
+    // node's TLS layer goes on decrypting records it already received after a read callback asked
+    // to pause; those must not land in the buffer a paused consumer still holds a view of.
+    it("keeps a paused consumer's view of a TLS chunk intact until it resumes", async () => {
+      // Prepare: a 4 MiB body written at once, so one TCP read carries many 16 KiB records
+      const payload = randomBytes(4 * 1024 * 1024);
+      const server = await startHttpServer((_request, response) => response.end(payload), { key, cert: certificate });
+      const response = await wire.exchange(get(server.url, { rejectUnauthorized: false }));
+      let pauses = 0;
+      let overwritten = 0;
+      const received: Buffer[] = [];
+
+      // Act: hold every chunk (as an upload with a pending write does) and resume on the next turn
+      await new Promise<void>((resolve, reject) => {
+        response.body.start({
+          chunk(bytes) {
+            received.push(Buffer.from(bytes));
+            const copy = Buffer.from(bytes);
+            pauses += 1;
+            setImmediate(() => {
+              if (!bytes.equals(copy)) overwritten += 1;
+              response.body.resume();
+            });
+            return false;
+          },
+          end: resolve,
+          error: reject,
+        });
+      });
+
+      // Assess
+      expect(sha256(Buffer.concat(received))).toBe(sha256(payload));
+      expect(pauses).toBeGreaterThan(5);
+      expect(overwritten).toBe(0);
+    });
+
+    it('uploads a TLS download to a slow plain-http server byte-identical', async () => {
+      // Prepare: the target reads slowly, so the upload's writes stay pending while holding views
+      const payload = randomBytes(24 * 1024 * 1024);
+      const origin = await startHttpServer((_request, response) => response.end(payload), { key, cert: certificate });
+      const target = await startHttpServer((request, response) => {
+        const hash = createHash('sha256');
+        let length = 0;
+        request.on('data', (chunk: Buffer) => {
+          hash.update(chunk);
+          length += chunk.length;
+          request.pause();
+          setImmediate(() => request.resume());
+        });
+        request.on('end', () => response.end(`${length} ${hash.digest('hex')}`));
+      });
+
+      // Act
+      const download = await wire.exchange(get(new URL('/blob', origin.url), { rejectUnauthorized: false }));
+      const upload = await wire.exchange({ ...get(new URL('/upload', target.url)), method: 'PUT', body: { length: payload.length, content: download.body } });
+
+      // Assess
+      expect(await text(upload)).toBe(`${payload.length} ${sha256(payload)}`);
+    });
   });
 });
 
