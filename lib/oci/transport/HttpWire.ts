@@ -228,8 +228,8 @@ class Connection {
    */
   private readonly readBuffers: [Buffer, Buffer | undefined] = [Buffer.allocUnsafe(READ_BUFFER_BYTES), undefined];
   private inUse: 0 | 1 = 0;
-  /** The consumer paused and may hold a view of the buffer not in use. */
-  private consumerPaused = false;
+  /** A paused consumer may hold a view of the buffer not in use. */
+  private switched = false;
   /** The current owner's reader; returns false to pause reading. */
   onBytes: ((bytes: Buffer) => boolean) | undefined;
   /** Called once when the socket closes: with its error, or undefined after a clean end of stream. */
@@ -312,18 +312,31 @@ class Connection {
       return false;
     }
     const more = onBytes(Buffer.from(buffer.buffer, buffer.byteOffset, length));
-    if (!more && !this.consumerPaused) {
-      this.consumerPaused = true;
-      this.inUse = this.inUse === 0 ? 1 : 0;
-      this.readBuffers[this.inUse] ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
-    }
     // A socket that went back to the pool keeps reading, so a server's close is noticed.
     return more || this.onBytes === undefined;
   }
 
+  /** A consumer paused holding a view of the current buffer: reads go to the other one until it resumes. */
+  holdCurrentBuffer(): void {
+    if (this.switched) return;
+    this.switched = true;
+    this.inUse = this.inUse === 0 ? 1 : 0;
+    this.readBuffers[this.inUse] ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  }
+
+  /**
+   * The consumer keeps `view` beyond the end of its exchange, while the socket goes back to the
+   * pool: the memory under it is never read into again (the connection takes a fresh buffer).
+   */
+  retire(view: Buffer): void {
+    for (const index of [0, 1] as const) {
+      if (this.readBuffers[index]?.buffer === view.buffer) this.readBuffers[index] = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    }
+  }
+
   /** Reads again after the consumer paused; it no longer holds a view of either buffer. */
   resumeReading(): void {
-    this.consumerPaused = false;
+    this.switched = false;
     this.socket.resume();
   }
 
@@ -455,9 +468,11 @@ function runExchange(
       release(reuse);
     };
     const maybeFinish = (): void => {
+      if (!body?.ended || !requestSent) return;
       // A consumer still holding a view of the read buffer (its write of the last chunk is
-      // pending) must not see that buffer refilled by the socket's next exchange: close it instead.
-      if (body?.ended && requestSent) finish(reusable && !body.holdsView);
+      // pending) must not see that buffer refilled by the socket's next exchange.
+      if (body.heldView) connection.retire(body.heldView);
+      finish(reusable);
     };
 
     connection.onEnd = (error) => {
@@ -613,8 +628,8 @@ function runExchange(
 /** A response body bound to its socket. */
 class Body implements ResponseBody {
   ended = false;
-  /** True while the consumer paused on a chunk given as a view of the socket's read buffer. */
-  holdsView = false;
+  /** The chunk the consumer paused on, a view of the socket's read buffer, until it resumes. */
+  heldView: Buffer | undefined;
   private sink: ChunkSink | undefined;
   private paused = false;
   private pending: Buffer[] = [];
@@ -646,7 +661,8 @@ class Body implements ResponseBody {
     }
     if (!this.sink.chunk(bytes)) {
       this.paused = true;
-      this.holdsView = true;
+      this.heldView = bytes;
+      this.connection.holdCurrentBuffer();
     }
   }
 
@@ -677,7 +693,7 @@ class Body implements ResponseBody {
 
   resume(): void {
     this.paused = false;
-    this.holdsView = false;
+    this.heldView = undefined;
     this.flush();
     if (this.wantsMore()) this.connection.resumeReading();
   }

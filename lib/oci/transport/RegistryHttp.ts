@@ -132,7 +132,13 @@ function firstHeader(headers: IncomingHttpHeaders, name: string): string | undef
   return Array.isArray(value) ? value[0] : value;
 }
 
-function wrapResponse(response: WireResponse, url: URL): RegistryResponse {
+/**
+ * A wire response as a `RegistryResponse` (`url` is where it came from).
+ *
+ * @example
+ * const response = wrapResponse(await wire.exchange(request), request.url);
+ */
+export function wrapResponse(response: WireResponse, url: URL): RegistryResponse {
   return {
     status: response.statusCode,
     headers: response.headers,

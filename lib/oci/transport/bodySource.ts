@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 export interface ChunkSink {
   /** Bytes valid only during this call. Return false to pause the source until `resume()`. */
   chunk(bytes: Buffer): boolean;
-  /** Every byte was delivered. */
+  /** Every byte was delivered (this may come while the sink is paused: there is nothing left to hold back). */
   end(): void;
   /** The source failed; nothing more is delivered. */
   error(error: Error): void;

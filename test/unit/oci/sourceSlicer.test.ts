@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resumableDownload } from '../../../lib/oci/remote/resumableDownload';
 import { SourceSlicer } from '../../../lib/oci/remote/sourceSlicer';
 import { type BodySource, bodySourceFromReadable, collectBodySource } from '../../../lib/oci/transport/bodySource';
-import { HttpWire, type WireResponse } from '../../../lib/oci/transport/HttpWire';
-import type { RegistryResponse } from '../../../lib/oci/transport/RegistryHttp';
+import { HttpWire } from '../../../lib/oci/transport/HttpWire';
+import { type RegistryResponse, wrapResponse } from '../../../lib/oci/transport/RegistryHttp';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 
 const collect = (source: ReturnType<SourceSlicer['slice']>): Promise<Buffer> => collectBodySource(source, 1 << 20);
@@ -39,22 +39,6 @@ describe('SourceSlicer', () => {
   });
 });
 
-function asRegistryResponse(response: WireResponse, url: URL): RegistryResponse {
-  const header = (name: string): string | undefined => {
-    const value = response.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  return {
-    status: response.statusCode,
-    headers: response.headers,
-    url,
-    body: response.body,
-    header,
-    text: async () => (await response.body.read(1 << 20)).bytes.toString(),
-    bytes: async (max) => (await response.body.read(max)).bytes,
-    discard: () => response.body.discard(),
-  };
-}
 
 async function turns(rounds: number): Promise<void> {
   for (let i = 0; i < rounds; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -98,10 +82,10 @@ describe('SourceSlicer over a download that resumes between slices', () => {
     const first = await client.exchange({ url, method: 'GET', headers: {}, rejectUnauthorized: true, timeoutMs: 200 });
     let resumed: Promise<RegistryResponse> | undefined;
     const source = resumableDownload({
-      first: asRegistryResponse(first, url),
+      first: wrapResponse(first, url),
       size: payload.length,
       resume: (offset) => {
-        resumed = client.exchange({ url, method: 'GET', headers: { range: `bytes=${offset}-` }, rejectUnauthorized: true, timeoutMs: 10_000 }).then((response) => asRegistryResponse(response, url));
+        resumed = client.exchange({ url, method: 'GET', headers: { range: `bytes=${offset}-` }, rejectUnauthorized: true, timeoutMs: 10_000 }).then((response) => wrapResponse(response, url));
         return resumed;
       },
       policy: createRetryPolicy({ maxAttempts: 5, sleep: () => Promise.resolve() }),
