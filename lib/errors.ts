@@ -126,6 +126,16 @@ export function isAutopilotError(error: unknown): error is AutopilotError {
   return error instanceof AutopilotError;
 }
 
+/**
+ * True when `error` is an `AutopilotError` with one of `codes`.
+ *
+ * @example
+ * if (!hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) throw error;
+ */
+export function hasErrorCode(error: unknown, ...codes: readonly ErrorCode[]): error is AutopilotError {
+  return error instanceof AutopilotError && codes.includes(error.code);
+}
+
 /** A readable one-line description of any thrown value, for logs and reports. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

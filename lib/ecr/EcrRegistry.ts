@@ -17,7 +17,7 @@ import {
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
 import type { TagMutability } from '../config/types';
-import { AutopilotError } from '../errors';
+import { AutopilotError, hasErrorCode } from '../errors';
 import { SEVERITIES, type Severity } from '../events/primitives';
 import type { ChangeOutcome, ChangeWriter } from '../plan/types';
 import { withThrottlingRetry, type RetryOptions } from '../shared/awsCall';
@@ -112,9 +112,9 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
         details.push(...(output.imageDetails ?? []).map(toImageDetail));
       } catch (error) {
         // DescribeImages fails the whole call when one id is missing; fall back to one id at a time.
-        if (error instanceof AutopilotError && error.code === 'IMAGE_NOT_FOUND' && batch.length > 1) {
+        if (hasErrorCode(error, 'IMAGE_NOT_FOUND') && batch.length > 1) {
           for (const imageDigest of batch) details.push(...(await this.describeImages(repositoryName, [imageDigest])));
-        } else if (!(error instanceof AutopilotError && error.code === 'IMAGE_NOT_FOUND')) {
+        } else if (!hasErrorCode(error, 'IMAGE_NOT_FOUND')) {
           throw error;
         }
       }
@@ -130,7 +130,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
       const detail = output.imageDetails?.[0];
       return detail ? toImageDetail(detail) : undefined;
     } catch (error) {
-      if (error instanceof AutopilotError && error.code === 'IMAGE_NOT_FOUND') return undefined;
+      if (hasErrorCode(error, 'IMAGE_NOT_FOUND')) return undefined;
       throw error;
     }
   }
@@ -211,7 +211,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
         nextToken = output.nextToken;
       } while (nextToken);
     } catch (error) {
-      if (error instanceof AutopilotError && error.code === 'SCAN_NOT_FOUND') return undefined;
+      if (hasErrorCode(error, 'SCAN_NOT_FOUND')) return undefined;
       throw error;
     }
     return completedAt ? { scanType, status, completedAt, findings } : { scanType, status, findings };
@@ -281,7 +281,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
           );
           return { status: 'applied' };
         } catch (error) {
-          if (error instanceof AutopilotError && error.code === 'REPOSITORY_NOT_FOUND') return { status: 'applied', message: 'already gone' };
+          if (hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) return { status: 'applied', message: 'already gone' };
           throw error;
         }
     }

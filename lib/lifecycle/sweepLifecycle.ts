@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { matchRepositoryClass } from '../config/matchRepositoryClass';
 import { compileRepositoryGlobs } from '../config/repositoryGlob';
 import type { BatchDeleteImageChange, GovernanceChange } from '../ecr/changes';
-import { AutopilotError, describeError } from '../errors';
+import { describeError, hasErrorCode } from '../errors';
 import { ScheduledEvent } from '../events/scheduled';
 import { governRepository } from '../governance/governRepository';
 import { publishNotice, registryNoticeOrigin } from '../notify/changes';
@@ -77,7 +77,7 @@ export async function sweepLifecycle(event: SweepLifecycleEvent, deps: SweepDeps
         if (expiry.plan.kept.some((kept) => kept.reason === 'cap-reached')) capReached = true;
       }
     } catch (error) {
-      if (error instanceof AutopilotError && (error.code === 'ABORTED' || error.code === 'INTERNAL')) throw error;
+      if (hasErrorCode(error, 'ABORTED', 'INTERNAL')) throw error;
       result.error = describeError(error);
       deps.logger.warn('Lifecycle sweep could not finish a repository; going on with the others', { repository: repository.repositoryName, error: result.error });
     }

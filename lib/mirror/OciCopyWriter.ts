@@ -1,4 +1,4 @@
-import { AutopilotError, describeError } from '../errors';
+import { describeError, hasErrorCode } from '../errors';
 import { copyImage } from '../oci/copy/copyImage';
 import type { CopyProgress } from '../oci/copy/types';
 import { parseImageReference } from '../oci/reference';
@@ -57,7 +57,7 @@ export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
         },
       };
     } catch (error) {
-      if (error instanceof AutopilotError && error.code === 'ABORTED') throw error;
+      if (hasErrorCode(error, 'ABORTED')) throw error;
       return { status: 'failed', message: describeError(error) };
     }
   }

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { matchRepositoryClass } from '../config/matchRepositoryClass';
 import type { GovernanceChange } from '../ecr/changes';
-import { AutopilotError, describeError } from '../errors';
+import { AutopilotError, describeError, hasErrorCode } from '../errors';
 import { ScheduledEvent } from '../events/scheduled';
 import { governRepository } from '../governance/governRepository';
 import { publishNotice, registryNoticeOrigin, toNoticeChange } from '../notify/changes';
@@ -81,7 +81,7 @@ export async function mirrorImages(event: MirrorImagesEvent, deps: MirrorDeps): 
         governance.push(...(await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> }, repository)));
       }
     } catch (error) {
-      if (!(error instanceof AutopilotError && error.code === 'REPOSITORY_NOT_FOUND')) throw error;
+      if (!hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) throw error;
       exists.set(repositoryName, false);
     }
   }
@@ -115,7 +115,7 @@ async function readStates(targets: readonly MirrorTarget[], exists: ReadonlyMap<
   return runBounded(targets, UPSTREAM_CONCURRENCY, deps.signal, async (target) => {
     // An unreachable upstream fails this target only; the others are still mirrored.
     const upstream = await deps.upstream.resolve(target).catch((error: unknown) => {
-      if (error instanceof AutopilotError && error.code === 'ABORTED') throw error;
+      if (hasErrorCode(error, 'ABORTED')) throw error;
       return { error: describeError(error) };
     });
     const repositoryExists = exists.get(target.repository) ?? false;

@@ -1,5 +1,5 @@
 import { parseIndexChildren } from '../ecr/manifests';
-import { AutopilotError } from '../errors';
+import { hasErrorCode } from '../errors';
 import type { RegistryReader } from '../ecr/RegistryReader';
 import { isIndexMediaType, type ImageDetail, type ImageScan } from '../ecr/types';
 import { chunk } from '../shared/chunk';
@@ -97,6 +97,6 @@ function newestFirst(images: ImageDetail[]): ImageDetail[] {
 
 /** An earlier image deleted since it was listed is simply not a baseline; any other failure is real. */
 function ignoreDeletedImage(error: unknown): undefined {
-  if (error instanceof AutopilotError && error.code === 'IMAGE_NOT_FOUND') return undefined;
+  if (hasErrorCode(error, 'IMAGE_NOT_FOUND')) return undefined;
   throw error;
 }

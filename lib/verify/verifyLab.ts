@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { AutopilotError, describeError } from '../errors';
+import { describeError, hasErrorCode } from '../errors';
 import { publishNotice, registryNoticeOrigin, type PublishNoticeChange } from '../notify/changes';
 import type { VerifyChecklistNotice, VerifyTestNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
@@ -100,7 +100,7 @@ async function publishOrFail(writer: VerifyDeps['writer'], change: PublishNotice
     const [applied] = await applyChanges(writer, [change]);
     return applied ?? { change, outcome: { status: 'failed', message: 'not published' } };
   } catch (error) {
-    if (error instanceof AutopilotError && error.code === 'ABORTED') throw error;
+    if (hasErrorCode(error, 'ABORTED')) throw error;
     return { change, outcome: { status: 'failed', message: describeError(error) } };
   }
 }

@@ -10,7 +10,7 @@
  * higher-level clients hide.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { AutopilotError, isAutopilotError } from '../../errors';
+import { AutopilotError, hasErrorCode, isAutopilotError } from '../../errors';
 import { type AuthChallenge, parseAuthChallenges, selectAuthChallenge } from './authChallenge';
 import type { BodySource } from './bodySource';
 import { anonymousCredentials, type BasicCredential, type CredentialProvider, type CredentialsForRegistry } from './credentials';
@@ -362,7 +362,7 @@ export class RegistryHttp {
           return { base, skipTlsVerify, challenge };
         });
       } catch (error) {
-        if (isAutopilotError(error) && error.code === 'ABORTED') throw error;
+        if (hasErrorCode(error, 'ABORTED')) throw error;
         lastError = error;
       }
     }

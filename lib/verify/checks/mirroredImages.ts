@@ -1,7 +1,7 @@
 import { matchRepositoryClass } from '../../config/matchRepositoryClass';
 import { parseIndexChildren } from '../../ecr/manifests';
 import { isIndexMediaType } from '../../ecr/types';
-import { AutopilotError, describeError } from '../../errors';
+import { describeError, hasErrorCode } from '../../errors';
 import { planGovernance } from '../../governance/planGovernance';
 import { mirrorTargets, type MirrorTarget } from '../../mirror/mirrorTargets';
 import { shortDigest } from '../../notify/present/format';
@@ -41,7 +41,7 @@ async function checkRepository(context: CheckContext, repositoryName: string): P
   try {
     repository = await context.registry.describeRepository(repositoryName);
   } catch (error) {
-    if (error instanceof AutopilotError && error.code === 'REPOSITORY_NOT_FOUND') {
+    if (hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) {
       return { exists: false, result: { ...base, status: 'fail', expected: 'exists', found: 'no repository', fix: 'run mirrorImages (ecr-autopilot mirror)' } };
     }
     throw error;
@@ -59,21 +59,17 @@ async function checkRepository(context: CheckContext, repositoryName: string): P
   return { exists: true, result };
 }
 
+/** What every result about one mirrored tag shares: its id, title and the command that fixes it. */
+function imageResultBase(target: MirrorTarget) {
+  return { id: `image:${target.repository}:${target.tag}`, section: SECTION, title: `${target.repository}:${target.tag}`, fix: `ecr-autopilot mirror --source ${target.source}` } as const;
+}
+
 function missingImage(target: MirrorTarget): CheckResult {
-  return {
-    id: `image:${target.repository}:${target.tag}`,
-    section: SECTION,
-    title: `${target.repository}:${target.tag}`,
-    status: 'fail',
-    expected: `a copy of ${target.sourceReference}`,
-    found: 'the repository does not exist',
-    fix: `ecr-autopilot mirror --source ${target.source}`,
-  };
+  return { ...imageResultBase(target), status: 'fail', expected: `a copy of ${target.sourceReference}`, found: 'the repository does not exist' };
 }
 
 async function checkImage(context: CheckContext, target: MirrorTarget): Promise<CheckResult> {
-  const base = { id: `image:${target.repository}:${target.tag}`, section: SECTION, title: `${target.repository}:${target.tag}` } as const;
-  const fix = `ecr-autopilot mirror --source ${target.source}`;
+  const { fix, ...base } = imageResultBase(target);
   const current = await context.registry.describeImageByTag(target.repository, target.tag);
   if (!current) return { ...base, status: 'fail', expected: `a copy of ${target.sourceReference}`, found: 'tag missing', fix };
 
