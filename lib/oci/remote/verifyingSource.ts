@@ -6,7 +6,7 @@
  * complete body, so the registry never commits it. Oversized content fails as soon as it exceeds
  * the expected size.
  */
-import { createDigester } from '../digest';
+import { createDigester, parseDigest } from '../digest';
 import type { BodySource, ChunkSink } from '../transport/bodySource';
 import { DigestMismatchError } from '../transport/registryErrors';
 
@@ -30,7 +30,7 @@ export interface VerifyingSourceOptions {
  */
 export function verifyingSource(source: BodySource, expected: ExpectedContent, options: VerifyingSourceOptions = {}): BodySource {
   const hash = createDigester(expected.digest);
-  const algorithm = expected.digest.slice(0, expected.digest.indexOf(':'));
+  const { algorithm } = parseDigest(expected.digest);
   let received = 0;
   let failed = false;
   let verified = false;

@@ -391,15 +391,11 @@ export class HttpWire {
     const connection = new Connection(key, request.url, request.rejectUnauthorized, this.sessions.get(key), (session) => this.sessions.set(key, session));
     this.all.add(connection);
     connection.socket.once('close', () => this.forget(connection));
-    const { signal } = request;
-    const onAbort = (): void => connection.destroy(abortError());
-    signal?.addEventListener('abort', onAbort, { once: true });
-    connection.setTimeout(request.timeoutMs, () => connection.destroy(networkError('ETIMEDOUT', `no connection within ${request.timeoutMs / 1000} s`)));
+    const unguard = guard(connection, request, abortError, (seconds) => `no connection within ${seconds} s`);
     try {
       await connection.ready();
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      connection.setTimeout(0);
+      unguard();
     }
     return connection;
   }
@@ -432,6 +428,20 @@ export class HttpWire {
   }
 }
 
+/**
+ * Destroys `connection` when the request is aborted or the socket stays silent for its timeout
+ * (an ETIMEDOUT error with `silence(seconds)` as message). Returns what undoes both.
+ */
+function guard(connection: Connection, request: WireRequest, abortError: () => Error, silence: (seconds: number) => string): () => void {
+  const onAbort = (): void => connection.destroy(abortError());
+  request.signal?.addEventListener('abort', onAbort, { once: true });
+  connection.setTimeout(request.timeoutMs, () => connection.destroy(networkError('ETIMEDOUT', silence(request.timeoutMs / 1000))));
+  return () => {
+    request.signal?.removeEventListener('abort', onAbort);
+    connection.setTimeout(0);
+  };
+}
+
 /** One request/response on a connected socket. */
 function runExchange(
   connection: Connection,
@@ -453,18 +463,15 @@ function runExchange(
     let reusable = true;
     let finished = false;
 
-    const onAbort = (): void => connection.destroy(abortError());
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-    connection.setTimeout(request.timeoutMs, () => connection.destroy(networkError('ETIMEDOUT', `no data for ${request.timeoutMs / 1000} s`)));
+    const unguard = guard(connection, request, abortError, (seconds) => `no data for ${seconds} s`);
 
     /** Ends the exchange: the socket goes back to the pool or is closed. */
     const finish = (reuse: boolean): void => {
       if (finished) return;
       finished = true;
-      request.signal?.removeEventListener('abort', onAbort);
+      unguard();
       connection.onBytes = undefined;
       connection.onEnd = undefined;
-      connection.setTimeout(0);
       release(reuse);
     };
     const maybeFinish = (): void => {
@@ -477,7 +484,7 @@ function runExchange(
 
     connection.onEnd = (error) => {
       finished = true;
-      request.signal?.removeEventListener('abort', onAbort);
+      unguard();
       if (!requestSent) source?.destroy();
       const failure = sourceError ?? error;
       if (!body) {
