@@ -16,7 +16,7 @@
  * `startRegistry` resolves once `GET /v2/` answers (polling the socket; no fixed sleeps) and
  * `stop()` kills the process and deletes its directory. Call `stop()` in `afterAll`.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
+import { selfSignedCertificate } from './certificates';
 import { findFreePort } from './freePort';
 import type { TokenIssuer } from './tokenIssuer';
 
@@ -80,11 +81,9 @@ async function writeConfig(directory: string, port: number, options: RegistrySer
     http: { addr: `127.0.0.1:${port}`, secret: `test-secret-${port}` },
   };
   if (options.tls) {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'tls-key.pem', '-out', 'tls-cert.pem', '-days', '2', '-subj', '/CN=127.0.0.1'],
-      { cwd: directory, stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCertificate('127.0.0.1');
+    await writeFile(join(directory, 'tls-key.pem'), key);
+    await writeFile(join(directory, 'tls-cert.pem'), cert);
     config.http = { ...(config.http as Record<string, unknown>), tls: { certificate: join(directory, 'tls-cert.pem'), key: join(directory, 'tls-key.pem') } };
   }
   const auth = options.auth ?? 'none';

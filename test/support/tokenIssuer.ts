@@ -9,13 +9,10 @@
  *
  * Every request is recorded in `requests`, so tests can assert what was asked for.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { importPKCS8, SignJWT } from 'jose';
+import { selfSignedCertificate } from './certificates';
 
 /** One resource grant in a token, as distribution reads it. */
 export interface TokenAccess {
@@ -85,20 +82,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions = {}): Promis
   const service = options.service ?? 'test-registry';
   const issuerName = options.issuer ?? 'test-token-issuer';
   const lifetime = options.tokenLifetimeSeconds ?? 300;
-  const directory = mkdtempSync(join(tmpdir(), 'ecr-autopilot-token-'));
-  let certificatePem: string;
-  let keyPem: string;
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=ecr-autopilot test token issuer'],
-      { cwd: directory, stdio: 'pipe' },
-    );
-    certificatePem = readFileSync(join(directory, 'cert.pem'), 'utf8');
-    keyPem = readFileSync(join(directory, 'key.pem'), 'utf8');
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+  const { key: keyPem, cert: certificatePem } = selfSignedCertificate('ecr-autopilot test token issuer');
   const key = await importPKCS8(keyPem, 'ES256');
   const certificateDer = certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
 

@@ -2,10 +2,11 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeDigest } from '../../../lib/oci/digest';
 import { BlobClient } from '../../../lib/oci/remote/BlobClient';
-import { type BodySource, bodySourceFromReadable } from '../../../lib/oci/transport/bodySource';
+import type { BodySource } from '../../../lib/oci/transport/bodySource';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
 import type { Descriptor } from '../../../lib/oci/types';
+import { bodySourceFromReadable } from '../../support/bodySources';
 import { type RecordedRequest, type ScriptedRegistry, startScriptedRegistry } from '../../support/scriptedRegistry';
 
 const content = Buffer.from('0123456789abcdefghijklmno');

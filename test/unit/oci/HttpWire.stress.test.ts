@@ -12,13 +12,9 @@
  *
  * No timers: every wait is a number of setImmediate turns.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resumableDownload } from '../../../lib/oci/remote/resumableDownload';
@@ -27,6 +23,8 @@ import type { BodySource, ChunkSink } from '../../../lib/oci/transport/bodySourc
 import { HttpWire, READ_BUFFER_BYTES, type WireRequest, type WireResponse } from '../../../lib/oci/transport/HttpWire';
 import { wrapResponse } from '../../../lib/oci/transport/RegistryHttp';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
+import { turns } from '../../support/bodySources';
+import { type SelfSignedCertificate, selfSignedCertificate } from '../../support/certificates';
 
 const MiB = 1024 * 1024;
 
@@ -34,10 +32,6 @@ const MiB = 1024 * 1024;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/** Lets the event loop go round `rounds` times (poll phase included): no timers involved. */
-async function turns(rounds: number): Promise<void> {
-  for (let i = 0; i < rounds; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
-}
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -165,7 +159,7 @@ interface LocalServer {
   stop(): Promise<void>;
 }
 
-async function startServer(tlsOptions?: { key: Buffer; cert: Buffer }): Promise<LocalServer> {
+async function startServer(tlsOptions?: SelfSignedCertificate): Promise<LocalServer> {
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     request.on('error', () => undefined);
     response.on('error', () => undefined);
@@ -433,8 +427,7 @@ async function busyConnections(wire: HttpWire): Promise<number> {
 }
 
 describe('HttpWire zero-copy stress (property-based)', () => {
-  let certificateDirectory = '';
-  let tlsOptions: { key: Buffer; cert: Buffer };
+  let tlsOptions: SelfSignedCertificate;
   const origins = new Map<Scheme, LocalServer>();
   const targets = new Map<Scheme, LocalServer>();
   let wire: HttpWire;
@@ -459,11 +452,7 @@ describe('HttpWire zero-copy stress (property-based)', () => {
   };
 
   beforeAll(async () => {
-    certificateDirectory = mkdtempSync(join(tmpdir(), 'httpwire-stress-'));
-    const keyPath = join(certificateDirectory, 'key.pem');
-    const certificatePath = join(certificateDirectory, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certificatePath, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-    tlsOptions = { key: readFileSync(keyPath), cert: readFileSync(certificatePath) };
+    tlsOptions = selfSignedCertificate('localhost');
     origins.set('http', await startServer());
     origins.set('https', await startServer(tlsOptions));
     targets.set('http', await startServer());
@@ -481,7 +470,6 @@ describe('HttpWire zero-copy stress (property-based)', () => {
 
   afterAll(async () => {
     await Promise.all([...origins.values(), ...targets.values()].map((server) => server.stop()));
-    rmSync(certificateDirectory, { recursive: true, force: true });
   });
 
   /** GETs a blob and consumes it with a holding consumer. */

@@ -1,15 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bodySourceFromReadable, type ChunkSink, collectBodySource } from '../../../lib/oci/transport/bodySource';
+import type { ChunkSink } from '../../../lib/oci/transport/bodySource';
 import { HttpWire, parseResponseHead, type WireRequest, type WireResponse } from '../../../lib/oci/transport/HttpWire';
+import { bodySourceFromReadable, collectBodySource, turns } from '../../support/bodySources';
+import { type SelfSignedCertificate, selfSignedCertificate } from '../../support/certificates';
 
 /** Every server a test started, closed (with its sockets) after each test. */
 const servers: Array<{ stop(): Promise<void> }> = [];
@@ -38,7 +36,7 @@ async function listen(server: NetServer | HttpServer | HttpsServer): Promise<voi
  * A node:http server (node:https with `tls`); its request bodies must be handled by `handler`.
  * `handshakes` counts completed TLS handshakes.
  */
-async function startHttpServer(handler: (request: IncomingMessage, response: ServerResponse) => void, tls?: { key: Buffer; cert: Buffer }): Promise<LocalServer & { handshakes: number }> {
+async function startHttpServer(handler: (request: IncomingMessage, response: ServerResponse) => void, tls?: SelfSignedCertificate): Promise<LocalServer & { handshakes: number }> {
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     request.on('error', () => undefined);
     handler(request, response);
@@ -110,10 +108,6 @@ function answerEveryRequest(socket: Socket, answer: () => string): void {
   });
 }
 
-/** Lets the event loop go round `rounds` times (poll phase included): no timers involved. */
-async function turns(rounds: number): Promise<void> {
-  for (let i = 0; i < rounds; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
-}
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -996,21 +990,11 @@ describe('HttpWire', () => {
   });
 
   describe('TLS', () => {
-    let certificateDirectory = '';
-    let key: Buffer;
-    let certificate: Buffer;
+    let key: string;
+    let certificate: string;
 
     beforeAll(() => {
-      certificateDirectory = mkdtempSync(join(tmpdir(), 'httpwire-tls-'));
-      const keyPath = join(certificateDirectory, 'key.pem');
-      const certificatePath = join(certificateDirectory, 'cert.pem');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certificatePath, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-      key = readFileSync(keyPath);
-      certificate = readFileSync(certificatePath);
-    });
-
-    afterAll(() => {
-      rmSync(certificateDirectory, { recursive: true, force: true });
+      ({ key, cert: certificate } = selfSignedCertificate('localhost'));
     });
 
     function startHttpsServer(): Promise<LocalServer & { handshakes: number }> {

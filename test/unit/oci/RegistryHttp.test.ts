@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bodySourceFromReadable } from '../../../lib/oci/transport/bodySource';
 import { anonymousCredentials, staticCredentials } from '../../../lib/oci/transport/credentials';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
 import { createSchemePolicy, isLoopbackHost } from '../../../lib/oci/transport/schemePolicy';
+import { bodySourceFromReadable } from '../../support/bodySources';
 import { type ScriptedRegistry, startScriptedRegistry } from '../../support/scriptedRegistry';
 
 const noWait = createRetryPolicy({ sleep: () => Promise.resolve() });

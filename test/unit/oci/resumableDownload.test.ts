@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeDigest } from '../../../lib/oci/digest';
 import { BlobClient } from '../../../lib/oci/remote/BlobClient';
-import { collectBodySource } from '../../../lib/oci/transport/bodySource';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
+import { collectBodySource } from '../../support/bodySources';
 
 const content = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
 const descriptor = { mediaType: 'application/octet-stream', digest: computeDigest(content), size: content.length };

@@ -4,10 +4,11 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resumableDownload } from '../../../lib/oci/remote/resumableDownload';
 import { SourceSlicer } from '../../../lib/oci/remote/sourceSlicer';
-import { type BodySource, bodySourceFromReadable, collectBodySource } from '../../../lib/oci/transport/bodySource';
+import type { BodySource } from '../../../lib/oci/transport/bodySource';
 import { HttpWire } from '../../../lib/oci/transport/HttpWire';
 import { type RegistryResponse, wrapResponse } from '../../../lib/oci/transport/RegistryHttp';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
+import { bodySourceFromReadable, collectBodySource, turns } from '../../support/bodySources';
 
 const collect = (source: ReturnType<SourceSlicer['slice']>): Promise<Buffer> => collectBodySource(source, 1 << 20);
 
@@ -40,9 +41,6 @@ describe('SourceSlicer', () => {
 });
 
 
-async function turns(rounds: number): Promise<void> {
-  for (let i = 0; i < rounds; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
-}
 
 describe('SourceSlicer over a download that resumes between slices', () => {
   let server: Server | undefined;

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { computeDigest } from '../../../lib/oci/digest';
 import { type ExpectedContent, type VerifyingSourceOptions, verifyingSource } from '../../../lib/oci/remote/verifyingSource';
-import { type BodySource, bodySourceFromReadable } from '../../../lib/oci/transport/bodySource';
+import type { BodySource } from '../../../lib/oci/transport/bodySource';
+import { bodySourceFromReadable } from '../../support/bodySources';
 
 function chunksOf(content: Buffer, size: number): Buffer[] {
   const chunks: Buffer[] = [];
