@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { REPOSITORY_NAME_RULE, RepositoryName, RepositoryNamePrefix } from '../ecr/repositoryName';
 import { MAX_PTC_RULES, PTC_PREFIX_PATTERN, PTC_SECRET_PREFIX } from '../pull-through-cache/limits';
 import { UPSTREAM_REGISTRIES } from '../pull-through-cache/upstreams';
 
@@ -102,7 +103,7 @@ const WrittenPtcRule = z.strictObject({
   prefix: z.string().check(
     z.minLength(2, 'must be at least 2 characters long (ECR ecrRepositoryPrefix)'),
     z.maxLength(30, 'must be at most 30 characters long (ECR ecrRepositoryPrefix)'),
-    z.regex(PTC_PREFIX_PATTERN, 'must be ROOT or lowercase path segments (letters, digits, single . _ __ or - between them, / between segments), as ECR requires'),
+    z.regex(PTC_PREFIX_PATTERN, `must be ROOT or a repository-name prefix (${REPOSITORY_NAME_RULE}), as ECR requires`),
   ),
   /** The `upstreamRegistry` enum value, e.g. `docker-hub`; see lib/pull-through-cache/upstreams.ts. */
   upstream: z.enum(UPSTREAM_REGISTRIES),
@@ -159,7 +160,7 @@ export const WrittenMirrorImage = z.strictObject({
   source: z.string().check(z.regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._\/-]+$/, 'must be registry/repository without a tag, e.g. registry.k8s.io/autoscaling/cluster-autoscaler')),
   tags: z.array(z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as v1.32.0'))).check(z.minLength(1)),
   /** The private repository; default `<repositoryPrefix>/<source path>`. */
-  repository: z.optional(z.string().check(z.minLength(2), z.maxLength(256))),
+  repository: z.optional(RepositoryName),
   /** Overrides `mirror.platforms` for this image. */
   platforms: z.optional(z.union([z.literal('all'), z.array(PlatformName).check(z.minLength(1))])),
 });
@@ -167,7 +168,7 @@ export const WrittenMirrorImage = z.strictObject({
 /** mirrorImages: public images copied (every platform, digests unchanged) into private repositories it creates and governs. */
 export const WrittenMirror = z.strictObject({
   /** Destination repositories are `<repositoryPrefix>/<source path>` unless an image names its own. */
-  repositoryPrefix: z._default(z.string().check(z.regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be a repository-name prefix such as mirror')), 'mirror'),
+  repositoryPrefix: z._default(RepositoryNamePrefix, 'mirror'),
   /** `all` keeps the upstream index (same digest); a list builds a new index with only those platforms. */
   platforms: z._default(z.union([z.literal('all'), z.array(PlatformName).check(z.minLength(1))]), 'all'),
   /** Also copy signatures, SBOMs and attestations that refer to the image (OCI referrers). */

@@ -8,14 +8,8 @@ import * as z from 'zod/mini';
 /** `sha256:` followed by 64 lowercase hex characters. */
 export const ImageDigest = z.string().check(z.regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" followed by 64 lowercase hex characters'));
 
-/** ECR repository names: 2–256 characters, lowercase, `/`-separated components (MODEL `RepositoryName`). */
-export const RepositoryName = z
-  .string()
-  .check(
-    z.minLength(2),
-    z.maxLength(256),
-    z.regex(/^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'must be a valid ECR repository name (lowercase letters, digits, . _ - and /)'),
-  );
+/** ECR repository names: one definition for events, configuration and limits (`lib/ecr/repositoryName.ts`). */
+export { RepositoryName } from '../ecr/repositoryName';
 
 /** Image tags: 1–300 characters (QUOTAS). */
 export const ImageTag = z.string().check(z.minLength(1), z.maxLength(300));

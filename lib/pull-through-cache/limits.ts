@@ -1,3 +1,5 @@
+import { REPOSITORY_NAME_SOURCE } from '../ecr/repositoryName';
+
 /**
  * ECR's constraints on pull-through cache rules, written down once (aws-ecr-facts §3.2, §3.3, §6).
  * The configuration schema rejects what ECR would reject with these, and the planner respects them.
@@ -7,13 +9,15 @@
 export const MAX_PTC_RULES = 50;
 
 /**
- * `ecrRepositoryPrefix` and `upstreamRepositoryPrefix` ([MODEL]): lowercase path segments or
- * `ROOT`, 2–30 characters; a trailing `/` is always implied.
+ * `ecrRepositoryPrefix` and `upstreamRepositoryPrefix` (API Reference, CreatePullThroughCacheRule,
+ * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreatePullThroughCacheRule.html):
+ * repository-name components with an optional trailing `/`, or `ROOT`, 2–30 characters; a trailing
+ * `/` is always implied. The components are the repository-name pattern's, from its one definition.
  */
-export const PTC_PREFIX_PATTERN = /^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$/;
-
 /** The registry-root prefix, documented for ECR-to-ECR rules. */
 export const ROOT_PREFIX = 'ROOT';
+
+export const PTC_PREFIX_PATTERN = new RegExp(`^(?:${REPOSITORY_NAME_SOURCE}\\/?|${ROOT_PREFIX})$`);
 
 /** Secrets for pull-through cache must be named with this prefix (§3.2; [MODEL] `credentialArn` pattern). */
 export const PTC_SECRET_PREFIX = 'ecr-pullthroughcache/';

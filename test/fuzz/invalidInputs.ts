@@ -23,7 +23,7 @@ import { notMatching, otherThan, removeRequired, safeJson, setAt, wrongType, typ
 export const ACCOUNT_PATTERN = /^\d{12}$/;
 export const REGION_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 export const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/;
-export const REPOSITORY_NAME_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+export { REPOSITORY_NAME_PATTERN } from '../../lib/ecr/repositoryName';
 
 export const ENVELOPE_KEYS = ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail'] as const;
 
