@@ -39,6 +39,15 @@ async function failure(promise: Promise<unknown>): Promise<AutopilotError> {
   throw new Error('the delivery succeeded');
 }
 
+/** An error's messages and every cause's, as a logger serialising it would see them. */
+function errorChain(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error; current !== undefined && current !== null; current = (current as { cause?: unknown }).cause) {
+    parts.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+  }
+  return parts.join(' <- ');
+}
+
 beforeAll(async () => {
   slack = await startWebhookServer();
 });
@@ -191,18 +200,35 @@ describe('SlackWebhook against a local HTTP server', () => {
     expect(error.message).not.toContain('XXXXXXXX');
   });
 
-  it('reports an unreachable webhook after its attempts', async () => {
+  it('reports an unreachable webhook after its attempts, with neither the URL nor a cause that holds it', async () => {
     // Prepare
     const gone = await startWebhookServer();
     await gone.close();
 
     // Act
-    const error = await failure(webhook({ url: async () => gone.url }).post(MESSAGE));
+    const error = await failure(webhook({ url: async () => `${gone.url}/services/T0/B0/secret-path` }).post(MESSAGE));
 
     // Assess
     expect(error).toMatchObject({ code: 'NOTIFY_FAILED', retryable: true });
-    expect(error.message).toMatch(/^Slack webhook unreachable after 4 attempts/);
+    expect(error.message).toMatch(/^Slack webhook unreachable after 4 attempts \(ECONNREFUSED\)/);
+    expect(errorChain(error)).not.toMatch(/secret-path|\/services\//);
     expect(waits).toEqual([250, 500, 1000]);
+  });
+
+  it('refuses a webhook URL with user info before sending, never echoing the URL', async () => {
+    // Prepare
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const withUserInfo = slack.url.replace('http://', 'http://hookuser:hookpass@');
+
+    // Act
+    const error = await failure(webhook({ url: async () => `${withUserInfo}/services/T0/B0/secret-path`, maxAttempts: 1 }).post(MESSAGE));
+
+    // Assess
+    expect(fetchSpy).not.toHaveBeenCalled();
+    fetchSpy.mockRestore();
+    expect(error.code).toBe('SECRET_INVALID');
+    expect(errorChain(error)).not.toMatch(/hookpass|secret-path|T0\/B0/);
+    expect(slack.received).toEqual([]);
   });
 });
 

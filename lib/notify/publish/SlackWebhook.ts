@@ -55,7 +55,8 @@ export class SlackWebhook {
       } catch (error) {
         if (this.options.signal?.aborted) throw new AutopilotError('ABORTED', 'Slack delivery was cancelled', { cause: error });
         if (attempt >= this.options.maxAttempts) {
-          throw new AutopilotError('NOTIFY_FAILED', `Slack webhook unreachable after ${attempt} attempts: ${(error as Error).message}`, { cause: error, retryable: true });
+          // Only the error's code: fetch's messages and causes may quote the URL, which is the secret.
+          throw new AutopilotError('NOTIFY_FAILED', `Slack webhook unreachable after ${attempt} attempts (${networkFailureCode(error)})`, { retryable: true });
         }
         waitedMs += await this.backoff(attempt);
         continue;
@@ -107,8 +108,22 @@ export function parseRetryAfter(value: string | null, now: Date = new Date()): n
 }
 
 /**
- * Accepts Slack's own webhook hosts over https, and loopback over http(s) for local testing.
- * The error never contains the URL's path (the secret part).
+ * The code of a failed fetch (`ECONNREFUSED`, `UND_ERR_CONNECT_TIMEOUT`, `TimeoutError`), never its
+ * message: undici's messages and causes can contain the URL.
+ */
+function networkFailureCode(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : 'unknown error';
+}
+
+/**
+ * Accepts Slack's own webhook hosts over https on the default port, and loopback over http(s) for
+ * local testing. Refuses user info (`https://user:pass@…`) anywhere: Slack never issues it, and
+ * fetch would send it as an Authorization header. The error never contains the URL's path (the
+ * secret part) nor its user info.
  */
 export function checkWebhookUrl(raw: string): string {
   let url: URL;
@@ -117,9 +132,13 @@ export function checkWebhookUrl(raw: string): string {
   } catch {
     throw new AutopilotError('SECRET_INVALID', 'The Slack webhook secret does not hold a URL; store the webhook URL (or {"webhookUrl": "..."}) in it');
   }
+  if (url.username !== '' || url.password !== '') {
+    throw new AutopilotError('SECRET_INVALID', `The Slack webhook secret has user info before ${url.host}; store the webhook URL exactly as Slack shows it (https://hooks.slack.com/services/...)`);
+  }
   const loopback = LOOPBACK_HOSTS.has(url.hostname) || LOOPBACK_HOSTS.has(`[${url.hostname}]`);
   if (loopback && (url.protocol === 'http:' || url.protocol === 'https:')) return url.toString();
-  if (url.protocol !== 'https:' || !SLACK_WEBHOOK_HOSTS.has(url.hostname)) {
+  // `url.port` is '' for the scheme's default port (443 written out is normalised away).
+  if (url.protocol !== 'https:' || !SLACK_WEBHOOK_HOSTS.has(url.hostname) || url.port !== '') {
     throw new AutopilotError('SECRET_INVALID', `The Slack webhook secret points at ${url.protocol}//${url.host}, not at https://hooks.slack.com; refusing to send the message there`);
   }
   return url.toString();

@@ -1,13 +1,18 @@
+/** Plain-text broadcast mentions Slack parses on its own (api.slack.com formatting: automatic parsing). */
+const BROADCAST_MENTION = /@(channel|here|everyone)\b/gi;
+
 /**
  * Escapes untrusted text for Slack `mrkdwn`: `&`, `<` and `>` are control characters there
  * (`<!channel>` would ping a whole channel, `<url|x>` would make a link). Slack decodes exactly these
- * three entities, so nothing else is encoded.
+ * three entities, so nothing else is encoded. Plain `@channel`, `@here` and `@everyone` get a zero-width
+ * space after the `@`: Slack auto-parses them where `verbatim` cannot be set (the fallback `text`,
+ * which is what notifications show), and a tag or package name must never ping a channel.
  *
  * @example
- * escapeSlackText('<!channel> & co') // '&lt;!channel&gt; &amp; co'
+ * escapeSlackText('<!channel> & @here') // '&lt;!channel&gt; &amp; @\u200Bhere'
  */
 export function escapeSlackText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(BROADCAST_MENTION, '@\u200B$1');
 }
 
 /**

@@ -15,11 +15,18 @@ export const SLACK_LIMITS = {
   fallbackText: 3000,
 } as const;
 
+/** A mrkdwn text object; `verbatim` stops Slack's automatic parsing (links, channel names, mentions). */
+export interface SlackMrkdwn {
+  type: 'mrkdwn';
+  text: string;
+  verbatim?: boolean;
+}
+
 export interface SlackBlock {
   type: 'header' | 'section' | 'context' | 'divider';
-  text?: { type: 'plain_text' | 'mrkdwn'; text: string; emoji?: boolean };
-  fields?: Array<{ type: 'mrkdwn'; text: string }>;
-  elements?: Array<{ type: 'mrkdwn'; text: string }>;
+  text?: { type: 'plain_text'; text: string; emoji?: boolean } | SlackMrkdwn;
+  fields?: SlackMrkdwn[];
+  elements?: SlackMrkdwn[];
 }
 
 export interface SlackMessage {
@@ -68,7 +75,21 @@ export function renderSlackMessage(doc: MessageDocument): SlackMessage {
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateTo(escapeSlackText(`ecr-autopilot · ${doc.footer}`), SLACK_LIMITS.sectionText) }] });
 
   // The fallback text is mrkdwn too (a `<!channel>` in it would notify the channel): escaped like the rest.
-  return { text: truncateTo(escapeSlackText(`${doc.subject}: ${doc.headline}`), SLACK_LIMITS.fallbackText), blocks };
+  return { text: truncateTo(escapeSlackText(`${doc.subject}: ${doc.headline}`), SLACK_LIMITS.fallbackText), blocks: blocks.map(verbatim) };
+}
+
+/**
+ * Every mrkdwn text of a block marked `verbatim`: our own markup (`*bold*`, escaped links) still
+ * renders, but Slack does not auto-link or parse mentions in the untrusted text around it.
+ */
+function verbatim(block: SlackBlock): SlackBlock {
+  const mark = (text: SlackMrkdwn): SlackMrkdwn => ({ ...text, verbatim: true });
+  return {
+    ...block,
+    ...(block.text?.type === 'mrkdwn' ? { text: mark(block.text) } : {}),
+    ...(block.fields ? { fields: block.fields.map(mark) } : {}),
+    ...(block.elements ? { elements: block.elements.map(mark) } : {}),
+  };
 }
 
 /** A list section: as many items as fit in one block, then "… and N more". */

@@ -41,6 +41,37 @@ describe('checkWebhookUrl', () => {
     expect(error.message).not.toContain('/services/');
   });
 
+  it.each([
+    ['user info on Slack', 'https://hookuser:hookpass@hooks.slack.com/services/T0/B0/secret'],
+    ['a user name alone', 'https://hookuser@hooks.slack.com/services/T0/B0/secret'],
+    ['user info on loopback', 'http://hookuser:hookpass@127.0.0.1:8080/services/T0/B0/secret'],
+  ])('refuses %s without revealing it or the secret path', (_what, url) => {
+    // Act
+    const error = refusal(url);
+
+    // Assess
+    expect(error.code).toBe('SECRET_INVALID');
+    expect(error.message).toMatch(/user info/);
+    expect(error.message).not.toMatch(/hookuser|hookpass|T0\/B0/);
+  });
+
+  it.each([
+    'https://hooks.slack.com:8443/services/T0/B0/secret',
+    'https://hooks.slack.com:80/services/T0/B0/secret',
+  ])('refuses Slack on a port other than 443: %s', (url) => {
+    // Act
+    const error = refusal(url);
+
+    // Assess
+    expect(error.code).toBe('SECRET_INVALID');
+    expect(error.message).not.toMatch(/T0\/B0|\/services\//);
+  });
+
+  it('accepts Slack with the default port written out', () => {
+    // Act & Assess
+    expect(checkWebhookUrl('https://hooks.slack.com:443/services/T0/B0/secret')).toBe('https://hooks.slack.com/services/T0/B0/secret');
+  });
+
   it('refuses a value that is not a URL, without echoing it', () => {
     // Act
     const error = refusal('hooks.slack.com/services/T0/B0/s3cr3t');

@@ -85,7 +85,7 @@ describe('renderSlackMessage', () => {
     // Assess
     expect(message.blocks.map((block) => block.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'section', 'section', 'divider', 'context']);
     expect(message.blocks[0]?.text).toEqual({ type: 'plain_text', text: ':rotating_light: FAIL team-a/api:v1.4.0: 1 CRITICAL, 1 HIGH (1 new, 1 fixed)', emoji: true });
-    expect(message.blocks[2]?.fields?.[0]).toEqual({ type: 'mrkdwn', text: '*Verdict*\nFAIL' });
+    expect(message.blocks[2]?.fields?.[0]).toEqual({ type: 'mrkdwn', text: '*Verdict*\nFAIL', verbatim: true });
     expect(message.blocks[3]?.text?.text).toBe(
       '*Top findings*\n• <https://nvd.nist.gov/vuln/detail/CVE-2024-6387|CVE-2024-6387> CRITICAL openssh-client 1:9.2p1-2+deb12u2 → fixed in 1:9.2p1-2+deb12u3\n• <https://nvd.nist.gov/vuln/detail/CVE-2023-44487|CVE-2023-44487> HIGH libnghttp2-14 1.52.0-1+deb12u1 (no fix yet)',
     );
@@ -111,6 +111,23 @@ describe('renderSlackMessage', () => {
     expect(message.blocks[0]?.text?.type).toBe('plain_text');
   });
 
+  it('neutralises plain @channel, @here and @everyone and marks every mrkdwn text verbatim, so a tag cannot ping anyone', () => {
+    // Prepare
+    const notice = pushNotice({ tags: ['@channel', 'v1-@HERE-now', 'x@everyone'], repositoryClass: '@here' });
+
+    // Act
+    const message = renderSlackMessage(presentNotice(notice));
+
+    // Assess
+    const mrkdwn = message.blocks.flatMap((block) => [...(block.text?.type === 'mrkdwn' ? [block.text] : []), ...(block.fields ?? []), ...(block.elements ?? [])]);
+    expect(mrkdwn.length).toBeGreaterThan(3);
+    for (const text of mrkdwn) expect(text.verbatim).toBe(true);
+    const everything = [message.text, ...mrkdwn.map((text) => text.text)].join('\n');
+    expect(everything).not.toMatch(/@(channel|here|everyone)\b/i);
+    expect(everything).toContain('@\u200Bchannel');
+    expect(everything).toContain('v1-@\u200BHERE-now');
+  });
+
   it('never makes a link of a URL that is not http(s)', () => {
     // Prepare
     const notice = scanNotice({
@@ -133,6 +150,11 @@ describe('escapeSlackText', () => {
   it('encodes exactly &, < and >', () => {
     // Act & Assess
     expect(escapeSlackText('<!here> a&b "quoted" *bold* `code`')).toBe('&lt;!here&gt; a&amp;b "quoted" *bold* `code`');
+  });
+
+  it('breaks plain broadcast mentions with a zero-width space, and leaves other @ words alone', () => {
+    // Act & Assess
+    expect(escapeSlackText('@channel @Here @everyone @channels @alice a@b.c')).toBe('@\u200Bchannel @\u200BHere @\u200Beveryone @channels @alice a@b.c');
   });
 });
 
