@@ -29,7 +29,7 @@ import { MAX_IMAGE_IDS_PER_CALL, MAX_IMAGE_IDS_PER_DELETE, MAX_PAGE_SIZE } from 
 export { MAX_IMAGE_IDS_PER_CALL, MAX_IMAGE_IDS_PER_DELETE, MAX_PAGE_SIZE } from './limits';
 import { mediaTypeOf } from './manifests';
 import type { RegistryReader } from './RegistryReader';
-import type { Finding, ImageDetail, ImageScan, Repository, StoredManifest } from './types';
+import { storageClassOfStatus, type Finding, type ImageDetail, type ImageScan, type Repository, type StoredManifest } from './types';
 
 
 /** Every manifest media type we accept from BatchGetImage, so ECR never converts a manifest. */
@@ -343,7 +343,8 @@ function toImageDetail(detail: SdkImageDetail): ImageDetail {
     imageDigest: detail.imageDigest ?? '',
     imageTags: detail.imageTags ?? [],
     imagePushedAt: detail.imagePushedAt ?? new Date(0),
-    storageClass: detail.imageStatus === 'ARCHIVED' ? 'ARCHIVE' : 'STANDARD',
+    // An unknown future status is read as STANDARD, the class DescribeImages lists by default.
+    storageClass: storageClassOfStatus(detail.imageStatus) ?? 'STANDARD',
   };
   if (detail.imageSizeInBytes !== undefined) image.imageSizeInBytes = detail.imageSizeInBytes;
   if (detail.imageManifestMediaType) image.imageManifestMediaType = detail.imageManifestMediaType;

@@ -4,7 +4,7 @@ import { toValidationIssues } from '../validation/toValidationIssues';
 import { mediaTypeOf } from './manifests';
 import type { RegistryReader } from './RegistryReader';
 import { RegistrySnapshot, type SnapshotImage, type SnapshotRepository } from './registrySnapshot';
-import type { ImageDetail, ImageScan, Repository, StoredManifest } from './types';
+import { storageClassOfStatus, type ImageDetail, type ImageScan, type Repository, type StoredManifest } from './types';
 
 /**
  * A registry read from a snapshot file instead of AWS: plan mode and the demo run the same code
@@ -122,7 +122,7 @@ function toImageDetail(image: SnapshotImage): ImageDetail {
     imageDigest: image.imageDigest,
     imageTags: image.imageTags,
     imagePushedAt: new Date(image.imagePushedAt),
-    storageClass: image.imageStatus === 'ARCHIVED' ? 'ARCHIVE' : 'STANDARD',
+    storageClass: storageClassOfStatus(image.imageStatus) ?? 'STANDARD',
   };
   if (image.imageSizeInBytes !== undefined) detail.imageSizeInBytes = image.imageSizeInBytes;
   if (image.imageManifestMediaType) detail.imageManifestMediaType = image.imageManifestMediaType;

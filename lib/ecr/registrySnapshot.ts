@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { TAG_MUTABILITY_VALUES } from '../config/writtenConfigSchema';
 import { AccountId, AwsRegion, ImageDigest, ImageTag, IsoTimestamp, RepositoryName } from '../events/primitives';
 import { FindingSchema } from './finding';
+import { IMAGE_STATUSES } from './types';
 import { UPSTREAM_REGISTRIES } from '../pull-through-cache/upstreams';
 
 /**
@@ -25,7 +26,7 @@ export const SnapshotImage = z.strictObject({
   imageManifestMediaType: z.optional(z.string()),
   artifactMediaType: z.optional(z.string()),
   lastRecordedPullTime: z.optional(IsoTimestamp),
-  imageStatus: z._default(z.enum(['ACTIVE', 'ARCHIVED']), 'ACTIVE'),
+  imageStatus: z._default(z.enum(IMAGE_STATUSES), 'ACTIVE'),
   lastArchivedAt: z.optional(IsoTimestamp),
   lastActivatedAt: z.optional(IsoTimestamp),
   subjectManifestDigest: z.optional(ImageDigest),

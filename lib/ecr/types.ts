@@ -18,6 +18,34 @@ export interface Repository {
 /** Storage class of an image: ECR's `imageStatus` ACTIVE/ARCHIVED, as lifecycle rules name it. */
 export type StorageClass = 'STANDARD' | 'ARCHIVE';
 
+/** DescribeImages `imageStatus` values (UpdateImageStorageClass response: ACTIVE, ARCHIVED, ACTIVATING). */
+export const IMAGE_STATUSES = ['ACTIVE', 'ARCHIVED', 'ACTIVATING'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+/**
+ * The storage class of an image by its `imageStatus`, the one mapping the live sweep, snapshots and
+ * the offline preview share. ACTIVATING is a restore in progress: "during the restore process, the
+ * image remains in the archival state and cannot be pulled until restore completes"
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/restore-image.html), so it is still
+ * ARCHIVE. A missing status means ACTIVE: older CLIs and DescribeImages' default filter return only
+ * active images.
+ *
+ * @example
+ * storageClassOfStatus('ACTIVATING') // 'ARCHIVE'
+ */
+export function storageClassOfStatus(imageStatus: string | undefined): StorageClass | undefined {
+  switch (imageStatus) {
+    case undefined:
+    case 'ACTIVE':
+      return 'STANDARD';
+    case 'ARCHIVED':
+    case 'ACTIVATING':
+      return 'ARCHIVE';
+    default:
+      return undefined;
+  }
+}
+
 /** An image as DescribeImages reports it (times as Dates). */
 export interface ImageDetail {
   imageDigest: string;

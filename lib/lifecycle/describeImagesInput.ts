@@ -5,19 +5,8 @@
  * seconds (`1767322800.0`); the SDK returns `Date`s. All three are accepted.
  */
 import { AutopilotError } from '../errors';
-import type { ImageStorageClass, LifecycleImage } from './types';
-
-/**
- * DescribeImages `imageStatus` → storage class. ACTIVATING (a restore in progress) still counts
- * as ARCHIVE: the image is not yet back in standard storage (UNCONFIRMED how ECR's own evaluator
- * treats it; no source says). A missing status means ACTIVE: older CLIs and the default
- * DescribeImages filter return only active images.
- */
-const STORAGE_CLASS_BY_STATUS: Readonly<Record<string, ImageStorageClass>> = {
-  ACTIVE: 'STANDARD',
-  ARCHIVED: 'ARCHIVE',
-  ACTIVATING: 'ARCHIVE',
-};
+import { IMAGE_STATUSES, storageClassOfStatus } from '../ecr/types';
+import type { LifecycleImage } from './types';
 
 // A trailing zone is required so that a time never depends on the machine's time zone.
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -70,9 +59,10 @@ function readImage(entry: unknown, where: string): LifecycleImage {
     fail(`${named}.imageSizeInBytes`, `expected a number of bytes, got ${JSON.stringify(size)}`);
   }
   const status = readString(entry, 'imageStatus', named);
-  const storageClass = status === undefined ? 'STANDARD' : STORAGE_CLASS_BY_STATUS[status];
+  // The same mapping as the live sweep's (ACTIVATING is still ARCHIVE), so both agree.
+  const storageClass = storageClassOfStatus(status);
   if (storageClass === undefined) {
-    fail(`${named}.imageStatus`, `expected one of ${Object.keys(STORAGE_CLASS_BY_STATUS).join(', ')}, got ${JSON.stringify(status)}`);
+    fail(`${named}.imageStatus`, `expected one of ${IMAGE_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
   }
 
   const image: LifecycleImage = {

@@ -22,6 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, EcrRegistry, MAX_IMAGE_IDS_PER_CALL, MAX_PAGE_SIZE } from '../../../lib/ecr/EcrRegistry';
 import { AutopilotError } from '../../../lib/errors';
+import { parseDescribeImagesOutput } from '../../../lib/lifecycle/describeImagesInput';
 import { basicFinding, digestOf, enhancedFinding, manyFindings, pageFor, pagesOf, sdkImage, sdkRepository } from '../../support/events';
 
 const ecr = mockClient(ECRClient);
@@ -345,6 +346,21 @@ describe('EcrRegistry', () => {
       expect(ecr).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
       expect(ecr).toHaveReceivedNthCommandWith(DescribeImagesCommand, 1, { repositoryName: REPO, maxResults: 1000, nextToken: undefined, filter: { imageStatus: 'ANY' } });
       expect(ecr).toHaveReceivedNthCommandWith(DescribeImagesCommand, 2, { repositoryName: REPO, maxResults: 1000, nextToken: 'token-1', filter: { imageStatus: 'ANY' } });
+    });
+
+    it('reads every imageStatus as the storage class the offline preview gives it (ACTIVATING is still archived)', async () => {
+      // Prepare: one image per status, as DescribeImages returns them (and `aws ecr describe-images` prints them).
+      const statuses = ['ACTIVE', 'ARCHIVED', 'ACTIVATING'] as const;
+      const images = statuses.map((imageStatus) => sdkImage(imageStatus, { imageStatus, imagePushedAt: new Date('2026-01-01T00:00:00Z') }));
+      ecr.on(DescribeImagesCommand).resolves({ imageDetails: images });
+      const offline = parseDescribeImagesOutput({ imageDetails: images.map((image) => ({ ...image, imagePushedAt: image.imagePushedAt?.toISOString() })) });
+
+      // Act
+      const listed = await collect(registry().listImages(REPO));
+
+      // Assess: restore-image.html: a restoring image stays in the archival state until the restore completes.
+      expect(listed.map((image) => image.storageClass)).toEqual(['STANDARD', 'ARCHIVE', 'ARCHIVE']);
+      expect(listed.map((image) => image.storageClass)).toEqual(offline.map((image) => image.storageClass));
     });
 
     it('retries a throttled page and continues from the same token', async () => {
