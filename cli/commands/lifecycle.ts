@@ -5,6 +5,7 @@ import { SnapshotRegistry } from '../../lib/ecr/SnapshotRegistry';
 import { AutopilotError } from '../../lib/errors';
 import { parseDescribeImagesOutput } from '../../lib/lifecycle/describeImagesInput';
 import { evaluateLifecyclePolicy } from '../../lib/lifecycle/evaluateLifecyclePolicy';
+import { lifecyclePolicyWarnings } from '../../lib/lifecycle/lifecyclePolicyWarnings';
 import type { LifecycleImage, LifecyclePreview } from '../../lib/lifecycle/types';
 import { formatLifecyclePolicyIssue, parseLifecyclePolicy, validateLifecyclePolicy } from '../../lib/lifecycle/validateLifecyclePolicy';
 import { formatBytes, shortDigest } from '../../lib/notify/present/format';
@@ -18,9 +19,12 @@ import { readJsonFile } from './invoke';
 export async function runLifecycleCheck(options: { policy: string }, io: CommandIo): Promise<ExitCode> {
   const text = readText(options.policy);
   const issues = validateLifecyclePolicy(text);
-  io.data({ valid: issues.length === 0, issues });
+  // Warnings are about what a valid policy selects; they never fail the check.
+  const warnings = issues.length === 0 ? lifecyclePolicyWarnings(parseLifecyclePolicy(text)) : [];
+  io.data({ valid: issues.length === 0, issues, warnings });
   if (issues.length === 0) {
-    io.out(`${options.policy}: valid lifecycle policy`);
+    io.out(`${options.policy}: valid lifecycle policy${warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}`);
+    for (const warning of warnings) io.out(`  warning: ${formatLifecyclePolicyIssue(warning)}`);
     return 0;
   }
   io.out(`${options.policy}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`);

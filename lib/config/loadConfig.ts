@@ -3,7 +3,8 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { ConfigError, type ValidationIssue } from '../errors';
-import { validateLifecyclePolicy } from '../lifecycle/validateLifecyclePolicy';
+import { lifecyclePolicyWarnings } from '../lifecycle/lifecyclePolicyWarnings';
+import { formatLifecyclePolicyIssue, parseLifecyclePolicy, validateLifecyclePolicy } from '../lifecycle/validateLifecyclePolicy';
 import { canonicalJson } from '../shared/canonicalJson';
 import { toValidationIssues } from '../validation/toValidationIssues';
 import { checkConfigRules } from './configRules';
@@ -60,17 +61,17 @@ export function readConfig(
   const parsed = WrittenConfig.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: toValidationIssues(parsed.error.issues, raw) };
 
-  const issues: ValidationIssue[] = [];
+  const found: PolicyFindings = { issues: [], warnings: [] };
   const baseDir = dirname(file);
   const repositoryClasses = parsed.data.repositoryClasses.map((written, index) =>
-    resolveRepositoryClass(written, `repositoryClasses[${index}]`, baseDir, readFile, issues),
+    resolveRepositoryClass(written, `repositoryClasses[${index}]`, baseDir, readFile, found),
   );
-  const pullThroughCache = resolvePullThroughCache(parsed.data.pullThroughCache, baseDir, readFile, issues);
+  const pullThroughCache = resolvePullThroughCache(parsed.data.pullThroughCache, baseDir, readFile, found);
   const config: AutopilotConfig = { ...parsed.data, source: file, repositoryClasses, pullThroughCache };
   const rules = checkConfigRules(config, options.today ?? new Date());
-  issues.push(...rules.issues);
+  const issues = [...found.issues, ...rules.issues];
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, config, warnings: rules.warnings };
+  return { ok: true, config, warnings: [...found.warnings, ...rules.warnings] };
 }
 
 /**
@@ -90,16 +91,22 @@ export function loadConfig(file: string = configPath()): LoadedConfig {
   return { config: result.config, warnings: result.warnings };
 }
 
+/** What resolving lifecycle policies found: problems (rejected) and warnings (`lifecycle check`'s). */
+interface PolicyFindings {
+  issues: ValidationIssue[];
+  warnings: string[];
+}
+
 function resolveRepositoryClass(
   written: WrittenRepositoryClass,
   path: string,
   baseDir: string,
   readFile: (path: string) => string,
-  issues: ValidationIssue[],
+  found: PolicyFindings,
 ): RepositoryClass {
   const { lifecyclePolicy, ...rest } = written;
   if (lifecyclePolicy === undefined) return rest;
-  const resolved = resolveLifecyclePolicy(lifecyclePolicy, `${path}.lifecyclePolicy`, baseDir, readFile, issues);
+  const resolved = resolveLifecyclePolicy(lifecyclePolicy, `${path}.lifecyclePolicy`, baseDir, readFile, found);
   return resolved ? { ...rest, lifecyclePolicy: resolved } : rest;
 }
 
@@ -112,12 +119,12 @@ function resolvePullThroughCache(
   written: WrittenPullThroughCache,
   baseDir: string,
   readFile: (path: string) => string,
-  issues: ValidationIssue[],
+  found: PolicyFindings,
 ): PullThroughCacheSettings {
   const resolveTemplate = (template: WrittenPtcTemplate, path: string): PtcTemplateSettings => {
     const { lifecyclePolicy, ...rest } = template;
     if (lifecyclePolicy === undefined) return rest;
-    const resolved = resolveLifecyclePolicy(lifecyclePolicy, `${path}.lifecyclePolicy`, baseDir, readFile, issues);
+    const resolved = resolveLifecyclePolicy(lifecyclePolicy, `${path}.lifecyclePolicy`, baseDir, readFile, found);
     return resolved ? { ...rest, lifecyclePolicy: resolved } : rest;
   };
   const defaults = resolveTemplate(written.template, 'pullThroughCache.template');
@@ -133,7 +140,7 @@ function resolveLifecyclePolicy(
   path: string,
   baseDir: string,
   readFile: (path: string) => string,
-  issues: ValidationIssue[],
+  { issues, warnings }: PolicyFindings,
 ): ResolvedLifecyclePolicy | undefined {
   let document: unknown = reference;
   let source = 'inline';
@@ -160,6 +167,9 @@ function resolveLifecyclePolicy(
       issues.push({ ...issue, path: `${path}${typeof reference === 'string' ? ` (${reference})` : ''}${issue.path ? `.${issue.path}` : ''}` });
     }
     return undefined;
+  }
+  for (const warning of lifecyclePolicyWarnings(parseLifecyclePolicy(document))) {
+    warnings.push(`${path} (${source}): ${formatLifecyclePolicyIssue(warning)}`);
   }
   return { text: canonicalJson(document), source };
 }

@@ -181,8 +181,9 @@ class SelectionMasks {
 }
 
 /**
- * Applies one rule to every image, youngest first. `claimed` marks images selected by a
- * higher-priority rule; `applied` records the index of the rule that acts on each image.
+ * Applies one rule to every image, youngest first. `claimed` holds, per image, 1 + the index of the
+ * first rule whose selection took it (0: none yet); `applied` records the index of the rule that
+ * acts on each image.
  */
 function applyRule(
   rule: LifecyclePolicyRule,
@@ -190,7 +191,7 @@ function applyRule(
   now: number,
   table: ImageTable,
   masks: SelectionMasks,
-  claimed: Uint8Array,
+  claimed: Int32Array,
   applied: Int32Array,
 ): void {
   const selected = masks.forRule(rule);
@@ -212,8 +213,9 @@ function applyRule(
     const hit = byCount ? seen > rule.countNumber : (reference[k] as number) < before;
     // §2.2: an image that matches a higher-priority rule's selection cannot be taken by a lower
     // one, but it still counts towards the lower rule's imageCountMoreThan (Example A, §2.4).
-    if (hit && claimed[k] === 0) applied[k] = ruleIndex;
-    claimed[k] = 1;
+    if (claimed[k] !== 0) continue;
+    if (hit) applied[k] = ruleIndex;
+    claimed[k] = ruleIndex + 1;
   }
 }
 
@@ -244,11 +246,54 @@ export function evaluateLifecyclePolicy(
   images: readonly LifecycleImage[],
   options: EvaluateLifecyclePolicyOptions,
 ): LifecyclePreview {
+  return evaluate(policy, images, options).preview;
+}
+
+/** The preview, plus which rule selected each image (acting on it or not). */
+export interface LifecycleEvaluation {
+  preview: LifecyclePreview;
+  /**
+   * Image digest → the priority of the first rule whose selection (tag status, tags, storage class)
+   * takes the image. That rule alone may act on it (§2.2); an image it does not act on (yet) is
+   * kept by it from every later rule. Images no rule selects are absent.
+   */
+  selectedBy: ReadonlyMap<string, number>;
+}
+
+/**
+ * `evaluateLifecyclePolicy`, also saying for every image which rule selected it: why an image
+ * that is not acted on stays (`lifecycle preview --all`).
+ *
+ * @example
+ * const { preview, selectedBy } = evaluateLifecyclePolicyWithSelection(policy, images, { now });
+ * selectedBy.get(releaseImage.imageDigest); // 1: the keep rule for release-* took it
+ */
+export function evaluateLifecyclePolicyWithSelection(
+  policy: LifecyclePolicy,
+  images: readonly LifecycleImage[],
+  options: EvaluateLifecyclePolicyOptions,
+): LifecycleEvaluation {
+  const { preview, table, claimed } = evaluate(policy, images, options);
+  const selectedBy = new Map<string, number>();
+  for (let k = 0; k < table.size; k += 1) {
+    const ruleIndex = (claimed[k] as number) - 1;
+    if (ruleIndex < 0) continue;
+    const image = images[table.inputIndex[k] as number] as LifecycleImage;
+    selectedBy.set(image.imageDigest, (policy.rules[ruleIndex] as LifecyclePolicyRule).rulePriority);
+  }
+  return { preview, selectedBy };
+}
+
+function evaluate(
+  policy: LifecyclePolicy,
+  images: readonly LifecycleImage[],
+  options: EvaluateLifecyclePolicyOptions,
+): { preview: LifecyclePreview; table: ImageTable; claimed: Int32Array } {
   const now = options.now.getTime();
   if (Number.isNaN(now)) throw new AutopilotError('USAGE', '`now` is not a valid time');
   const table = tabulate(images);
   const masks = new SelectionMasks(table);
-  const claimed = new Uint8Array(table.size);
+  const claimed = new Int32Array(table.size);
   const applied = new Int32Array(table.size).fill(NO_RULE);
   // `policy.rules` is in priority order, so the first rule to mark an image wins.
   policy.rules.forEach((rule, ruleIndex) => applyRule(rule, ruleIndex, now, table, masks, claimed, applied));
@@ -275,7 +320,7 @@ export function evaluateLifecyclePolicy(
     };
   });
   const transitioning = previewResults.length - expiring;
-  return {
+  const preview: LifecyclePreview = {
     previewResults,
     summary: {
       expiringImageTotalCount: expiring,
@@ -283,4 +328,5 @@ export function evaluateLifecyclePolicy(
       transitioningImageTotalCounts: transitioning === 0 ? [] : [{ targetStorageClass: 'ARCHIVE', imageTotalCount: transitioning }],
     },
   };
+  return { preview, table, claimed };
 }

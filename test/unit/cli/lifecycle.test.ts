@@ -101,7 +101,57 @@ describe('ecr-autopilot lifecycle check', () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(JSON.parse(cliStdout())).toEqual({ valid: false, issues: validateLifecyclePolicy(text) });
+    expect(JSON.parse(cliStdout())).toEqual({ valid: false, issues: validateLifecyclePolicy(text), warnings: [] });
+  });
+
+  describe('a rule with two tag prefixes (test/samples/lifecycle/two-prefixes-in-one-rule.json)', () => {
+    const SAMPLE = resolve(EVENTS_DIR, '../test/samples/lifecycle/two-prefixes-in-one-rule.json');
+    const WARNING =
+      'rules[0] (rulePriority 1) selection.tagPrefixList: selects only images that have tags matching ALL of "release-", "prod-" (fix: to protect or expire each prefix on its own, use one rule per prefix)';
+
+    it('is valid, so exit 0, but the warning says the rule selects only images matching ALL prefixes', async () => {
+      // Act
+      const code = await runCli('lifecycle', 'check', SAMPLE);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(cliStdout()).toBe(`${SAMPLE}: valid lifecycle policy (1 warning)\n  warning: ${WARNING}\n`);
+    });
+
+    it('puts the warning in --json beside the (empty) issues', async () => {
+      // Act
+      const code = await runCli('lifecycle', 'check', SAMPLE, '--json');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(JSON.parse(cliStdout())).toEqual({
+        valid: true,
+        issues: [],
+        warnings: [
+          {
+            path: 'rules[0].selection.tagPrefixList',
+            rule: 'rules[0] (rulePriority 1)',
+            field: 'selection.tagPrefixList',
+            message: 'selects only images that have tags matching ALL of "release-", "prod-"',
+            fix: 'to protect or expire each prefix on its own, use one rule per prefix',
+          },
+        ],
+      });
+    });
+
+    it('warns for tagPatternList too', async () => {
+      // Prepare
+      const file = tempFile('two-patterns.json', {
+        rules: [{ rulePriority: 1, selection: { tagStatus: 'tagged', tagPatternList: ['v*', '*-rc'], countType: 'imageCountMoreThan', countNumber: 5 }, action: { type: 'expire' } }],
+      });
+
+      // Act
+      const code = await runCli('lifecycle', 'check', file, '--json');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(JSON.parse(cliStdout()).warnings).toEqual([expect.objectContaining({ field: 'selection.tagPatternList', message: 'selects only images that have tags matching ALL of "v*", "*-rc"' })]);
+    });
   });
 
   it('exits 2 when the policy file does not exist', async () => {
@@ -148,8 +198,8 @@ describe('ecr-autopilot lifecycle preview', () => {
     for (const result of preview.previewResults) expect(Object.keys(result).sort()).toEqual(['action', 'appliedRulePriority', 'imageDigest', 'imagePushedAt', 'imageTags', 'storageClass']);
     expect(preview).toEqual({
       previewResults: [
-        { imageDigest: OLD_EPOCH, imageTags: [], imagePushedAt: '2026-09-15T09:00:00.000Z', action: { type: 'EXPIRE' }, appliedRulePriority: 2, storageClass: 'STANDARD' },
-        { imageDigest: OLD_ISO, imageTags: [], imagePushedAt: '2026-10-01T09:00:00.000Z', action: { type: 'EXPIRE' }, appliedRulePriority: 2, storageClass: 'STANDARD' },
+        { imageDigest: OLD_EPOCH, imageTags: [], imagePushedAt: '2026-09-15T09:00:00.000Z', action: { type: 'EXPIRE' }, appliedRulePriority: 3, storageClass: 'STANDARD' },
+        { imageDigest: OLD_ISO, imageTags: [], imagePushedAt: '2026-10-01T09:00:00.000Z', action: { type: 'EXPIRE' }, appliedRulePriority: 3, storageClass: 'STANDARD' },
       ],
       summary: { expiringImageTotalCount: 2, transitioningImageTotalCounts: [] },
     });
@@ -180,8 +230,8 @@ describe('ecr-autopilot lifecycle preview', () => {
     expect(code).toBe(0);
     const lines = cliStdout().split('\n');
     expect(lines[0]).toMatch(/^PUSHED\s+DIGEST\s+TAGS\s+STORAGE\s+ACTION\s+RULE\s+SIZE$/);
-    expect(lines[1]).toMatch(new RegExp(`^2026-09-15 09:00:00\\s+${shortDigest(OLD_EPOCH)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+2\\s+45\\.0 MB$`));
-    expect(lines[2]).toMatch(new RegExp(`^2026-10-01 09:00:00\\s+${shortDigest(OLD_ISO)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+2\\s+46\\.0 MB$`));
+    expect(lines[1]).toMatch(new RegExp(`^2026-09-15 09:00:00\\s+${shortDigest(OLD_EPOCH)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+3\\s+45\\.0 MB$`));
+    expect(lines[2]).toMatch(new RegExp(`^2026-10-01 09:00:00\\s+${shortDigest(OLD_ISO)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+3\\s+46\\.0 MB$`));
     expect(cliStdout()).toContain('5 images: 2 expire, 0 transition to archive.');
     expect(cliStdout()).not.toContain(shortDigest(TAGGED));
   });
@@ -271,7 +321,7 @@ describe('ecr-autopilot lifecycle sweep', () => {
     expect(cliStdout()).toContain('sweepLifecycle · event manual-sweep-2026-11-20T09:00:00.000Z · plan mode (nothing changed)');
     expect(cliStdout()).toContain('[planned] ecr:BatchDeleteImage team-a/api');
     expect(cliStdout()).toMatch(/\| Lifecycle sweep \(plan\) over \d+ repositories: \d+ images? would expire/);
-    expect(cliStdout()).toContain('rule 2: untagged images pushed more than 7 days ago');
+    expect(cliStdout()).toContain('rule 3: untagged images pushed more than 7 days ago');
   });
 
   it('exits 2 on --snapshot without --plan, rather than sweeping the live registry', async () => {

@@ -211,6 +211,20 @@ describe('readConfig', () => {
     expect(result.ok && result.warnings).toEqual([]);
   });
 
+  it('warns, as lifecycle check does, about a rule whose tag prefixes must ALL match', () => {
+    // Prepare: the shipped services.json before it had one rule per protected prefix.
+    const text = config('  - name: services\n    repositories: ["**"]\n    lifecyclePolicy: lifecycle/two-prefixes.json');
+    FILES['/cfg/lifecycle/two-prefixes.json'] = readFileSync(resolve(DEFAULT_CONFIG_PATH, '../../test/samples/lifecycle/two-prefixes-in-one-rule.json'), 'utf8');
+
+    // Act
+    const result = read(text);
+
+    // Assess: accepted (ECR accepts it), with the warning.
+    expect(result.ok && result.warnings).toEqual([
+      'repositoryClasses[0].lifecyclePolicy (lifecycle/two-prefixes.json): rules[0] (rulePriority 1) selection.tagPrefixList: selects only images that have tags matching ALL of "release-", "prod-" (fix: to protect or expire each prefix on its own, use one rule per prefix)',
+    ]);
+  });
+
   it('warns about an accepted finding that has expired', () => {
     // Prepare
     const text = config(

@@ -325,7 +325,7 @@ describe('sweepLifecycle', () => {
       expect(forApi.map((change) => change.action)).toEqual(['ecr:PutLifecyclePolicy', 'ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:BatchDeleteImage']);
       const deletion = forApi[3] as BatchDeleteImageChange;
       expect(deletion.images.map((image) => image.imageDigest).sort()).toEqual([...untagged].sort());
-      expect(deletion.images.every((image) => image.reason === 'rule 2: untagged images pushed more than 7 days ago')).toBe(true);
+      expect(deletion.images.every((image) => image.reason === 'rule 3: untagged images pushed more than 7 days ago')).toBe(true);
       expect(writer.changes.filter((change) => change.action === 'ecr:BatchDeleteImage' && change.target === 'team-a/web')).toEqual([]);
       const ledgers = writer.changes.filter((change): change is PublishNoticeChange => change.action === 'sns:Publish');
       expect(ledgers).toHaveLength(1);
