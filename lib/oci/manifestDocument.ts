@@ -16,7 +16,15 @@ export type ParsedManifest =
   /** A manifest type we copy as opaque bytes (it references nothing we know of). */
   | { kind: 'opaque' };
 
-function checkDescriptor(value: unknown, where: string): Descriptor {
+/**
+ * A descriptor from a remote document, checked before any of it is used: its digest becomes a URL
+ * path (`/v2/<name>/blobs/<digest>`), so it must follow the digest grammar (a `../..` "digest"
+ * would reach another repository).
+ *
+ * @example
+ * checkDescriptor(JSON.parse(text).manifests[0], 'referrers of sha256:… manifests[0]');
+ */
+export function checkDescriptor(value: unknown, where: string): Descriptor {
   const candidate = value as Partial<Descriptor> | null;
   if (
     typeof candidate !== 'object' ||

@@ -38,6 +38,25 @@ export const MANIFEST_MEDIA_TYPES: readonly string[] = [
 ];
 
 /**
+ * RFC 6838 §4.2: `type-name "/" subtype-name`, each a restricted-name (a letter or digit, then up
+ * to 126 of letters, digits and `!#$&-^_.+`). The OCI image spec requires it of every `mediaType`.
+ */
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+
+/**
+ * True for a media type (without parameters) that follows RFC 6838's grammar. A media type read
+ * from a registry becomes a request header (the manifest PUT's `Content-Type`): anything else
+ * could carry a line break or a second header.
+ *
+ * @example
+ * isValidMediaType('application/vnd.oci.image.manifest.v1+json'); // true
+ * isValidMediaType('application/json\r\nx-injected: 1'); // false
+ */
+export function isValidMediaType(mediaType: string): boolean {
+  return MEDIA_TYPE.test(mediaType);
+}
+
+/**
  * True for media types whose document lists other manifests (`manifests[]`).
  *
  * @example

@@ -5,7 +5,7 @@
  */
 import { AutopilotError } from '../../errors';
 import { computeDigest, isDigest, parseDigest } from '../digest';
-import { MANIFEST_MEDIA_TYPES, OCI_INDEX, OCI_MANIFEST } from '../mediaTypes';
+import { isValidMediaType, MANIFEST_MEDIA_TYPES, OCI_INDEX, OCI_MANIFEST } from '../mediaTypes';
 import type { RawManifest, RepositoryRef } from '../types';
 import { DigestMismatchError } from '../transport/registryErrors';
 import type { RegistryHttp } from '../transport/RegistryHttp';
@@ -74,12 +74,20 @@ export function inferManifestMediaType(bytes: Buffer): string {
   throw new AutopilotError('REGISTRY_ERROR', 'Cannot tell the media type of a manifest without mediaType, manifests or config');
 }
 
-function resolveMediaType(contentType: string | undefined, bytes: Buffer): string {
+/**
+ * The media type manifest bytes are pushed with. It comes from the registry (its `Content-Type`,
+ * or the document's `mediaType`) and becomes the `Content-Type` of the PUT to the destination, the
+ * request that carries the destination's credentials: it must be an RFC 6838 media type.
+ */
+function resolveMediaType(contentType: string | undefined, bytes: Buffer, where: string): string {
   const served = baseMediaType(contentType);
   if (MANIFEST_MEDIA_TYPES.includes(served)) return served;
-  if (served === '' || served === 'application/json' || served === 'text/plain' || served === 'application/octet-stream') return inferManifestMediaType(bytes);
-  // An artifact manifest type we do not list (still pushed byte for byte).
-  return served;
+  // An artifact manifest type we do not list is still pushed byte for byte, with its own type.
+  const mediaType = served === '' || served === 'application/json' || served === 'text/plain' || served === 'application/octet-stream' ? inferManifestMediaType(bytes) : served;
+  if (!isValidMediaType(mediaType)) {
+    throw new AutopilotError('REGISTRY_ERROR', `${where} served a manifest whose media type ${JSON.stringify(mediaType.slice(0, 100))} is not an RFC 6838 media type; refusing to copy it`);
+  }
+  return mediaType;
 }
 
 /**
@@ -111,9 +119,12 @@ export class ManifestClient {
     });
     response.discard();
     if (response.status === 404) return undefined;
-    const digest = response.header('docker-content-digest') ?? (isDigest(reference) ? reference : '');
+    // Header values are untrusted: a digest or media type that fails its grammar is treated as absent.
+    const claimed = response.header('docker-content-digest');
+    const digest = claimed !== undefined && isDigest(claimed) ? claimed : isDigest(reference) ? reference : '';
     const size = Number(response.header('content-length') ?? '0');
-    return { digest, mediaType: baseMediaType(response.header('content-type')), size };
+    const mediaType = baseMediaType(response.header('content-type'));
+    return { digest, mediaType: isValidMediaType(mediaType) ? mediaType : '', size };
   }
 
   /**
@@ -143,7 +154,7 @@ export class ManifestClient {
     if (claimed !== undefined && isDigest(claimed) && parseDigest(claimed).algorithm === algorithm && claimed !== digest) {
       throw new DigestMismatchError(`Manifest ${where}:${reference} (Docker-Content-Digest)`, claimed, digest);
     }
-    return { mediaType: resolveMediaType(response.header('content-type'), bytes), digest, bytes };
+    return { mediaType: resolveMediaType(response.header('content-type'), bytes, where), digest, bytes };
   }
 
   /**
@@ -154,6 +165,9 @@ export class ManifestClient {
    * await manifests.put(destination, manifest.digest, manifest);
    */
   async put(repo: RepositoryRef, reference: string, manifest: RawManifest, options: ManifestCallOptions = {}): Promise<PushedManifest> {
+    if (!isValidMediaType(manifest.mediaType)) {
+      throw new AutopilotError('REGISTRY_ERROR', `Manifest ${manifest.digest} has the media type ${JSON.stringify(manifest.mediaType.slice(0, 100))}, which is not an RFC 6838 media type; refusing to push it`);
+    }
     if (manifest.bytes.length > MAX_MANIFEST_BYTES) {
       throw new AutopilotError('REGISTRY_ERROR', `Manifest ${manifest.digest} is ${manifest.bytes.length} bytes, over the ${MAX_MANIFEST_BYTES}-byte registry limit`);
     }
@@ -172,6 +186,6 @@ export class ManifestClient {
       throw new DigestMismatchError(`Manifest pushed to ${repo.registry}/${repo.repository}:${reference}`, manifest.digest, stored);
     }
     const subject = response.header('oci-subject');
-    return subject === undefined ? { digest: manifest.digest } : { digest: manifest.digest, subject };
+    return subject === undefined || !isDigest(subject) ? { digest: manifest.digest } : { digest: manifest.digest, subject };
   }
 }

@@ -3,6 +3,8 @@
  * referrers API (`GET /v2/<name>/referrers/<digest>`), or on registries without it (distribution
  * 2.8 answers 404) the fallback tag schema, an index tagged `<alg>-<hex>` listing them.
  */
+import { AutopilotError } from '../../errors';
+import { checkDescriptor } from '../manifestDocument';
 import { OCI_INDEX } from '../mediaTypes';
 import type { Descriptor, IndexDocument, RawManifest, RepositoryRef } from '../types';
 import { isNotFoundError } from '../transport/registryErrors';
@@ -29,9 +31,16 @@ export function referrersTagFor(digest: string): string {
   return digest.replace(':', '-');
 }
 
-function manifestsOf(bytes: Buffer): Descriptor[] {
-  const document = JSON.parse(bytes.toString('utf8')) as Partial<IndexDocument>;
-  return Array.isArray(document.manifests) ? document.manifests : [];
+/** The descriptors of a referrers index, each checked (digest grammar, size, media type) before use. */
+function manifestsOf(bytes: Buffer, where: string): Descriptor[] {
+  let document: Partial<IndexDocument>;
+  try {
+    document = JSON.parse(bytes.toString('utf8')) as Partial<IndexDocument>;
+  } catch (error) {
+    throw new AutopilotError('REGISTRY_ERROR', `${where} is not valid JSON`, { cause: error });
+  }
+  const manifests: unknown = document?.manifests;
+  return Array.isArray(manifests) ? manifests.map((descriptor: unknown, i) => checkDescriptor(descriptor, `${where} manifests[${i}]`)) : [];
 }
 
 /**
@@ -52,13 +61,14 @@ export async function listReferrers(registryHttp: RegistryHttp, repo: Repository
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const contentType = response.header('content-type') ?? '';
+  const where = `The referrers of ${repo.registry}/${repo.repository}@${digest}`;
   if (response.status === 200 && contentType.startsWith(OCI_INDEX)) {
-    return { source: 'api', descriptors: manifestsOf(await response.bytes(MAX_MANIFEST_BYTES)) };
+    return { source: 'api', descriptors: manifestsOf(await response.bytes(MAX_MANIFEST_BYTES), where) };
   }
   response.discard();
   try {
     const fallbackIndex = await new ManifestClient(registryHttp).get(repo, referrersTagFor(digest), { scopes, ...(options.signal ? { signal: options.signal } : {}) });
-    return { source: 'tag-schema', descriptors: manifestsOf(fallbackIndex.bytes), fallbackIndex };
+    return { source: 'tag-schema', descriptors: manifestsOf(fallbackIndex.bytes, `${where} (tag ${referrersTagFor(digest)})`), fallbackIndex };
   } catch (error) {
     if (isNotFoundError(error)) return { source: 'none', descriptors: [] };
     throw error;

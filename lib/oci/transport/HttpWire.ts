@@ -50,9 +50,16 @@ const SINGLE_VALUE_HEADERS = new Set([
   'server',
   'user-agent',
 ]);
-/** A header name is a token; a value must not smuggle a line break. */
+/** A header name (and a method) is an RFC 9110 token. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+/**
+ * What we send as a header value: visible ASCII, SP and HTAB (RFC 9110 §5.5 without obs-text).
+ * The head is written as latin1, which keeps only the low byte of each character: U+010D U+010A
+ * would go out as CR LF, so anything beyond ASCII is refused, not just CR, LF and NUL.
+ */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+/** The request target: visible ASCII only (WHATWG URLs percent-encode the rest; checked anyway). */
+const REQUEST_TARGET = /^[\x21-\x7e]+$/;
 
 export interface WireRequest {
   url: URL;
@@ -136,16 +143,33 @@ export function parseResponseHead(head: string): ParsedHead {
   return { statusCode: Number(status[2]), headers, keepAlive };
 }
 
+/**
+ * Throws `ERR_INVALID_HTTP_TOKEN` / `ERR_INVALID_CHAR` unless the method, target and every header
+ * can be written as they are. Values are never quoted in the error: one may be a credential.
+ *
+ * @example
+ * checkRequestHead('PUT', '/v2/app/manifests/v1', { 'content-type': 'application/json' });
+ */
+export function checkRequestHead(method: string, target: string, headers: Readonly<Record<string, string>>): void {
+  if (!HEADER_NAME.test(method)) throw networkError('ERR_INVALID_HTTP_TOKEN', `refusing to send method ${JSON.stringify(method.slice(0, 20))}: not an HTTP token`);
+  if (!REQUEST_TARGET.test(target)) throw networkError('ERR_INVALID_CHAR', 'refusing to send a request target with a space, a control or a non-ASCII character');
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) throw networkError('ERR_INVALID_HTTP_TOKEN', `refusing to send header name ${JSON.stringify(name.slice(0, 40))}: not an HTTP token`);
+    if (!HEADER_VALUE.test(value)) {
+      const at = [...value].findIndex((char) => !HEADER_VALUE.test(char));
+      throw networkError('ERR_INVALID_CHAR', `refusing to send header ${JSON.stringify(name)}: its value has a character other than visible ASCII, space or tab (at position ${at})`);
+    }
+  }
+}
+
 function serializeHead(request: WireRequest): string {
   const { url } = request;
-  if (!HEADER_NAME.test(request.method)) throw networkError('ERR_INVALID_HTTP_TOKEN', `refusing to send method ${JSON.stringify(request.method)}: not an HTTP token`);
-  let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  const target = `${url.pathname}${url.search}`;
+  checkRequestHead(request.method, target, request.headers);
+  let head = `${request.method} ${target} HTTP/1.1\r\nhost: ${url.host}\r\n`;
   for (const [name, value] of Object.entries(request.headers)) {
     const lower = name.toLowerCase();
     if (lower === 'host' || lower === 'content-length') continue;
-    if (!HEADER_NAME.test(name) || HEADER_VALUE_FORBIDDEN.test(value)) {
-      throw networkError('ERR_INVALID_HTTP_TOKEN', `refusing to send header ${JSON.stringify(name)}: invalid name or a line break in its value`);
-    }
     head += `${name}: ${value}\r\n`;
   }
   if (request.body) head += `content-length: ${request.body.length}\r\n`;

@@ -11,7 +11,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { AutopilotError, hasErrorCode, isAutopilotError } from '../../errors';
-import { type AuthChallenge, parseAuthChallenges, selectAuthChallenge } from './authChallenge';
+import { type AuthChallenge, isBearerToken, parseAuthChallenges, selectAuthChallenge } from './authChallenge';
 import type { BodySource } from './bodySource';
 import { anonymousCredentials, type BasicCredential, type CredentialProvider, type CredentialsForRegistry } from './credentials';
 import { isRedirectStatus, planRedirect } from './redirectGuard';
@@ -449,6 +449,9 @@ export class RegistryHttp {
       if (typeof token !== 'string' || token === '') {
         throw new AutopilotError('REGISTRY_ERROR', `The token service for ${registry} returned no token`);
       }
+      if (!isBearerToken(token)) {
+        throw new AutopilotError('REGISTRY_ERROR', `The token service for ${registry} returned a token that is not an RFC 6750 b64token (letters, digits, -._~+/ and trailing =); refusing to send it`);
+      }
       return typeof payload.expires_in === 'number' ? { token, expiresInSeconds: payload.expires_in } : { token };
     });
   }
@@ -482,6 +485,10 @@ export class RegistryHttp {
     if (signal?.aborted) return abortedError(signal);
     if (isAutopilotError(error)) return error;
     const code = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+    if (code === 'ERR_INVALID_HTTP_TOKEN' || code === 'ERR_INVALID_CHAR') {
+      // A request we refused to write (a header that would break the request apart): nothing was sent.
+      return new AutopilotError('REGISTRY_ERROR', `${method} ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+    }
     return new AutopilotError('REGISTRY_ERROR', `${method} ${redactUrl(url)}: connection failed (${code})`, {
       cause: error,
       retryable: isRetryableNetworkError(error),

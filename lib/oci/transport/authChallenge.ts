@@ -137,3 +137,18 @@ export function parseAuthChallenges(header: string | readonly string[] | undefin
 export function selectAuthChallenge(challenges: readonly AuthChallenge[]): AuthChallenge | undefined {
   return challenges.find((c) => c.scheme === 'bearer' && c.params.realm) ?? challenges.find((c) => c.scheme === 'basic');
 }
+
+/** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * True when a token can be sent as `Authorization: Bearer <token>` (RFC 6750's `b64token`). A token
+ * server's answer is untrusted: a token with a line break would add headers to our request.
+ *
+ * @example
+ * isBearerToken('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.sig'); // true
+ * isBearerToken('abc\r\nx-injected: 1'); // false
+ */
+export function isBearerToken(token: string): boolean {
+  return B64TOKEN.test(token);
+}

@@ -652,22 +652,46 @@ describe('HttpWire', () => {
       await expect(exchange).rejects.toThrow('disk read failed at offset 196608');
     });
 
-    it('rejects a header value containing CRLF without sending anything', async () => {
+    it.each([
+      ['CR LF', 'abc\r\nx-injected: yes'],
+      ['U+010D U+010A (CR LF once written as latin1)', 'abc\u010d\u010ax-injected: yes'],
+      ['a NUL', 'abc\0'],
+      ['a DEL', 'abc\u007f'],
+      ['obs-text (é)', 'caf\u00e9'],
+      ['a lone LF', 'abc\nx-injected: yes'],
+    ])('rejects a header value containing %s without sending anything', async (_what, value) => {
       // Prepare
       const server = await startHttpServer((request, response) => response.end(JSON.stringify(request.headers)));
 
       // Act
-      const injected = wire.exchange(get(server.url, { headers: { 'x-trace': 'abc\r\nx-injected: yes' } }));
+      const injected = wire.exchange(get(server.url, { headers: { 'x-trace': value } }));
 
       // Assess
       await expect(injected).rejects.toThrow(/x-trace/);
-      await expect(injected).rejects.toMatchObject({ code: 'ERR_INVALID_HTTP_TOKEN' });
+      await expect(injected).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
+      await expect(injected).rejects.not.toThrow(/abc|caf/);
       expect(server.connections).toBe(0);
       const clean = await wire.exchange(get(server.url, { headers: { 'x-trace': 'abc' } }));
       const seen = JSON.parse(await text(clean)) as Record<string, string>;
       expect(seen['x-trace']).toBe('abc');
       expect(seen['x-injected']).toBeUndefined();
       expect(server.connections).toBe(1);
+    });
+
+    it.each([
+      ['a header name with a space', { method: 'GET', headers: { 'x trace': '1' } }],
+      ['a header name with a colon', { method: 'GET', headers: { 'x-a:b': '1' } }],
+      ['a method with a space', { method: 'GET /admin', headers: {} }],
+    ])('rejects %s without sending anything', async (_what, extra) => {
+      // Prepare
+      const server = await startHttpServer((_request, response) => response.end('ok'));
+
+      // Act
+      const injected = wire.exchange(get(server.url, extra));
+
+      // Assess
+      await expect(injected).rejects.toMatchObject({ code: 'ERR_INVALID_HTTP_TOKEN' });
+      expect(server.connections).toBe(0);
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAuthChallenges, selectAuthChallenge } from '../../../lib/oci/transport/authChallenge';
+import { isBearerToken, parseAuthChallenges, selectAuthChallenge } from '../../../lib/oci/transport/authChallenge';
 
 describe('parseAuthChallenges', () => {
   it.each([
@@ -55,5 +55,24 @@ describe('selectAuthChallenge', () => {
   it('falls back to Basic when Bearer has no realm, and to nothing for unknown schemes', () => {
     expect(selectAuthChallenge(parseAuthChallenges('Bearer service="x", Basic realm="r"'))?.scheme).toBe('basic');
     expect(selectAuthChallenge(parseAuthChallenges('Negotiate abc'))).toBeUndefined();
+  });
+});
+
+describe('isBearerToken (RFC 6750 b64token)', () => {
+  it.each(['eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln-_', 'abc~+/def==', 'QQ'])('accepts %s', (token) => {
+    // Act & Assess
+    expect(isBearerToken(token)).toBe(true);
+  });
+
+  it.each([
+    ['a line break', 'abc\r\nx-injected: 1'],
+    ['U+010D U+010A', 'abc\u010d\u010ax-injected: 1'],
+    ['a space', 'abc def'],
+    ['padding in the middle', 'ab=c'],
+    ['a quote', 'abc"'],
+    ['an empty string', ''],
+  ])('refuses %s', (_what, token) => {
+    // Act & Assess
+    expect(isBearerToken(token)).toBe(false);
   });
 });
