@@ -13,6 +13,7 @@ import {
   type ECRClient,
   type EnhancedImageScanFinding,
   type ImageDetail as SdkImageDetail,
+  type ImageIdentifier,
   type ImageScanFinding,
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
@@ -22,14 +23,14 @@ import { SEVERITIES, type Severity } from '../events/primitives';
 import type { ChangeOutcome, ChangeWriter } from '../plan/types';
 import { withThrottlingRetry, type RetryOptions } from '../shared/awsCall';
 import { chunk } from '../shared/chunk';
-import type { RegistryChange } from './changes';
+import type { ImageToDelete, RegistryChange } from './changes';
 import { translateEcrError } from './ecrErrors';
 import { MAX_IMAGE_IDS_PER_CALL, MAX_IMAGE_IDS_PER_DELETE, MAX_PAGE_SIZE } from './limits';
 
 export { MAX_IMAGE_IDS_PER_CALL, MAX_IMAGE_IDS_PER_DELETE, MAX_PAGE_SIZE } from './limits';
 import { mediaTypeOf } from './manifests';
 import type { RegistryReader } from './RegistryReader';
-import { storageClassOfStatus, type Finding, type ImageDetail, type ImageScan, type Repository, type StoredManifest } from './types';
+import { storageClassOfStatus, type Finding, type ImageDetail, type ImageScan, type ManifestRead, type ManifestReadFailure, type Repository, type StoredManifest } from './types';
 
 
 /** Every manifest media type we accept from BatchGetImage, so ECR never converts a manifest. */
@@ -156,8 +157,9 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     } while (nextToken);
   }
 
-  async getManifests(repositoryName: string, imageDigests: readonly string[]): Promise<StoredManifest[]> {
+  async getManifests(repositoryName: string, imageDigests: readonly string[]): Promise<ManifestRead> {
     const manifests: StoredManifest[] = [];
+    const failures: ManifestReadFailure[] = [];
     for (const batch of chunk([...new Set(imageDigests)], MAX_IMAGE_IDS_PER_CALL)) {
       const output = await this.call('BatchGetImage', { repositoryName }, () =>
         this.client.send(
@@ -169,17 +171,29 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
           }),
         ),
       );
+      const read = new Set<string>();
       for (const image of output.images ?? []) {
-        if (image.imageId?.imageDigest && image.imageManifest) {
-          manifests.push({
-            imageDigest: image.imageId.imageDigest,
-            mediaType: image.imageManifestMediaType ?? mediaTypeOf(image.imageManifest),
-            manifest: image.imageManifest,
-          });
+        const digest = image.imageId?.imageDigest;
+        if (digest && batch.includes(digest) && image.imageManifest) {
+          read.add(digest);
+          manifests.push({ imageDigest: digest, mediaType: image.imageManifestMediaType ?? mediaTypeOf(image.imageManifest), manifest: image.imageManifest });
         }
       }
+      // BatchGetImage reports per-image failures in its body (aws-ecr-facts §6), e.g. ImageNotFound
+      // or KmsError: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchGetImage.html
+      const reported = new Map<string, ManifestReadFailure>();
+      for (const failure of output.failures ?? []) {
+        const digest = failure.imageId?.imageDigest;
+        if (digest && batch.includes(digest) && !read.has(digest)) {
+          reported.set(digest, { imageDigest: digest, code: failure.failureCode ?? 'Unknown', reason: failure.failureReason ?? '' });
+        }
+      }
+      for (const digest of batch) {
+        if (read.has(digest)) continue;
+        failures.push(reported.get(digest) ?? { imageDigest: digest, code: 'ManifestMissing', reason: 'BatchGetImage returned neither its manifest nor a failure' });
+      }
     }
-    return manifests;
+    return { manifests, failures };
   }
 
   async getImageScan(repositoryName: string, imageDigest: string): Promise<ImageScan | undefined> {
@@ -251,7 +265,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
         );
         return { status: 'applied' };
       case 'ecr:BatchDeleteImage':
-        return this.deleteImages(repositoryName, change.images.map((image) => image.imageDigest));
+        return this.deleteImages(repositoryName, change.images);
       case 'ecr:CreateRepository':
         try {
           await this.call('CreateRepository', { repositoryName }, () =>
@@ -288,23 +302,47 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
   }
 
   /**
-   * BatchDeleteImage reports per-image failures in its response instead of throwing: every one is
-   * returned. `ImageReferencedByManifestList` is an expected outcome (an index still lists the image).
+   * Deletes images by id, at most 100 ids per call (BatchDeleteImage's limit:
+   * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchDeleteImage.html).
+   *
+   * An untagged image is named by its digest. A tagged image is named by its digest together with
+   * each of its tags: ECR checks that a tag still points at the digest (failure
+   * `ImageTagDoesNotMatchDigest`), so a tag moved to another image since it was read is never
+   * removed from that image, as naming the tag alone would. Naming a tag removes it, and removing
+   * the last tag deletes the image, so an image tagged meanwhile keeps its new tag and survives;
+   * whether ECR reads a digest-and-tag id that way or as the whole image is UNCONFIRMED, so
+   * `expireRepository` also describes each batch again just before deleting it.
+   *
+   * Per-image failures come back in the response, not as errors: every one is returned.
+   * `ImageReferencedByManifestList` is an expected outcome (an index still lists the image), and an
+   * `ImageNotFound` for one tag of an image whose deletion ECR confirmed is its consequence, not a failure.
    */
-  private async deleteImages(repositoryName: string, imageDigests: readonly string[]): Promise<ChangeOutcome> {
-    if (imageDigests.length > MAX_IMAGE_IDS_PER_DELETE) {
-      throw new AutopilotError('INTERNAL', `BatchDeleteImage takes at most ${MAX_IMAGE_IDS_PER_DELETE} images; got ${imageDigests.length}`);
+  private async deleteImages(repositoryName: string, images: readonly ImageToDelete[]): Promise<ChangeOutcome> {
+    if (images.length > MAX_IMAGE_IDS_PER_DELETE) {
+      throw new AutopilotError('INTERNAL', `BatchDeleteImage takes at most ${MAX_IMAGE_IDS_PER_DELETE} images; got ${images.length}`);
     }
-    const output = await this.call('BatchDeleteImage', { repositoryName }, () =>
-      this.client.send(new BatchDeleteImageCommand({ registryId: this.registryId, repositoryName, imageIds: imageDigests.map((imageDigest) => ({ imageDigest })) })),
+    const ids = images.flatMap((image): ImageIdentifier[] =>
+      image.imageTags.length === 0 ? [{ imageDigest: image.imageDigest }] : image.imageTags.map((imageTag) => ({ imageDigest: image.imageDigest, imageTag })),
     );
-    const completed = [...new Set((output.imageIds ?? []).map((id) => id.imageDigest).filter((digest): digest is string => digest !== undefined))];
-    const failures = (output.failures ?? []).map((failure) => ({
-      item: failure.imageId?.imageDigest ?? failure.imageId?.imageTag ?? 'unknown',
-      code: failure.failureCode ?? 'Unknown',
-      reason: failure.failureReason ?? '',
-      expected: failure.failureCode === 'ImageReferencedByManifestList',
-    }));
+    const deleted = new Set<string>();
+    const reported: Array<{ digest: string | undefined; tag: string | undefined; code: string; reason: string }> = [];
+    for (const batch of chunk(ids, MAX_IMAGE_IDS_PER_DELETE)) {
+      const output = await this.call('BatchDeleteImage', { repositoryName }, () =>
+        this.client.send(new BatchDeleteImageCommand({ registryId: this.registryId, repositoryName, imageIds: batch })),
+      );
+      for (const id of output.imageIds ?? []) if (id.imageDigest) deleted.add(id.imageDigest);
+      for (const failure of output.failures ?? []) {
+        reported.push({ digest: failure.imageId?.imageDigest, tag: failure.imageId?.imageTag, code: failure.failureCode ?? 'Unknown', reason: failure.failureReason ?? '' });
+      }
+    }
+    const digestOfTag = new Map(images.flatMap((image) => image.imageTags.map((tag) => [tag, image.imageDigest] as const)));
+    const failures = reported.flatMap((failure) => {
+      const digest = failure.digest ?? (failure.tag === undefined ? undefined : digestOfTag.get(failure.tag));
+      if (digest !== undefined && deleted.has(digest) && failure.code === 'ImageNotFound') return [];
+      const reason = failure.tag !== undefined && digest !== undefined ? `tag ${failure.tag}: ${failure.reason}` : failure.reason;
+      return [{ item: digest ?? failure.tag ?? 'unknown', code: failure.code, reason, expected: failure.code === 'ImageReferencedByManifestList' }];
+    });
+    const completed = images.map((image) => image.imageDigest).filter((digest) => deleted.has(digest));
     const unexpected = failures.filter((failure) => !failure.expected).length;
     return {
       status: unexpected > 0 && completed.length === 0 ? 'failed' : 'applied',

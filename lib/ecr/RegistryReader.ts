@@ -1,4 +1,4 @@
-import type { ImageDetail, ImageScan, Repository, StoredManifest } from './types';
+import type { ImageDetail, ImageScan, ManifestRead, Repository } from './types';
 
 /**
  * Read-only access to an ECR registry. Implemented by `EcrRegistry` (AWS SDK) and
@@ -25,8 +25,11 @@ export interface RegistryReader {
   describeImageByTag(repositoryName: string, imageTag: string): Promise<ImageDetail | undefined>;
   /** Every image of the repository, page by page (ACTIVE and ARCHIVED). */
   listImages(repositoryName: string): AsyncIterable<ImageDetail>;
-  /** The manifests of the given images, byte for byte (missing ones are left out). */
-  getManifests(repositoryName: string, imageDigests: readonly string[]): Promise<StoredManifest[]>;
+  /**
+   * The manifests of the given images, byte for byte, and every image whose manifest could not be
+   * read (BatchGetImage's per-image `failures`, or an image it returned nothing for) with why.
+   */
+  getManifests(repositoryName: string, imageDigests: readonly string[]): Promise<ManifestRead>;
   /**
    * Every finding of the image's latest scan (all pages), or undefined when the image has no scan
    * (ECR's ScanNotFoundException). Throws `IMAGE_NOT_FOUND` when the image does not exist.

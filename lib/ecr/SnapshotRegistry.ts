@@ -4,7 +4,7 @@ import { toValidationIssues } from '../validation/toValidationIssues';
 import { mediaTypeOf } from './manifests';
 import type { RegistryReader } from './RegistryReader';
 import { RegistrySnapshot, type SnapshotImage, type SnapshotRepository } from './registrySnapshot';
-import { storageClassOfStatus, type ImageDetail, type ImageScan, type Repository, type StoredManifest } from './types';
+import { storageClassOfStatus, type ImageDetail, type ImageScan, type ManifestRead, type Repository } from './types';
 
 /**
  * A registry read from a snapshot file instead of AWS: plan mode and the demo run the same code
@@ -75,13 +75,19 @@ export class SnapshotRegistry implements RegistryReader {
     for (const image of this.repository(repositoryName).images) yield toImageDetail(image);
   }
 
-  async getManifests(repositoryName: string, imageDigests: readonly string[]): Promise<StoredManifest[]> {
-    const wanted = new Set(imageDigests);
-    return this.repository(repositoryName).images.flatMap((image) => {
-      if (!wanted.has(image.imageDigest) || image.manifest === undefined) return [];
+  async getManifests(repositoryName: string, imageDigests: readonly string[]): Promise<ManifestRead> {
+    const images = new Map(this.repository(repositoryName).images.map((image) => [image.imageDigest, image]));
+    const read: ManifestRead = { manifests: [], failures: [] };
+    for (const digest of new Set(imageDigests)) {
+      const image = images.get(digest);
+      if (image?.manifest === undefined) {
+        read.failures.push({ imageDigest: digest, code: image ? 'ManifestMissing' : 'ImageNotFound', reason: image ? 'the snapshot has no manifest for this image' : 'the image is not in the snapshot' });
+        continue;
+      }
       const manifest = typeof image.manifest === 'string' ? image.manifest : JSON.stringify(image.manifest);
-      return [{ imageDigest: image.imageDigest, mediaType: image.imageManifestMediaType ?? mediaTypeOf(manifest), manifest }];
-    });
+      read.manifests.push({ imageDigest: digest, mediaType: image.imageManifestMediaType ?? mediaTypeOf(manifest), manifest });
+    }
+    return read;
   }
 
   async getImageScan(repositoryName: string, imageDigest: string): Promise<ImageScan | undefined> {

@@ -83,6 +83,20 @@ export interface StoredManifest {
   manifest: string;
 }
 
+/** An image whose manifest BatchGetImage did not return, with why (ECR's failure code, or ours). */
+export interface ManifestReadFailure {
+  imageDigest: string;
+  /** ECR's `failureCode` (e.g. `ImageNotFound`, `KmsError`), or `ManifestMissing` when ECR said nothing. */
+  code: string;
+  reason: string;
+}
+
+/** What a manifest read returned: the manifests, and every image it could not read. */
+export interface ManifestRead {
+  manifests: StoredManifest[];
+  failures: ManifestReadFailure[];
+}
+
 /** Media types of manifest lists / indexes: their children are per-platform manifests. */
 export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([
   'application/vnd.docker.distribution.manifest.list.v2+json',

@@ -6,9 +6,8 @@ import type { RegistryReader } from '../ecr/RegistryReader';
 import { isIndexMediaType, type ImageDetail } from '../ecr/types';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter, ItemFailure } from '../plan/types';
-import { chunk } from '../shared/chunk';
 import { evaluateLifecyclePolicy } from './evaluateLifecyclePolicy';
-import { planExpiry, type ExpiryGraph, type ExpiryPlan, type PlannedExpiry } from './planExpiry';
+import { planExpiry, type ExpiryGraph, type ExpiryPlan, type KeptImage, type KeptReason, type PlannedExpiry } from './planExpiry';
 import { parseLifecyclePolicy } from './validateLifecyclePolicy';
 
 /** The per-run deletion cap when the configuration has no lifecycle section (the schema's default). */
@@ -21,6 +20,8 @@ export interface RepositoryExpiry {
   deletions: AppliedChange<BatchDeleteImageChange>[];
   /** Images deleted (live) or that would be deleted (plan mode). */
   expired: PlannedExpiry[];
+  /** What the plan kept, and what deletion held back because it changed since it was read. */
+  kept: KeptImage[];
   /** Per-image failures BatchDeleteImage returned, none dropped. */
   failures: ItemFailure[];
   bytesReclaimed: number;
@@ -35,8 +36,9 @@ export interface RepositoryExpiry {
  * 2. Evaluate the policy exactly as ECR would (`evaluateLifecyclePolicy`); stop if nothing expires.
  * 3. Read the index manifests (BatchGetImage) to know which images kept indexes still reference.
  * 4. Plan (`planExpiry`): protected tags, index children, referrers, the deletion cap.
- * 5. Delete in waves, at most 100 images per BatchDeleteImage: an image goes after every image that
- *    references it (indexes before children, referrers before subjects).
+ * 5. Delete in waves, at most 100 image ids per BatchDeleteImage: an image goes after every image
+ *    that references it (indexes before children, referrers before subjects). Each batch is
+ *    described again just before its deletion, and what changed since step 1 is held (race safety).
  *
  * @example
  * const expiry = await expireRepository('team-a/api', servicesClass, { registry, writer, now }, { maxDeletions: 200 });
@@ -65,17 +67,7 @@ export async function expireRepository(
     policy,
   });
 
-  const changes = deletionWaves(plan, graph, images).flatMap((wave, waveIndex, waves) =>
-    chunk(wave, MAX_IMAGE_IDS_PER_DELETE).map(
-      (batch): BatchDeleteImageChange => ({
-        action: 'ecr:BatchDeleteImage',
-        target: repositoryName,
-        reason: `expire ${batch.length} image(s) the lifecycle policy (${repositoryClass.lifecyclePolicy?.source}) selects${waves.length > 1 ? ` (pass ${waveIndex + 1} of ${waves.length}: ${waveIndex < waves.length - 1 ? 'indexes and referrers first' : 'then what they referenced'})` : ''}`,
-        images: batch.map(toImageToDelete),
-      }),
-    ),
-  );
-  const deletions = await applyChanges(deps.writer, changes);
+  const { deletions, held } = await deleteInWaves(repositoryName, repositoryClass, plan, graph, images, deps);
 
   const byDigest = new Map(plan.expire.map((image) => [image.imageDigest, image]));
   const expired: PlannedExpiry[] = [];
@@ -96,6 +88,7 @@ export async function expireRepository(
   return {
     repositoryName,
     plan,
+    kept: [...plan.kept, ...held],
     deletions,
     expired,
     failures,
@@ -103,11 +96,129 @@ export async function expireRepository(
   };
 }
 
-/** Index digest → the manifests it lists, for every index of the repository. */
+/**
+ * Step 5, race-safe. Between the listing and a deletion, a push can tag an image (even with a
+ * protected tag), move a tag, or pull it; `BatchDeleteImage` has no condition, and deleting by digest
+ * takes every tag with the image. So each batch is described again (DescribeImages) just before it
+ * is deleted, and an image whose tags, push, pull, activation time or storage class changed, or that
+ * is gone, is held (`changed-since-read`) with whatever it references (its children, its subject),
+ * as is what an image that failed to delete references. The deletion itself names a tagged image
+ * by its digest and each of its tags (`EcrRegistry`), so a tag moved to another image meanwhile is
+ * never removed from that image.
+ */
+async function deleteInWaves(
+  repositoryName: string,
+  repositoryClass: RepositoryClass,
+  plan: ExpiryPlan,
+  graph: ExpiryGraph,
+  images: readonly ImageDetail[],
+  deps: { registry: RegistryReader; writer: ChangeWriter<BatchDeleteImageChange> },
+): Promise<{ deletions: AppliedChange<BatchDeleteImageChange>[]; held: KeptImage[] }> {
+  const read = new Map(images.map((image) => [image.imageDigest, image]));
+  const held = new Map<string, KeptImage>();
+  const hold = (image: { imageDigest: string; imageTags: readonly string[] }, reason: KeptReason, detail: string): void => {
+    if (held.has(image.imageDigest)) return;
+    held.set(image.imageDigest, { imageDigest: image.imageDigest, imageTags: [...image.imageTags], reason, detail });
+    holdReferenced(image, detail);
+  };
+  /** What a kept image references must stay too: the manifests an index lists, a referrer's subject. */
+  const holdReferenced = (image: { imageDigest: string; imageTags: readonly string[] }, detail: string): void => {
+    const what = `${image.imageDigest}${image.imageTags.length > 0 ? ` (tags: ${image.imageTags.join(', ')})` : ''}`;
+    for (const child of graph.indexChildren.get(image.imageDigest) ?? []) {
+      hold({ imageDigest: child, imageTags: read.get(child)?.imageTags ?? [] }, 'index-child', `listed by index ${what}, which is not deleted: ${detail}`);
+    }
+    const subject = read.get(image.imageDigest)?.subjectManifestDigest;
+    if (subject) hold({ imageDigest: subject, imageTags: read.get(subject)?.imageTags ?? [] }, 'referrer-subject', `subject of referrer ${what}, which is not deleted: ${detail}`);
+  };
+
+  const waves = deletionWaves(plan, graph, images);
+  const deletions: AppliedChange<BatchDeleteImageChange>[] = [];
+  for (const [waveIndex, wave] of waves.entries()) {
+    const pass = waves.length > 1 ? ` (pass ${waveIndex + 1} of ${waves.length}: ${waveIndex < waves.length - 1 ? 'indexes and referrers first' : 'then what they referenced'})` : '';
+    for (const batch of batchByImageIds(wave.filter((image) => !held.has(image.imageDigest)))) {
+      const current = new Map((await deps.registry.describeImages(repositoryName, batch.map((image) => image.imageDigest))).map((image) => [image.imageDigest, image]));
+      const unchanged: PlannedExpiry[] = [];
+      for (const image of batch) {
+        const change = changeSinceRead(read.get(image.imageDigest) as ImageDetail, current.get(image.imageDigest));
+        if (change === undefined) unchanged.push(image);
+        else hold(image, 'changed-since-read', change);
+      }
+      if (unchanged.length === 0) continue;
+      const change: BatchDeleteImageChange = {
+        action: 'ecr:BatchDeleteImage',
+        target: repositoryName,
+        reason: `expire ${unchanged.length} image(s) the lifecycle policy (${repositoryClass.lifecyclePolicy?.source}) selects${pass}`,
+        images: unchanged.map((image) => toImageToDelete(image, current.get(image.imageDigest) as ImageDetail)),
+      };
+      const applied = await applyChanges(deps.writer, [change]);
+      deletions.push(...applied);
+      // A failed image is reported as a failure, not as kept; what it references must not go either.
+      for (const image of notDeleted(applied)) holdReferenced(image, 'its deletion failed');
+    }
+  }
+  return { deletions, held: [...held.values()] };
+}
+
+/** What changed about an image since it was listed, or undefined when nothing that lifecycle looks at did. */
+function changeSinceRead(before: ImageDetail, now: ImageDetail | undefined): string | undefined {
+  if (now === undefined) return 'it is no longer in the repository (deleted meanwhile)';
+  const changes: string[] = [];
+  const added = now.imageTags.filter((tag) => !before.imageTags.includes(tag));
+  const removed = before.imageTags.filter((tag) => !now.imageTags.includes(tag));
+  if (added.length > 0) changes.push(`tagged ${added.join(', ')}`);
+  if (removed.length > 0) changes.push(`lost tag ${removed.join(', ')}`);
+  const sameTime = (a: Date | undefined, b: Date | undefined) => a?.getTime() === b?.getTime();
+  if (!sameTime(before.imagePushedAt, now.imagePushedAt)) changes.push('pushed again');
+  if (!sameTime(before.lastRecordedPullTime, now.lastRecordedPullTime)) changes.push('pulled');
+  if (!sameTime(before.lastActivatedAt, now.lastActivatedAt)) changes.push('restored from archive');
+  if (before.storageClass !== now.storageClass) changes.push(`moved to ${now.storageClass}`);
+  return changes.length === 0 ? undefined : `it changed since it was read (${changes.join('; ')}); the next run evaluates it again`;
+}
+
+/**
+ * Batches of at most 100 image ids, as BatchDeleteImage takes: a tagged image is named by each of its
+ * tags (see `EcrRegistry`), so it weighs one id per tag; an image with more tags than that goes alone.
+ */
+function batchByImageIds(images: readonly PlannedExpiry[]): PlannedExpiry[][] {
+  const batches: PlannedExpiry[][] = [];
+  let batch: PlannedExpiry[] = [];
+  let ids = 0;
+  for (const image of images) {
+    const weight = Math.max(1, image.imageTags.length);
+    if (batch.length > 0 && ids + weight > MAX_IMAGE_IDS_PER_DELETE) {
+      batches.push(batch);
+      batch = [];
+      ids = 0;
+    }
+    batch.push(image);
+    ids += weight;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+function notDeleted(applied: readonly AppliedChange<BatchDeleteImageChange>[]): ImageToDelete[] {
+  return applied.flatMap(({ change, outcome }) => {
+    if (outcome.status === 'planned') return [];
+    const completed = new Set(outcome.completed ?? []);
+    return change.images.filter((image) => !completed.has(image.imageDigest));
+  });
+}
+
+/**
+ * Index digest → the manifests it lists, for every index of the repository, and every index whose
+ * manifest could not be read (with ECR's failure code), which `planExpiry` treats as unknown children.
+ */
 async function readIndexGraph(registry: RegistryReader, repositoryName: string, images: readonly ImageDetail[]): Promise<ExpiryGraph> {
   const indexDigests = images.filter((image) => isIndexMediaType(image.imageManifestMediaType)).map((image) => image.imageDigest);
-  const manifests = indexDigests.length > 0 ? await registry.getManifests(repositoryName, indexDigests) : [];
-  return { indexChildren: new Map(manifests.map((manifest) => [manifest.imageDigest, parseIndexChildren(manifest.manifest).map((child) => child.digest)])) };
+  if (indexDigests.length === 0) return { indexChildren: new Map() };
+  const read = await registry.getManifests(repositoryName, indexDigests);
+  return {
+    indexChildren: new Map(read.manifests.map((manifest) => [manifest.imageDigest, parseIndexChildren(manifest.manifest).map((child) => child.digest)])),
+    ...(read.failures.length > 0
+      ? { unreadableIndexes: new Map(read.failures.map((failure) => [failure.imageDigest, `${failure.code}${failure.reason ? `: ${failure.reason}` : ''}`])) }
+      : {}),
+  };
 }
 
 /**
@@ -146,10 +257,11 @@ export function deletionWaves(plan: Pick<ExpiryPlan, 'expire' | 'deletionOrder'>
   return waves.filter((images) => images.length > 0);
 }
 
-function toImageToDelete(image: PlannedExpiry): ImageToDelete {
+/** The image as it is now (its tags name it in the deletion), with what the ledger says about it. */
+function toImageToDelete(image: PlannedExpiry, current: ImageDetail): ImageToDelete {
   return {
     imageDigest: image.imageDigest,
-    imageTags: image.imageTags,
+    imageTags: [...current.imageTags],
     ...(image.imageSizeInBytes !== undefined ? { imageSizeInBytes: image.imageSizeInBytes } : {}),
     appliedRulePriority: image.appliedRulePriority,
     reason: image.reason,

@@ -54,7 +54,7 @@ export function buildLedgerNotices(results: readonly RepositoryLifecycleResult[]
     imagesExpired: repositories.reduce((n, r) => n + r.expired.length, 0),
     bytesReclaimed: repositories.reduce((n, r) => n + r.bytesReclaimed, 0),
     failures: repositories.reduce((n, r) => n + r.failures.filter((f) => !f.expected).length + r.governance.filter((c) => c.status === 'failed').length + (r.error ? 1 : 0), 0),
-    keptBySafety: results.reduce((n, r) => n + (r.expiry?.plan.kept.filter((kept) => kept.reason !== 'cap-reached').length ?? 0), 0),
+    keptBySafety: results.reduce((n, r) => n + (r.expiry?.kept.filter((kept) => kept.reason !== 'cap-reached').length ?? 0), 0),
     capReached: context.capReached,
   };
 
@@ -97,7 +97,7 @@ function toLedgerRepository(result: RepositoryLifecycleResult): LedgerRepository
     repositoryClass: result.repositoryClass,
     governance: result.governance.map(toNoticeChange),
     expired,
-    kept: (expiry?.plan.kept ?? [])
+    kept: (expiry?.kept ?? [])
       .filter((kept) => kept.reason !== 'cap-reached')
       .slice(0, MAX_KEPT_LISTED)
       .map((kept) => ({ imageDigest: kept.imageDigest, imageTags: kept.imageTags, reason: kept.reason, detail: kept.detail })),

@@ -14,6 +14,11 @@ import type { LifecycleImage, LifecyclePolicy, LifecyclePreview, LifecyclePrevie
 export interface ExpiryGraph {
   /** Index (manifest list) digest → the digests of the manifests it lists. */
   readonly indexChildren: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Indexes whose manifest could not be read (digest → why). Their children are unknown, and any
+   * untagged image may be one of them, so while one exists no untagged image is expired.
+   */
+  readonly unreadableIndexes?: ReadonlyMap<string, string>;
 }
 
 export interface PlanExpiryInput {
@@ -29,7 +34,13 @@ export interface PlanExpiryInput {
   readonly policy?: LifecyclePolicy;
 }
 
-export type KeptReason = 'protected-tag' | 'index-child' | 'referrer-subject' | 'cap-reached';
+/**
+ * Why the plan keeps an image the policy selects: a protected tag; listed by a kept index; the
+ * subject of a kept referrer; its facts are unknown (in the preview but not in the listing); an
+ * index of the repository could not be read (untagged images only); the deletion cap; or, found at
+ * deletion time, the image changed since it was read (`changed-since-read`, see `expireRepository`).
+ */
+export type KeptReason = 'protected-tag' | 'index-child' | 'referrer-subject' | 'facts-unknown' | 'index-unreadable' | 'cap-reached' | 'changed-since-read';
 
 export interface PlannedExpiry {
   imageDigest: string;
@@ -176,6 +187,8 @@ class RepositoryView {
   readonly subjectOf = new Map<string, string>();
   /** The preview's EXPIRE results: digest → applied rule priority. */
   readonly selected = new Map<string, number>();
+  /** Selected images absent from `images`: their tags (and so their protection) are unknown. */
+  readonly unknownFacts = new Set<string>();
   private readonly protectedMatchers: ReadonlyArray<{ pattern: string; matcher: TagMatcher }>;
   private readonly protection = new Map<string, string | undefined>();
 
@@ -191,6 +204,8 @@ class RepositoryView {
       if (result.action.type !== 'EXPIRE') continue;
       this.selected.set(result.imageDigest, result.appliedRulePriority);
       if (!this.facts.has(result.imageDigest)) {
+        // Fail safe: the preview's tags may be stale or partial, so the protected-tag check cannot be trusted.
+        this.unknownFacts.add(result.imageDigest);
         this.facts.set(result.imageDigest, imageFacts(result.imageDigest, result.imageTags, result.imagePushedAt, undefined));
       }
     }
@@ -248,6 +263,11 @@ class KeptImages {
  * keep, repeated until stable. `kept` only grows, so this ends after at most one pass per image.
  */
 function settleExpiring(repository: RepositoryView, graph: ExpiryGraph, kept: KeptImages): Map<string, ExpiryCause> {
+  for (const digest of repository.unknownFacts) {
+    kept.keep(digest, 'facts-unknown', 'the preview selects it but the image listing does not have it, so its tags cannot be checked against the protected patterns');
+  }
+  const unreadable = [...(graph.unreadableIndexes ?? new Map<string, string>())];
+  const unreadableDetail = unreadable.length === 0 ? undefined : describeUnreadable(unreadable);
   for (;;) {
     const expiring = new Map<string, ExpiryCause>();
     const queue: string[] = [];
@@ -272,6 +292,7 @@ function settleExpiring(repository: RepositoryView, graph: ExpiryGraph, kept: Ke
     for (const digest of expiring.keys()) {
       const why = repository.protectedBy(digest);
       if (why !== undefined) changed = kept.keep(digest, 'protected-tag', why) || changed;
+      else if (unreadableDetail !== undefined && repository.factsOf(digest).tags.length === 0) changed = kept.keep(digest, 'index-unreadable', unreadableDetail) || changed;
     }
     // An index we do not know about (absent from `images`) counts as kept: never delete what a
     // live index may still reference.
@@ -355,6 +376,13 @@ function orderUnit(unit: readonly ImageFacts[], before: ReadonlyMap<string, read
   const byDepth = unit.map((image, position) => ({ image, position, depth: depthOf(image.digest) }));
   byDepth.sort((a, b) => a.depth - b.depth || a.position - b.position);
   return byDepth.map(({ image }) => image.digest);
+}
+
+function describeUnreadable(unreadable: ReadonlyArray<readonly [string, string]>): string {
+  const [first] = unreadable;
+  const [digest, why] = first as readonly [string, string];
+  const more = unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : '';
+  return `the manifest of index ${digest}${more} could not be read (${why}); any untagged image may be one of its platforms, so none is expired this run`;
 }
 
 function explainCause(cause: ExpiryCause, policy: LifecyclePolicy | undefined): string {

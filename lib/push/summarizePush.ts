@@ -36,7 +36,7 @@ export async function summarizePush(
   const platforms: PushSummaryNotice['data']['platforms'] = [];
 
   if (isIndexMediaType(mediaType)) {
-    const [index] = await registry.getManifests(pushed.repositoryName, [pushed.imageDigest]);
+    const [index] = (await registry.getManifests(pushed.repositoryName, [pushed.imageDigest])).manifests;
     const children = index ? parseIndexChildren(index.manifest).filter((child) => !child.isAttestation) : [];
     const childDetails = new Map((await registry.describeImages(pushed.repositoryName, children.map((c) => c.digest))).map((d) => [d.imageDigest, d]));
     let total = 0;

@@ -41,7 +41,7 @@ export async function locateScannedImage(registry: RegistryReader, repositoryNam
 
   const indexes = newestFirst(images.filter((image) => isIndexMediaType(image.imageManifestMediaType))).slice(0, MAX_INDEXES_SEARCHED);
   for (const batch of chunk(indexes, 100)) {
-    const manifests = await registry.getManifests(repositoryName, batch.map((index) => index.imageDigest));
+    const { manifests } = await registry.getManifests(repositoryName, batch.map((index) => index.imageDigest));
     for (const index of batch) {
       const manifest = manifests.find((m) => m.imageDigest === index.imageDigest);
       const child = manifest ? parseIndexChildren(manifest.manifest).find((c) => c.digest === imageDigest) : undefined;
@@ -63,7 +63,7 @@ export async function findBaseline(registry: RegistryReader, repositoryName: str
       images.filter((image) => isIndexMediaType(image.imageManifestMediaType) && image.imageDigest !== index.digest && image.imagePushedAt < index.pushedAt),
     ).slice(0, MAX_BASELINE_CANDIDATES);
     if (earlierIndexes.length === 0) return undefined;
-    const manifests = await registry.getManifests(repositoryName, earlierIndexes.map((image) => image.imageDigest));
+    const { manifests } = await registry.getManifests(repositoryName, earlierIndexes.map((image) => image.imageDigest));
     for (const earlier of earlierIndexes) {
       const manifest = manifests.find((m) => m.imageDigest === earlier.imageDigest);
       const sibling = manifest ? parseIndexChildren(manifest.manifest).find((c) => c.platform === index.platform && !c.isAttestation) : undefined;

@@ -94,6 +94,6 @@ async function checkImage(context: CheckContext, target: MirrorTarget): Promise<
 }
 
 async function indexPlatforms(context: CheckContext, repositoryName: string, digest: string): Promise<string[]> {
-  const [manifest] = await context.registry.getManifests(repositoryName, [digest]);
+  const [manifest] = (await context.registry.getManifests(repositoryName, [digest])).manifests;
   return manifest ? parseIndexChildren(manifest.manifest).filter((child) => !child.isAttestation && child.platform).map((child) => child.platform as string) : [];
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AutopilotConfig, TagMutability } from '../../../lib/config/types';
 import type { RegistryChange } from '../../../lib/ecr/changes';
 import type { RegistryReader } from '../../../lib/ecr/RegistryReader';
-import type { ImageDetail, ImageScan, Repository, StoredManifest } from '../../../lib/ecr/types';
+import type { ImageDetail, ImageScan, ManifestRead, Repository } from '../../../lib/ecr/types';
 import { AutopilotError } from '../../../lib/errors';
 import type { CopyImageChange } from '../../../lib/mirror/changes';
 import { mirrorImages, type MirrorDeps } from '../../../lib/mirror/mirrorImages';
@@ -87,7 +87,7 @@ class EcrDouble implements RegistryReader, ChangeWriter<RegistryChange> {
   listImages(): AsyncIterable<ImageDetail> {
     throw new Error('not used by mirrorImages');
   }
-  getManifests(): Promise<StoredManifest[]> {
+  getManifests(): Promise<ManifestRead> {
     throw new Error('not used by mirrorImages (a manifest read would count as a pull)');
   }
   getImageScan(): Promise<ImageScan | undefined> {

@@ -397,9 +397,10 @@ describe('EcrRegistry', () => {
       }));
 
       // Act
-      const manifests = await registry().getManifests(REPO, digests);
+      const { manifests, failures } = await registry().getManifests(REPO, digests);
 
       // Assess
+      expect(failures).toEqual([]);
       expect(manifests).toHaveLength(201);
       expect(manifests[0]).toEqual({
         imageDigest: digests[0],
@@ -421,10 +422,37 @@ describe('EcrRegistry', () => {
       });
 
       // Act
-      const [manifest] = await registry().getManifests(REPO, [digestOf('list')]);
+      const [manifest] = (await registry().getManifests(REPO, [digestOf('list')])).manifests;
 
       // Assess
       expect(manifest?.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
+    });
+
+    it('returns every image it could not read: ECR failures, images without a manifest, and images ECR said nothing about', async () => {
+      // Prepare
+      ecr.on(BatchGetImageCommand).resolves({
+        images: [
+          { imageId: { imageDigest: digestOf('ok') }, imageManifest: '{"manifests":[]}' },
+          { imageId: { imageDigest: digestOf('empty') } },
+          // Not asked for: never taken as a read of anything.
+          { imageId: { imageDigest: digestOf('stranger') }, imageManifest: '{"manifests":[]}' },
+        ],
+        failures: [
+          { imageId: { imageDigest: digestOf('kms') }, failureCode: 'KmsError', failureReason: 'The KMS key is disabled' },
+          { imageId: { imageDigest: digestOf('ok') }, failureCode: 'ImageNotFound', failureReason: 'contradicts the image above' },
+        ],
+      });
+
+      // Act
+      const read = await registry().getManifests(REPO, [digestOf('ok'), digestOf('empty'), digestOf('kms'), digestOf('silent')]);
+
+      // Assess
+      expect(read.manifests.map((manifest) => manifest.imageDigest)).toEqual([digestOf('ok')]);
+      expect(read.failures).toEqual([
+        { imageDigest: digestOf('empty'), code: 'ManifestMissing', reason: 'BatchGetImage returned neither its manifest nor a failure' },
+        { imageDigest: digestOf('kms'), code: 'KmsError', reason: 'The KMS key is disabled' },
+        { imageDigest: digestOf('silent'), code: 'ManifestMissing', reason: 'BatchGetImage returned neither its manifest nor a failure' },
+      ]);
     });
   });
 

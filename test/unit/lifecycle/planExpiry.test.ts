@@ -12,20 +12,24 @@ const POLICY: LifecyclePolicy = policyOf(
 interface PlanOptions {
   protectedTagPatterns?: string[];
   indexChildren?: Record<string, string[]>;
+  unreadableIndexes?: Record<string, string>;
   maxDeletions?: number;
   policy?: LifecyclePolicy;
+  /** Images the planner is given, when not all that the preview was evaluated over. */
+  listed?: LifecycleImage[];
 }
 
 function plan(images: LifecycleImage[], options: PlanOptions = {}): ExpiryPlan {
   const policy = options.policy ?? POLICY;
   const preview = evaluateLifecyclePolicy(policy, images, { now: NOW });
   const indexChildren = new Map(Object.entries(options.indexChildren ?? {}).map(([index, children]) => [digestOf(index), children.map(digestOf)]));
+  const unreadableIndexes = new Map(Object.entries(options.unreadableIndexes ?? {}).map(([index, why]) => [digestOf(index), why]));
   return planExpiry({
     preview,
-    images,
+    images: options.listed ?? images,
     policy,
     protectedTagPatterns: options.protectedTagPatterns ?? [],
-    graph: { indexChildren },
+    graph: { indexChildren, ...(unreadableIndexes.size > 0 ? { unreadableIndexes } : {}) },
     ...(options.maxDeletions === undefined ? {} : { maxDeletions: options.maxDeletions }),
   });
 }
@@ -241,6 +245,121 @@ describe('planExpiry', () => {
     ]);
   });
 
+  it('keeps every link of a referrer chain whose last referrer is protected (T ← S ← R)', () => {
+    // Prepare: rule 1 selects T; S refers to T and R to S, so both cascade; R is protected. The
+    // referrer map lists T's referrers before S's, so keeping T takes a second pass after S is kept.
+    const images = [
+      image({ name: 'T', tags: ['prod-1'], pushedDaysAgo: 20 }),
+      image({ name: 'S', tags: ['sig-1'], pushedDaysAgo: 19, subject: 'T' }),
+      image({ name: 'R', tags: ['att-keep'], pushedDaysAgo: 18, subject: 'S' }),
+      image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images, { protectedTagPatterns: ['*-keep'] });
+
+    // Assess
+    expect(result.expire).toEqual([]);
+    expect(result.deletionOrder).toEqual([]);
+    expect(keptReasons(result)).toEqual([
+      ['T', 'referrer-subject'],
+      ['S', 'referrer-subject'],
+      ['R', 'protected-tag'],
+    ]);
+  });
+
+  it('keeps an image the preview selects but the listing lacks: its protected tag cannot be checked (fail safe)', () => {
+    // Prepare: the preview was evaluated over release-2, the planner's listing lost it.
+    const images = [
+      image({ name: 'release-2', tags: ['release-2'], pushedDaysAgo: 10 }),
+      image({ name: 'untagged-old', pushedDaysAgo: 10 }),
+    ];
+    const policy = policyOf(rule(1, { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }));
+
+    // Act
+    const result = plan(images, { policy, protectedTagPatterns: ['release-*'], listed: images.slice(1) });
+
+    // Assess
+    expect(namesOf(result.expire)).toEqual(['untagged-old']);
+    expect(result.kept).toEqual([
+      {
+        imageDigest: digestOf('release-2'),
+        imageTags: ['release-2'],
+        reason: 'facts-unknown',
+        detail: 'the preview selects it but the image listing does not have it, so its tags cannot be checked against the protected patterns',
+      },
+    ]);
+  });
+
+  it('keeps every untagged image while an index of the repository cannot be read, and says why', () => {
+    // Prepare
+    const images = [
+      image({ name: 'mystery-index', tags: ['prod-1'], pushedDaysAgo: 30 }),
+      image({ name: 'untagged-a', pushedDaysAgo: 30 }),
+      image({ name: 'untagged-b', pushedDaysAgo: 20 }),
+      image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images, { unreadableIndexes: { 'mystery-index': 'KmsError: key disabled', other: 'ImageNotFound' } });
+
+    // Assess: the tagged index itself still expires; no untagged image does.
+    expect(namesOf(result.expire)).toEqual(['mystery-index']);
+    expect(keptReasons(result)).toEqual([
+      ['untagged-a', 'index-unreadable'],
+      ['untagged-b', 'index-unreadable'],
+    ]);
+    expect(result.kept[0]?.detail).toBe(
+      'the manifest of index sha256:mystery-index (and 1 more) could not be read (KmsError: key disabled); any untagged image may be one of its platforms, so none is expired this run',
+    );
+  });
+
+  it('lists as kept only images the plan would otherwise expire', () => {
+    // Prepare: a kept index with a child no rule selects, and a subject no rule selects with its referrer.
+    const images = [
+      image({ name: 'index', tags: ['prod-2'], pushedDaysAgo: 1 }),
+      image({ name: 'fresh-child', pushedDaysAgo: 1 }),
+      image({ name: 'fresh-subject', pushedDaysAgo: 2 }),
+      image({ name: 'fresh-signature', pushedDaysAgo: 2, subject: 'fresh-subject' }),
+      image({ name: 'untagged-old', pushedDaysAgo: 10 }),
+    ];
+
+    // Act
+    const result = plan(images, { indexChildren: { index: ['fresh-child'] } });
+
+    // Assess
+    expect(namesOf(result.expire)).toEqual(['untagged-old']);
+    expect(result.kept).toEqual([]);
+  });
+
+  it('returns only TRANSITION results as transitions, never an EXPIRE', () => {
+    // Prepare
+    const policy = policyOf(
+      rule(1, { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }),
+      rule(2, { tagStatus: 'any', countType: 'sinceImagePulled', countUnit: 'days', countNumber: 90 }, { type: 'transition', targetStorageClass: 'archive' }),
+    );
+    const images = [image({ name: 'untagged-old', pushedDaysAgo: 10 }), image({ name: 'cold', tags: ['v1'], pushedDaysAgo: 200 })];
+
+    // Act
+    const result = plan(images, { policy });
+
+    // Assess
+    expect(namesOf(result.expire)).toEqual(['untagged-old']);
+    expect(result.transitions.map((transition) => [transition.imageDigest, transition.action.type])).toEqual([[digestOf('cold'), 'TRANSITION']]);
+  });
+
+  it('ends on an index cycle in bad input and deletes both indexes', () => {
+    // Prepare: content addressing makes this impossible in a registry; a bad snapshot may hold it.
+    const images = [image({ name: 'a', pushedDaysAgo: 30 }), image({ name: 'b', pushedDaysAgo: 29 })];
+
+    // Act
+    const result = plan(images, { indexChildren: { a: ['b'], b: ['a'] } });
+
+    // Assess: the walk from a meets a again through b and stops there, so b gets the lower depth.
+    expect(order(result)).toEqual(['b', 'a']);
+    expect(result.kept).toEqual([]);
+  });
+
   describe('deletion cap', () => {
     const images = [
       image({ name: 'index', pushedDaysAgo: 30 }),
@@ -274,6 +393,18 @@ describe('planExpiry', () => {
         ['single-1', 'cap-reached'],
         ['single-2', 'cap-reached'],
       ]);
+    });
+
+    it('does not merge two expiring indexes into one unit because they list the same image that is not expiring', () => {
+      // Prepare: both indexes list `shared`, which is too young to expire.
+      const sharing = [image({ name: 'index-1', pushedDaysAgo: 30 }), image({ name: 'index-2', pushedDaysAgo: 29 }), image({ name: 'shared', pushedDaysAgo: 1 })];
+
+      // Act
+      const result = plan(sharing, { indexChildren: { 'index-1': ['shared'], 'index-2': ['shared'] }, maxDeletions: 1 });
+
+      // Assess
+      expect(order(result)).toEqual(['index-1']);
+      expect(keptReasons(result)).toEqual([['index-2', 'cap-reached']]);
     });
 
     it('plans nothing with a cap of 0', () => {

@@ -93,6 +93,7 @@ export interface TestImage {
   children?: string[];
   /** Makes the image a referrer of this image (by name). */
   subject?: string;
+  pulledDaysAgo?: number;
 }
 
 export function sdkImageOf(repositoryName: string, image: TestImage): SdkImageDetail {
@@ -105,16 +106,24 @@ export function sdkImageOf(repositoryName: string, image: TestImage): SdkImageDe
     imageSizeInBytes: image.size ?? 1000,
     imageManifestMediaType: image.children ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest,
     imageStatus: 'ACTIVE',
+    ...(image.pulledDaysAgo !== undefined ? { lastRecordedPullTime: daysAgo(image.pulledDaysAgo) } : {}),
     ...(image.subject ? { subjectManifestDigest: digestOf(image.subject), artifactMediaType: 'application/vnd.dev.cosign.artifact.sig.v1+json' } : {}),
   };
 }
 
 /**
- * Answers DescribeImages (listing, page by page, `pageSize` per page) and BatchGetImage (index
- * manifests) for the given repositories. BatchDeleteImage is left to each test.
+ * Answers DescribeImages (listing, page by page, `pageSize` per page, and by id) and BatchGetImage
+ * (index manifests) for the given repositories, from their current state: a test may change an
+ * image between calls, e.g. in `afterListing`, which runs once, after the last page of the first
+ * listing (a push racing with the run). BatchDeleteImage is left to each test.
  */
-export function serveImages(ecr: AwsStub<any, any, any>, repositories: Record<string, TestImage[]>, options: { pageSize?: number } = {}): void {
+export function serveImages(
+  ecr: AwsStub<any, any, any>,
+  repositories: Record<string, TestImage[]>,
+  options: { pageSize?: number; afterListing?: () => void } = {},
+): void {
   const pageSize = options.pageSize ?? 1000;
+  let afterListing = options.afterListing;
   ecr.on(DescribeImagesCommand).callsFake((input: { repositoryName: string; nextToken?: string; imageIds?: Array<{ imageDigest?: string }> }) => {
     const images = (repositories[input.repositoryName] ?? []).map((image) => sdkImageOf(input.repositoryName, image));
     if (input.imageIds) {
@@ -122,6 +131,10 @@ export function serveImages(ecr: AwsStub<any, any, any>, repositories: Record<st
       return { imageDetails: images.filter((image) => wanted.has(image.imageDigest)) };
     }
     const page = pageFor(pagesOf(images, pageSize), input.nextToken);
+    if (!page.nextToken && afterListing) {
+      afterListing();
+      afterListing = undefined;
+    }
     return { imageDetails: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   });
   ecr.on(BatchGetImageCommand).callsFake((input: { repositoryName: string; imageIds: Array<{ imageDigest?: string }> }) => {
@@ -148,9 +161,14 @@ export function deleteEverything(ecr: AwsStub<any, any, any>): void {
   ecr.on(BatchDeleteImageCommand).callsFake((input: BatchDeleteImageCommandInput) => ({ imageIds: (input.imageIds ?? []).map((id) => ({ imageDigest: id.imageDigest })), failures: [] }));
 }
 
-/** The digests of every BatchDeleteImage call, in call order. */
+/** The digests each BatchDeleteImage call names, in call order (a tagged image, named once per tag, appears once). */
 export function deleteCalls(ecr: AwsStub<any, any, any>): string[][] {
-  return ecr.commandCalls(BatchDeleteImageCommand).map((call) => (call.args[0].input.imageIds ?? []).map((id) => id.imageDigest as string));
+  return ecr.commandCalls(BatchDeleteImageCommand).map((call) => [...new Set((call.args[0].input.imageIds ?? []).map((id) => id.imageDigest as string))]);
+}
+
+/** The image ids of every BatchDeleteImage call, exactly as sent. */
+export function deleteIdCalls(ecr: AwsStub<any, any, any>): Array<Array<{ imageDigest?: string; imageTag?: string }>> {
+  return ecr.commandCalls(BatchDeleteImageCommand).map((call) => call.args[0].input.imageIds ?? []);
 }
 
 /** Repositories as DescribeRepositories answers them, `pageSize` per page. */

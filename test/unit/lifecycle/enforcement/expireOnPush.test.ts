@@ -84,6 +84,8 @@ describe('expireOnPush (through handleImagePush)', () => {
       'GetLifecyclePolicy',
       'PutImageScanningConfiguration',
       'DescribeImages(list)',
+      // The batch described again just before its deletion, then the push summary's own read.
+      'DescribeImages',
       'BatchDeleteImage',
       'DescribeImages',
     ]);

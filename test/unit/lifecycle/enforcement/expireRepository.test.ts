@@ -11,6 +11,7 @@ import type { ChangeWriter } from '../../../../lib/plan/types';
 import {
   deleteCalls,
   deleteEverything,
+  deleteIdCalls,
   digestOf,
   ecrError,
   ecrRegistry,
@@ -30,8 +31,11 @@ const REPO = 'team-a/api';
 let waits: number[];
 let registry: EcrRegistry;
 
-async function expire(images: TestImage[], options: { maxDeletions?: number; writer?: ChangeWriter<BatchDeleteImageChange>; pageSize?: number } = {}): Promise<RepositoryExpiry> {
-  serveImages(ecr, { [REPO]: images }, options.pageSize === undefined ? {} : { pageSize: options.pageSize });
+async function expire(
+  images: TestImage[],
+  options: { maxDeletions?: number; writer?: ChangeWriter<BatchDeleteImageChange>; pageSize?: number; afterListing?: () => void } = {},
+): Promise<RepositoryExpiry> {
+  serveImages(ecr, { [REPO]: images }, { ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }), ...(options.afterListing ? { afterListing: options.afterListing } : {}) });
   const expiry = await expireRepository(
     REPO,
     servicesClass(),
@@ -79,7 +83,10 @@ describe('expireRepository', () => {
       const expiry = await expire(images, { pageSize: 450 });
 
       // Assess
-      const listings = ecr.commandCalls(DescribeImagesCommand).map((call) => call.args[0].input);
+      const listings = ecr
+        .commandCalls(DescribeImagesCommand)
+        .map((call) => call.args[0].input)
+        .filter((input) => input.imageIds === undefined);
       expect(listings).toHaveLength(3);
       expect(listings.map((input) => input.nextToken)).toEqual([undefined, 'token-1', 'token-2']);
       for (const input of listings) expect(input).toMatchObject({ repositoryName: REPO, maxResults: 1000, filter: { imageStatus: 'ANY' } });
@@ -226,6 +233,237 @@ describe('expireRepository', () => {
         [digestOf('release-2'), 'protected-tag'],
       ]);
       expect(expiry.expired.map((image) => image.reason)).toEqual([TAGGED_REASON, TAGGED_REASON]);
+    });
+  });
+
+  describe('races with pushes', () => {
+    function keptReasons(expiry: RepositoryExpiry): Array<[string, string]> {
+      return expiry.kept.map((kept) => [kept.imageDigest, kept.reason]);
+    }
+
+    it('keeps an image that gets a (protected) tag between the listing and its deletion', async () => {
+      // Prepare: both untagged images are old enough; a push tags one of them right after the listing.
+      deleteEverything(ecr);
+      const racing: TestImage = { name: 'racing', pushedDaysAgo: 20 };
+      const images: TestImage[] = [racing, { name: 'quiet', pushedDaysAgo: 21 }];
+
+      // Act
+      const expiry = await expire(images, {
+        afterListing: () => {
+          racing.tags = ['release-7'];
+        },
+      });
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('quiet')]]);
+      expect(digestsOf(expiry.expired)).toEqual([digestOf('quiet')]);
+      expect(keptReasons(expiry)).toEqual([[digestOf('racing'), 'changed-since-read']]);
+      expect(expiry.kept[0]?.detail).toBe('it changed since it was read (tagged release-7); the next run evaluates it again');
+      // The plan itself was made from the listing: it still shows the image as planned.
+      expect(digestsOf(expiry.plan.expire)).toEqual(sorted([digestOf('racing'), digestOf('quiet')]));
+    });
+
+    it.each([
+      { change: 'pulled', apply: (image: TestImage) => (image.pulledDaysAgo = 0), detail: 'pulled' },
+      { change: 'pushed again', apply: (image: TestImage) => (image.pushedDaysAgo = 0), detail: 'pushed again' },
+      { change: 'untagged', apply: (image: TestImage) => (image.tags = []), detail: 'lost tag v1' },
+    ])('keeps an image $change between the listing and its deletion', async ({ apply, detail }) => {
+      // Prepare: rule 2 keeps the 3 newest tagged images, so v1 is selected.
+      deleteEverything(ecr);
+      const racing: TestImage = { name: 'v1', tags: ['v1'], pushedDaysAgo: 30 };
+      const images: TestImage[] = [racing, ...['v2', 'v3', 'v4'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i }))];
+
+      // Act
+      const expiry = await expire(images, { afterListing: () => apply(racing) });
+
+      // Assess
+      expect(ecr).not.toHaveReceivedCommand(BatchDeleteImageCommand);
+      expect(expiry.expired).toEqual([]);
+      expect(keptReasons(expiry)).toEqual([[digestOf('v1'), 'changed-since-read']]);
+      expect(expiry.kept[0]?.detail).toContain(detail);
+    });
+
+    it('does not send an image deleted meanwhile, and says so', async () => {
+      // Prepare
+      deleteEverything(ecr);
+      const images: TestImage[] = [{ name: 'gone', pushedDaysAgo: 20 }, { name: 'stays', pushedDaysAgo: 21 }];
+
+      // Act
+      const expiry = await expire(images, { afterListing: () => images.splice(0, 1) });
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('stays')]]);
+      expect(expiry.kept).toEqual([{ imageDigest: digestOf('gone'), imageTags: [], reason: 'changed-since-read', detail: 'it is no longer in the repository (deleted meanwhile)' }]);
+    });
+
+    it('keeps the children of an expiring index that gets a tag meanwhile, and the subject of a changed referrer', async () => {
+      // Prepare
+      deleteEverything(ecr);
+      const index: TestImage = { name: 'index', pushedDaysAgo: 20, children: ['amd64', 'arm64'] };
+      const signature: TestImage = { name: 'signature', pushedDaysAgo: 20, subject: 'signed' };
+      const images: TestImage[] = [index, { name: 'amd64', pushedDaysAgo: 20 }, { name: 'arm64', pushedDaysAgo: 20 }, signature, { name: 'signed', pushedDaysAgo: 20 }];
+
+      // Act
+      const expiry = await expire(images, {
+        afterListing: () => {
+          index.tags = ['v9'];
+          signature.pulledDaysAgo = 0;
+        },
+      });
+
+      // Assess
+      expect(ecr).not.toHaveReceivedCommand(BatchDeleteImageCommand);
+      expect(sorted(keptReasons(expiry).map(([digest, reason]) => `${digest} ${reason}`))).toEqual(
+        sorted([
+          `${digestOf('index')} changed-since-read`,
+          `${digestOf('amd64')} index-child`,
+          `${digestOf('arm64')} index-child`,
+          `${digestOf('signature')} changed-since-read`,
+          `${digestOf('signed')} referrer-subject`,
+        ]),
+      );
+      expect(expiry.kept.find((kept) => kept.imageDigest === digestOf('amd64'))?.detail).toBe(
+        `listed by index ${digestOf('index')}, which is not deleted: it changed since it was read (tagged v9); the next run evaluates it again`,
+      );
+    });
+
+    it('never deletes the children of an index whose own deletion failed', async () => {
+      // Prepare
+      ecr.on(BatchDeleteImageCommand).callsFake((input: { imageIds: Array<{ imageDigest: string }> }) => ({
+        imageIds: input.imageIds.filter((id) => id.imageDigest !== digestOf('index')),
+        failures: input.imageIds.filter((id) => id.imageDigest === digestOf('index')).map((imageId) => ({ imageId, failureCode: 'KmsError', failureReason: 'KMS key is disabled' })),
+      }));
+
+      // Act
+      const expiry = await expire([
+        { name: 'index', pushedDaysAgo: 20, children: ['amd64'] },
+        { name: 'amd64', pushedDaysAgo: 20 },
+        { name: 'lone', pushedDaysAgo: 20 },
+      ]);
+
+      // Assess
+      expect(deleteCalls(ecr).map(sorted)).toEqual([sorted([digestOf('index'), digestOf('lone')])]);
+      expect(expiry.failures).toEqual([{ item: digestOf('index'), code: 'KmsError', reason: 'KMS key is disabled', expected: false }]);
+      expect(keptReasons(expiry)).toEqual([[digestOf('amd64'), 'index-child']]);
+      expect(expiry.kept[0]?.detail).toBe(`listed by index ${digestOf('index')}, which is not deleted: its deletion failed`);
+    });
+
+    it('names a tagged image by its digest and each of its tags, and an untagged one by its digest', async () => {
+      // Prepare: v1 and v2 are beyond the 3 newest tagged images.
+      deleteEverything(ecr);
+      const images: TestImage[] = [
+        { name: 'v1', tags: ['v1', 'stable'], pushedDaysAgo: 30 },
+        { name: 'v2', tags: ['v2'], pushedDaysAgo: 29 },
+        ...['v3', 'v4', 'v5'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
+        { name: 'untagged', pushedDaysAgo: 31 },
+      ];
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess: oldest first.
+      expect(deleteIdCalls(ecr)).toEqual([
+        [
+          { imageDigest: digestOf('untagged') },
+          { imageDigest: digestOf('v1'), imageTag: 'v1' },
+          { imageDigest: digestOf('v1'), imageTag: 'stable' },
+          { imageDigest: digestOf('v2'), imageTag: 'v2' },
+        ],
+      ]);
+      expect(digestsOf(expiry.expired)).toEqual(sorted([digestOf('v1'), digestOf('v2'), digestOf('untagged')]));
+    });
+
+    it('reports a tag that moved to another image meanwhile, and counts the image deleted only as ECR says', async () => {
+      // Prepare: ECR refuses the moved tag and removes the other.
+      ecr.on(BatchDeleteImageCommand).resolves({
+        imageIds: [{ imageDigest: digestOf('v1'), imageTag: 'stable' }],
+        failures: [{ imageId: { imageDigest: digestOf('v1'), imageTag: 'v1' }, failureCode: 'ImageTagDoesNotMatchDigest', failureReason: 'Invalid request parameters: image tag digest mismatch' }],
+      });
+      const images: TestImage[] = [
+        { name: 'v1', tags: ['v1', 'stable'], pushedDaysAgo: 30 },
+        ...['v3', 'v4', 'v5'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
+      ];
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess
+      expect(digestsOf(expiry.expired)).toEqual([digestOf('v1')]);
+      expect(expiry.failures).toEqual([
+        { item: digestOf('v1'), code: 'ImageTagDoesNotMatchDigest', reason: 'tag v1: Invalid request parameters: image tag digest mismatch', expected: false },
+      ]);
+    });
+
+    it('does not count as failures the other tags of an image ECR deleted whole', async () => {
+      // Prepare: ECR took the whole image with its first id, and found nothing for the second.
+      ecr.on(BatchDeleteImageCommand).resolves({
+        imageIds: [
+          { imageDigest: digestOf('v1'), imageTag: 'v1' },
+          { imageDigest: digestOf('v1'), imageTag: 'stable' },
+        ],
+        failures: [{ imageId: { imageDigest: digestOf('v1'), imageTag: 'stable' }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }],
+      });
+      const images: TestImage[] = [
+        { name: 'v1', tags: ['v1', 'stable'], pushedDaysAgo: 30 },
+        ...['v3', 'v4', 'v5'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
+      ];
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess
+      expect(digestsOf(expiry.expired)).toEqual([digestOf('v1')]);
+      expect(expiry.failures).toEqual([]);
+    });
+
+    it('puts at most 100 ids in a call, counting one per tag, and splits an image with more tags than that', async () => {
+      // Prepare: 60 old images with 2 tags each (120 ids), and one with 150 tags.
+      deleteEverything(ecr);
+      const twoTags = Array.from({ length: 60 }, (_, i): TestImage => ({ name: `two-${i}`, tags: [`a-${i}`, `b-${i}`], pushedDaysAgo: 40 + i }));
+      const manyTags: TestImage = { name: 'many', tags: Array.from({ length: 150 }, (_, i) => `t-${i}`), pushedDaysAgo: 200 };
+      const newest = ['n1', 'n2', 'n3'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: i }));
+
+      // Act
+      const expiry = await expire([...twoTags, manyTags, ...newest]);
+
+      // Assess
+      const calls = deleteIdCalls(ecr);
+      expect(calls.map((ids) => ids.length)).toEqual([100, 50, 100, 20]);
+      expect(new Set(calls[0]?.map((id) => id.imageDigest))).toEqual(new Set([digestOf('many')]));
+      expect(expiry.expired).toHaveLength(61);
+      expect(calls.flat()).toHaveLength(270);
+    });
+  });
+
+  describe('an index whose manifest cannot be read', () => {
+    it('keeps every untagged image of the repository this run and says why; tagged images still expire', async () => {
+      // Prepare
+      deleteEverything(ecr);
+      const images: TestImage[] = [
+        { name: 'index', tags: ['v9'], pushedDaysAgo: 1, children: ['amd64'] },
+        { name: 'amd64', pushedDaysAgo: 20 },
+        { name: 'unrelated', pushedDaysAgo: 20 },
+        { name: 'v1', tags: ['v1'], pushedDaysAgo: 30 },
+        ...['v3', 'v4'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
+      ];
+      serveImages(ecr, { [REPO]: images });
+      ecr.on(BatchGetImageCommand).resolves({
+        images: [],
+        failures: [{ imageId: { imageDigest: digestOf('index') }, failureCode: 'KmsError', failureReason: 'The KMS key is disabled' }],
+      });
+
+      // Act
+      const expiry = (await expireRepository(REPO, servicesClass(), { registry, writer: routeChanges<BatchDeleteImageChange>({ ecr: registry }), now: NOW }, { maxDeletions: 100 })) as RepositoryExpiry;
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('v1')]]);
+      expect(expiry.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual([
+        [digestOf('amd64'), 'index-unreadable'],
+        [digestOf('unrelated'), 'index-unreadable'],
+      ]);
+      expect(expiry.kept[0]?.detail).toBe(
+        `the manifest of index ${digestOf('index')} could not be read (KmsError: The KMS key is disabled); any untagged image may be one of its platforms, so none is expired this run`,
+      );
     });
   });
 

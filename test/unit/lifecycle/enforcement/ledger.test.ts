@@ -43,6 +43,7 @@ function result(repositoryName: string, expired: PlannedExpiry[], extra: { failu
   const expiry: RepositoryExpiry = {
     repositoryName,
     plan: { expire: expired, kept: extra.kept ?? [], transitions: [], bytesReclaimed, deletionOrder: expired.map((image) => image.imageDigest) },
+    kept: extra.kept ?? [],
     deletions: [],
     expired,
     failures: extra.failures ?? [],

@@ -79,8 +79,12 @@ function onlyLedger(): LifecycleLedgerNotice {
 }
 
 /** The repositories each DescribeImages listing asked for, in order. */
+/** The repositories whose images were listed (DescribeImages by page, not the re-description of a batch before its deletion). */
 function listedRepositories(): string[] {
-  return ecr.commandCalls(DescribeImagesCommand).map((call) => call.args[0].input.repositoryName as string);
+  return ecr
+    .commandCalls(DescribeImagesCommand)
+    .filter((call) => call.args[0].input.imageIds === undefined)
+    .map((call) => call.args[0].input.repositoryName as string);
 }
 
 function policyReads(): string[] {
