@@ -8,7 +8,7 @@ const { pathToFileURL } = require('node:url');
 const ROOT = resolve(__dirname, '../..');
 let loaded;
 
-/** `{ config, mirrorRepositories, ptcPrefixes }`, loaded once per build. Throws on an invalid configuration. */
+/** `{ config, mirrorRepositories, ptcPrefixes, templateRoles }`, loaded once per build. Throws on an invalid configuration. */
 function loadBuildConfig() {
   loaded ??= load();
   return loaded;
@@ -38,10 +38,12 @@ async function load() {
     const core = await import(pathToFileURL(out).href);
     const { config, warnings } = core.loadConfig(core.configPath());
     for (const warning of warnings) console.warn(`ecr-autopilot config warning: ${warning}`);
+    const ptcRules = core.desiredPtcState(config).rules;
     return {
       config,
       mirrorRepositories: [...new Set(core.mirrorTargets(config.mirror).map((target) => target.repository))],
-      ptcPrefixes: core.desiredPtcState(config).rules.map((rule) => rule.prefix.replace(/\/$/, '')),
+      ptcPrefixes: ptcRules.map((rule) => rule.prefix.replace(/\/$/, '')),
+      templateRoles: [...new Set(ptcRules.flatMap((rule) => (rule.template.customRoleArn ? [rule.template.customRoleArn] : [])))],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -17,4 +17,14 @@ async function labRepositoryArns() {
   return [...(await mirrorRepositoryArns()), ...ptcPrefixes.map((prefix) => repositoryArn(`${prefix}/*`))];
 }
 
-module.exports = { mirrorRepositoryArns, labRepositoryArns };
+/**
+ * The roles repository creation templates name (`customRoleArn`): the only roles the pull-through
+ * cache functions may pass to ECR. Empty when none is configured; infra/build/dropEmptyStatements.cjs
+ * then removes the statement, so nothing is granted.
+ */
+async function templateRoleArns() {
+  const { templateRoles } = await loadBuildConfig();
+  return templateRoles;
+}
+
+module.exports = { mirrorRepositoryArns, labRepositoryArns, templateRoleArns };

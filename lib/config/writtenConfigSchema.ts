@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { REPOSITORY_NAME_RULE, RepositoryName, RepositoryNamePrefix } from '../ecr/repositoryName';
-import { MAX_PTC_RULES, PTC_PREFIX_PATTERN, PTC_SECRET_PREFIX } from '../pull-through-cache/limits';
+import { MAX_TAG_MUTABILITY_FILTERS, TAG_MUTABILITY_FILTER_PATTERN } from '../ecr/limits';
+import { MAX_PTC_RULES, MAX_TEMPLATE_ROLE_ARN_LENGTH, PTC_PREFIX_PATTERN, PTC_SECRET_PREFIX, TEMPLATE_KMS_KEY_PATTERN, TEMPLATE_ROLE_ARN_PATTERN } from '../pull-through-cache/limits';
 import { UPSTREAM_REGISTRIES } from '../pull-through-cache/upstreams';
 
 /**
@@ -13,6 +14,20 @@ const GlobPattern = z.string().check(z.minLength(1), z.maxLength(256));
 
 export const TAG_MUTABILITY_VALUES = ['MUTABLE', 'IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE_WITH_EXCLUSION'] as const;
 export type TagMutability = (typeof TAG_MUTABILITY_VALUES)[number];
+
+/** A string check that ECR's own pattern for the field passes, with the message and the fix to show. */
+function matching(pattern: RegExp, message: string, fix: string) {
+  return z.refine<string>((value) => pattern.test(value), { message, params: { fix } });
+}
+
+/** Wildcard filters of the `*_WITH_EXCLUSION` mutabilities, as ECR accepts them (lib/ecr/limits.ts). */
+const TagMutabilityExclusions = z
+  .array(
+    z.string().check(
+      matching(TAG_MUTABILITY_FILTER_PATTERN, 'must be 1 to 128 letters, digits, ".", "_", "-" or "*" (ECR ImageTagMutabilityExclusionFilter: no "/" or other characters)', 'write the filter without other characters, e.g. "feature-*" instead of "feature/*"'),
+    ),
+  )
+  .check(z.minLength(1), z.maxLength(MAX_TAG_MUTABILITY_FILTERS));
 
 /** A repository class: which repositories it governs and the settings they must have. */
 export const WrittenRepositoryClass = z.strictObject({
@@ -30,7 +45,7 @@ export const WrittenRepositoryClass = z.strictObject({
   /** Tag mutability. Absent means not managed. */
   tagMutability: z.optional(z.enum(TAG_MUTABILITY_VALUES)),
   /** Wildcard filters for the `*_WITH_EXCLUSION` mutabilities (1–5, ECR's limit). */
-  tagMutabilityExclusions: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.minLength(1), z.maxLength(5))),
+  tagMutabilityExclusions: z.optional(TagMutabilityExclusions),
   /** Tags (with `*` wildcards) whose images are never expired by ecr-autopilot. */
   protectedTags: z._default(z.array(z.string().check(z.minLength(1))), []),
   /** Expire what the lifecycle policy selects right after each push, instead of waiting for ECR (up to 24 h). */
@@ -90,11 +105,27 @@ const WrittenPtcTemplate = z.strictObject({
   /** A path to a JSON file (relative to this configuration file) or the policy inline, as for repository classes. */
   lifecyclePolicy: z.optional(z.union([z.string().check(z.minLength(1)), z.looseObject({ rules: z.array(z.unknown()) })])),
   tagMutability: z.optional(z.enum(TAG_MUTABILITY_VALUES)),
-  tagMutabilityExclusions: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.minLength(1), z.maxLength(5))),
+  tagMutabilityExclusions: z.optional(TagMutabilityExclusions),
   encryption: z.optional(z.enum(['AES256', 'KMS', 'KMS_DSSE'])),
-  /** The KMS key (ARN, id or alias) for KMS and KMS_DSSE; the AWS managed key when absent. */
-  kmsKey: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  /** The KMS key for KMS and KMS_DSSE, as its full ARN (the API takes no alias or key id); the AWS managed key when absent. */
+  kmsKey: z.optional(
+    z.string().check(
+      z.maxLength(2048),
+      matching(TEMPLATE_KMS_KEY_PATTERN, 'must be the full ARN of a KMS key, arn:aws:kms:<region>:<account>:key/<key id> (ECR rejects aliases and key ids in templates)', 'look the ARN up with: aws kms describe-key --key-id <alias/name or key id> --query KeyMetadata.Arn --output text'),
+    ),
+  ),
   resourceTags: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(256)))),
+  /**
+   * The IAM role ECR assumes to create the template's repositories (trust principal
+   * ecr.amazonaws.com). Needed with KMS encryption or resource tags; otherwise ECR uses its
+   * service-linked role. The stack may pass exactly the roles named here (iam:PassRole).
+   */
+  customRoleArn: z.optional(
+    z.string().check(
+      z.maxLength(MAX_TEMPLATE_ROLE_ARN_LENGTH),
+      matching(TEMPLATE_ROLE_ARN_PATTERN, 'must be an IAM role ARN without a path, arn:aws:iam::<account>:role/<name> (ECR CreateRepositoryCreationTemplate customRoleArn)', 'use the role ARN that `aws iam get-role --role-name <name> --query Role.Arn` prints; ECR accepts no role path'),
+    ),
+  ),
 });
 
 /** One declared pull-through cache rule (CreatePullThroughCacheRule, aws-ecr-facts §3.3). */

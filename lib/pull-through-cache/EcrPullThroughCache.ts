@@ -250,6 +250,7 @@ function toActualTemplate(template: RepositoryCreationTemplate): ActualTemplate 
   if (template.encryptionConfiguration?.encryptionType) actual.encryptionType = template.encryptionConfiguration.encryptionType;
   if (template.encryptionConfiguration?.kmsKey) actual.kmsKey = template.encryptionConfiguration.kmsKey;
   if (template.lifecyclePolicy) actual.lifecyclePolicy = template.lifecyclePolicy;
+  if (template.customRoleArn) actual.customRoleArn = template.customRoleArn;
   return actual;
 }
 
@@ -264,5 +265,6 @@ function templateInput(prefix: string, template: TemplateSettings) {
     encryptionConfiguration: { encryptionType: template.encryptionType, ...(template.kmsKey ? { kmsKey: template.kmsKey } : {}) },
     lifecyclePolicy: template.lifecyclePolicy,
     resourceTags: Object.keys(template.resourceTags).length > 0 ? Object.entries(template.resourceTags).map(([Key, Value]) => ({ Key, Value })) : undefined,
+    customRoleArn: template.customRoleArn,
   };
 }

@@ -49,6 +49,7 @@ export class SnapshotPtcReader implements PtcStateReader {
         if (template.encryptionConfiguration.kmsKey) actual.kmsKey = template.encryptionConfiguration.kmsKey;
       }
       if (template.lifecyclePolicy) actual.lifecyclePolicy = template.lifecyclePolicy;
+      if (template.customRoleArn) actual.customRoleArn = template.customRoleArn;
       return actual;
     });
   }

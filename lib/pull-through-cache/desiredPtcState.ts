@@ -43,6 +43,7 @@ function desiredRule(rule: PtcRuleConfig, onDemand: boolean): DesiredPtcRule {
     },
   };
   if (template.kmsKey) desired.template.kmsKey = template.kmsKey;
+  if (template.customRoleArn) desired.template.customRoleArn = template.customRoleArn;
   if (template.lifecyclePolicy) desired.template.lifecyclePolicy = template.lifecyclePolicy.text;
   if (rule.credentialSecret) desired.credentialSecret = rule.credentialSecret;
   if (rule.customRoleArn) desired.customRoleArn = rule.customRoleArn;

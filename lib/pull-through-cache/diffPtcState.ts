@@ -267,7 +267,8 @@ function describeTemplate(template: TemplateSettings): string {
 
 /**
  * The fields that differ, with ECR's defaults for what it leaves out (MUTABLE, AES256). Settings
- * the configuration leaves out (lifecycle policy, KMS key) are not managed, so never differ.
+ * the configuration leaves out (lifecycle policy, KMS key, role) are not managed, so never differ.
+ * The KMS key is compared as written: the configuration only accepts full ARNs, which ECR returns.
  *
  * @example
  * templateDifferences(desired.template, actualTemplate) // ['lifecyclePolicy', 'imageTagMutability']
@@ -279,15 +280,11 @@ export function templateDifferences(desired: TemplateSettings, actual: ActualTem
   if ((actual.imageTagMutability ?? 'MUTABLE') !== desired.imageTagMutability) differences.push('imageTagMutability');
   if (!sameSet(actual.imageTagMutabilityExclusions, desired.imageTagMutabilityExclusions)) differences.push('imageTagMutabilityExclusionFilters');
   if ((actual.encryptionType ?? 'AES256') !== desired.encryptionType) differences.push('encryption');
-  else if (desired.kmsKey && !sameKmsKey(actual.kmsKey, desired.kmsKey)) differences.push('kmsKey');
+  else if (desired.kmsKey !== undefined && actual.kmsKey !== desired.kmsKey) differences.push('kmsKey');
   if (desired.lifecyclePolicy !== undefined && (actual.lifecyclePolicy === undefined || !sameJson(actual.lifecyclePolicy, desired.lifecyclePolicy))) differences.push('lifecyclePolicy');
   if (!sameSet(Object.entries(actual.resourceTags).map(([k, v]) => `${k}=${v}`), Object.entries(desired.resourceTags).map(([k, v]) => `${k}=${v}`))) differences.push('resourceTags');
+  if (desired.customRoleArn !== undefined && actual.customRoleArn !== desired.customRoleArn) differences.push('customRoleArn');
   return differences;
-}
-
-/** ECR may report a key given as an id or alias by its ARN, which ends with it. */
-function sameKmsKey(actual: string | undefined, desired: string): boolean {
-  return actual !== undefined && (actual === desired || actual.endsWith(`:${desired}`) || actual.endsWith(`/${desired}`));
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

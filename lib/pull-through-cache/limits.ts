@@ -19,6 +19,23 @@ export const ROOT_PREFIX = 'ROOT';
 
 export const PTC_PREFIX_PATTERN = new RegExp(`^(?:${REPOSITORY_NAME_SOURCE}\\/?|${ROOT_PREFIX})$`);
 
+/**
+ * A repository creation template's `encryptionConfiguration.kmsKey` must be the FULL ARN of a KMS
+ * key (not an alias or key id), 1–2048 characters, in the registry's region. API Reference,
+ * EncryptionConfigurationForRepositoryCreationTemplate:
+ * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_EncryptionConfigurationForRepositoryCreationTemplate.html
+ */
+export const TEMPLATE_KMS_KEY_PATTERN = /^arn:aws[a-z0-9-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[a-z0-9-]+$/;
+
+/**
+ * A repository creation template's `customRoleArn`: an IAM role ARN without a path, at most 2048
+ * characters. API Reference, CreateRepositoryCreationTemplate
+ * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepositoryCreationTemplate.html),
+ * pattern `^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,-.@_]*$` (`,-.` is the range `,` `-` `.`).
+ */
+export const TEMPLATE_ROLE_ARN_PATTERN = /^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_-]*$/;
+export const MAX_TEMPLATE_ROLE_ARN_LENGTH = 2048;
+
 /** Secrets for pull-through cache must be named with this prefix (§3.2; [MODEL] `credentialArn` pattern). */
 export const PTC_SECRET_PREFIX = 'ecr-pullthroughcache/';
 

@@ -116,6 +116,60 @@ const templateSettings: PtcConfigRule = (config, _today, out) => {
   });
 };
 
+/** The role policy a repository creation role needs, as the ECR User Guide gives it, scoped to the key when one is named. */
+function templateRolePolicy(kmsKeys: readonly string[], needsKms: boolean): string {
+  const statements: object[] = [{ Effect: 'Allow', Action: ['ecr:CreateRepository', 'ecr:ReplicateImage', 'ecr:TagResource'], Resource: '*' }];
+  if (needsKms) statements.push({ Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:RetireGrant', 'kms:DescribeKey'], Resource: kmsKeys.length > 0 ? [...kmsKeys] : '*' });
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
+/**
+ * The commands that create a role ECR can assume for repository creation templates
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates-create-iam.html:
+ * trust principal ecr.amazonaws.com; permissions from repository-creation-templates-custom.html).
+ */
+export function templateRoleCommands(kmsKeys: readonly string[], needsKms: boolean, roleName = 'ecr-repository-creation'): string {
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ecr.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  return [
+    `aws iam create-role --role-name ${roleName} --assume-role-policy-document '${trust}'`,
+    `aws iam put-role-policy --role-name ${roleName} --policy-name repository-creation --policy-document '${templateRolePolicy(kmsKeys, needsKms)}'`,
+  ].join(' && ');
+}
+
+/**
+ * ECR creates a template's repositories with its service-linked role, which can neither use a KMS
+ * key nor tag: a template with KMS encryption or resource tags needs a `customRoleArn` ECR can
+ * assume (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates-create.html:
+ * "If you intend to use KMS keys, resource tags, or a combination of both in one or more templates,
+ * you need to … create an IAM role for repository creation templates"). When every rule lacks it
+ * (the shared template asks for it), it is said once, at pullThroughCache.template.
+ */
+const templateRoleForKmsAndTags: PtcConfigRule = (config, _today, out) => {
+  const rules = rulesOf(config);
+  const missing = rules.flatMap((rule, index) => {
+    const template = rule.template;
+    const kms = (template.encryption ?? 'AES256') !== 'AES256';
+    const tags = Object.keys(template.resourceTags ?? {}).length > 0;
+    if ((!kms && !tags) || template.customRoleArn !== undefined) return [];
+    const uses = [...(kms ? [`${template.encryption} encryption`] : []), ...(tags ? ['resource tags'] : [])].join(' and ');
+    return [{ index, prefix: normalizePrefix(rule.prefix), uses, kms, kmsKey: template.kmsKey }];
+  });
+  if (missing.length === 0) return;
+  const issue = (path: string, prefixes: string, uses: string, entries: typeof missing) => {
+    const kmsKeys = [...new Set(entries.flatMap((entry) => (entry.kmsKey ? [entry.kmsKey] : [])))];
+    out.issues.push({
+      path,
+      message: `is required: the repositories of ${prefixes} are created with ${uses}, which ECR does only through a role it can assume (its service-linked role cannot)`,
+      fix: `create the role, then set customRoleArn: arn:aws:iam::<account>:role/ecr-repository-creation: ${templateRoleCommands(kmsKeys, entries.some((entry) => entry.kms))}`,
+    });
+  };
+  if (missing.length === rules.length && rules.length > 1 && new Set(missing.map((entry) => entry.uses)).size === 1) {
+    issue('pullThroughCache.template.customRoleArn', `every rule (${missing.map((entry) => entry.prefix).join(', ')})`, missing[0]?.uses ?? '', missing);
+    return;
+  }
+  for (const entry of missing) issue(`pullThroughCache.rules[${entry.index}].template.customRoleArn`, `rule ${entry.prefix}`, entry.uses, [entry]);
+};
+
 /**
  * Repositories a rule creates are governed by the repository class matching `<prefix>/…` as soon as
  * onImagePush or the sweep sees them; a template that disagrees with that class means drift on
@@ -143,4 +197,4 @@ const templateMatchesClass: PtcConfigRule = (config, _today, out) => {
   });
 };
 
-export const PTC_CONFIG_RULES: readonly PtcConfigRule[] = [uniquePrefixes, upstreamUrls, credentials, autoCreateDeclared, templateSettings, templateMatchesClass];
+export const PTC_CONFIG_RULES: readonly PtcConfigRule[] = [uniquePrefixes, upstreamUrls, credentials, autoCreateDeclared, templateSettings, templateRoleForKmsAndTags, templateMatchesClass];

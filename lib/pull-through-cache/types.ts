@@ -23,6 +23,8 @@ export interface TemplateSettings {
   /** Canonical JSON text; absent means the created repositories get no lifecycle policy. */
   lifecyclePolicy?: string;
   resourceTags: Record<string, string>;
+  /** The role ECR assumes to create the repositories (needed for KMS encryption and resource tags); its service-linked role when absent. */
+  customRoleArn?: string;
 }
 
 /** A rule the configuration declares, resolved against the upstream catalogue. */
@@ -69,6 +71,7 @@ export interface ActualTemplate {
   kmsKey?: string;
   lifecyclePolicy?: string;
   resourceTags: Record<string, string>;
+  customRoleArn?: string;
 }
 
 /** DescribeSecret metadata: never the secret value. */

@@ -258,6 +258,27 @@ describe('EcrPullThroughCache writes', () => {
     });
   });
 
+  it('creates and updates a KMS template with its key ARN and the role ECR assumes, and reads the role back', async () => {
+    // Prepare
+    const kmsKey = 'arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const customRoleArn = 'arn:aws:iam::123456789012:role/ecr-repository-creation';
+    const settings = template('quay', { encryptionType: 'KMS', kmsKey, customRoleArn });
+    ecr.on(CreateRepositoryCreationTemplateCommand).resolves({});
+    ecr.on(UpdateRepositoryCreationTemplateCommand).resolves({});
+    ecr.on(DescribeRepositoryCreationTemplatesCommand).resolves({ repositoryCreationTemplates: [{ prefix: 'quay', appliedFor: ['PULL_THROUGH_CACHE'], customRoleArn }] });
+
+    // Act
+    await ptc().apply({ action: 'ecr:CreateRepositoryCreationTemplate', target: 'quay', reason: 'missing', template: settings });
+    await ptc().apply({ action: 'ecr:UpdateRepositoryCreationTemplate', target: 'quay', reason: 'differs', template: settings });
+    const [read] = await ptc().listTemplates();
+
+    // Assess
+    for (const command of [CreateRepositoryCreationTemplateCommand, UpdateRepositoryCreationTemplateCommand]) {
+      expect(ecr).toHaveReceivedCommandWith(command, { prefix: 'quay', encryptionConfiguration: { encryptionType: 'KMS', kmsKey }, customRoleArn });
+    }
+    expect(read?.customRoleArn).toBe(customRoleArn);
+  });
+
   it('surfaces LimitExceededException at once as LIMIT_EXCEEDED with the 50-rule fix, after exactly one call', async () => {
     // Prepare
     ecr.on(CreatePullThroughCacheRuleCommand).rejects(new LimitExceededException({ $metadata: { httpStatusCode: 400 }, message: 'The maximum number of pull through cache rules has been reached' }));

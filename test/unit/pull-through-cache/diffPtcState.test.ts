@@ -204,13 +204,16 @@ describe('templateDifferences', () => {
     expect(templateDifferences(settings, actual)).toEqual(expected);
   });
 
-  it('accepts a KMS key reported by its ARN for a key given by alias', () => {
+  it('compares the KMS key and the role ECR reports with the configured ones', () => {
     // Prepare
-    const kms = template('quay', { encryptionType: 'KMS', kmsKey: 'alias/ecr' });
-    const actual: ActualTemplate = { ...actualTemplateOf(desiredRule('quay', { template: kms })), kmsKey: `arn:aws:kms:${REGION}:123456789012:alias/ecr` };
+    const key = `arn:aws:kms:${REGION}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const role = 'arn:aws:iam::123456789012:role/ecr-repository-creation';
+    const kms = template('quay', { encryptionType: 'KMS', kmsKey: key, customRoleArn: role });
+    const same: ActualTemplate = actualTemplateOf(desiredRule('quay', { template: kms }));
 
     // Act / Assess
-    expect(templateDifferences(kms, actual)).toEqual([]);
+    expect(templateDifferences(kms, same)).toEqual([]);
+    expect(templateDifferences(kms, { ...same, kmsKey: `${key.slice(0, -1)}c`, customRoleArn: undefined })).toEqual(['kmsKey', 'customRoleArn']);
   });
 
   it('does not manage a lifecycle policy the configuration leaves out', () => {

@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig, readConfig } from '../../../lib/config';
-import type { ValidationIssue } from '../../../lib/errors';
+import type { ConfigError, ValidationIssue } from '../../../lib/errors';
 import { desiredPtcState } from '../../../lib/pull-through-cache/desiredPtcState';
 import { configText, NOW, PTC_POLICY_TEXT } from './ptcFixtures';
 
@@ -15,6 +16,10 @@ function warningsOf(section: string): string[] {
   if (!result.ok) throw new Error(`the configuration was rejected: ${JSON.stringify(result.issues)}`);
   return result.warnings;
 }
+
+const KMS_KEY = 'arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const ROLE = 'arn:aws:iam::123456789012:role/ecr-repository-creation';
+const SAMPLES = resolve(DEFAULT_CONFIG_PATH, '../../test/samples/config');
 
 const rules = (...lines: string[]) => `pullThroughCache:\n  rules:\n${lines.map((line) => `    - ${line}`).join('\n')}`;
 
@@ -46,7 +51,7 @@ describe('pullThroughCache configuration', () => {
   rules:
     - prefix: quay
       upstream: quay
-      template: { encryption: KMS, kmsKey: alias/ecr, resourceTags: { team: platform } }`),
+      template: { encryption: KMS, kmsKey: "${KMS_KEY}", resourceTags: { team: platform }, customRoleArn: "${ROLE}" }`),
       DEFAULT_CONFIG_PATH,
       { today: NOW },
     );
@@ -56,7 +61,7 @@ describe('pullThroughCache configuration', () => {
     const [quay] = desiredPtcState(result.config).rules;
 
     // Assess
-    expect(quay?.template).toMatchObject({ encryptionType: 'KMS', kmsKey: 'alias/ecr', imageTagMutability: 'MUTABLE', resourceTags: { team: 'platform' } });
+    expect(quay?.template).toMatchObject({ encryptionType: 'KMS', kmsKey: KMS_KEY, imageTagMutability: 'MUTABLE', resourceTags: { team: 'platform' }, customRoleArn: ROLE });
     expect(quay?.template.lifecyclePolicy).toBeDefined();
   });
 
@@ -84,7 +89,28 @@ describe('pullThroughCache configuration', () => {
     ['a role on a public upstream', rules('{ prefix: quay, upstream: quay, customRoleArn: "arn:aws:iam::123456789012:role/x" }'), { path: 'pullThroughCache.rules[0].customRoleArn' }],
     ['an upstream repository prefix with ROOT', rules('{ prefix: ROOT, upstream: ecr, upstreamUrl: 111122223333.dkr.ecr.us-east-1.amazonaws.com, upstreamRepositoryPrefix: team }'), { path: 'pullThroughCache.rules[0].upstreamRepositoryPrefix' }],
     ['an autoCreate alias without a rule', `${rules('{ prefix: quay, upstream: quay }')}\n  autoCreate: [gitlab]`, { path: 'pullThroughCache.autoCreate[0]', fix: expect.stringContaining('declare a rule with prefix gitlab') }],
-    ['a KMS key with AES256', `${rules('{ prefix: quay, upstream: quay }')}\n  template: { encryption: AES256, kmsKey: alias/x }`, { path: 'pullThroughCache.rules[0].template.kmsKey' }],
+    ['a KMS key with AES256', `${rules('{ prefix: quay, upstream: quay }')}\n  template: { encryption: AES256, kmsKey: "${KMS_KEY}" }`, { path: 'pullThroughCache.rules[0].template.kmsKey' }],
+    // EncryptionConfigurationForRepositoryCreationTemplate: "The full ARN of the AWS KMS key must be specified".
+    ...['alias/ecr', '1234abcd-12ab-34cd-56ef-1234567890ab', 'arn:aws:kms:ap-northeast-2:123456789012:alias/ecr'].map((key): [string, string, Partial<ValidationIssue>] => [
+      `the KMS key ${key} (not a key ARN)`,
+      `${rules('{ prefix: quay, upstream: quay }')}\n  template: { encryption: KMS, kmsKey: "${key}", customRoleArn: "${ROLE}" }`,
+      { path: 'pullThroughCache.template.kmsKey', message: expect.stringContaining('full ARN of a KMS key'), fix: expect.stringContaining('aws kms describe-key') },
+    ]),
+    // ImageTagMutabilityExclusionFilter: ^[0-9a-zA-Z._*-]{1,128}$.
+    ['a template exclusion filter with "/"', `${rules('{ prefix: quay, upstream: quay }')}\n  template: { tagMutability: MUTABLE_WITH_EXCLUSION, tagMutabilityExclusions: ["feature/*"] }`, { path: 'pullThroughCache.template.tagMutabilityExclusions[0]', fix: expect.stringContaining('"feature-*"') }],
+    // CreateRepositoryCreationTemplate customRoleArn: ^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,-.@_]*$.
+    ['a template role with a path', `${rules('{ prefix: quay, upstream: quay }')}\n  template: { customRoleArn: "arn:aws:iam::123456789012:role/service-role/ecr" }`, { path: 'pullThroughCache.template.customRoleArn', message: expect.stringContaining('without a path') }],
+    ['a template role that is a user', `${rules('{ prefix: quay, upstream: quay }')}\n  template: { customRoleArn: "arn:aws:iam::123456789012:user/ecr" }`, { path: 'pullThroughCache.template.customRoleArn' }],
+    [
+      'KMS encryption without a role ECR can assume',
+      `${rules('{ prefix: quay, upstream: quay }')}\n  template: { encryption: KMS, kmsKey: "${KMS_KEY}" }`,
+      { path: 'pullThroughCache.rules[0].template.customRoleArn', message: expect.stringContaining('KMS encryption'), fix: expect.stringContaining(`aws iam create-role --role-name ecr-repository-creation`) },
+    ],
+    [
+      'resource tags on one rule without a role',
+      rules('{ prefix: quay, upstream: quay }', '{ prefix: k8s, upstream: k8s, template: { resourceTags: { team: platform } } }'),
+      { path: 'pullThroughCache.rules[1].template.customRoleArn', message: expect.stringContaining('resource tags') },
+    ],
     ['exclusions without an exclusion mutability', `${rules('{ prefix: quay, upstream: quay }')}\n  template: { tagMutability: MUTABLE, tagMutabilityExclusions: [latest] }`, { path: 'pullThroughCache.rules[0].template.tagMutabilityExclusions' }],
     ['a template lifecycle file that does not exist', `${rules('{ prefix: quay, upstream: quay }')}\n  template: { lifecyclePolicy: lifecycle/missing.json }`, { path: 'pullThroughCache.template.lifecyclePolicy', fix: expect.stringContaining('missing.json') }],
   ])('rejects %s with its path and a fix', (_name, section, expected) => {
@@ -93,6 +119,47 @@ describe('pullThroughCache configuration', () => {
 
     // Assess
     expect(issues).toContainEqual(expect.objectContaining(expected));
+  });
+
+  it('rejects every value of test/samples/config/rejected-api-values.yml that ECR would answer with a 400', () => {
+    // Act
+    let issues: ValidationIssue[] = [];
+    try {
+      loadConfig(resolve(SAMPLES, 'rejected-api-values.yml'));
+    } catch (error) {
+      issues = (error as ConfigError).issues as ValidationIssue[];
+    }
+
+    // Assess
+    expect(issues.map((issue) => issue.path)).toEqual(['repositoryClasses[0].tagMutabilityExclusions[1]', 'pullThroughCache.template.kmsKey', 'pullThroughCache.template.customRoleArn']);
+  });
+
+  it('asks once, at the shared template, for the role every rule needs (test/samples/config/template-kms-without-role.yml)', () => {
+    // Act
+    let issues: ValidationIssue[] = [];
+    try {
+      loadConfig(resolve(SAMPLES, 'template-kms-without-role.yml'));
+    } catch (error) {
+      issues = (error as ConfigError).issues as ValidationIssue[];
+    }
+
+    // Assess: the trust policy names ecr.amazonaws.com, the role policy the key.
+    expect(issues).toEqual([
+      {
+        path: 'pullThroughCache.template.customRoleArn',
+        message: 'is required: the repositories of every rule (ecr-public, k8s) are created with KMS encryption and resource tags, which ECR does only through a role it can assume (its service-linked role cannot)',
+        fix: expect.stringContaining('"Principal":{"Service":"ecr.amazonaws.com"}'),
+      },
+    ]);
+    expect(issues[0]?.fix).toContain(`"Resource":["${KMS_KEY}"]`);
+  });
+
+  it('accepts KMS encryption with a key ARN and a role (test/samples/config/template-kms-with-role.yml)', () => {
+    // Act
+    const { config } = loadConfig(resolve(SAMPLES, 'template-kms-with-role.yml'));
+
+    // Assess
+    expect(desiredPtcState(config).rules[0]?.template).toMatchObject({ encryptionType: 'KMS', kmsKey: KMS_KEY, customRoleArn: ROLE, resourceTags: { team: 'platform' } });
   });
 
   it('rejects more than 50 rules, naming the quota', () => {

@@ -80,6 +80,7 @@ export function actualTemplateOf(rule: DesiredPtcRule): ActualTemplate {
   };
   if (settings.kmsKey) actual.kmsKey = settings.kmsKey;
   if (settings.lifecyclePolicy) actual.lifecyclePolicy = settings.lifecyclePolicy;
+  if (settings.customRoleArn) actual.customRoleArn = settings.customRoleArn;
   return actual;
 }
 
