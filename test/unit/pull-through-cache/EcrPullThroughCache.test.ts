@@ -273,9 +273,9 @@ describe('EcrPullThroughCache writes', () => {
     const [read] = await ptc().listTemplates();
 
     // Assess
-    for (const command of [CreateRepositoryCreationTemplateCommand, UpdateRepositoryCreationTemplateCommand]) {
-      expect(ecr).toHaveReceivedCommandWith(command, { prefix: 'quay', encryptionConfiguration: { encryptionType: 'KMS', kmsKey }, customRoleArn });
-    }
+    const sent = { prefix: 'quay', encryptionConfiguration: { encryptionType: 'KMS' as const, kmsKey }, customRoleArn };
+    expect(ecr).toHaveReceivedCommandWith(CreateRepositoryCreationTemplateCommand, sent);
+    expect(ecr).toHaveReceivedCommandWith(UpdateRepositoryCreationTemplateCommand, sent);
     expect(read?.customRoleArn).toBe(customRoleArn);
   });
 
