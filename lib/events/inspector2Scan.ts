@@ -1,17 +1,21 @@
 import * as z from 'zod/mini';
 import { eventBridgeEvent } from './envelope';
-import { Count, ImageDigest, ImageTag, RepositoryArn } from './primitives';
+import { Count, EventImageDigest, ImageTags, RepositoryArn } from './primitives';
 
 /**
- * `Inspector2 Scan` (enhanced scanning, aws-ecr-facts §1.7). Beware: `repository-name` carries the
- * repository ARN, not the name. Severity keys are CRITICAL, HIGH, MEDIUM and TOTAL.
+ * `Inspector2 Scan` (aws-ecr-facts §1.7). Inspector sends it for every resource type it scans:
+ * ECR images, EC2 instances (`instance-id`), Lambda functions and AMIs. Only an ECR image scan
+ * carries `repository-name` (beware: the repository ARN, not the name) and `image-digest`, so both
+ * are optional here and the handler ignores scans of other resources with a reason. Severity keys
+ * are CRITICAL, HIGH, MEDIUM and TOTAL, and may be absent when there are no findings.
  */
 export const Inspector2ScanDetail = z.looseObject({
   'scan-status': z.string().check(z.minLength(1)),
-  'repository-name': RepositoryArn,
+  'repository-name': z.optional(RepositoryArn),
   'finding-severity-counts': z._default(z.record(z.string(), Count), {}),
-  'image-digest': ImageDigest,
-  'image-tags': z._default(z.array(ImageTag), []),
+  'image-digest': z.optional(EventImageDigest),
+  'image-tags': ImageTags,
+  'instance-id': z.optional(z.string()),
   version: z.optional(z.string()),
 });
 

@@ -5,14 +5,53 @@ import * as z from 'zod/mini';
  * One definition each, so an ECR constraint is written down once.
  */
 
-/** `sha256:` followed by 64 lowercase hex characters. */
-export const ImageDigest = z.string().check(z.regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" followed by 64 lowercase hex characters'));
+/** What ECR computes for every image: `sha256:` followed by 64 lowercase hex characters. */
+export const IMAGE_DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
+
+/** A digest we read or write ourselves (snapshots, requests): always well-formed. */
+export const ImageDigest = z.string().check(z.regex(IMAGE_DIGEST_PATTERN, 'must be "sha256:" followed by 64 lowercase hex characters'));
+
+/** True for a digest an image can really have; events may carry placeholders (see `EventImageDigest`). */
+export function isImageDigest(value: string | undefined): value is string {
+  return value !== undefined && IMAGE_DIGEST_PATTERN.test(value);
+}
+
+/**
+ * `image-digest` as events carry it. AWS's own documented samples use placeholders, such as
+ * `sha256:7f5b…abcd1234` (60 hex characters) or `sha256:36c7…e5EXAMPLE`, and a user may send them
+ * with `aws events put-events`: they are accepted here, and a handler that needs a real digest
+ * checks `isImageDigest` and ignores the event with a reason. Only what no AWS service sends (no
+ * `sha256:` algorithm, characters outside a digest's) is malformed.
+ */
+export const EventImageDigest = z.string().check(z.regex(/^sha256:[0-9A-Za-z]+$/, 'must be "sha256:" followed by the digest'));
+
+/**
+ * An optional string field that AWS sends as `""` when it has no value: the `image-tag` of an
+ * untagged push (every platform manifest of a multi-arch push, every push by digest), the
+ * `image-tag` and `image-digest` of a failed pull-through cache sync. `""` reads as absent, so the
+ * handlers see `undefined` ("untagged"), never an empty tag.
+ *
+ * @example
+ * z.object({ 'image-tag': absentWhenEmpty(ImageTag) }).parse({ 'image-tag': '' }) // { 'image-tag': undefined }
+ */
+export function absentWhenEmpty(schema: z.ZodMiniType<string, string>) {
+  return z.optional(z.pipe(z.pipe(z.string(), z.transform((value: string): string | undefined => (value === '' ? undefined : value))), z.optional(schema)));
+}
 
 /** ECR repository names: one definition for events, configuration and limits (`lib/ecr/repositoryName.ts`). */
 export { RepositoryName } from '../ecr/repositoryName';
 
 /** Image tags: 1–300 characters (QUOTAS). */
 export const ImageTag = z.string().check(z.minLength(1), z.maxLength(300));
+
+/** `image-tags` of a scan event: absent or `[]` for an untagged image; an empty entry is no tag. */
+export const ImageTags = z._default(
+  z.pipe(
+    z.array(z.string().check(z.maxLength(300))),
+    z.transform((tags: string[]) => tags.filter((tag) => tag !== '')),
+  ),
+  [],
+);
 
 export const AccountId = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));
 

@@ -1,7 +1,9 @@
 import { matchRepositoryClass } from '../config/matchRepositoryClass';
 import type { GovernanceChange } from '../ecr/changes';
+import { hasErrorCode } from '../errors';
 import { originOf } from '../events/envelope';
 import type { EcrImageActionEvent } from '../events/ecrImageAction';
+import { isImageDigest } from '../events/primitives';
 import { governRepository } from '../governance/governRepository';
 import { expireOnPush } from '../lifecycle/expireOnPush';
 import { publishNotice } from '../notify/changes';
@@ -17,7 +19,8 @@ export type PushDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 't
  * `onImagePush`: governs the pushed repository and reports the push.
  *
  * Input: an `ECR Image Action` event. Output: a report with every change and its outcome.
- * 1. Ignore anything but a successful PUSH (DELETE and storage-class events need nothing).
+ * 1. Ignore anything but a successful PUSH (DELETE and storage-class events need nothing), a
+ *    digest no image can have (AWS's documentation samples), and a repository that no longer exists.
  * 2. Find the repository class (first match wins); a repository no class matches is not governed.
  * 3. Fix governance drift: lifecycle policy, scan on push, tag mutability (only what differs).
  * 4. For classes with `expireOnPush`, expire what the policy selects now.
@@ -31,10 +34,23 @@ export async function handleImagePush(event: EcrImageActionEvent, deps: PushDeps
   const detail = event.detail;
   const repositoryName = detail['repository-name'];
   const base = { function: 'onImagePush', eventId: event.id };
-  if (detail['action-type'] !== 'PUSH' || detail.result !== 'SUCCESS') {
-    return { ...base, outcome: 'ignored', decision: `Ignored ${detail['action-type']} ${detail.result} of ${repositoryName}: only successful pushes are governed.`, changes: [] };
+  const ignore = (why: string): FunctionReport => ({ ...base, outcome: 'ignored', decision: `Ignored ${detail['action-type']} ${detail.result} of ${repositoryName}: ${why}.`, changes: [] });
+  if (detail['action-type'] !== 'PUSH' || detail.result !== 'SUCCESS') return ignore('only successful pushes are governed');
+  if (!isImageDigest(detail['image-digest'])) {
+    return ignore(`image-digest ${detail['image-digest']} is no sha256 digest of 64 hex characters (AWS's documentation samples carry such placeholders), so no image was pushed`);
   }
+  try {
+    return await governPush(event, deps, base);
+  } catch (error) {
+    // Deleted between the push and this event (or, in plan mode, not in the snapshot): nothing to govern.
+    if (hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) return ignore((error as Error).message);
+    throw error;
+  }
+}
 
+async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { function: string; eventId: string }): Promise<FunctionReport> {
+  const detail = event.detail;
+  const repositoryName = detail['repository-name'];
   const repositoryClass = matchRepositoryClass(deps.config, repositoryName);
   const governance = repositoryClass
     ? await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> })
@@ -56,7 +72,7 @@ export async function handleImagePush(event: EcrImageActionEvent, deps: PushDeps
 
   const notices: AppliedChange[] = [];
   if (tag === undefined) {
-    parts.push('Untagged push (e.g. a platform manifest of an index): no summary.');
+    parts.push('Untagged push (a platform manifest of an index, or a push by digest): no summary.');
   } else if (deps.config.notifications.pushSummaries === 'none') {
     parts.push('Push summaries are off (notifications.pushSummaries: none).');
   } else {

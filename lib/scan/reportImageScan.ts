@@ -1,6 +1,6 @@
 import { scanResultsConsoleUrl } from '../ecr/consoleLinks';
 import type { Finding } from '../ecr/types';
-import { AutopilotError } from '../errors';
+import { AutopilotError, hasErrorCode } from '../errors';
 import { noticeOriginOf, publishNotice } from '../notify/changes';
 import type { NoticeFinding, NoticeSeverity, ScanSummaryNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
@@ -38,8 +38,21 @@ const NOTICE_SEVERITY: Record<ScanVerdict, NoticeSeverity> = { PASS: 'info', WAR
  * const report = await reportImageScan(parseEvent(ImageScanEvent, raw, 'scan event'), deps);
  */
 export async function reportImageScan(event: ImageScanEvent, deps: ScanDeps): Promise<FunctionReport> {
-  const scan = toCompletedScan(event);
   const base = { function: 'onImageScan', eventId: event.id };
+  const scan = toCompletedScan(event);
+  if ('ignored' in scan) return { ...base, outcome: 'ignored', decision: `Ignored ${event['detail-type']}: ${scan.ignored}.`, changes: [] };
+  try {
+    return await reportCompletedScan(scan, deps, base);
+  } catch (error) {
+    // The image (or its repository) was deleted between the scan and this event: nothing to report.
+    if (hasErrorCode(error, 'REPOSITORY_NOT_FOUND') || hasErrorCode(error, 'IMAGE_NOT_FOUND')) {
+      return { ...base, outcome: 'ignored', decision: `Ignored the scan of ${scan.repositoryName}@${scan.imageDigest}: ${(error as Error).message}.`, changes: [] };
+    }
+    throw error;
+  }
+}
+
+async function reportCompletedScan(scan: CompletedScan, deps: ScanDeps, base: { function: string; eventId: string }): Promise<FunctionReport> {
   const { registry, config } = deps;
 
   let findings: Finding[] = [];

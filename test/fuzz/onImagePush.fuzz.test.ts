@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEvent, SAMPLE_EVENTS, type EventJson } from '../support/events';
 import { captureLogs, LAMBDA_ENV, setEnv } from '../support/lambdaHarness';
 import { assertOnlyValidationErrors, FUZZ_RUNS } from './fuzzHarness';
+import { REPOSITORY_NAME_PATTERN } from './invalidInputs';
 import { badDigestAt, junk, junkAt, notMatching, otherThan, removeRequired, wrongType, type Kind, type Mutated, type Path } from './mutations';
 
 const ecr = mockClient(ECRClient);
@@ -31,13 +32,13 @@ function mutationsOf(base: EventJson): fc.Arbitrary<Mutated> {
     badDigestAt(base, ['detail', 'image-digest']),
     otherThan(base, ['detail-type'], ['ECR Image Action']),
     otherThan(base, ['source'], ['aws.ecr']),
-    otherThan(base, ['detail', 'action-type'], ['PUSH', 'DELETE', 'UPDATE_STORAGE_CLASS']),
     notMatching(base, ['account'], /^\d{12}$/),
     notMatching(base, ['region'], /^[a-z]{2}(?:-[a-z]+)+-\d+$/),
     notMatching(base, ['time'], /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/),
-    notMatching(base, ['detail', 'repository-name'], /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/),
+    notMatching(base, ['detail', 'repository-name'], REPOSITORY_NAME_PATTERN),
     fc.constant({ mutation: 'empty id', event: { ...base, id: '' } }),
     fc.constant({ mutation: 'empty result', event: { ...base, detail: { ...base.detail, result: '' } } }),
+    fc.constant({ mutation: 'empty action-type', event: { ...base, detail: { ...base.detail, 'action-type': '' } } }),
     junkAt(base, ['detail'], DETAIL_REQUIRED),
     junk(['detail-type', 'detail']),
   );

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEvent, SAMPLE_EVENTS, type EventJson } from '../support/events';
 import { captureLogs, LAMBDA_ENV, setEnv } from '../support/lambdaHarness';
 import { assertOnlyValidationErrors, FUZZ_RUNS } from './fuzzHarness';
+import { REPOSITORY_NAME_PATTERN } from './invalidInputs';
 import { badDigestAt, junk, junkAt, notMatching, otherThan, removeRequired, safeJson, setAt, wrongType, wrongTypeFor, type Kind, type Mutated, type Path } from './mutations';
 
 const ecr = mockClient(ECRClient);
@@ -36,7 +37,7 @@ function common(base: EventJson, detailRequired: string[]): fc.Arbitrary<Mutated
       { path: ['detail', 'finding-severity-counts'], kind: 'record' },
     ]),
     wrongTypeFor('int').map((value) => ({ mutation: `finding-severity-counts.HIGH = ${safeJson(value)}`, event: setAt(base, ['detail', 'finding-severity-counts', 'HIGH'], value) })),
-    fc.string({ maxLength: 0 }).map(() => ({ mutation: 'an empty image tag', event: setAt(base, ['detail', 'image-tags'], ['v1', '']) })),
+    fc.string({ minLength: 301, maxLength: 320 }).map((tag) => ({ mutation: `an image tag of ${tag.length} characters`, event: setAt(base, ['detail', 'image-tags'], ['v1', tag]) })),
     badDigestAt(base, ['detail', 'image-digest']),
     otherThan(base, ['detail-type'], SCAN_DETAIL_TYPES),
     notMatching(base, ['account'], /^\d{12}$/),
@@ -48,15 +49,18 @@ function common(base: EventJson, detailRequired: string[]): fc.Arbitrary<Mutated
 
 function basicMutations(base: EventJson): fc.Arbitrary<Mutated> {
   return fc.oneof(
-    ...common(base, ['scan-status', 'repository-name', 'image-digest', 'image-tags']),
+    // image-tags may be absent (an untagged image): not required.
+    ...common(base, ['scan-status', 'repository-name', 'image-digest']),
     otherThan(base, ['source'], ['aws.ecr']),
-    notMatching(base, ['detail', 'repository-name'], /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/),
+    notMatching(base, ['detail', 'repository-name'], REPOSITORY_NAME_PATTERN),
   );
 }
 
 function enhancedMutations(base: EventJson): fc.Arbitrary<Mutated> {
   return fc.oneof(
-    ...common(base, ['scan-status', 'repository-name', 'image-digest']),
+    // repository-name and image-digest are absent from Inspector2 scans of EC2 instances, Lambda
+    // functions and AMIs (ignored by the handler, not malformed): only scan-status is required.
+    ...common(base, ['scan-status']),
     otherThan(base, ['source'], ['aws.inspector2']),
     // Inspector2 puts the repository ARN in repository-name: a plain name is invalid.
     notMatching(base, ['detail', 'repository-name'], /^arn:aws(?:-[a-z]+)*:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/),

@@ -3,11 +3,11 @@ import { PullThroughCacheEvent } from '../../lib/pull-through-cache/onPullThroug
 import { loadEvent, type EventJson } from '../support/events';
 import { fuzzSuite } from './fuzzSuite';
 import { anyJunk, envelopeMutations, foreignSamples, premiseGuard, REPOSITORY_NAME_PATTERN } from './invalidInputs';
-import { badDigestAt, junk, junkAt, notMatching, otherThan, removeRequired, safeJson, setAt, wrongType, wrongTypeFor, type Kind, type Mutated, type Path } from './mutations';
+import { badDigest, junk, junkAt, notMatching, otherThan, removeRequired, safeJson, setAt, wrongType, wrongTypeFor, type Kind, type Mutated, type Path } from './mutations';
 
 // PullThroughCacheEvent = discriminated union on detail-type of
 //   ECR Pull Through Cache Action (aws.ecr; detail: sync-status, ecr-repository-prefix, upstream-registry-url
-//     non-empty, repository-name an ECR name, image-tag 1–300, image-digest sha256) and
+//     non-empty, repository-name an ECR name, image-tag empty or 1–300, image-digest empty or sha256:…) and
 //   AWS API Call via CloudTrail (aws.ecr; detail: eventSource 'ecr.amazonaws.com', eventName non-empty,
 //     optional strings, userIdentity an object, requestParameters an object or null).
 const PTC_SAMPLES: EventJson[] = ['ptc-action/sync-failed', 'ptc-action/sync-succeeded'].map(loadEvent);
@@ -27,11 +27,13 @@ function ptcMutations(base: EventJson): fc.Arbitrary<Mutated> {
     envelopeMutations(base, ENVELOPE),
     removeRequired(base, PTC_REQUIRED.map((key) => ['detail', key])),
     wrongType(base, strings(PTC_STRINGS)),
-    fc.constantFrom('sync-status', 'ecr-repository-prefix', 'upstream-registry-url', 'image-tag').map((key) => ({ mutation: `empty ${key}`, event: setAt(base, ['detail', key], '') })),
+    // image-tag and image-digest may be "" (a failed sync that names no image): not mutations.
+    fc.constantFrom('sync-status', 'ecr-repository-prefix', 'upstream-registry-url').map((key) => ({ mutation: `empty ${key}`, event: setAt(base, ['detail', key], '') })),
     notMatching(base, ['detail', 'repository-name'], REPOSITORY_NAME_PATTERN),
     fc.constantFrom('a', '7', 'x'.repeat(257), `${'team-a/'.repeat(37)}api`).map((name) => ({ mutation: `repository-name of ${name.length} characters`, event: setAt(base, ['detail', 'repository-name'], name) })),
     fc.string({ minLength: 301, maxLength: 320 }).map((tag) => ({ mutation: `image-tag of ${tag.length} characters`, event: setAt(base, ['detail', 'image-tag'], tag) })),
-    badDigestAt(base, ['detail', 'image-digest']),
+    // "" is no digest there, and reads as absent: every other bad digest is malformed.
+    badDigest.filter((digest) => digest !== '').map((digest) => ({ mutation: `detail.image-digest = ${JSON.stringify(digest)}`, event: setAt(base, ['detail', 'image-digest'], digest) })),
     // The other branch's detail-type: this detail has no eventSource or eventName.
     fc.constant({ mutation: 'detail-type = AWS API Call via CloudTrail', event: setAt(base, ['detail-type'], 'AWS API Call via CloudTrail') }),
   );

@@ -181,7 +181,7 @@ describe('the packaged CloudFormation template', () => {
     expect(rules[0].Targets[0].RetryPolicy).toMatchObject({ MaximumRetryAttempts: 3 });
   });
 
-  it('routes ECR Image Scan and Inspector2 Scan events to onImageScan, with the DLQ on each target', () => {
+  it('routes ECR Image Scan and the Inspector2 Scan events of ECR images only to onImageScan, with the DLQ on each target', () => {
     // Act
     const rules = rulesTargeting('OnImageScan');
 
@@ -189,7 +189,8 @@ describe('the packaged CloudFormation template', () => {
     expect(rules.map((rule) => rule.EventPattern)).toEqual(
       expect.arrayContaining([
         { source: ['aws.ecr'], 'detail-type': ['ECR Image Scan'] },
-        { source: ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'] },
+        // Inspector2 also scans EC2 instances, Lambda functions and AMIs: those carry no repository-name.
+        { source: ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'], detail: { 'repository-name': [{ wildcard: 'arn:*:ecr:*:repository/*' }] } },
       ]),
     );
     expect(rules).toHaveLength(2);

@@ -95,7 +95,7 @@ describe('ecr-autopilot invoke', () => {
   it('exits 2 for a malformed event file, listing the offending field', async () => {
     // Prepare
     const event = loadEvent(SAMPLE_EVENTS.pushTagged);
-    event.detail['image-digest'] = 'sha256:1234';
+    event.detail['image-digest'] = 'c4fa8457ad16';
     const file = tempFile('bad-event.json', JSON.stringify(event));
 
     // Act
@@ -104,7 +104,7 @@ describe('ecr-autopilot invoke', () => {
     // Assess
     expect(code).toBe(2);
     expect(cliStderr()).toContain('error: Invalid ECR Image Action event (event id 13cde686-328b-6117-af20-0e5566167482)');
-    expect(cliStderr()).toContain('  - detail.image-digest: must be "sha256:" followed by 64 lowercase hex characters');
+    expect(cliStderr()).toContain('  - detail.image-digest: must be "sha256:" followed by the digest');
   });
 
   it('exits 2 for an event file that is not JSON', async () => {

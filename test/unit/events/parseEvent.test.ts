@@ -27,7 +27,7 @@ describe('parseEvent', () => {
   it('carries the EventBridge event id in the error and its message', () => {
     // Prepare
     const raw = loadEvent(SAMPLE_EVENTS.pushTagged);
-    raw.detail['image-digest'] = 'sha256:nope';
+    raw.detail['image-digest'] = 'md5:0123456789abcdef';
 
     // Act
     const error = thrownBy(() => parseEvent(EcrImageActionEvent, raw, 'ECR Image Action event'));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand, RepositoryNotFoundException } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, ECRServiceException, GetLifecyclePolicyCommand, RepositoryNotFoundException } from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -103,17 +103,31 @@ describe('functions/onImagePush handler', () => {
     expect(logged?.issues).toEqual([expect.objectContaining({ path: 'detail.image-digest' })]);
   });
 
-  it('logs and rethrows a REPOSITORY_NOT_FOUND failure with the event id', async () => {
+  it('logs and rethrows an ACCESS_DENIED failure with the event id', async () => {
     // Prepare
-    ecr.on(DescribeRepositoriesCommand).rejects(new RepositoryNotFoundException({ message: 'not found', $metadata: {} }));
+    ecr.on(DescribeRepositoriesCommand).rejects(new ECRServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized' }));
 
     // Act
     const error = await rejection(loadEvent(SAMPLE_EVENTS.pushTagged));
 
     // Assess
-    expect(error).toMatchObject({ code: 'REPOSITORY_NOT_FOUND' });
+    expect(error).toMatchObject({ code: 'ACCESS_DENIED' });
     expect(sns).not.toHaveReceivedAnyCommand();
-    expect(logs.lines().find((line) => line.level === 'ERROR')).toMatchObject({ eventId: '13cde686-328b-6117-af20-0e5566167482', code: 'REPOSITORY_NOT_FOUND', retryable: false });
+    expect(logs.lines().find((line) => line.level === 'ERROR')).toMatchObject({ eventId: '13cde686-328b-6117-af20-0e5566167482', code: 'ACCESS_DENIED', retryable: false });
+  });
+
+  it('ignores a push to a repository deleted since: logged with its reason, not rethrown, nothing published', async () => {
+    // Prepare
+    ecr.on(DescribeRepositoriesCommand).rejects(new RepositoryNotFoundException({ message: 'not found', $metadata: {} }));
+
+    // Act
+    const report = await invoke(loadEvent(SAMPLE_EVENTS.pushTagged));
+
+    // Assess
+    expect(report.outcome).toBe('ignored');
+    expect(sns).not.toHaveReceivedAnyCommand();
+    expect(logs.lines().find((line) => line.level === 'ERROR')).toBeUndefined();
+    expect(logs.lines().find((line) => line.message === report.decision)).toMatchObject({ eventId: '13cde686-328b-6117-af20-0e5566167482', outcome: 'ignored' });
   });
 
   it('ignores a DELETE without any AWS call', async () => {

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetImageCommand, DescribeImageScanFindingsCommand, DescribeImagesCommand, ECRClient, ScanNotFoundException } from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, DescribeImageScanFindingsCommand, DescribeImagesCommand, ECRClient, ImageNotFoundException, ScanNotFoundException } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -104,5 +104,29 @@ describe('functions/onImageScan handler', () => {
     expect(events).not.toHaveReceivedAnyCommand();
     expect(sns).not.toHaveReceivedAnyCommand();
     expect(logs.lines().find((line) => line.level === 'ERROR')).toMatchObject({ eventId: SCAN.id, code: 'SCAN_NOT_FOUND', retryable: true });
+  });
+
+  it('ignores the scan of an image deleted since the scan, putting and publishing nothing', async () => {
+    // Prepare
+    ecr.on(DescribeImageScanFindingsCommand).rejects(new ImageNotFoundException({ message: 'The image does not exist', $metadata: {} }));
+
+    // Act
+    const report = await handler(loadEvent(SAMPLE_EVENTS.basicScan), lambdaContext());
+
+    // Assess
+    expect(report.outcome).toBe('ignored');
+    expect(report.decision).toMatch(/^Ignored the scan of team-a\/api@sha256:1d6c9ebad60d.*was not found .*deleted since the event/);
+    expect(events).not.toHaveReceivedAnyCommand();
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it('ignores the Inspector2 scan of an EC2 instance quietly, without an AWS call', async () => {
+    // Act
+    const report = await handler(loadEvent('inspector2-scan/aws-doc-ec2-instance'), lambdaContext());
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'ignored', changes: [] });
+    expect(ecr).not.toHaveReceivedAnyCommand();
+    expect(logs.lines().filter((line) => line.level === 'ERROR' || line.level === 'WARN')).toEqual([]);
   });
 });

@@ -19,7 +19,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig, type AutopilotConfig } from '../../../lib/config';
 import { EcrRegistry } from '../../../lib/ecr/EcrRegistry';
-import { AutopilotError } from '../../../lib/errors';
 import { EcrImageActionEvent, parseEvent } from '../../../lib/events';
 import { memoryOncePerKey } from '../../../lib/notify/publish/oncePerKey';
 import { SnsPublisher } from '../../../lib/notify/publish/SnsPublisher';
@@ -202,7 +201,7 @@ describe('handleImagePush', () => {
     expect(ecr).toHaveReceivedCommandTimes(PutImageTagMutabilityCommand, 1);
     expect(ecr).not.toHaveReceivedCommand(DescribeImagesCommand);
     expect(sns).not.toHaveReceivedAnyCommand();
-    expect(report.decision).toContain('Untagged push (e.g. a platform manifest of an index): no summary.');
+    expect(report.decision).toContain('Untagged push (a platform manifest of an index, or a push by digest): no summary.');
   });
 
   it.each([
@@ -220,16 +219,17 @@ describe('handleImagePush', () => {
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
-  it('fails with REPOSITORY_NOT_FOUND when the repository is gone, publishing nothing', async () => {
+  it('ignores a push to a repository deleted since, with the reason, publishing nothing', async () => {
     // Prepare
     ecr.on(DescribeRepositoriesCommand).rejects(new RepositoryNotFoundException({ message: 'The repository with name team-a/api does not exist', $metadata: {} }));
 
     // Act
-    const failure = push(TAGGED);
+    const report = await push(TAGGED);
 
-    // Assess
-    await expect(failure).rejects.toBeInstanceOf(AutopilotError);
-    await expect(failure).rejects.toMatchObject({ code: 'REPOSITORY_NOT_FOUND' });
+    // Assess: an event AWS sent is never dead-lettered; there is nothing left to govern.
+    expect(report.outcome).toBe('ignored');
+    expect(report.decision).toMatch(/^Ignored PUSH SUCCESS of team-a\/api: .*team-a\/api.* does not exist/);
+    expect(report.changes).toEqual([]);
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
