@@ -44,6 +44,8 @@ export type ErrorCode =
   | 'DIGEST_MISMATCH'
   /** The work was cancelled (Lambda about to time out, or the user pressed Ctrl-C). */
   | 'ABORTED'
+  /** Another run changed the same state record first (optimistic concurrency): read it again. */
+  | 'STATE_CONFLICT'
   /** An AWS call failed for a reason we do not classify. */
   | 'AWS_ERROR'
   /** A bug: something we assumed could not happen did. */

@@ -7,7 +7,7 @@ import { clientOptions } from './liveClients';
 /**
  * The live pull-through cache state of the account and region the function runs in. The ECR client
  * makes a single attempt per call, so ECR's LimitExceededException (which the SDK retries as
- * throttling, aws-ecr-facts §6) surfaces at once; throttling is retried by withThrottlingRetry.
+ * throttling, aws-ecr-facts §6) surfaces at once; throttling is retried by callAws.
  */
 export function livePullThroughCache(): EcrPullThroughCache {
   const options = clientOptions();

@@ -20,8 +20,9 @@ import {
 import type { TagMutability } from '../config/types';
 import { AutopilotError, hasErrorCode } from '../errors';
 import { SEVERITIES, type Severity } from '../events/primitives';
-import type { ChangeOutcome, ChangeWriter } from '../plan/types';
-import { withThrottlingRetry, type RetryOptions } from '../shared/awsCall';
+import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../plan/types';
+import { callAws, type RetryOptions, type SdkCallOptions } from '../shared/awsCall';
+import type { CallOptions } from '../shared/retry';
 import { chunk } from '../shared/chunk';
 import type { ImageToDelete, RegistryChange } from './changes';
 import { translateEcrError } from './ecrErrors';
@@ -44,8 +45,8 @@ export const ACCEPTED_MANIFEST_MEDIA_TYPES = [
 
 /**
  * The live registry: reads and changes ECR through the AWS SDK. Pagination and batching follow
- * the API limits; throttling is retried with backoff (`withThrottlingRetry`); the exceptions
- * callers branch on become `AutopilotError`s.
+ * the API limits; every call carries the caller's signal and throttling is retried with backoff
+ * (`callAws`); the exceptions callers branch on become `AutopilotError`s.
  */
 export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange> {
   readonly registryId: string | undefined;
@@ -60,9 +61,9 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     this.retry = options.retry ?? {};
   }
 
-  async describeRepository(repositoryName: string): Promise<Repository> {
-    const output = await this.call('DescribeRepositories', { repositoryName }, () =>
-      this.client.send(new DescribeRepositoriesCommand({ registryId: this.registryId, repositoryNames: [repositoryName] })),
+  async describeRepository(repositoryName: string, options: CallOptions = {}): Promise<Repository> {
+    const output = await this.call('DescribeRepositories', { repositoryName }, options, (sdk) =>
+      this.client.send(new DescribeRepositoriesCommand({ registryId: this.registryId, repositoryNames: [repositoryName] }), sdk),
     );
     const repository = output.repositories?.[0];
     if (!repository) {
@@ -71,22 +72,22 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     return toRepository(repository);
   }
 
-  async *listRepositories(): AsyncIterable<Repository> {
+  async *listRepositories(options: CallOptions = {}): AsyncIterable<Repository> {
     let nextToken: string | undefined;
     do {
       const token = nextToken;
-      const output = await this.call('DescribeRepositories', {}, () =>
-        this.client.send(new DescribeRepositoriesCommand({ registryId: this.registryId, maxResults: MAX_PAGE_SIZE, nextToken: token })),
+      const output = await this.call('DescribeRepositories', {}, options, (sdk) =>
+        this.client.send(new DescribeRepositoriesCommand({ registryId: this.registryId, maxResults: MAX_PAGE_SIZE, nextToken: token }), sdk),
       );
       for (const repository of output.repositories ?? []) yield toRepository(repository);
       nextToken = output.nextToken;
     } while (nextToken);
   }
 
-  async getLifecyclePolicyText(repositoryName: string): Promise<string | undefined> {
+  async getLifecyclePolicyText(repositoryName: string, options: CallOptions = {}): Promise<string | undefined> {
     try {
-      const output = await this.call('GetLifecyclePolicy', { repositoryName }, () =>
-        this.client.send(new GetLifecyclePolicyCommand({ registryId: this.registryId, repositoryName })),
+      const output = await this.call('GetLifecyclePolicy', { repositoryName }, options, (sdk) =>
+        this.client.send(new GetLifecyclePolicyCommand({ registryId: this.registryId, repositoryName }), sdk),
       );
       return output.lifecyclePolicyText;
     } catch (error) {
@@ -96,11 +97,11 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     }
   }
 
-  async describeImages(repositoryName: string, imageDigests: readonly string[]): Promise<ImageDetail[]> {
+  async describeImages(repositoryName: string, imageDigests: readonly string[], options: CallOptions = {}): Promise<ImageDetail[]> {
     const details: ImageDetail[] = [];
     for (const batch of chunk([...new Set(imageDigests)], MAX_IMAGE_IDS_PER_CALL)) {
       try {
-        const output = await this.call('DescribeImages', { repositoryName }, () =>
+        const output = await this.call('DescribeImages', { repositoryName }, options, (sdk) =>
           this.client.send(
             new DescribeImagesCommand({
               registryId: this.registryId,
@@ -108,13 +109,14 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
               imageIds: batch.map((imageDigest) => ({ imageDigest })),
               filter: { imageStatus: 'ANY' },
             }),
+            sdk,
           ),
         );
         details.push(...(output.imageDetails ?? []).map(toImageDetail));
       } catch (error) {
         // DescribeImages fails the whole call when one id is missing; fall back to one id at a time.
         if (hasErrorCode(error, 'IMAGE_NOT_FOUND') && batch.length > 1) {
-          for (const imageDigest of batch) details.push(...(await this.describeImages(repositoryName, [imageDigest])));
+          for (const imageDigest of batch) details.push(...(await this.describeImages(repositoryName, [imageDigest], options)));
         } else if (!hasErrorCode(error, 'IMAGE_NOT_FOUND')) {
           throw error;
         }
@@ -123,10 +125,10 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     return details;
   }
 
-  async describeImageByTag(repositoryName: string, imageTag: string): Promise<ImageDetail | undefined> {
+  async describeImageByTag(repositoryName: string, imageTag: string, options: CallOptions = {}): Promise<ImageDetail | undefined> {
     try {
-      const output = await this.call('DescribeImages', { repositoryName }, () =>
-        this.client.send(new DescribeImagesCommand({ registryId: this.registryId, repositoryName, imageIds: [{ imageTag }], filter: { imageStatus: 'ANY' } })),
+      const output = await this.call('DescribeImages', { repositoryName }, options, (sdk) =>
+        this.client.send(new DescribeImagesCommand({ registryId: this.registryId, repositoryName, imageIds: [{ imageTag }], filter: { imageStatus: 'ANY' } }), sdk),
       );
       const detail = output.imageDetails?.[0];
       return detail ? toImageDetail(detail) : undefined;
@@ -136,11 +138,11 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     }
   }
 
-  async *listImages(repositoryName: string): AsyncIterable<ImageDetail> {
+  async *listImages(repositoryName: string, options: CallOptions = {}): AsyncIterable<ImageDetail> {
     let nextToken: string | undefined;
     do {
       const token = nextToken;
-      const output = await this.call('DescribeImages', { repositoryName }, () =>
+      const output = await this.call('DescribeImages', { repositoryName }, options, (sdk) =>
         this.client.send(
           new DescribeImagesCommand({
             registryId: this.registryId,
@@ -150,6 +152,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
             // DescribeImages returns only ACTIVE images by default (§6); lifecycle needs archived ones too.
             filter: { imageStatus: 'ANY' },
           }),
+          sdk,
         ),
       );
       for (const detail of output.imageDetails ?? []) yield toImageDetail(detail);
@@ -157,11 +160,11 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     } while (nextToken);
   }
 
-  async getManifests(repositoryName: string, imageDigests: readonly string[]): Promise<ManifestRead> {
+  async getManifests(repositoryName: string, imageDigests: readonly string[], options: CallOptions = {}): Promise<ManifestRead> {
     const manifests: StoredManifest[] = [];
     const failures: ManifestReadFailure[] = [];
     for (const batch of chunk([...new Set(imageDigests)], MAX_IMAGE_IDS_PER_CALL)) {
-      const output = await this.call('BatchGetImage', { repositoryName }, () =>
+      const output = await this.call('BatchGetImage', { repositoryName }, options, (sdk) =>
         this.client.send(
           new BatchGetImageCommand({
             registryId: this.registryId,
@@ -169,6 +172,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
             imageIds: batch.map((imageDigest) => ({ imageDigest })),
             acceptedMediaTypes: ACCEPTED_MANIFEST_MEDIA_TYPES,
           }),
+          sdk,
         ),
       );
       const read = new Set<string>();
@@ -196,7 +200,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     return { manifests, failures };
   }
 
-  async getImageScan(repositoryName: string, imageDigest: string): Promise<ImageScan | undefined> {
+  async getImageScan(repositoryName: string, imageDigest: string, options: CallOptions = {}): Promise<ImageScan | undefined> {
     const findings: Finding[] = [];
     let scanType: ImageScan['scanType'] = 'BASIC';
     let status = 'UNKNOWN';
@@ -205,7 +209,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     try {
       do {
         const token = nextToken;
-        const output = await this.call('DescribeImageScanFindings', { repositoryName, imageDigest }, () =>
+        const output = await this.call('DescribeImageScanFindings', { repositoryName, imageDigest }, options, (sdk) =>
           this.client.send(
             new DescribeImageScanFindingsCommand({
               registryId: this.registryId,
@@ -214,6 +218,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
               maxResults: MAX_PAGE_SIZE,
               nextToken: token,
             }),
+            sdk,
           ),
         );
         status = output.imageScanStatus?.status ?? status;
@@ -231,27 +236,28 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     return completedAt ? { scanType, status, completedAt, findings } : { scanType, status, findings };
   }
 
-  async apply(change: RegistryChange): Promise<ChangeOutcome> {
+  async apply(change: RegistryChange, options: ApplyOptions): Promise<ChangeOutcome> {
     const repositoryName = change.target;
     switch (change.action) {
       case 'ecr:PutLifecyclePolicy':
-        await this.call('PutLifecyclePolicy', { repositoryName }, () =>
-          this.client.send(new PutLifecyclePolicyCommand({ registryId: this.registryId, repositoryName, lifecyclePolicyText: change.lifecyclePolicyText })),
+        await this.call('PutLifecyclePolicy', { repositoryName }, options, (sdk) =>
+          this.client.send(new PutLifecyclePolicyCommand({ registryId: this.registryId, repositoryName, lifecyclePolicyText: change.lifecyclePolicyText }), sdk),
         );
         return { status: 'applied' };
       case 'ecr:PutImageScanningConfiguration':
-        await this.call('PutImageScanningConfiguration', { repositoryName }, () =>
+        await this.call('PutImageScanningConfiguration', { repositoryName }, options, (sdk) =>
           this.client.send(
             new PutImageScanningConfigurationCommand({
               registryId: this.registryId,
               repositoryName,
               imageScanningConfiguration: { scanOnPush: change.scanOnPush },
             }),
+            sdk,
           ),
         );
         return { status: 'applied' };
       case 'ecr:PutImageTagMutability':
-        await this.call('PutImageTagMutability', { repositoryName }, () =>
+        await this.call('PutImageTagMutability', { repositoryName }, options, (sdk) =>
           this.client.send(
             new PutImageTagMutabilityCommand({
               registryId: this.registryId,
@@ -261,14 +267,15 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
                 ? { imageTagMutabilityExclusionFilters: change.exclusions.map((filter) => ({ filterType: 'WILDCARD' as const, filter })) }
                 : {}),
             }),
+            sdk,
           ),
         );
         return { status: 'applied' };
       case 'ecr:BatchDeleteImage':
-        return this.deleteImages(repositoryName, change.images);
+        return this.deleteImages(repositoryName, change.images, options);
       case 'ecr:CreateRepository':
         try {
-          await this.call('CreateRepository', { repositoryName }, () =>
+          await this.call('CreateRepository', { repositoryName }, options, (sdk) =>
             this.client.send(
               new CreateRepositoryCommand({
                 registryId: this.registryId,
@@ -280,6 +287,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
                   : {}),
                 tags: Object.entries(change.resourceTags).map(([Key, Value]) => ({ Key, Value })),
               }),
+              sdk,
             ),
           );
           return { status: 'applied' };
@@ -290,8 +298,8 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
         }
       case 'ecr:DeleteRepository':
         try {
-          await this.call('DeleteRepository', { repositoryName }, () =>
-            this.client.send(new DeleteRepositoryCommand({ registryId: this.registryId, repositoryName, force: true })),
+          await this.call('DeleteRepository', { repositoryName }, options, (sdk) =>
+            this.client.send(new DeleteRepositoryCommand({ registryId: this.registryId, repositoryName, force: true }), sdk),
           );
           return { status: 'applied' };
         } catch (error) {
@@ -317,7 +325,7 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
    * `ImageReferencedByManifestList` is an expected outcome (an index still lists the image), and an
    * `ImageNotFound` for one tag of an image whose deletion ECR confirmed is its consequence, not a failure.
    */
-  private async deleteImages(repositoryName: string, images: readonly ImageToDelete[]): Promise<ChangeOutcome> {
+  private async deleteImages(repositoryName: string, images: readonly ImageToDelete[], options: CallOptions): Promise<ChangeOutcome> {
     if (images.length > MAX_IMAGE_IDS_PER_DELETE) {
       throw new AutopilotError('INTERNAL', `BatchDeleteImage takes at most ${MAX_IMAGE_IDS_PER_DELETE} images; got ${images.length}`);
     }
@@ -327,8 +335,8 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     const deleted = new Set<string>();
     const reported: Array<{ digest: string | undefined; tag: string | undefined; code: string; reason: string }> = [];
     for (const batch of chunk(ids, MAX_IMAGE_IDS_PER_DELETE)) {
-      const output = await this.call('BatchDeleteImage', { repositoryName }, () =>
-        this.client.send(new BatchDeleteImageCommand({ registryId: this.registryId, repositoryName, imageIds: batch })),
+      const output = await this.call('BatchDeleteImage', { repositoryName }, options, (sdk) =>
+        this.client.send(new BatchDeleteImageCommand({ registryId: this.registryId, repositoryName, imageIds: batch }), sdk),
       );
       for (const id of output.imageIds ?? []) if (id.imageDigest) deleted.add(id.imageDigest);
       for (const failure of output.failures ?? []) {
@@ -352,10 +360,10 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
     };
   }
 
-  /** One AWS call: throttling retried, known exceptions translated. */
-  private async call<T>(operation: string, context: { repositoryName?: string; imageDigest?: string }, send: () => Promise<T>): Promise<T> {
+  /** One AWS call: the caller's signal passed on, throttling retried, known exceptions translated. */
+  private async call<T>(operation: string, context: { repositoryName?: string; imageDigest?: string }, options: CallOptions, send: (sdk: SdkCallOptions) => Promise<T>): Promise<T> {
     try {
-      return await withThrottlingRetry(send, operation, this.retry);
+      return await callAws(operation, send, { signal: options.signal, retry: this.retry });
     } catch (error) {
       throw translateEcrError(error, { operation, region: this.region, ...context });
     }

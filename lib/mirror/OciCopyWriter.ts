@@ -3,7 +3,7 @@ import { copyImage } from '../oci/copy/copyImage';
 import type { CopyProgress } from '../oci/copy/types';
 import { parseImageReference } from '../oci/reference';
 import { anonymousCredentials, type CredentialProvider, type CredentialsForRegistry } from '../oci/transport/credentials';
-import type { ChangeOutcome, ChangeWriter } from '../plan/types';
+import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../plan/types';
 import type { CopyImageChange } from './changes';
 
 /** Where mirrored images go: the account's ECR registry (or, in tests, a local registry). */
@@ -16,7 +16,9 @@ export interface MirrorDestination {
 /**
  * Applies `oci:CopyImage` changes with the copy engine. The destination's credentials go to the
  * destination host only; upstream registries get their own (anonymous by default). A failed copy
- * is reported as a failed change (the others still run); cancellation is rethrown.
+ * is reported as a failed change (the others still run); cancellation is rethrown. The writer is
+ * built once per container: each copy runs under the signal its `apply` call brings, so a copy
+ * abandoned at one invocation's stop can never resume later and move a tag.
  */
 export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
   constructor(
@@ -24,12 +26,11 @@ export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
       destination: MirrorDestination;
       upstreamCredentials?: CredentialsForRegistry;
       insecureRegistries?: string[];
-      signal?: AbortSignal;
       onProgress?: (change: CopyImageChange, progress: CopyProgress) => void;
     },
   ) {}
 
-  async apply(change: CopyImageChange): Promise<ChangeOutcome> {
+  async apply(change: CopyImageChange, options: ApplyOptions): Promise<ChangeOutcome> {
     const host = await this.options.destination.registry();
     const upstream = this.options.upstreamCredentials ?? (() => anonymousCredentials);
     const credentials: CredentialsForRegistry = (registry) => (registry === host ? this.options.destination.credentials : upstream(registry));
@@ -39,7 +40,7 @@ export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
         ...(change.platforms === 'all' ? {} : { platforms: change.platforms }),
         includeReferrers: change.includeReferrers,
         ...(this.options.insecureRegistries ? { insecureRegistries: this.options.insecureRegistries } : {}),
-        ...(this.options.signal ? { signal: this.options.signal } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
         ...(this.options.onProgress ? { onProgress: (progress: CopyProgress) => this.options.onProgress?.(change, progress) } : {}),
       });
       return {

@@ -1,5 +1,6 @@
 import { AutopilotError } from '../errors';
 import type { SnapshotUpstreamImage } from '../ecr/registrySnapshot';
+import type { CallOptions } from '../shared/retry';
 import { platformSubsetKey, type MirrorTarget } from './mirrorTargets';
 
 /** What an upstream tag points at now. */
@@ -19,7 +20,7 @@ export interface UpstreamImage {
 
 /** Reads upstream (public) registries. Live: the OCI client; plan mode: the snapshot. */
 export interface UpstreamReader {
-  resolve(target: Pick<MirrorTarget, 'sourceReference' | 'platforms'>): Promise<UpstreamImage>;
+  resolve(target: Pick<MirrorTarget, 'sourceReference' | 'platforms'>, options?: CallOptions): Promise<UpstreamImage>;
 }
 
 /** Upstream state recorded in a registry snapshot (`upstreamImages`). */

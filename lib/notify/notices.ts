@@ -17,7 +17,8 @@ const NoticeChange = z.object({
   action: z.string(),
   target: z.string(),
   reason: z.string(),
-  status: z.enum(['applied', 'planned', 'failed']),
+  /** `stopped`: not done because the run stopped first (deadline, Ctrl-C); the message says why. */
+  status: z.enum(['applied', 'planned', 'failed', 'stopped']),
   message: z.optional(z.string()),
 });
 

@@ -1,3 +1,5 @@
+import type { CallOptions } from '../shared/retry';
+
 /**
  * The plan seam. Every action that changes AWS is first a `Change` (data: what, on what, why);
  * a `ChangeWriter` then applies it. In plan mode the writer only records, so dry-run, the demo and
@@ -24,8 +26,12 @@ export interface ItemFailure {
 }
 
 export interface ChangeOutcome {
-  /** `applied` (done), `planned` (plan mode: not done), `failed` (tried and failed). */
-  status: 'applied' | 'planned' | 'failed';
+  /**
+   * `applied` (done), `planned` (plan mode: not done), `failed` (tried and failed), `stopped` (not
+   * done because the run stopped first, at its deadline or on Ctrl-C; the message says why, and
+   * whether it was cut short while in progress).
+   */
+  status: 'applied' | 'planned' | 'failed' | 'stopped';
   /** Extra detail, e.g. "rule already existed" or the error message. */
   message?: string;
   /** Per-item results of batch changes, never dropped. */
@@ -41,7 +47,16 @@ export interface AppliedChange<C extends Change = Change> {
   outcome: ChangeOutcome;
 }
 
+/**
+ * What one `apply` call is made under, as ggcr passes `ctx`: writers are built once per container
+ * (or per CLI run), so an invocation's signal reaches them with each call, never through a field.
+ */
+export interface ApplyOptions extends CallOptions {
+  /** Cancels this change: the writer hands it to every call it makes (SDK `abortSignal`, registry requests). */
+  signal?: AbortSignal | undefined;
+}
+
 /** Applies changes of type C. Live writers call AWS; the planning writer records. */
 export interface ChangeWriter<C extends Change = Change> {
-  apply(change: C): Promise<ChangeOutcome>;
+  apply(change: C, options: ApplyOptions): Promise<ChangeOutcome>;
 }

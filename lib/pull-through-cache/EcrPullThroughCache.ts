@@ -14,8 +14,9 @@ import {
 } from '@aws-sdk/client-ecr';
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AutopilotError } from '../errors';
-import type { ChangeWriter } from '../plan/types';
-import { withThrottlingRetry, type RetryOptions } from '../shared/awsCall';
+import type { ApplyOptions, ChangeWriter } from '../plan/types';
+import { callAws, type RetryOptions, type SdkCallOptions } from '../shared/awsCall';
+import type { CallOptions } from '../shared/retry';
 import type { PtcChange, PtcChangeOutcome } from './changes';
 import { createSecretCommand } from './explainPtcFailure';
 import { MAX_PTC_PAGE_SIZE, MAX_PTC_RULES, normalizePrefix, PTC_SECRET_PREFIX } from './limits';
@@ -29,7 +30,8 @@ import type { ActualPtcRule, ActualTemplate, RuleValidation, SecretMetadata, Tem
  *
  * Build the ECR client with `maxAttempts: PTC_SDK_MAX_ATTEMPTS` (1): the SDK retries
  * `LimitExceededException` as throttling (aws-ecr-facts §6), and the 51st rule must fail at once
- * with `LIMIT_EXCEEDED`, not after backoff. Throttling is retried here by `withThrottlingRetry`.
+ * with `LIMIT_EXCEEDED`, not after backoff. Throttling is retried here (`callAws`), and every call
+ * carries the caller's signal.
  * Already-exists errors of creates are success (`alreadyExisted`): concurrent events create one rule.
  */
 export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChange> {
@@ -47,13 +49,13 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
     this.retry = options.retry ?? {};
   }
 
-  async listRules(): Promise<ActualPtcRule[]> {
+  async listRules(options: CallOptions = {}): Promise<ActualPtcRule[]> {
     const rules: ActualPtcRule[] = [];
     let nextToken: string | undefined;
     do {
       const token = nextToken;
-      const output = await this.call('DescribePullThroughCacheRules', undefined, () =>
-        this.ecr.send(new DescribePullThroughCacheRulesCommand({ registryId: this.registryId, maxResults: MAX_PTC_PAGE_SIZE, nextToken: token })),
+      const output = await this.call('DescribePullThroughCacheRules', undefined, options, (sdk) =>
+        this.ecr.send(new DescribePullThroughCacheRulesCommand({ registryId: this.registryId, maxResults: MAX_PTC_PAGE_SIZE, nextToken: token }), sdk),
       );
       rules.push(...(output.pullThroughCacheRules ?? []).map(toActualRule));
       nextToken = output.nextToken;
@@ -61,14 +63,14 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
     return rules;
   }
 
-  async listTemplates(): Promise<ActualTemplate[]> {
+  async listTemplates(options: CallOptions = {}): Promise<ActualTemplate[]> {
     const templates: ActualTemplate[] = [];
     let nextToken: string | undefined;
     do {
       const token = nextToken;
-      const output = await this.call('DescribeRepositoryCreationTemplates', undefined, () =>
+      const output = await this.call('DescribeRepositoryCreationTemplates', undefined, options, (sdk) =>
         // Templates always belong to the caller's registry (the API takes no registryId).
-        this.ecr.send(new DescribeRepositoryCreationTemplatesCommand({ maxResults: MAX_PTC_PAGE_SIZE, nextToken: token })),
+        this.ecr.send(new DescribeRepositoryCreationTemplatesCommand({ maxResults: MAX_PTC_PAGE_SIZE, nextToken: token }), sdk),
       );
       templates.push(...(output.repositoryCreationTemplates ?? []).map(toActualTemplate));
       nextToken = output.nextToken;
@@ -76,7 +78,7 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
     return templates;
   }
 
-  async describeSecret(name: string): Promise<SecretMetadata | undefined> {
+  async describeSecret(name: string, options: CallOptions = {}): Promise<SecretMetadata | undefined> {
     if (!name.startsWith(PTC_SECRET_PREFIX)) {
       // ECR only accepts these names (§3.2), and the function's role may describe nothing else.
       throw new AutopilotError(
@@ -85,7 +87,7 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
       );
     }
     try {
-      const output = await withThrottlingRetry(() => this.secrets.send(new DescribeSecretCommand({ SecretId: name })), 'secretsmanager:DescribeSecret', this.retry);
+      const output = await callAws('secretsmanager:DescribeSecret', (sdk) => this.secrets.send(new DescribeSecretCommand({ SecretId: name }), sdk), { signal: options.signal, retry: this.retry });
       const metadata: SecretMetadata = { name: output.Name ?? name, arn: output.ARN ?? '' };
       if (output.DeletedDate) metadata.deletedDate = output.DeletedDate;
       return metadata;
@@ -100,19 +102,19 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
     }
   }
 
-  async validateRule(prefix: string): Promise<RuleValidation> {
-    const output = await this.call('ValidatePullThroughCacheRule', prefix, () =>
-      this.ecr.send(new ValidatePullThroughCacheRuleCommand({ registryId: this.registryId, ecrRepositoryPrefix: prefix })),
+  async validateRule(prefix: string, options: CallOptions = {}): Promise<RuleValidation> {
+    const output = await this.call('ValidatePullThroughCacheRule', prefix, options, (sdk) =>
+      this.ecr.send(new ValidatePullThroughCacheRuleCommand({ registryId: this.registryId, ecrRepositoryPrefix: prefix }), sdk),
     );
     return output.failure ? { isValid: output.isValid ?? false, failure: output.failure } : { isValid: output.isValid ?? false };
   }
 
-  async apply(change: PtcChange): Promise<PtcChangeOutcome> {
+  async apply(change: PtcChange, options: ApplyOptions): Promise<PtcChangeOutcome> {
     const prefix = change.target;
     const registryId = this.registryId;
     switch (change.action) {
       case 'ecr:CreatePullThroughCacheRule':
-        return this.create('CreatePullThroughCacheRule', prefix, 'PullThroughCacheRuleAlreadyExistsException', () =>
+        return this.create('CreatePullThroughCacheRule', prefix, 'PullThroughCacheRuleAlreadyExistsException', options, (sdk) =>
           this.ecr.send(
             new CreatePullThroughCacheRuleCommand({
               registryId,
@@ -123,16 +125,17 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
               customRoleArn: change.customRoleArn,
               upstreamRepositoryPrefix: change.upstreamRepositoryPrefix,
             }),
+            sdk,
           ),
         );
       case 'ecr:UpdatePullThroughCacheRule':
-        await this.call('UpdatePullThroughCacheRule', prefix, () =>
-          this.ecr.send(new UpdatePullThroughCacheRuleCommand({ registryId, ecrRepositoryPrefix: prefix, credentialArn: change.credentialArn, customRoleArn: change.customRoleArn })),
+        await this.call('UpdatePullThroughCacheRule', prefix, options, (sdk) =>
+          this.ecr.send(new UpdatePullThroughCacheRuleCommand({ registryId, ecrRepositoryPrefix: prefix, credentialArn: change.credentialArn, customRoleArn: change.customRoleArn }), sdk),
         );
         return { status: 'applied' };
       case 'ecr:DeletePullThroughCacheRule':
         try {
-          await this.call('DeletePullThroughCacheRule', prefix, () => this.ecr.send(new DeletePullThroughCacheRuleCommand({ registryId, ecrRepositoryPrefix: prefix })));
+          await this.call('DeletePullThroughCacheRule', prefix, options, (sdk) => this.ecr.send(new DeletePullThroughCacheRuleCommand({ registryId, ecrRepositoryPrefix: prefix }), sdk));
           return { status: 'applied' };
         } catch (error) {
           if (error instanceof AutopilotError && error.cause instanceof Error && error.cause.name === 'PullThroughCacheRuleNotFoundException') {
@@ -141,17 +144,17 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
           throw error;
         }
       case 'ecr:CreateRepositoryCreationTemplate':
-        return this.create('CreateRepositoryCreationTemplate', prefix, 'TemplateAlreadyExistsException', () =>
-          this.ecr.send(new CreateRepositoryCreationTemplateCommand(templateInput(prefix, change.template))),
+        return this.create('CreateRepositoryCreationTemplate', prefix, 'TemplateAlreadyExistsException', options, (sdk) =>
+          this.ecr.send(new CreateRepositoryCreationTemplateCommand(templateInput(prefix, change.template)), sdk),
         );
       case 'ecr:UpdateRepositoryCreationTemplate':
-        await this.call('UpdateRepositoryCreationTemplate', prefix, () =>
-          this.ecr.send(new UpdateRepositoryCreationTemplateCommand(templateInput(prefix, change.template))),
+        await this.call('UpdateRepositoryCreationTemplate', prefix, options, (sdk) =>
+          this.ecr.send(new UpdateRepositoryCreationTemplateCommand(templateInput(prefix, change.template)), sdk),
         );
         return { status: 'applied' };
       case 'ecr:DeleteRepositoryCreationTemplate':
         try {
-          await this.call('DeleteRepositoryCreationTemplate', prefix, () => this.ecr.send(new DeleteRepositoryCreationTemplateCommand({ prefix })));
+          await this.call('DeleteRepositoryCreationTemplate', prefix, options, (sdk) => this.ecr.send(new DeleteRepositoryCreationTemplateCommand({ prefix }), sdk));
           return { status: 'applied' };
         } catch (error) {
           if (error instanceof AutopilotError && error.cause instanceof Error && error.cause.name === 'TemplateNotFoundException') {
@@ -163,9 +166,9 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
   }
 
   /** A create whose already-exists error means the wanted state is there (§7 design caution 4). */
-  private async create(operation: string, prefix: string, alreadyExistsName: string, send: () => Promise<unknown>): Promise<PtcChangeOutcome> {
+  private async create(operation: string, prefix: string, alreadyExistsName: string, options: CallOptions, send: (sdk: SdkCallOptions) => Promise<unknown>): Promise<PtcChangeOutcome> {
     try {
-      await withThrottlingRetry(send, `ecr:${operation}`, this.retry);
+      await callAws(`ecr:${operation}`, send, { signal: options.signal, retry: this.retry });
       return { status: 'applied' };
     } catch (error) {
       if (error instanceof Error && error.name === alreadyExistsName) {
@@ -175,9 +178,9 @@ export class EcrPullThroughCache implements PtcStateReader, ChangeWriter<PtcChan
     }
   }
 
-  private async call<T>(operation: string, prefix: string | undefined, send: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, prefix: string | undefined, options: CallOptions, send: (sdk: SdkCallOptions) => Promise<T>): Promise<T> {
     try {
-      return await withThrottlingRetry(send, `ecr:${operation}`, this.retry);
+      return await callAws(`ecr:${operation}`, send, { signal: options.signal, retry: this.retry });
     } catch (error) {
       throw translatePtcError(error, operation, prefix, this.region);
     }

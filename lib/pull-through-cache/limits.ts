@@ -46,7 +46,7 @@ export const MAX_PTC_PAGE_SIZE = 1000;
  * The SDK's own attempts for pull-through cache calls: exactly one. Both SDK retry classifiers treat
  * `LimitExceededException` (the 51st rule) as throttling (§6), so with the default three attempts
  * a quota error would be retried with backoff before surfacing. Real throttling is still retried,
- * by `withThrottlingRetry`, which does not treat LimitExceededException as throttling.
+ * by `callAws`, which does not treat LimitExceededException as throttling.
  */
 export const PTC_SDK_MAX_ATTEMPTS = 1;
 

@@ -2,6 +2,7 @@ import type * as z from 'zod/mini';
 import type { AutopilotConfig } from '../config/types';
 import type { RegistryReader } from '../ecr/RegistryReader';
 import type { AppliedChange, Change, ChangeWriter } from '../plan/types';
+import type { Deadline } from './deadline';
 
 /** The logging a use case needs; Powertools Logger and the CLI's logger both fit. */
 export interface LoggerPort {
@@ -26,8 +27,16 @@ export interface AutopilotDeps {
   eventBusName: string;
   clock: () => Date;
   logger: LoggerPort;
-  /** Aborted shortly before the Lambda deadline, or on Ctrl-C in the CLI. */
+  /**
+   * Cancels the run outright, its report included: Lambda's last-resort backstop just before the
+   * timeout. Every call a use case makes takes it (or a stop line derived from it).
+   */
   signal?: AbortSignal;
+  /**
+   * When long work must wrap up: Lambda's deadline, or the CLI's first Ctrl-C. A use case that owns
+   * its deadline derives its stop line from it (`stopLine`) and still reports after the stop.
+   */
+  deadline?: Deadline;
 }
 
 /** What every function returns: what it decided, and every change with its outcome. */
@@ -39,6 +48,8 @@ export interface FunctionReport {
   /** One or two sentences: what happened and why. */
   decision: string;
   changes: AppliedChange[];
+  /** Why the run stopped before finishing (its deadline, Ctrl-C); what it did not do is in `changes` and the decision. */
+  stoppedEarly?: string;
 }
 
 /**

@@ -1,65 +1,60 @@
 import { AutopilotError } from '../errors';
+import { abortableSleep, abortedError, retry, type RetryPolicy } from './retry';
 
 /**
- * Bounded retries for AWS throttling, on top of the SDK's own (short) retry.
+ * Every AWS SDK call of the project goes through `callAws`: it carries the caller's signal into the
+ * SDK (`abortSignal`) and retries throttling with bounded backoff on top of the SDK's own short retry.
  *
  * Control-plane quotas for ECR (DescribeImages, BatchDeleteImage, …) are unpublished and low
  * (aws-ecr-facts §6), so a sweep over many repositories can be throttled for longer than the SDK's
- * three attempts cover. This adds a few more attempts with exponential backoff and full jitter,
- * then gives up with `THROTTLED` rather than retrying forever.
+ * three attempts cover. Transient failures (5xx, dropped connections) are the SDK's own retry's job
+ * and are not retried again here. Nothing is sent once the signal has fired: the SDK's
+ * `abortSignal` only covers the HTTP request itself, not its middleware (aws/aws-sdk-js-v3#5810),
+ * and a mocked client ignores it altogether, so the signal is also checked before every attempt.
  */
-export interface RetryOptions {
-  /** Further attempts after the first (default 4). */
-  retries?: number;
-  /** First backoff ceiling in ms (default 200), doubled each time. */
-  baseDelayMs?: number;
-  /** Injected for tests; defaults to a real timer. */
-  sleep?: (ms: number) => Promise<void>;
-  signal?: AbortSignal;
+export type RetryOptions = Partial<RetryPolicy>;
+
+/** 1 try + 4 retries, waits from 200 ms doubling, full jitter. */
+export const AWS_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  // AWS throttling carries no Retry-After; the bound only matters if one ever does.
+  maxRetryAfterMs: 30_000,
+  retryOn: ['throttled'],
+  random: Math.random,
+  sleep: abortableSleep,
+  now: Date.now,
+};
+
+export interface AwsCallOptions {
+  /** Cancels the call: passed to the SDK as `abortSignal`, and no attempt starts after it fired. */
+  signal?: AbortSignal | undefined;
+  /** Replaces parts of `AWS_RETRY_POLICY` (tests record waits instead of sleeping). */
+  retry?: RetryOptions | undefined;
 }
 
-/** Error names the SDK uses for throttling across services. */
-const THROTTLING_NAMES: ReadonlySet<string> = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ThrottledException',
-  'RequestThrottledException',
-  'SlowDown',
-]);
-
-export function isThrottlingError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return THROTTLING_NAMES.has(error.name) || status === 429;
+/** What `send` receives: the SDK's per-call options. */
+export interface SdkCallOptions {
+  abortSignal?: AbortSignal;
 }
-
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `call`, retrying throttling errors with backoff; other errors are rethrown at once.
+ * Runs one AWS call: `send` gets the SDK options to pass on (`client.send(command, options)`),
+ * throttling is retried, and a cancelled call rejects with `ABORTED`.
  *
  * @example
- * const page = await withThrottlingRetry(() => client.send(new DescribeImagesCommand(input)), 'DescribeImages');
+ * const page = await callAws('ecr:DescribeImages', (sdk) => client.send(new DescribeImagesCommand(input), sdk), { signal });
  */
-export async function withThrottlingRetry<T>(call: () => Promise<T>, operation: string, options: RetryOptions = {}): Promise<T> {
-  const retries = options.retries ?? 4;
-  const baseDelayMs = options.baseDelayMs ?? 200;
-  const sleep = options.sleep ?? realSleep;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!isThrottlingError(error)) throw error;
-      if (attempt >= retries) {
-        throw new AutopilotError('THROTTLED', `${operation} was throttled by AWS ${attempt + 1} times in a row; try again later or lower the request rate`, {
-          cause: error,
-          retryable: true,
-        });
-      }
-      if (options.signal?.aborted) throw new AutopilotError('ABORTED', `${operation} was cancelled while waiting to retry`, { cause: error });
-      await sleep(Math.random() * baseDelayMs * 2 ** attempt);
-    }
-  }
+export async function callAws<T>(operation: string, send: (sdk: SdkCallOptions) => Promise<T>, options: AwsCallOptions = {}): Promise<T> {
+  const { signal } = options;
+  const sdk: SdkCallOptions = signal ? { abortSignal: signal } : {};
+  return retry(() => send(sdk), { ...AWS_RETRY_POLICY, ...options.retry }, signal, {
+    giveUp: (error, why) =>
+      new AutopilotError('THROTTLED', `${operation} was throttled by AWS ${why.attempts} times in a row; try again later or lower the request rate`, { cause: error, retryable: true }),
+  }).catch((error: unknown) => {
+    // The SDK rejects an aborted request with its own AbortError: report the reason we stopped.
+    if (signal?.aborted) throw abortedError(signal, operation);
+    throw error;
+  });
 }

@@ -3,14 +3,8 @@
  * each task receives) and is rethrown once every task has settled, so nothing keeps writing to
  * the destination after `copyImage` has rejected.
  */
-import { AutopilotError, isAutopilotError } from '../errors';
-
-/** The error for work cancelled through its signal: the signal's own reason when it is ours. */
-function abortedError(signal?: AbortSignal): AutopilotError {
-  const reason: unknown = signal?.reason;
-  if (isAutopilotError(reason)) return reason;
-  return new AutopilotError('ABORTED', 'The work was cancelled', { cause: reason });
-}
+import { AutopilotError } from '../errors';
+import { abortedError } from './retry';
 
 /**
  * Maps `items` through `task` with bounded concurrency, preserving order.

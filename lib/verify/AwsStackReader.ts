@@ -2,15 +2,16 @@ import { GetRegistryScanningConfigurationCommand, type ECRClient } from '@aws-sd
 import { ListRulesCommand, ListTargetsByRuleCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SimulatePrincipalPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { withThrottlingRetry } from '../shared/awsCall';
+import { callAws } from '../shared/awsCall';
+import type { CallOptions } from '../shared/retry';
 import type { PermissionDecision, RegistryScanning, StackReader, StackRule, TopicState } from './StackReader';
 
-/** The live stack reader: ECR, EventBridge, SNS and IAM, read-only calls only. */
+/** The live stack reader: ECR, EventBridge, SNS and IAM, read-only calls only, each with the caller's signal. */
 export class AwsStackReader implements StackReader {
   constructor(private readonly clients: { ecr: ECRClient; events: EventBridgeClient; sns: SNSClient; iam: IAMClient }) {}
 
-  async registryScanning(): Promise<RegistryScanning> {
-    const output = await withThrottlingRetry(() => this.clients.ecr.send(new GetRegistryScanningConfigurationCommand({})), 'ecr:GetRegistryScanningConfiguration');
+  async registryScanning(options: CallOptions = {}): Promise<RegistryScanning> {
+    const output = await callAws('ecr:GetRegistryScanningConfiguration', (sdk) => this.clients.ecr.send(new GetRegistryScanningConfigurationCommand({}), sdk), options);
     const configuration = output.scanningConfiguration;
     return {
       scanType: configuration?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC',
@@ -21,16 +22,16 @@ export class AwsStackReader implements StackReader {
     };
   }
 
-  async rulesWithPrefix(prefix: string): Promise<StackRule[]> {
+  async rulesWithPrefix(prefix: string, options: CallOptions = {}): Promise<StackRule[]> {
     const rules: StackRule[] = [];
     let nextToken: string | undefined;
     do {
       const token = nextToken;
-      const page = await withThrottlingRetry(() => this.clients.events.send(new ListRulesCommand({ NamePrefix: prefix, NextToken: token, Limit: 100 })), 'events:ListRules');
+      const page = await callAws('events:ListRules', (sdk) => this.clients.events.send(new ListRulesCommand({ NamePrefix: prefix, NextToken: token, Limit: 100 }), sdk), options);
       for (const rule of page.Rules ?? []) {
         if (!rule.Name) continue;
         const name = rule.Name;
-        const targets = await withThrottlingRetry(() => this.clients.events.send(new ListTargetsByRuleCommand({ Rule: name, EventBusName: rule.EventBusName })), 'events:ListTargetsByRule');
+        const targets = await callAws('events:ListTargetsByRule', (sdk) => this.clients.events.send(new ListTargetsByRuleCommand({ Rule: name, EventBusName: rule.EventBusName }), sdk), options);
         rules.push({ name, state: rule.State ?? 'UNKNOWN', targets: (targets.Targets ?? []).map((target) => target.Arn ?? '').filter((arn) => arn !== '') });
       }
       nextToken = page.NextToken;
@@ -38,9 +39,9 @@ export class AwsStackReader implements StackReader {
     return rules;
   }
 
-  async topic(topicArn: string): Promise<TopicState | undefined> {
+  async topic(topicArn: string, options: CallOptions = {}): Promise<TopicState | undefined> {
     try {
-      await withThrottlingRetry(() => this.clients.sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn })), 'sns:GetTopicAttributes');
+      await callAws('sns:GetTopicAttributes', (sdk) => this.clients.sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }), sdk), options);
     } catch (error) {
       if (error instanceof Error && error.name === 'NotFoundException') return undefined;
       throw error;
@@ -49,7 +50,7 @@ export class AwsStackReader implements StackReader {
     let nextToken: string | undefined;
     do {
       const token = nextToken;
-      const page = await withThrottlingRetry(() => this.clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: token })), 'sns:ListSubscriptionsByTopic');
+      const page = await callAws('sns:ListSubscriptionsByTopic', (sdk) => this.clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: token }), sdk), options);
       for (const subscription of page.Subscriptions ?? []) {
         subscriptions.push({
           protocol: subscription.Protocol ?? 'unknown',
@@ -63,10 +64,11 @@ export class AwsStackReader implements StackReader {
     return { arn: topicArn, subscriptions };
   }
 
-  async simulate(roleArn: string, actions: readonly string[], resources: readonly string[]): Promise<Record<string, PermissionDecision>> {
-    const output = await withThrottlingRetry(
-      () => this.clients.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...actions], ResourceArns: [...resources] })),
+  async simulate(roleArn: string, actions: readonly string[], resources: readonly string[], options: CallOptions = {}): Promise<Record<string, PermissionDecision>> {
+    const output = await callAws(
       'iam:SimulatePrincipalPolicy',
+      (sdk) => this.clients.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...actions], ResourceArns: [...resources] }), sdk),
+      options,
     );
     const decisions: Record<string, PermissionDecision> = {};
     for (const result of output.EvaluationResults ?? []) {

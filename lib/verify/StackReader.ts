@@ -3,6 +3,8 @@
  * ECR repositories and pull-through cache: registry scanning, EventBridge rules, the notification
  * topic and IAM policy simulation. Live: `AwsStackReader`; plan mode: `SnapshotStackReader`.
  */
+import type { CallOptions } from '../shared/retry';
+
 export interface RegistryScanning {
   scanType: 'BASIC' | 'ENHANCED';
   rules: Array<{ scanFrequency: string; filters: string[] }>;
@@ -23,12 +25,13 @@ export interface TopicState {
 
 export type PermissionDecision = 'allowed' | 'explicitDeny' | 'implicitDeny';
 
+/** Every method takes the caller's signal. */
 export interface StackReader {
-  registryScanning(): Promise<RegistryScanning>;
+  registryScanning(options?: CallOptions): Promise<RegistryScanning>;
   /** Every EventBridge rule (default bus) whose name starts with `prefix`, with its targets. */
-  rulesWithPrefix(prefix: string): Promise<StackRule[]>;
+  rulesWithPrefix(prefix: string, options?: CallOptions): Promise<StackRule[]>;
   /** Undefined when the topic does not exist. */
-  topic(topicArn: string): Promise<TopicState | undefined>;
+  topic(topicArn: string, options?: CallOptions): Promise<TopicState | undefined>;
   /** IAM policy simulation of `actions` for `roleArn` on `resources`. */
-  simulate(roleArn: string, actions: readonly string[], resources: readonly string[]): Promise<Record<string, PermissionDecision>>;
+  simulate(roleArn: string, actions: readonly string[], resources: readonly string[], options?: CallOptions): Promise<Record<string, PermissionDecision>>;
 }

@@ -25,6 +25,8 @@ function webhook(options: Partial<SlackWebhookOptions> = {}): SlackWebhook {
     sleep: async (ms) => {
       waits.push(ms);
     },
+    // The middle of the jitter range: waits of 250, 500, 1000 ms.
+    random: () => 0.5,
     ...options,
   });
 }
@@ -200,7 +202,7 @@ describe('SlackWebhook against a local HTTP server', () => {
     expect(error.message).not.toContain('XXXXXXXX');
   });
 
-  it('reports an unreachable webhook after its attempts, with neither the URL nor a cause that holds it', async () => {
+  it('does not retry a refused connection, and reports only its code (never the URL, nor a cause holding it) as worth a later delivery', async () => {
     // Prepare
     const gone = await startWebhookServer();
     await gone.close();
@@ -210,9 +212,64 @@ describe('SlackWebhook against a local HTTP server', () => {
 
     // Assess
     expect(error).toMatchObject({ code: 'NOTIFY_FAILED', retryable: true });
-    expect(error.message).toMatch(/^Slack webhook unreachable after 4 attempts \(ECONNREFUSED\)/);
+    expect(error.message).toBe('Slack webhook unreachable (ECONNREFUSED)');
     expect(errorChain(error)).not.toMatch(/secret-path|\/services\//);
-    expect(waits).toEqual([250, 500, 1000]);
+    expect(waits).toEqual([]);
+  });
+
+  it('retries a dropped connection with backoff, then posts', async () => {
+    // Prepare
+    slack.answer({ status: 0, drop: true }, { status: 0, drop: true }, { status: 200, body: 'ok' });
+
+    // Act
+    const delivery = await webhook().post(MESSAGE);
+
+    // Assess
+    expect(slack.received).toHaveLength(3);
+    expect(waits).toEqual([250, 500]);
+    expect(delivery).toEqual({ attempts: 3, waitedMs: 750 });
+  });
+
+  it('reports a connection that keeps dropping after its attempts', async () => {
+    // Prepare
+    slack.answer({ status: 0, drop: true });
+
+    // Act
+    const error = await failure(webhook().post(MESSAGE));
+
+    // Assess
+    expect(slack.received).toHaveLength(4);
+    expect(error).toMatchObject({ code: 'NOTIFY_FAILED', retryable: true });
+    expect(error.message).toMatch(/^Slack webhook unreachable after 4 attempts \(\w+\)$/);
+    expect(errorChain(error)).not.toMatch(/\/services\//);
+  });
+
+  it('ignores Retry-After: 2.5 (not delay-seconds, RFC 9110) and backs off on its own', async () => {
+    // Prepare
+    slack.answer({ status: 429, headers: { 'retry-after': '2.5' } }, { status: 200, body: 'ok' });
+
+    // Act
+    const delivery = await webhook().post(MESSAGE);
+
+    // Assess
+    expect(waits).toEqual([250]);
+    expect(delivery).toEqual({ attempts: 2, waitedMs: 250 });
+  });
+
+  it('stops waiting on Retry-After as soon as its signal fires, and posts nothing more', async () => {
+    // Prepare
+    slack.answer({ status: 429, headers: { 'retry-after': '3000' } }, { status: 200, body: 'ok' });
+    const controller = new AbortController();
+
+    // Act: the real, abortable sleep of 50 minutes (a sleep the signal did not end would time the test out).
+    const delivery = new SlackWebhook({ url: async () => slack.url, maxRetryAfterMs: 3_600_000 }).post(MESSAGE, { signal: controller.signal });
+    await vi.waitFor(() => expect(slack.received).toHaveLength(1));
+    controller.abort(new AutopilotError('ABORTED', 'the time budget ran out'));
+    const error = await failure(delivery);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'ABORTED', message: 'the time budget ran out' });
+    expect(slack.received).toHaveLength(1);
   });
 
   it('refuses a webhook URL with user info before sending, never echoing the URL', async () => {

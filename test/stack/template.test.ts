@@ -222,6 +222,28 @@ describe('the packaged CloudFormation template', () => {
     expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
   });
 
+  it('creates the state table with its contract: pk/sk strings, TTL expiresAt, on-demand, encrypted, recoverable', () => {
+    // Act
+    const table = resource('StateTable');
+
+    // Assess
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
   it('lets only this stack\'s rules send to the DLQ', () => {
     // Act
     const statement = resource('DeadLetterQueuePolicy').Properties.PolicyDocument.Statement[0];

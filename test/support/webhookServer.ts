@@ -10,6 +10,8 @@ export interface WebhookAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Drop the connection instead of answering (the client sees the socket close). */
+  drop?: boolean;
 }
 
 export interface ReceivedRequest {
@@ -44,6 +46,10 @@ export async function startWebhookServer(...initial: WebhookAnswer[]): Promise<W
     request.on('end', () => {
       received.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), at: performance.now() });
       const answer = script[Math.min(received.length - 1, script.length - 1)] ?? { status: 200, body: 'ok' };
+      if (answer.drop) {
+        request.socket.destroy();
+        return;
+      }
       response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
       response.end(answer.body ?? '');
     });

@@ -1,12 +1,12 @@
 import { AutopilotError } from '../../errors';
-import { realSleep } from '../../shared/awsCall';
+import { abortableSleep, type CallOptions, classifyFailure, classifyStatus, type FailureClass, parseRetryAfter, retry, type RetryPolicy } from '../../shared/retry';
 import type { SlackMessage } from '../render/renderSlackMessage';
 
 /** Slack's webhook hosts; anything else would receive a credential that is not theirs. */
 const SLACK_WEBHOOK_HOSTS: ReadonlySet<string> = new Set(['hooks.slack.com', 'hooks.slack-gov.com']);
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-export interface SlackWebhookOptions {
+export interface SlackWebhookOptions extends Partial<Pick<RetryPolicy, 'baseDelayMs' | 'random' | 'now'>> {
   /** The webhook URL (a credential: never logged). Resolved lazily, e.g. from Secrets Manager. */
   url: () => Promise<string>;
   /** Attempts in total, including the first (default 4): a failing webhook is never retried forever. */
@@ -15,8 +15,8 @@ export interface SlackWebhookOptions {
   maxRetryAfterMs?: number;
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  signal?: AbortSignal;
+  /** Waits between attempts; injectable so tests never sleep (default: abortable timer). */
+  sleep?: RetryPolicy['sleep'];
 }
 
 export interface SlackDelivery {
@@ -26,85 +26,119 @@ export interface SlackDelivery {
 }
 
 /**
- * Posts Block Kit messages to a Slack incoming webhook. Honours 429 `Retry-After`, retries 5xx and
- * network errors with backoff a bounded number of times, and never retries 4xx answers (they will
- * not change: `invalid_blocks`, `channel_is_archived`, `no_service`).
+ * One failed attempt, with what the retry loop needs to know about it. `failureClass` decides
+ * whether this delivery tries again now; `retryable` whether the event is worth retrying later
+ * (Lambda's retry): a network failure is, a 4xx answer is not.
  */
-export class SlackWebhook {
-  private readonly options: Required<Omit<SlackWebhookOptions, 'signal'>> & { signal?: AbortSignal };
-
-  constructor(options: SlackWebhookOptions) {
-    this.options = { maxAttempts: 4, maxRetryAfterMs: 30_000, timeoutMs: 10_000, sleep: realSleep, ...options };
+class SlackAttemptError extends AutopilotError {
+  constructor(
+    message: string,
+    readonly failureClass: FailureClass,
+    readonly detail: { status?: number; body?: string; retryAfterMs?: number; cause?: unknown },
+  ) {
+    super('NOTIFY_FAILED', message, { retryable: detail.status === undefined || failureClass !== 'permanent', cause: detail.cause });
   }
 
-  /** @example await new SlackWebhook({ url: async () => webhookUrl }).post(renderSlackMessage(doc)); */
-  async post(message: SlackMessage): Promise<SlackDelivery> {
-    const url = checkWebhookUrl(await this.options.url());
-    let waitedMs = 0;
-    for (let attempt = 1; ; attempt += 1) {
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-          body: JSON.stringify(message),
-          // The URL is the credential: never follow a redirect to wherever it points.
-          redirect: 'manual',
-          signal: this.options.signal ? AbortSignal.any([this.options.signal, AbortSignal.timeout(this.options.timeoutMs)]) : AbortSignal.timeout(this.options.timeoutMs),
-        });
-      } catch (error) {
-        if (this.options.signal?.aborted) throw new AutopilotError('ABORTED', 'Slack delivery was cancelled', { cause: error });
-        if (attempt >= this.options.maxAttempts) {
-          // Only the error's code: fetch's messages and causes may quote the URL, which is the secret.
-          throw new AutopilotError('NOTIFY_FAILED', `Slack webhook unreachable after ${attempt} attempts (${networkFailureCode(error)})`, { retryable: true });
-        }
-        waitedMs += await this.backoff(attempt);
-        continue;
-      }
-      const body = await response.text();
-      if (response.ok) return { attempts: attempt, waitedMs };
-      if (response.status >= 300 && response.status < 400) {
-        // A redirect will not change on retry, and following it could hand the message to another host.
-        throw new AutopilotError('NOTIFY_FAILED', `The Slack webhook answered with a redirect (HTTP ${response.status}); it was not followed. Check the webhook URL in the secret`, { retryable: false });
-      }
-      if (response.status === 429) {
-        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after')) ?? 1000 * 2 ** (attempt - 1);
-        if (attempt >= this.options.maxAttempts || retryAfterMs > this.options.maxRetryAfterMs) {
-          throw new AutopilotError('NOTIFY_FAILED', `Slack rate-limited the webhook (429, Retry-After ${Math.ceil(retryAfterMs / 1000)} s) after ${attempt} attempt(s); delivery will be retried later`, {
-            retryable: true,
-          });
-        }
-        await this.options.sleep(retryAfterMs);
-        waitedMs += retryAfterMs;
-        continue;
-      }
-      if (response.status >= 500 && attempt < this.options.maxAttempts) {
-        waitedMs += await this.backoff(attempt);
-        continue;
-      }
-      const reason = body.trim().slice(0, 200) || response.statusText;
-      throw new AutopilotError(
-        'NOTIFY_FAILED',
-        `Slack rejected the message with HTTP ${response.status} (${reason})${response.status < 500 ? '; fix the webhook secret or the channel, retrying will not help' : ` after ${attempt} attempts`}`,
-        { retryable: response.status >= 500 },
-      );
-    }
-  }
-
-  private async backoff(attempt: number): Promise<number> {
-    const ms = 250 * 2 ** (attempt - 1);
-    await this.options.sleep(ms);
-    return ms;
+  get retryAfterMs(): number | undefined {
+    return this.detail.retryAfterMs;
   }
 }
 
-/** `Retry-After` in seconds or as an HTTP date, in milliseconds; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: Date = new Date()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
+/**
+ * Posts Block Kit messages to a Slack incoming webhook, with the project's one retry module
+ * (`lib/shared/retry.ts`): 429 waits `Retry-After`, 5xx and dropped connections back off, both a
+ * bounded number of times; 4xx answers are never retried (they will not change: `invalid_blocks`,
+ * `channel_is_archived`, `no_service`). Every wait and request ends when the caller's signal fires.
+ */
+export class SlackWebhook {
+  private readonly url: () => Promise<string>;
+  private readonly timeoutMs: number;
+  private readonly policy: RetryPolicy;
+
+  constructor(options: SlackWebhookOptions) {
+    this.url = options.url;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.policy = {
+      maxAttempts: options.maxAttempts ?? 4,
+      baseDelayMs: options.baseDelayMs ?? 500,
+      maxDelayMs: 8_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
+      retryOn: ['throttled', 'transient'],
+      random: options.random ?? Math.random,
+      sleep: options.sleep ?? abortableSleep,
+      now: options.now ?? Date.now,
+    };
+  }
+
+  /** @example await new SlackWebhook({ url: async () => webhookUrl }).post(renderSlackMessage(doc), { signal }); */
+  async post(message: SlackMessage, options: CallOptions = {}): Promise<SlackDelivery> {
+    const url = checkWebhookUrl(await this.url());
+    const { signal } = options;
+    let attempts = 0;
+    let waitedMs = 0;
+    await retry(
+      async (attempt) => {
+        attempts = attempt;
+        await this.postOnce(url, message, signal);
+      },
+      this.policy,
+      signal,
+      {
+        classify: (error) => (error instanceof SlackAttemptError ? error.failureClass : classifyFailure(error, signal)),
+        onWait: (ms) => {
+          waitedMs += ms;
+        },
+        giveUp: (error, why) => giveUpError(error, why.attempts, why.because === 'retry-after' ? why.retryAfterMs : undefined),
+      },
+    );
+    return { attempts, waitedMs };
+  }
+
+  private async postOnce(url: string, message: SlackMessage, signal: AbortSignal | undefined): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(message),
+        // The URL is the credential: never follow a redirect to wherever it points.
+        redirect: 'manual',
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      // Only the error's code: fetch's messages and causes may quote the URL, which is the secret.
+      throw new SlackAttemptError(`Slack webhook unreachable (${networkFailureCode(error)})`, classifyFailure(error, signal), {});
+    }
+    const body = await response.text();
+    if (response.ok) return;
+    if (response.status >= 300 && response.status < 400) {
+      // A redirect will not change on retry, and following it could hand the message to another host.
+      throw new SlackAttemptError(`The Slack webhook answered with a redirect (HTTP ${response.status}); it was not followed. Check the webhook URL in the secret`, 'permanent', { status: response.status });
+    }
+    const reason = body.trim().slice(0, 200) || response.statusText;
+    const failureClass = classifyStatus(response.status);
+    const retryAfterMs = response.status === 429 ? parseRetryAfter(response.headers.get('retry-after'), this.policy.now()) : undefined;
+    throw new SlackAttemptError(
+      `Slack rejected the message with HTTP ${response.status} (${reason})${failureClass === 'permanent' ? '; fix the webhook secret or the channel, retrying will not help' : ''}`,
+      failureClass,
+      { status: response.status, body: reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+    );
+  }
+}
+
+/** The error a delivery ends with once retrying stops: retryable, so Lambda tries the event again later. */
+function giveUpError(error: unknown, attempts: number, retryAfterMs: number | undefined): AutopilotError {
+  if (!(error instanceof SlackAttemptError)) return new AutopilotError('NOTIFY_FAILED', `Slack delivery failed after ${attempts} attempt(s)`, { cause: error, retryable: true });
+  if (error.detail.status === 429) {
+    const wait = retryAfterMs ?? error.retryAfterMs;
+    return new AutopilotError(
+      'NOTIFY_FAILED',
+      `Slack rate-limited the webhook (429${wait === undefined ? '' : `, Retry-After ${Math.ceil(wait / 1000)} s`}) after ${attempts} attempt(s); delivery will be retried later`,
+      { cause: error, retryable: true },
+    );
+  }
+  if (error.detail.status === undefined) return new AutopilotError('NOTIFY_FAILED', error.message.replace('unreachable', `unreachable after ${attempts} attempts`), { retryable: true });
+  return new AutopilotError('NOTIFY_FAILED', `${error.message} after ${attempts} attempts`, { cause: error, retryable: true });
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { ChangeOutcome, ChangeWriter } from '../../plan/types';
+import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../../plan/types';
+import { abortedError } from '../../shared/retry';
 import type { PostSlackMessageChange } from '../deliverToSlack';
 import type { OncePerKey } from './oncePerKey';
 import type { SlackWebhook } from './SlackWebhook';
@@ -7,8 +8,10 @@ import type { SlackWebhook } from './SlackWebhook';
 export class SlackWriter implements ChangeWriter<PostSlackMessageChange> {
   constructor(private readonly options: { webhook: SlackWebhook; once?: OncePerKey }) {}
 
-  async apply(change: PostSlackMessageChange): Promise<ChangeOutcome> {
-    const post = async () => this.options.webhook.post(change.message);
+  async apply(change: PostSlackMessageChange, options: ApplyOptions): Promise<ChangeOutcome> {
+    // The idempotency guard's own DynamoDB calls cannot take the signal: never start them after it fired.
+    if (options.signal?.aborted) throw abortedError(options.signal, 'Posting to Slack');
+    const post = async () => this.options.webhook.post(change.message, { signal: options.signal });
     if (!this.options.once) {
       const delivery = await post();
       return { status: 'applied', message: describe(delivery) };

@@ -4,7 +4,7 @@
  */
 import { type ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { AutopilotError } from '../../errors';
-import { withThrottlingRetry } from '../../shared/awsCall';
+import { callAws } from '../../shared/awsCall';
 import type { BasicCredential, CredentialProvider } from './credentials';
 
 /** Fetch a new token this long before `expiresAt`, so a long copy never starts with a dying token. */
@@ -79,11 +79,7 @@ export function ecrAuthorizationTokenFromSdk(client: ECRClient): GetEcrAuthoriza
   return async (signal?: AbortSignal) => {
     let output;
     try {
-      output = await withThrottlingRetry(
-        () => client.send(new GetAuthorizationTokenCommand({}), signal ? { abortSignal: signal } : {}),
-        'GetAuthorizationToken',
-        signal ? { signal } : {},
-      );
+      output = await callAws('GetAuthorizationToken', (sdk) => client.send(new GetAuthorizationTokenCommand({}), sdk), { signal });
     } catch (error) {
       if (error instanceof AutopilotError) throw error;
       const name = error instanceof Error ? error.name : '';

@@ -1,7 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AutopilotError } from '../../errors';
-import type { ChangeOutcome, ChangeWriter } from '../../plan/types';
-import { withThrottlingRetry, type RetryOptions } from '../../shared/awsCall';
+import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../../plan/types';
+import { callAws, type RetryOptions } from '../../shared/awsCall';
 import { VERDICT_DETAIL_TYPE, VERDICT_SOURCE, type PutVerdictEventChange } from '../changes';
 
 /**
@@ -17,9 +17,10 @@ export class EventBridgeVerdictPublisher implements ChangeWriter<PutVerdictEvent
     this.retry = options.retry ?? {};
   }
 
-  async apply(change: PutVerdictEventChange): Promise<ChangeOutcome> {
-    const output = await withThrottlingRetry(
-      () =>
+  async apply(change: PutVerdictEventChange, options: ApplyOptions): Promise<ChangeOutcome> {
+    const output = await callAws(
+      'events:PutEvents',
+      (sdk) =>
         this.client.send(
           new PutEventsCommand({
             Entries: [
@@ -32,9 +33,9 @@ export class EventBridgeVerdictPublisher implements ChangeWriter<PutVerdictEvent
               },
             ],
           }),
+          sdk,
         ),
-      'events:PutEvents',
-      this.retry,
+      { signal: options.signal, retry: this.retry },
     );
     const entry = output.Entries?.[0];
     if ((output.FailedEntryCount ?? 0) > 0 || entry?.ErrorCode) {

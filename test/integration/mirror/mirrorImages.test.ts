@@ -18,7 +18,7 @@ import { OciUpstreamReader } from '../../../lib/mirror/OciUpstreamReader';
 import type { IndexDocument } from '../../../lib/oci/types';
 import { anonymousCredentials, staticCredentials, type CredentialProvider } from '../../../lib/oci/transport/credentials';
 import { routeChanges } from '../../../lib/plan/routeChanges';
-import type { ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
+import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
 import type { FunctionReport } from '../../../lib/runtime/types';
 import { type FaultProxy, type ProxyLogEntry, startFaultProxy } from '../../support/faultProxy';
 import { type RegistryServer, startRegistry } from '../../support/registryServer';
@@ -99,9 +99,9 @@ class EcrDouble implements RegistryReader, ChangeWriter<RegistryChange> {
 class CountingCopyWriter implements ChangeWriter<CopyImageChange> {
   readonly copies: CopyImageChange[] = [];
   constructor(private readonly inner: ChangeWriter<CopyImageChange>) {}
-  async apply(change: CopyImageChange): Promise<ChangeOutcome> {
+  async apply(change: CopyImageChange, options: ApplyOptions): Promise<ChangeOutcome> {
     this.copies.push(change);
-    return this.inner.apply(change);
+    return this.inner.apply(change, options);
   }
 }
 
@@ -334,7 +334,7 @@ describe('OciCopyWriter', () => {
     });
 
     // Act
-    const outcome = await writer.apply(change(`${upstream.host}/upstream/app:v1`, 'mirror/app'));
+    const outcome = await writer.apply(change(`${upstream.host}/upstream/app:v1`, 'mirror/app'), {});
 
     // Assess
     expect(outcome).toMatchObject({ status: 'applied', data: { platforms: 'linux/amd64,linux/arm64', newIndex: false } });
@@ -353,7 +353,7 @@ describe('OciCopyWriter', () => {
     });
 
     // Act
-    const outcome = await writer.apply(change(`${upstream.host}/upstream/absent:v1`, 'mirror/absent'));
+    const outcome = await writer.apply(change(`${upstream.host}/upstream/absent:v1`, 'mirror/absent'), {});
 
     // Assess
     expect(outcome.status).toBe('failed');

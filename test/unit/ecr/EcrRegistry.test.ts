@@ -1,4 +1,5 @@
 import {
+  BatchDeleteImageCommand,
   BatchGetImageCommand,
   DescribeImageScanFindingsCommand,
   DescribeImagesCommand,
@@ -23,6 +24,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, EcrRegistry, MAX_IMAGE_IDS_PER_CALL, MAX_PAGE_SIZE } from '../../../lib/ecr/EcrRegistry';
 import { AutopilotError } from '../../../lib/errors';
 import { parseDescribeImagesOutput } from '../../../lib/lifecycle/describeImagesInput';
+import { abortSignalOf } from '../../support/sdkCalls';
 import { basicFinding, digestOf, enhancedFinding, manyFindings, pageFor, pagesOf, sdkImage, sdkRepository } from '../../support/events';
 
 const ecr = mockClient(ECRClient);
@@ -580,13 +582,54 @@ describe('EcrRegistry', () => {
     });
   });
 
+  describe("the caller's signal", () => {
+    it('reaches every SDK call, reads and writes, page by page', async () => {
+      // Prepare
+      ecr.on(DescribeRepositoriesCommand).resolvesOnce({ repositories: [sdkRepository(REPO)], nextToken: 't' }).resolves({ repositories: [] });
+      ecr.on(DescribeImagesCommand).resolves({ imageDetails: [] });
+      ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [], failures: [] });
+      const controller = new AbortController();
+      const signal = controller.signal;
+
+      // Act
+      for await (const _repository of registry().listRepositories({ signal })) void _repository;
+      for await (const _image of registry().listImages(REPO, { signal })) void _image;
+      await registry().apply({ action: 'ecr:BatchDeleteImage', target: REPO, reason: 'expire', images: [{ imageDigest: digestOf('a'), imageTags: [], appliedRulePriority: 1, reason: 'r' }] }, { signal });
+
+      // Assess
+      const calls = [...ecr.commandCalls(DescribeRepositoriesCommand), ...ecr.commandCalls(DescribeImagesCommand), ...ecr.commandCalls(BatchDeleteImageCommand)];
+      expect(calls).toHaveLength(4);
+      for (const call of calls) expect(abortSignalOf(call)).toBe(signal);
+    });
+
+    it('ends a listing when it fires between pages: no further page is requested', async () => {
+      // Prepare
+      ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [sdkRepository(REPO)], nextToken: 'more' });
+      const controller = new AbortController();
+      const seen: string[] = [];
+
+      // Act
+      const listing = (async () => {
+        for await (const repository of registry().listRepositories({ signal: controller.signal })) {
+          seen.push(repository.repositoryName);
+          controller.abort();
+        }
+      })();
+
+      // Assess
+      await expect(listing).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(seen).toEqual([REPO]);
+      expect(ecr.commandCalls(DescribeRepositoriesCommand)).toHaveLength(1);
+    });
+  });
+
   describe('apply', () => {
     it('puts a lifecycle policy with the exact text', async () => {
       // Prepare
       ecr.on(PutLifecyclePolicyCommand).resolves({});
 
       // Act
-      const outcome = await registry().apply({ action: 'ecr:PutLifecyclePolicy', target: REPO, reason: 'drift', lifecyclePolicyText: '{\n  "rules": []\n}' });
+      const outcome = await registry().apply({ action: 'ecr:PutLifecyclePolicy', target: REPO, reason: 'drift', lifecyclePolicyText: '{\n  "rules": []\n}' }, {});
 
       // Assess
       expect(outcome).toEqual({ status: 'applied' });
@@ -599,7 +642,7 @@ describe('EcrRegistry', () => {
       ecr.on(PutImageScanningConfigurationCommand).resolves({});
 
       // Act
-      await registry({ registryId: '123456789012' }).apply({ action: 'ecr:PutImageScanningConfiguration', target: REPO, reason: 'drift', scanOnPush: true });
+      await registry({ registryId: '123456789012' }).apply({ action: 'ecr:PutImageScanningConfiguration', target: REPO, reason: 'drift', scanOnPush: true }, {});
 
       // Assess
       expect(ecr).toHaveReceivedCommandExactlyOnceWith(PutImageScanningConfigurationCommand, {
@@ -614,7 +657,7 @@ describe('EcrRegistry', () => {
       ecr.on(PutImageTagMutabilityCommand).resolves({});
 
       // Act
-      await registry().apply({ action: 'ecr:PutImageTagMutability', target: REPO, reason: 'drift', imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusions: ['latest', 'dev-*'] });
+      await registry().apply({ action: 'ecr:PutImageTagMutability', target: REPO, reason: 'drift', imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusions: ['latest', 'dev-*'] }, {});
 
       // Assess
       expect(ecr.commandCalls(PutImageTagMutabilityCommand)[0]?.args[0].input).toEqual({
@@ -633,7 +676,7 @@ describe('EcrRegistry', () => {
       ecr.on(PutImageTagMutabilityCommand).resolves({});
 
       // Act
-      await registry().apply({ action: 'ecr:PutImageTagMutability', target: REPO, reason: 'drift', imageTagMutability: 'IMMUTABLE', exclusions: [] });
+      await registry().apply({ action: 'ecr:PutImageTagMutability', target: REPO, reason: 'drift', imageTagMutability: 'IMMUTABLE', exclusions: [] }, {});
 
       // Assess
       expect(ecr.commandCalls(PutImageTagMutabilityCommand)[0]?.args[0].input).toEqual({ registryId: undefined, repositoryName: REPO, imageTagMutability: 'IMMUTABLE' });
@@ -644,7 +687,7 @@ describe('EcrRegistry', () => {
       ecr.on(PutImageScanningConfigurationCommand).rejectsOnce(throttling()).rejectsOnce(throttling()).resolves({});
 
       // Act
-      const outcome = await registry().apply({ action: 'ecr:PutImageScanningConfiguration', target: REPO, reason: 'drift', scanOnPush: false });
+      const outcome = await registry().apply({ action: 'ecr:PutImageScanningConfiguration', target: REPO, reason: 'drift', scanOnPush: false }, {});
 
       // Assess
       expect(outcome.status).toBe('applied');

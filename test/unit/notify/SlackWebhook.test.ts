@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AutopilotError } from '../../../lib/errors';
-import { checkWebhookUrl, parseRetryAfter } from '../../../lib/notify/publish/SlackWebhook';
+import { checkWebhookUrl } from '../../../lib/notify/publish/SlackWebhook';
 
 function refusal(url: string): AutopilotError {
   try {
@@ -79,25 +79,5 @@ describe('checkWebhookUrl', () => {
     // Assess
     expect(error.code).toBe('SECRET_INVALID');
     expect(error.message).not.toContain('s3cr3t');
-  });
-});
-
-describe('parseRetryAfter', () => {
-  const now = new Date('2026-11-20T09:00:00Z');
-
-  it.each([
-    ['1', 1000],
-    ['0', 0],
-    ['2.5', 2500],
-    ['Fri, 20 Nov 2026 09:00:30 GMT', 30_000],
-    ['Fri, 20 Nov 2026 08:59:00 GMT', 0],
-  ])('reads %j as %d ms', (value, expected) => {
-    // Act & Assess
-    expect(parseRetryAfter(value, now)).toBe(expected);
-  });
-
-  it.each([null, '', '  ', 'soon'])('has no wait for %j', (value) => {
-    // Act & Assess
-    expect(parseRetryAfter(value, now)).toBeUndefined();
   });
 });

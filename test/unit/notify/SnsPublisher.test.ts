@@ -30,7 +30,7 @@ beforeEach(() => {
 describe('SnsPublisher', () => {
   it('publishes the rendered message on the topic', async () => {
     // Act
-    const outcome = await publisher().apply(change);
+    const outcome = await publisher().apply(change, {});
 
     // Assess
     expect(outcome).toEqual({ status: 'applied', message: 'message message-1' });
@@ -42,8 +42,8 @@ describe('SnsPublisher', () => {
     const writer = publisher(memoryOncePerKey());
 
     // Act
-    const first = await writer.apply(change);
-    const second = await writer.apply(change);
+    const first = await writer.apply(change, {});
+    const second = await writer.apply(change, {});
 
     // Assess
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
@@ -56,8 +56,8 @@ describe('SnsPublisher', () => {
     const writer = publisher(memoryOncePerKey());
 
     // Act
-    await writer.apply(change);
-    await writer.apply(publishNotice(TOPIC_ARN, pushNotice({}, { id: 'another-event:push.summary' }), 'another push'));
+    await writer.apply(change, {});
+    await writer.apply(publishNotice(TOPIC_ARN, pushNotice({}, { id: 'another-event:push.summary' }), 'another push'), {});
 
     // Assess
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
@@ -68,7 +68,7 @@ describe('SnsPublisher', () => {
     sns.on(PublishCommand).rejects(new SNSServiceException({ name: 'NotFoundException', $fault: 'client', $metadata: {}, message: 'Topic does not exist' }));
 
     // Act
-    const failure = publisher().apply(change);
+    const failure = publisher().apply(change, {});
 
     // Assess
     await expect(failure).rejects.toBeInstanceOf(AutopilotError);
@@ -81,7 +81,7 @@ describe('SnsPublisher', () => {
     sns.on(PublishCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolves({ MessageId: 'message-3' });
 
     // Act
-    const outcome = await publisher().apply(change);
+    const outcome = await publisher().apply(change, {});
 
     // Assess
     expect(outcome.message).toBe('message message-3');
@@ -101,7 +101,7 @@ describe('SnsPublisher', () => {
       dynamo.on(UpdateItemCommand).resolves({});
 
       // Act
-      const outcome = await guarded().apply(change);
+      const outcome = await guarded().apply(change, {});
 
       // Assess
       expect(outcome.message).toBe('message message-1');
@@ -117,7 +117,7 @@ describe('SnsPublisher', () => {
       // Prepare
       dynamo.on(PutItemCommand).resolves({});
       dynamo.on(UpdateItemCommand).resolves({});
-      await guarded().apply(change);
+      await guarded().apply(change, {});
       const key = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.id;
       dynamo.on(PutItemCommand).rejects(
         new ConditionalCheckFailedException({
@@ -128,7 +128,7 @@ describe('SnsPublisher', () => {
       );
 
       // Act
-      const outcome = await guarded().apply(change);
+      const outcome = await guarded().apply(change, {});
 
       // Assess
       expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
@@ -148,7 +148,7 @@ describe('SnsPublisher', () => {
       );
 
       // Act
-      const failure = guarded().apply(change);
+      const failure = guarded().apply(change, {});
 
       // Assess
       await expect(failure).rejects.toMatchObject({ name: 'IdempotencyAlreadyInProgressError' });
@@ -162,7 +162,7 @@ describe('SnsPublisher', () => {
       sns.on(PublishCommand).rejects(new SNSServiceException({ name: 'KMSDisabledException', $fault: 'client', $metadata: {}, message: 'key disabled' }));
 
       // Act
-      const failure = guarded().apply(change);
+      const failure = guarded().apply(change, {});
 
       // Assess
       await expect(failure).rejects.toMatchObject({ code: 'NOTIFY_FAILED' });

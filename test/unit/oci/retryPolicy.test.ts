@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { AutopilotError } from '../../../lib/errors';
 import { RegistryError } from '../../../lib/oci/transport/registryErrors';
 import {
-  abortableSleep,
   createRetryPolicy,
   DEFAULT_MAX_ATTEMPTS,
   isRetryableNetworkError,
   isRetryableStatus,
-  parseRetryAfter,
   type RetryPolicy,
   retryDelay,
   runWithRetry,
@@ -36,23 +34,6 @@ function temporary(status: number, retryAfterMs?: number): RegistryError {
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   });
 }
-
-describe('parseRetryAfter', () => {
-  const now = Date.parse('Wed, 21 Oct 2015 07:27:00 GMT');
-  it.each([
-    { value: '0', expected: 0 },
-    { value: '2', expected: 2000 },
-    { value: ' 120 ', expected: 120_000 },
-    { value: 'Wed, 21 Oct 2015 07:28:00 GMT', expected: 60_000 },
-    { value: 'Wed, 21 Oct 2015 07:00:00 GMT', expected: 0 },
-    { value: '1.5', expected: undefined },
-    { value: '-3', expected: undefined },
-    { value: 'soon', expected: undefined },
-    { value: undefined, expected: undefined },
-  ])('reads $value as $expected ms', ({ value, expected }) => {
-    expect(parseRetryAfter(value, now)).toBe(expected);
-  });
-});
 
 describe('retryDelay', () => {
   it('grows exponentially with full jitter up to the cap', () => {
@@ -143,18 +124,5 @@ describe('runWithRetry', () => {
       return Promise.reject(temporary(503));
     });
     await expect(failure).rejects.toMatchObject({ code: 'ABORTED' });
-  });
-});
-
-describe('abortableSleep', () => {
-  it('rejects immediately when the signal is already aborted, with the signal reason when it is an AutopilotError', async () => {
-    const controller = new AbortController();
-    const reason = new AutopilotError('ABORTED', 'Lambda timeout approaching');
-    controller.abort(reason);
-    await expect(abortableSleep(60_000, controller.signal)).rejects.toBe(reason);
-  });
-
-  it('resolves after zero ms', async () => {
-    await expect(abortableSleep(0)).resolves.toBeUndefined();
   });
 });

@@ -188,7 +188,7 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(CreatePullThroughCacheRuleCommand).resolves({});
 
     // Act
-    const outcome = await ptc().apply(createRule);
+    const outcome = await ptc().apply(createRule, {});
 
     // Assess
     expect(outcome).toEqual({ status: 'applied' });
@@ -205,7 +205,7 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(CreatePullThroughCacheRuleCommand).rejects(new PullThroughCacheRuleAlreadyExistsException({ $metadata: {}, message: 'exists' }));
 
     // Act
-    const outcome = await ptc().apply(createRule);
+    const outcome = await ptc().apply(createRule, {});
 
     // Assess
     expect(outcome.status).toBe('applied');
@@ -218,7 +218,7 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(CreateRepositoryCreationTemplateCommand).rejects(new TemplateAlreadyExistsException({ $metadata: {}, message: 'exists' }));
 
     // Act
-    const outcome = await ptc().apply(createTemplate);
+    const outcome = await ptc().apply(createTemplate, {});
 
     // Assess
     expect(alreadyExisted(outcome)).toBe(true);
@@ -229,7 +229,7 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(CreateRepositoryCreationTemplateCommand).resolves({});
 
     // Act
-    await ptc().apply(createTemplate);
+    await ptc().apply(createTemplate, {});
 
     // Assess
     expect(ecr).toHaveReceivedCommandExactlyOnceWith(CreateRepositoryCreationTemplateCommand, {
@@ -247,7 +247,7 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(UpdateRepositoryCreationTemplateCommand).resolves({});
 
     // Act
-    await ptc().apply({ action: 'ecr:UpdateRepositoryCreationTemplate', target: 'quay', reason: 'differs', template: template('quay', { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusions: ['latest'] }) });
+    await ptc().apply({ action: 'ecr:UpdateRepositoryCreationTemplate', target: 'quay', reason: 'differs', template: template('quay', { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusions: ['latest'] }) }, {});
 
     // Assess
     expect(ecr).toHaveReceivedCommandWith(UpdateRepositoryCreationTemplateCommand, {
@@ -268,8 +268,8 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(DescribeRepositoryCreationTemplatesCommand).resolves({ repositoryCreationTemplates: [{ prefix: 'quay', appliedFor: ['PULL_THROUGH_CACHE'], customRoleArn }] });
 
     // Act
-    await ptc().apply({ action: 'ecr:CreateRepositoryCreationTemplate', target: 'quay', reason: 'missing', template: settings });
-    await ptc().apply({ action: 'ecr:UpdateRepositoryCreationTemplate', target: 'quay', reason: 'differs', template: settings });
+    await ptc().apply({ action: 'ecr:CreateRepositoryCreationTemplate', target: 'quay', reason: 'missing', template: settings }, {});
+    await ptc().apply({ action: 'ecr:UpdateRepositoryCreationTemplate', target: 'quay', reason: 'differs', template: settings }, {});
     const [read] = await ptc().listTemplates();
 
     // Assess
@@ -284,7 +284,7 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(CreatePullThroughCacheRuleCommand).rejects(new LimitExceededException({ $metadata: { httpStatusCode: 400 }, message: 'The maximum number of pull through cache rules has been reached' }));
 
     // Act
-    const error = await caught(ptc().apply(createRule));
+    const error = await caught(ptc().apply(createRule, {}));
 
     // Assess
     expect(error).toMatchObject({ code: 'LIMIT_EXCEEDED', retryable: false });
@@ -318,7 +318,7 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(CreatePullThroughCacheRuleCommand).rejects(error);
 
     // Act
-    const translated = await caught(ptc().apply(createRule));
+    const translated = await caught(ptc().apply(createRule, {}));
 
     // Assess
     expect(translated).toMatchObject({ code, retryable: false });
@@ -329,7 +329,7 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(UpdatePullThroughCacheRuleCommand).resolves({});
 
     // Act
-    await ptc().apply({ action: 'ecr:UpdatePullThroughCacheRule', target: 'docker-hub', reason: 'changed', credentialArn: secretArn('ecr-pullthroughcache/docker-hub', 'NeW999') });
+    await ptc().apply({ action: 'ecr:UpdatePullThroughCacheRule', target: 'docker-hub', reason: 'changed', credentialArn: secretArn('ecr-pullthroughcache/docker-hub', 'NeW999') }, {});
 
     // Assess
     expect(ecr).toHaveReceivedCommandExactlyOnceWith(UpdatePullThroughCacheRuleCommand, { ecrRepositoryPrefix: 'docker-hub', credentialArn: secretArn('ecr-pullthroughcache/docker-hub', 'NeW999') });
@@ -340,7 +340,7 @@ describe('EcrPullThroughCache writes', () => {
     ecr.on(DeletePullThroughCacheRuleCommand).rejects(new PullThroughCacheRuleNotFoundException({ $metadata: {}, message: 'gone' }));
 
     // Act
-    const outcome = await ptc().apply({ action: 'ecr:DeletePullThroughCacheRule', target: 'old-cache', reason: 'undeclared' });
+    const outcome = await ptc().apply({ action: 'ecr:DeletePullThroughCacheRule', target: 'old-cache', reason: 'undeclared' }, {});
 
     // Assess
     expect(outcome).toEqual({ status: 'applied', message: 'the rule was already gone' });

@@ -1,0 +1,63 @@
+import { abortedError } from '../shared/retry';
+import { checkStateRecord, stateConflict } from './stateLimits';
+import type { DeleteStateOptions, PutStateOptions, StateCallOptions, StateData, StateKey, StateRecord, StateStore } from './StateStore';
+
+/**
+ * State kept in memory, with the same rules as the table (key and size limits, expiry, versions):
+ * for plan mode, the demo, CLI runs without `STATE_TABLE_NAME`, and tests.
+ *
+ * @example
+ * const state = new MemoryStateStore();
+ * await state.put({ pk: 'lifecycle-sweep#cursor', sk: 'all' }, { nextRepository: 'team-b/api' });
+ */
+export class MemoryStateStore implements StateStore {
+  private readonly records = new Map<string, StateRecord>();
+  private readonly now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async get<D extends StateData = StateData>(key: StateKey, options: StateCallOptions = {}): Promise<StateRecord<D> | undefined> {
+    if (options.signal?.aborted) throw abortedError(options.signal, 'Reading state');
+    const record = this.live(key);
+    return record ? (structuredClone(record) as StateRecord<D>) : undefined;
+  }
+
+  async put<D extends StateData>(key: StateKey, data: D, options: PutStateOptions = {}): Promise<StateRecord<D>> {
+    if (options.signal?.aborted) throw abortedError(options.signal, 'Writing state');
+    checkStateRecord(key, data, options.expiresAt);
+    const current = this.live(key);
+    if (options.expectedVersion !== undefined && (current?.version ?? 0) !== options.expectedVersion) {
+      throw stateConflict(key, options.expectedVersion);
+    }
+    const record: StateRecord<D> = {
+      key: { ...key },
+      data: structuredClone(data),
+      version: (current?.version ?? 0) + 1,
+      ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
+      updatedAt: new Date(this.now()).toISOString(),
+    };
+    this.records.set(id(key), record);
+    return structuredClone(record);
+  }
+
+  async delete(key: StateKey, options: DeleteStateOptions = {}): Promise<void> {
+    if (options.signal?.aborted) throw abortedError(options.signal, 'Deleting state');
+    const current = this.live(key);
+    if (options.expectedVersion !== undefined && (current?.version ?? 0) !== options.expectedVersion) {
+      throw stateConflict(key, options.expectedVersion);
+    }
+    this.records.delete(id(key));
+  }
+
+  private live(key: StateKey): StateRecord | undefined {
+    const record = this.records.get(id(key));
+    if (record?.expiresAt !== undefined && record.expiresAt * 1000 <= this.now()) return undefined;
+    return record;
+  }
+}
+
+function id(key: StateKey): string {
+  return JSON.stringify([key.pk, key.sk]);
+}

@@ -1,0 +1,51 @@
+import { AutopilotError } from '../errors';
+import type { StateData, StateKey } from './StateStore';
+
+/**
+ * DynamoDB's constraints on what the state table can hold, checked before a write can reach AWS
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html, "Partition
+ * keys and sort keys" and "Items"): partition key values 1 to 2048 bytes, sort key values 1 to
+ * 1024 bytes, an item at most 400 KB (attribute names and values, UTF-8).
+ */
+export const MAX_PARTITION_KEY_BYTES = 2048;
+export const MAX_SORT_KEY_BYTES = 1024;
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+/**
+ * Throws `INTERNAL` (a bug in the caller: keys and data are built by code, never typed by users)
+ * when a record would break a table constraint. The item size is over-estimated from the record's
+ * JSON, which is at least as long as DynamoDB's count, so a record that passes always fits.
+ *
+ * @example
+ * checkStateRecord({ pk: 'lifecycle-sweep#cursor', sk: 'all' }, { nextRepository: 'team-b/api' });
+ */
+export function checkStateRecord(key: StateKey, data: StateData, expiresAt: number | undefined): void {
+  const pkBytes = Buffer.byteLength(key.pk, 'utf8');
+  const skBytes = Buffer.byteLength(key.sk, 'utf8');
+  if (pkBytes < 1 || pkBytes > MAX_PARTITION_KEY_BYTES) {
+    throw new AutopilotError('INTERNAL', `State partition key must be 1 to ${MAX_PARTITION_KEY_BYTES} bytes, not ${pkBytes} ("${key.pk.slice(0, 80)}")`);
+  }
+  if (skBytes < 1 || skBytes > MAX_SORT_KEY_BYTES) {
+    throw new AutopilotError('INTERNAL', `State sort key must be 1 to ${MAX_SORT_KEY_BYTES} bytes, not ${skBytes} ("${key.sk.slice(0, 80)}"); hash long scopes`);
+  }
+  if (expiresAt !== undefined && !(Number.isInteger(expiresAt) && expiresAt > 0)) {
+    throw new AutopilotError('INTERNAL', `State expiresAt must be whole seconds since the epoch, not ${expiresAt}`);
+  }
+  const itemBytes = Buffer.byteLength(JSON.stringify({ pk: key.pk, sk: key.sk, data, version: Number.MAX_SAFE_INTEGER, expiresAt, updatedAt: new Date(0).toISOString() }), 'utf8');
+  if (itemBytes > MAX_ITEM_BYTES) {
+    throw new AutopilotError('INTERNAL', `State record ${key.pk} / ${key.sk} is about ${itemBytes} bytes, more than DynamoDB's ${MAX_ITEM_BYTES}-byte item limit; keep less in it`);
+  }
+}
+
+/**
+ * The error for a write that lost an optimistic-concurrency race.
+ *
+ * @example
+ * throw stateConflict(key, 3);
+ */
+export function stateConflict(key: StateKey, expectedVersion: number): AutopilotError {
+  return new AutopilotError(
+    'STATE_CONFLICT',
+    `State ${key.pk} / ${key.sk} is no longer at version ${expectedVersion}${expectedVersion === 0 ? ' (absent)' : ''}: another run changed it first; read it again`,
+  );
+}
