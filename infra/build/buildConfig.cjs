@@ -8,7 +8,7 @@ const { pathToFileURL } = require('node:url');
 const ROOT = resolve(__dirname, '../..');
 let loaded;
 
-/** `{ config, mirrorRepositories, ptcPrefixes, templateRoles }`, loaded once per build. Throws on an invalid configuration. */
+/** `{ config, fleetDefinitions, mirrorRepositories, ptcPrefixes, templateRoles }`, loaded once per build. Throws on an invalid configuration. */
 function loadBuildConfig() {
   loaded ??= load();
   return loaded;
@@ -41,6 +41,8 @@ async function load() {
     const ptcRules = core.desiredPtcState(config).rules;
     return {
       config,
+      // The fleet state machines, derived from `fleet` by the same code the batch functions and the bench use.
+      fleetDefinitions: { sweep: core.fleetStateMachineDefinition(core.planFleet(config.fleet, 'sweep')), mirror: core.fleetStateMachineDefinition(core.planFleet(config.fleet, 'mirror')) },
       mirrorRepositories: [...new Set(core.mirrorTargets(config.mirror).map((target) => target.repository))],
       ptcPrefixes: ptcRules.map((rule) => rule.prefix.replace(/\/$/, '')),
       templateRoles: [...new Set(ptcRules.flatMap((rule) => (rule.template.customRoleArn ? [rule.template.customRoleArn] : [])))],

@@ -6,3 +6,5 @@
 export { configPath, loadConfig } from '../../lib/config/loadConfig';
 export { mirrorTargets } from '../../lib/mirror/mirrorTargets';
 export { desiredPtcState } from '../../lib/pull-through-cache/desiredPtcState';
+export { planFleet } from '../../lib/fleet/planFleet';
+export { fleetStateMachineDefinition } from '../../lib/fleet/stateMachineDefinition';

@@ -27,4 +27,18 @@ async function templateRoleArns() {
   return templateRoles;
 }
 
-module.exports = { mirrorRepositoryArns, labRepositoryArns, templateRoleArns };
+/** The Amazon States Language of the fleet sweep and mirror (lib/fleet/stateMachineDefinition.ts). */
+async function fleetSweepDefinition() {
+  return (await loadBuildConfig()).fleetDefinitions.sweep;
+}
+
+async function fleetMirrorDefinition() {
+  return (await loadBuildConfig()).fleetDefinitions.mirror;
+}
+
+/** Days the fleet bucket keeps a run's items and results (`fleet.retentionDays`). */
+async function fleetRetentionDays() {
+  return (await loadBuildConfig()).config.fleet.retentionDays;
+}
+
+module.exports = { mirrorRepositoryArns, labRepositoryArns, templateRoleArns, fleetSweepDefinition, fleetMirrorDefinition, fleetRetentionDays };

@@ -1,4 +1,5 @@
 import type { ValidationIssue } from '../errors';
+import { checkFleetConfig } from '../fleet/planFleet';
 import { PTC_CONFIG_RULES } from '../pull-through-cache/ptcConfigRules';
 import { compileRepositoryGlob } from './repositoryGlob';
 import type { AutopilotConfig } from './types';
@@ -86,7 +87,7 @@ const acceptedFindingsCurrent: ConfigRule = (config, today, out) => {
   });
 };
 
-const RULES: readonly ConfigRule[] = [uniqueClassNames, exclusionsMatchMutability, expireOnPushNeedsPolicy, reachableClasses, acceptedFindingsCurrent, ...PTC_CONFIG_RULES];
+const RULES: readonly ConfigRule[] = [uniqueClassNames, exclusionsMatchMutability, expireOnPushNeedsPolicy, reachableClasses, acceptedFindingsCurrent, ...PTC_CONFIG_RULES, checkFleetConfig];
 
 export function checkConfigRules(config: AutopilotConfig, today: Date): { issues: ValidationIssue[]; warnings: string[] } {
   const out = { issues: [] as ValidationIssue[], warnings: [] as string[] };

@@ -1,6 +1,6 @@
-import type { LifecycleSettings, MirrorSettings, NotificationSettings, VerifySettings, ScanSettings, TagMutability, WrittenPtcRule, WrittenPtcTemplate, WrittenRepositoryClass } from './writtenConfigSchema';
+import type { FleetSettings, LifecycleSettings, MirrorSettings, NotificationSettings, VerifySettings, ScanSettings, TagMutability, WrittenPtcRule, WrittenPtcTemplate, WrittenRepositoryClass } from './writtenConfigSchema';
 
-export type { LifecycleSettings, MirrorImageSettings, MirrorSettings, NotificationSettings, VerifySettings, ScanSettings, SeverityThresholds, TagMutability } from './writtenConfigSchema';
+export type { FleetSettings, LifecycleSettings, MirrorImageSettings, MirrorSettings, NotificationSettings, VerifySettings, ScanSettings, SeverityThresholds, TagMutability } from './writtenConfigSchema';
 
 /** A lifecycle policy resolved from the configuration: its canonical text and where it came from. */
 export interface ResolvedLifecyclePolicy {
@@ -53,4 +53,6 @@ export interface AutopilotConfig {
   verify?: VerifySettings;
   /** Always set by `loadConfig`; optional so that hand-built configurations (tests) may leave it out. */
   pullThroughCache?: PullThroughCacheSettings;
+  /** Always set by `loadConfig`; optional so that hand-built configurations (tests) may leave it out. */
+  fleet?: FleetSettings;
 }

@@ -213,6 +213,28 @@ export const WrittenVerify = z.strictObject({
   nodeRoleArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/eks-node-role'))),
 });
 
+/**
+ * Fleet scale: the scheduled sweep and mirror fan out on Step Functions Distributed Map
+ * (lib/fleet). The state machines' batching and concurrency are derived from these values
+ * (`planFleet`), at package time and in `npm run bench -- fleet`.
+ */
+export const WrittenFleet = z.strictObject({
+  /**
+   * ECR API calls per second the whole fan-out stays under (per account and region). ECR does not
+   * publish its control-plane rates (DescribeImages, BatchDeleteImage, ...; aws-ecr-facts §6), so the
+   * default is low; raise it when your account's rates are known to be higher.
+   */
+  ecrCallsPerSecond: z._default(z.number().check(z.gt(0), z.lte(1000)), 20),
+  /** Repositories one child execution of the sweep covers. */
+  repositoriesPerBatch: z._default(z.int().check(z.gte(1), z.lte(1000)), 50),
+  /** Mirror images (sources with their tags) one child execution of the mirror copies. */
+  imagesPerBatch: z._default(z.int().check(z.gte(1), z.lte(100)), 2),
+  /** Failed batches (percent of all) a run tolerates and still completes; above it the Map Run fails and can be redriven. */
+  toleratedFailurePercentage: z._default(z.number().check(z.gte(0), z.lte(100)), 5),
+  /** Days the fleet bucket keeps a run's work items and results (S3 lifecycle expiration). */
+  retentionDays: z._default(z.int().check(z.gte(1), z.lte(90)), 7),
+});
+
 export const WrittenConfig = z.strictObject({
   version: z.literal(1),
   repositoryClasses: z.array(WrittenRepositoryClass).check(z.minLength(1)),
@@ -222,6 +244,7 @@ export const WrittenConfig = z.strictObject({
   pullThroughCache: z._default(WrittenPullThroughCache, { template: {}, rules: [], autoCreate: [], prune: false }),
   mirror: z._default(WrittenMirror, { repositoryPrefix: 'mirror', platforms: 'all', includeReferrers: false, images: [] }),
   verify: z._default(WrittenVerify, {}),
+  fleet: z._default(WrittenFleet, () => WrittenFleet.parse({})),
 });
 
 export type WrittenConfig = z.output<typeof WrittenConfig>;
@@ -231,6 +254,7 @@ export type NotificationSettings = z.output<typeof WrittenNotificationSettings>;
 export type LifecycleSettings = z.output<typeof WrittenLifecycleSettings>;
 export type MirrorSettings = z.output<typeof WrittenMirror>;
 export type VerifySettings = z.output<typeof WrittenVerify>;
+export type FleetSettings = z.output<typeof WrittenFleet>;
 export type MirrorImageSettings = z.output<typeof WrittenMirrorImage>;
 export type SeverityThresholds = z.output<typeof SeverityThresholds>;
 export type WrittenPullThroughCache = z.output<typeof WrittenPullThroughCache>;

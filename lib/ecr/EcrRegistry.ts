@@ -22,11 +22,12 @@ import { AutopilotError, hasErrorCode } from '../errors';
 import { SEVERITIES, type Severity } from '../events/primitives';
 import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../plan/types';
 import { callAws, type RetryOptions, type SdkCallOptions } from '../shared/awsCall';
+import type { CallPacer } from '../shared/callPacer';
 import type { CallOptions } from '../shared/retry';
 import { chunk } from '../shared/chunk';
 import type { ImageToDelete, RegistryChange } from './changes';
 import { translateEcrError } from './ecrErrors';
-import { MAX_IMAGE_IDS_PER_CALL, MAX_IMAGE_IDS_PER_DELETE, MAX_PAGE_SIZE } from './limits';
+import { MAX_IMAGE_IDS_PER_CALL, MAX_IMAGE_IDS_PER_DELETE, MAX_PAGE_SIZE, MAX_REPOSITORY_NAMES_PER_DESCRIBE } from './limits';
 
 export { MAX_IMAGE_IDS_PER_CALL, MAX_IMAGE_IDS_PER_DELETE, MAX_PAGE_SIZE } from './limits';
 import { mediaTypeOf } from './manifests';
@@ -53,12 +54,18 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
   readonly region: string;
   private readonly client: ECRClient;
   private readonly retry: RetryOptions;
+  private readonly pacer: CallPacer | undefined;
 
-  constructor(options: { client: ECRClient; region: string; registryId?: string; retry?: RetryOptions }) {
+  /**
+   * `pacer` spaces every ECR call (retries included) at a fixed rate: a fleet batch gets its share
+   * of `fleet.ecrCallsPerSecond`, so the whole fan-out stays under the budget.
+   */
+  constructor(options: { client: ECRClient; region: string; registryId?: string; retry?: RetryOptions; pacer?: CallPacer }) {
     this.client = options.client;
     this.region = options.region;
     this.registryId = options.registryId;
     this.retry = options.retry ?? {};
+    this.pacer = options.pacer;
   }
 
   async describeRepository(repositoryName: string, options: CallOptions = {}): Promise<Repository> {
@@ -70,6 +77,33 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
       throw new AutopilotError('REPOSITORY_NOT_FOUND', `DescribeRepositories: repository ${repositoryName} (${this.region}) does not exist; check the name and region`);
     }
     return toRepository(repository);
+  }
+
+  /**
+   * Several repositories in as few calls as possible (DescribeRepositories takes 1–100 names). The
+   * call fails whole when one name is missing; the batch is then read one name at a time and missing
+   * repositories are left out.
+   */
+  async describeRepositories(repositoryNames: readonly string[], options: CallOptions = {}): Promise<Repository[]> {
+    const repositories: Repository[] = [];
+    for (const batch of chunk([...new Set(repositoryNames)], MAX_REPOSITORY_NAMES_PER_DESCRIBE)) {
+      try {
+        const output = await this.call('DescribeRepositories', {}, options, (sdk) =>
+          this.client.send(new DescribeRepositoriesCommand({ registryId: this.registryId, repositoryNames: batch }), sdk),
+        );
+        repositories.push(...(output.repositories ?? []).map(toRepository));
+      } catch (error) {
+        if (!hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) throw error;
+        for (const repositoryName of batch) {
+          try {
+            repositories.push(await this.describeRepository(repositoryName, options));
+          } catch (single) {
+            if (!hasErrorCode(single, 'REPOSITORY_NOT_FOUND')) throw single;
+          }
+        }
+      }
+    }
+    return repositories;
   }
 
   async *listRepositories(options: CallOptions = {}): AsyncIterable<Repository> {
@@ -362,8 +396,11 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
 
   /** One AWS call: the caller's signal passed on, throttling retried, known exceptions translated. */
   private async call<T>(operation: string, context: { repositoryName?: string; imageDigest?: string }, options: CallOptions, send: (sdk: SdkCallOptions) => Promise<T>): Promise<T> {
+    const pacer = this.pacer;
+    // The pacer spaces every attempt, retries included, at the batch's share of the fleet's budget.
+    const paced = pacer ? async (sdk: SdkCallOptions) => { await pacer.take(); return send(sdk); } : send;
     try {
-      return await callAws(operation, send, { signal: options.signal, retry: this.retry });
+      return await callAws(operation, paced, { signal: options.signal, retry: this.retry });
     } catch (error) {
       throw translateEcrError(error, { operation, region: this.region, ...context });
     }

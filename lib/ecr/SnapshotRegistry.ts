@@ -51,6 +51,14 @@ export class SnapshotRegistry implements RegistryReader {
     return this.toRepository(this.repository(repositoryName));
   }
 
+  /** The named repositories that exist in the snapshot (others are left out, as ECR's adapter does). */
+  async describeRepositories(repositoryNames: readonly string[]): Promise<Repository[]> {
+    return repositoryNames.flatMap((name) => {
+      const repository = this.repositories.get(name);
+      return repository ? [this.toRepository(repository)] : [];
+    });
+  }
+
   async *listRepositories(): AsyncIterable<Repository> {
     for (const repository of this.repositories.values()) yield this.toRepository(repository);
   }

@@ -16,3 +16,5 @@ export const MAX_PAGE_SIZE = 1000;
  */
 export const TAG_MUTABILITY_FILTER_PATTERN = /^[0-9a-zA-Z._*-]{1,128}$/;
 export const MAX_TAG_MUTABILITY_FILTERS = 5;
+/** DescribeRepositories.repositoryNames takes 1–100 names (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeRepositories.html). */
+export const MAX_REPOSITORY_NAMES_PER_DESCRIBE = 100;

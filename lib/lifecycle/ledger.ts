@@ -1,5 +1,5 @@
 import { toNoticeChange } from '../notify/changes';
-import type { LedgerImage, LifecycleLedgerNotice } from '../notify/notices';
+import type { FleetRunSummary, LedgerImage, LifecycleLedgerNotice } from '../notify/notices';
 import type { AppliedChange } from '../plan/types';
 import type { RepositoryExpiry } from './expireRepository';
 
@@ -38,8 +38,6 @@ export interface LedgerContext {
   origin: LifecycleLedgerNotice['origin'];
 }
 
-type LedgerRepository = LifecycleLedgerNotice['data']['repositories'][number];
-
 /**
  * The deletion ledger of a run as one notice, or as numbered parts when it lists more images than
  * fit in one message. Every part carries the run's totals.
@@ -48,18 +46,36 @@ type LedgerRepository = LifecycleLedgerNotice['data']['repositories'][number];
  * for (const notice of buildLedgerNotices(results, context)) changes.push(publishNotice(topicArn, notice, 'lifecycle ledger'));
  */
 export function buildLedgerNotices(results: readonly RepositoryLifecycleResult[], context: LedgerContext): LifecycleLedgerNotice[] {
+  return composeLedgerNotices(results.map(toLedgerRepository), ledgerTotals(results, context.capReached), context);
+}
+
+export type LedgerRepository = LifecycleLedgerNotice['data']['repositories'][number];
+export type LedgerTotals = LifecycleLedgerNotice['data']['totals'];
+
+/** The run's totals, counted over every repository (not only the parts a notice lists). */
+export function ledgerTotals(results: readonly RepositoryLifecycleResult[], capReached: boolean): LedgerTotals {
   const repositories = results.map(toLedgerRepository);
-  const totals: LifecycleLedgerNotice['data']['totals'] = {
+  return {
     governanceChanges: repositories.reduce((n, r) => n + r.governance.filter((change) => change.status !== 'failed').length, 0),
     imagesExpired: repositories.reduce((n, r) => n + r.expired.length, 0),
     bytesReclaimed: repositories.reduce((n, r) => n + r.bytesReclaimed, 0),
     failures: repositories.reduce((n, r) => n + r.failures.filter((f) => !f.expected).length + r.governance.filter((c) => c.status === 'failed').length + (r.error ? 1 : 0), 0),
     keptBySafety: results.reduce((n, r) => n + (r.expiry?.kept.filter((kept) => kept.reason !== 'cap-reached').length ?? 0), 0),
-    capReached: context.capReached,
+    capReached,
   };
+}
 
+/**
+ * The ledger notices of already summarised repositories and totals: what a fleet run's aggregate
+ * builds from its batches' results. Parts as in `buildLedgerNotices`.
+ */
+export function composeLedgerNotices(
+  repositories: readonly LedgerRepository[],
+  totals: LedgerTotals,
+  context: LedgerContext & { fleet?: FleetRunSummary; severity?: LifecycleLedgerNotice['severity'] },
+): LifecycleLedgerNotice[] {
   const parts = splitIntoParts(repositories);
-  const hasProblems = totals.failures > 0;
+  const hasProblems = totals.failures > 0 || (context.fleet?.batches.failed ?? 0) > 0;
   return parts.map((repositoriesOfPart, index) => {
     const data: LifecycleLedgerNotice['data'] = {
       trigger: context.trigger,
@@ -70,11 +86,12 @@ export function buildLedgerNotices(results: readonly RepositoryLifecycleResult[]
     };
     if (parts.length > 1) data.part = { index: index + 1, count: parts.length };
     if (context.stoppedEarly) data.stoppedEarly = context.stoppedEarly;
+    if (context.fleet) data.fleet = context.fleet;
     return {
       id: parts.length > 1 ? `${context.idBase}:lifecycle.ledger:${index + 1}` : `${context.idBase}:lifecycle.ledger`,
       kind: 'lifecycle.ledger',
-      severity: hasProblems ? 'warning' : 'info',
-      ...(results.length === 1 && results[0] ? { repository: results[0].repositoryName } : {}),
+      severity: context.severity ?? (hasProblems ? 'warning' : 'info'),
+      ...(repositories.length === 1 && repositories[0] ? { repository: repositories[0].repositoryName } : {}),
       occurredAt: context.occurredAt,
       origin: context.origin,
       data,
@@ -82,7 +99,7 @@ export function buildLedgerNotices(results: readonly RepositoryLifecycleResult[]
   });
 }
 
-function toLedgerRepository(result: RepositoryLifecycleResult): LedgerRepository {
+export function toLedgerRepository(result: RepositoryLifecycleResult): LedgerRepository {
   const expiry = result.expiry;
   const expired: LedgerImage[] = (expiry?.expired ?? []).map((image) => ({
     imageDigest: image.imageDigest,

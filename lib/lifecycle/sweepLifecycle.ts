@@ -2,16 +2,15 @@ import * as z from 'zod/mini';
 import { matchRepositoryClass } from '../config/matchRepositoryClass';
 import { compileRepositoryGlobs } from '../config/repositoryGlob';
 import type { BatchDeleteImageChange, GovernanceChange } from '../ecr/changes';
-import { describeError, hasErrorCode } from '../errors';
 import { ScheduledEvent } from '../events/scheduled';
-import { governRepository } from '../governance/governRepository';
 import { publishNotice, registryNoticeOrigin } from '../notify/changes';
 import { applyChanges } from '../plan/applyChanges';
 import type { ChangeWriter } from '../plan/types';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
-import { DEFAULT_MAX_DELETIONS_PER_RUN, expireRepository } from './expireRepository';
+import { DEFAULT_MAX_DELETIONS_PER_RUN } from './expireRepository';
 import { buildLedgerNotices, type RepositoryLifecycleResult } from './ledger';
+import { deletionsOf, sweepRepository } from './sweepRepository';
 
 /** A manual invoke: optionally limited to some repositories, with another cap. `{}` sweeps everything. */
 export const ManualSweepInput = z.strictObject({
@@ -67,20 +66,10 @@ export async function sweepLifecycle(event: SweepLifecycleEvent, deps: SweepDeps
       ungoverned += 1;
       continue;
     }
-    const result: RepositoryLifecycleResult = { repositoryName: repository.repositoryName, repositoryClass: repositoryClass.name, governance: [] };
-    try {
-      result.governance = await governRepository(repository.repositoryName, repositoryClass, { registry: deps.registry, writer }, repository);
-      const expiry = await expireRepository(repository.repositoryName, repositoryClass, { registry: deps.registry, writer, now }, { maxDeletions: remaining });
-      if (expiry) {
-        result.expiry = expiry;
-        remaining = Math.max(0, remaining - expiry.plan.expire.length);
-        if (expiry.plan.kept.some((kept) => kept.reason === 'cap-reached')) capReached = true;
-      }
-    } catch (error) {
-      if (hasErrorCode(error, 'ABORTED', 'INTERNAL')) throw error;
-      result.error = describeError(error);
-      deps.logger.warn('Lifecycle sweep could not finish a repository; going on with the others', { repository: repository.repositoryName, error: result.error });
-    }
+    const result = await sweepRepository(repository, repositoryClass, { registry: deps.registry, writer, now, logger: deps.logger }, { maxDeletions: remaining });
+    const deletions = deletionsOf(result);
+    remaining = Math.max(0, remaining - deletions.planned);
+    if (deletions.capReached) capReached = true;
     results.push(result);
   }
 

@@ -68,6 +68,42 @@ export async function mirrorImages(event: MirrorImagesEvent, deps: MirrorDeps): 
     return { function: 'mirrorImages', eventId, outcome: 'ignored', decision: 'No images are configured (mirror.images is empty).', changes: [] };
   }
 
+  const outcome = await mirrorNow(targets, deps);
+  const { images, governance, applied, dryRun, registry } = outcome;
+  const interesting = images.some((image) => image.status !== 'unchanged') || governance.length > 0;
+  const published = interesting
+    ? await applyChanges(deps.writer, [publishNotice(deps.topicArn, mirrorNotice(eventId, now, deps, { dryRun, registry, images, governance: [...governance, ...outcome.creations] }), 'mirror report')])
+    : [];
+
+  const count = (status: string) => images.filter((image) => image.status === status).length;
+  const changesAll = [...governance, ...applied, ...published];
+  return {
+    function: 'mirrorImages',
+    eventId,
+    outcome: count('failed') > 0 ? 'failed' : outcomeOf(changesAll),
+    decision: `Mirrored ${targets.length} image tag(s) into ${registry}: ${count('copied') + count('planned')} ${dryRun ? 'to copy' : 'copied'}, ${count('unchanged')} unchanged, ${count('failed')} failed${governance.length > 0 ? `; ${governance.length} governance change(s)` : ''}.`,
+    changes: changesAll,
+  };
+}
+
+/** What mirroring some targets did: per image, and every change with its outcome. */
+export interface MirrorOutcome {
+  images: ReportedImage[];
+  /** Governance fixed on destination repositories that existed. */
+  governance: AppliedChange[];
+  /** Repository creations and copies. */
+  applied: AppliedChange[];
+  creations: AppliedChange[];
+  dryRun: boolean;
+  /** The destination registry host. */
+  registry: string;
+}
+
+/**
+ * Steps 3–5 of `mirrorImages` for the given targets, publishing nothing: the single-invocation
+ * mirror and each batch of the fleet mirror both use it.
+ */
+export async function mirrorNow(targets: readonly MirrorTarget[], deps: Omit<MirrorDeps, 'topicArn'>): Promise<MirrorOutcome> {
   // Destination repositories: exist? then govern them like any other repository of their class.
   const repositories = [...new Set(targets.map((target) => target.repository))];
   const exists = new Map<string, boolean>();
@@ -95,23 +131,10 @@ export async function mirrorImages(event: MirrorImagesEvent, deps: MirrorDeps): 
   // Plan mode shows in any planned change: a run that only fixes governance copies nothing.
   const dryRun = [...governance, ...applied].some((change) => change.outcome.status === 'planned');
   const creations = applied.filter((change) => change.change.action !== 'oci:CopyImage');
-  const interesting = images.some((image) => image.status !== 'unchanged') || governance.length > 0;
-  const published = interesting
-    ? await applyChanges(deps.writer, [publishNotice(deps.topicArn, mirrorNotice(eventId, now, deps, { dryRun, registry, images, governance: [...governance, ...creations] }), 'mirror report')])
-    : [];
-
-  const count = (status: string) => images.filter((image) => image.status === status).length;
-  const changesAll = [...governance, ...applied, ...published];
-  return {
-    function: 'mirrorImages',
-    eventId,
-    outcome: count('failed') > 0 ? 'failed' : outcomeOf(changesAll),
-    decision: `Mirrored ${targets.length} image tag(s) into ${registry}: ${count('copied') + count('planned')} ${dryRun ? 'to copy' : 'copied'}, ${count('unchanged')} unchanged, ${count('failed')} failed${governance.length > 0 ? `; ${governance.length} governance change(s)` : ''}.`,
-    changes: changesAll,
-  };
+  return { images, governance, applied, creations, dryRun, registry };
 }
 
-async function readStates(targets: readonly MirrorTarget[], exists: ReadonlyMap<string, boolean>, deps: MirrorDeps): Promise<MirrorTargetState[]> {
+async function readStates(targets: readonly MirrorTarget[], exists: ReadonlyMap<string, boolean>, deps: Omit<MirrorDeps, 'topicArn'>): Promise<MirrorTargetState[]> {
   return runBounded(targets, UPSTREAM_CONCURRENCY, deps.signal, async (target) => {
     // An unreachable upstream fails this target only; the others are still mirrored.
     const upstream = await deps.upstream.resolve(target).catch((error: unknown) => {
@@ -124,7 +147,7 @@ async function readStates(targets: readonly MirrorTarget[], exists: ReadonlyMap<
   });
 }
 
-type ReportedImage = MirrorReportNotice['data']['images'][number];
+export type ReportedImage = MirrorReportNotice['data']['images'][number];
 
 function reportImage(decision: MirrorDecision, applied: readonly AppliedChange[]): ReportedImage {
   const { target } = decision;

@@ -166,6 +166,33 @@ export const PtcSyncNotice = notice(
   }),
 );
 
+/**
+ * A scheduled run fanned out on Step Functions Distributed Map (lib/fleet): the execution, its
+ * batches, and each failed batch with its child execution, so that it can be looked at and redriven.
+ */
+export const FleetRunSummary = z.object({
+  executionArn: z.string(),
+  executionUrl: z.string(),
+  /** How many times failed batches were redriven before this report (Step Functions redrive). */
+  redriveCount: z.int(),
+  batches: z.object({ total: z.int(), succeeded: z.int(), failed: z.int() }),
+  /** At most the first 20 failed batches; `batches.failed` counts them all. */
+  failedBatches: z.array(
+    z.object({
+      executionArn: z.string(),
+      executionUrl: z.string(),
+      /** The batch's work items (repository names, or mirror sources). */
+      items: z.array(z.string()),
+      error: z.string(),
+      cause: z.string(),
+    }),
+  ),
+  /** Items a batch did not reach before its deadline; the next run covers them. */
+  notReached: z.array(z.string()),
+  /** The command that restarts the failed batches, when the run can be redriven. */
+  redriveCommand: z.optional(z.string()),
+});
+
 /** One image in the deletion ledger. */
 const LedgerImage = z.object({
   imageDigest: z.string(),
@@ -200,6 +227,8 @@ export const LifecycleLedgerNotice = notice(
     }),
     /** Why the run stopped before visiting every repository (time budget). */
     stoppedEarly: z.optional(z.string()),
+    /** Set when the sweep ran as a fleet (Step Functions Distributed Map). */
+    fleet: z.optional(FleetRunSummary),
     repositories: z.array(
       z.object({
         repositoryName: z.string(),
@@ -239,6 +268,8 @@ export const MirrorReportNotice = notice(
     ),
     /** Repositories created and governance fixed on the destination repositories. */
     governance: z.array(NoticeChange),
+    /** Set when the mirror ran as a fleet (Step Functions Distributed Map). */
+    fleet: z.optional(FleetRunSummary),
   }),
 );
 
@@ -280,6 +311,7 @@ export type NoticeChange = z.output<typeof NoticeChange>;
 export type NoticeOrigin = z.output<typeof NoticeOrigin>;
 export type LifecycleLedgerNotice = z.output<typeof LifecycleLedgerNotice>;
 export type LedgerImage = z.output<typeof LedgerImage>;
+export type FleetRunSummary = z.output<typeof FleetRunSummary>;
 export type MirrorReportNotice = z.output<typeof MirrorReportNotice>;
 export type VerifyChecklistNotice = z.output<typeof VerifyChecklistNotice>;
 export type VerifyTestNotice = z.output<typeof VerifyTestNotice>;

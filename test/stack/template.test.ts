@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config/loadConfig';
+import { planFleet } from '../../lib/fleet/planFleet';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OSLS = join(ROOT, 'node_modules/.bin/osls');
@@ -103,7 +106,9 @@ describe('the packaged CloudFormation template', () => {
     // Assess
     expect(dev.template.Resources.IamRoleLambdaExecution).toBeUndefined();
     expect(functions).toEqual(expect.arrayContaining([...FUNCTIONS]));
-    expect(roles).toEqual(functions.map((fn) => `${fn}IamRoleLambdaExecution`).sort());
+    // Besides one role per function, only the fleet's state machines and its schedules have roles (tested below).
+    const notFunctions = ['FleetMirrorStateMachineRole', 'FleetScheduleRole', 'FleetSweepStateMachineRole'];
+    expect(roles).toEqual([...functions.map((fn) => `${fn}IamRoleLambdaExecution`), ...notFunctions].sort());
     for (const fn of functions) expect(resource(`${fn}LambdaFunction`).Properties.Role).toEqual({ 'Fn::GetAtt': [`${fn}IamRoleLambdaExecution`, 'Arn'] });
   });
 
@@ -275,6 +280,91 @@ describe('the packaged CloudFormation template', () => {
       });
     }
     expect(resource('NotifySlackLambdaFunction').Properties.Environment.Variables.SLACK_WEBHOOK_SECRET_ID).toBe('ecr-autopilot/slack-webhook');
+  });
+});
+
+describe('the fleet (Step Functions Distributed Map)', () => {
+  const MACHINES = [
+    { resource: 'FleetSweepStateMachine', job: 'sweep', batch: 'SweepFleetBatch', prefix: 'runs/sweep/*' },
+    { resource: 'FleetMirrorStateMachine', job: 'mirror', batch: 'MirrorFleetBatch', prefix: 'runs/mirror/*' },
+  ] as const;
+  const roleStatements = (role: string): Json[] => resource(role).Properties.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement);
+
+  it.each(MACHINES)('deploys the $job state machine: valid ASL, a Distributed Map configured from infra/autopilot.yml', ({ resource: name, job, batch }) => {
+    // Prepare
+    const plan = planFleet(loadConfig().config.fleet, job);
+
+    // Act
+    const machine = resource(name).Properties;
+    const map = machine.Definition.States.Batches;
+
+    // Assess
+    expect(machine.StateMachineType).toBe('STANDARD');
+    expect(aslValidator(machine.Definition)).toMatchObject({ isValid: true, errors: [] });
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', Parameters: { Bucket: '${FleetBucket}' } },
+      ItemBatcher: { MaxItemsPerBatch: plan.maxItemsPerBatch },
+      MaxConcurrency: plan.maxConcurrency,
+      ToleratedFailurePercentage: plan.toleratedFailurePercentage,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+      ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: '${FleetBucket}' } },
+    });
+    expect(machine.DefinitionSubstitutions).toEqual({
+      ListFunctionArn: { 'Fn::GetAtt': ['ListFleetWorkLambdaFunction', 'Arn'] },
+      BatchFunctionArn: { 'Fn::GetAtt': [`${batch}LambdaFunction`, 'Arn'] },
+      AggregateFunctionArn: { 'Fn::GetAtt': ['AggregateFleetRunLambdaFunction', 'Arn'] },
+      FleetBucket: { Ref: 'FleetBucket' },
+    });
+  });
+
+  it.each(MACHINES)('lets the $job state machine invoke only its own functions, start only its own child executions, and touch only its prefix', ({ resource: name, job, batch, prefix }) => {
+    // Act
+    const statements = roleStatements(`${name}Role`);
+    const byAction = (action: string) => statements.filter((statement) => actionsOf(statement).includes(action));
+
+    // Assess
+    expect(statements.flatMap(actionsOf).sort()).toEqual(
+      ['lambda:InvokeFunction', 'states:StartExecution', 'states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution', 's3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'].sort(),
+    );
+    expect(byAction('lambda:InvokeFunction')[0].Resource).toEqual([
+      { 'Fn::GetAtt': ['ListFleetWorkLambdaFunction', 'Arn'] },
+      { 'Fn::GetAtt': [`${batch}LambdaFunction`, 'Arn'] },
+      { 'Fn::GetAtt': ['AggregateFleetRunLambdaFunction', 'Arn'] },
+    ]);
+    expect(byAction('states:StartExecution')[0].Resource).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:ecr-autopilot-dev-fleet-${job}` });
+    expect(byAction('states:DescribeExecution')[0].Resource).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:ecr-autopilot-dev-fleet-${job}/*` });
+    expect(byAction('s3:GetObject')[0].Resource).toEqual({ 'Fn::Sub': `\${FleetBucket.Arn}/${prefix}` });
+    expect(resource(name).Properties.StateMachineName).toBe(`ecr-autopilot-dev-fleet-${job}`);
+  });
+
+  it('keeps items and results in an encrypted, private, TLS-only bucket whose objects expire', () => {
+    // Act
+    const bucket = resource('FleetBucket').Properties;
+    const policy = resource('FleetBucketPolicy').Properties.PolicyDocument.Statement;
+
+    // Assess
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.LifecycleConfiguration.Rules[0]).toMatchObject({ Status: 'Enabled', ExpirationInDays: loadConfig().config.fleet?.retentionDays });
+    expect(policy).toEqual([expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]);
+  });
+
+  it('starts the state machines on the daily schedules, with a role that may start only them; sweepLifecycle and mirrorImages keep only manual invokes', () => {
+    // Act
+    const schedules = ['FleetSweepSchedule', 'FleetMirrorSchedule'].map((name) => resource(name).Properties);
+    const startStatements = resource('FleetScheduleRole').Properties.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement);
+
+    // Assess
+    expect(schedules.map((rule) => [rule.Name, rule.ScheduleExpression, rule.Targets[0].Arn])).toEqual([
+      ['ecr-autopilot-dev-fleet-sweep-schedule', 'cron(0 18 * * ? *)', { Ref: 'FleetSweepStateMachine' }],
+      ['ecr-autopilot-dev-fleet-mirror-schedule', 'cron(30 18 * * ? *)', { Ref: 'FleetMirrorStateMachine' }],
+    ]);
+    for (const rule of schedules) expect(rule.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });
+    expect(startStatements).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [{ Ref: 'FleetSweepStateMachine' }, { Ref: 'FleetMirrorStateMachine' }] }]);
+    expect(eventTriggered(dev)).not.toContain('SweepLifecycle');
+    expect(eventTriggered(dev)).not.toContain('MirrorImages');
+    expect(allFunctions(dev)).toEqual(expect.arrayContaining(['SweepLifecycle', 'MirrorImages', 'ListFleetWork', 'SweepFleetBatch', 'MirrorFleetBatch', 'AggregateFleetRun']));
   });
 });
 

@@ -1,6 +1,7 @@
 import type { DocumentItem, DocumentSection, MessageDocument } from '../document';
 import type { LifecycleLedgerNotice } from '../notices';
 import { formatBytes, plural, shortDigest } from './format';
+import { presentFleetRun } from './presentFleetRun';
 
 /**
  * Lifecycle ledger → message: totals first, then one section per repository that changed, listing
@@ -13,6 +14,7 @@ import { formatBytes, plural, shortDigest } from './format';
 export function presentLifecycleLedger(notice: LifecycleLedgerNotice): MessageDocument {
   const d = notice.data;
   const t = d.totals;
+  const fleet = presentFleetRun(d.fleet);
   const verb = d.dryRun ? 'would expire' : 'expired';
   const fixVerb = d.dryRun ? 'would be fixed' : 'fixed';
   const part = d.part && d.part.count > 1 ? ` (part ${d.part.index} of ${d.part.count})` : '';
@@ -49,7 +51,7 @@ export function presentLifecycleLedger(notice: LifecycleLedgerNotice): MessageDo
   ];
   return {
     subject: `${what}: ${plural(t.imagesExpired, 'image')} ${verb} (${formatBytes(t.bytesReclaimed)})${t.governanceChanges > 0 ? `, ${t.governanceChanges} fixed` : ''}${part}`,
-    headline: `${what} over ${plural(d.repositoriesScanned, 'repository')}${part}: ${headlineParts.join(', ')}.${t.capReached ? ' The per-run deletion cap was reached; the rest waits for the next run.' : ''}${d.stoppedEarly ? ` Stopped early: ${d.stoppedEarly}.` : ''}`,
+    headline: `${what} over ${plural(d.repositoriesScanned, 'repository')}${part}: ${headlineParts.join(', ')}.${t.capReached ? ' The per-run deletion cap was reached; the rest waits for the next run.' : ''}${d.stoppedEarly ? ` Stopped early: ${d.stoppedEarly}.` : ''}${fleet.headline}`,
     severity: notice.severity,
     facts: [
       { label: 'Repositories', value: `${d.repositoriesScanned} scanned, ${changed.length} with changes` },
@@ -58,9 +60,10 @@ export function presentLifecycleLedger(notice: LifecycleLedgerNotice): MessageDo
       ...(t.keptBySafety > 0 ? [{ label: 'Kept by safety rules', value: String(t.keptBySafety) }] : []),
       ...(t.failures > 0 ? [{ label: 'Failures', value: String(t.failures) }] : []),
       ...(t.capReached ? [{ label: 'Deletion cap', value: 'reached (lifecycle.maxDeletionsPerRun)' }] : []),
+      ...fleet.facts,
     ],
-    sections,
-    links: [],
+    sections: [...fleet.sections, ...sections],
+    links: fleet.links,
     footer: `notice ${notice.id}${notice.origin.eventId ? ` · event ${notice.origin.eventId}` : ''} · ${notice.origin.region}`,
     threadKey: `lifecycle:${notice.origin.region}:${notice.occurredAt.slice(0, 10)}`,
   };

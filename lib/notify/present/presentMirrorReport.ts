@@ -1,6 +1,7 @@
 import type { DocumentItem, MessageDocument } from '../document';
 import type { MirrorReportNotice } from '../notices';
 import { formatBytes, plural, shortDigest } from './format';
+import { presentFleetRun } from './presentFleetRun';
 
 /**
  * Mirror report → message: what changed (old digest → new digest, platforms), what failed and why,
@@ -11,6 +12,7 @@ import { formatBytes, plural, shortDigest } from './format';
  */
 export function presentMirrorReport(notice: MirrorReportNotice): MessageDocument {
   const d = notice.data;
+  const fleet = presentFleetRun(d.fleet);
   const copied = d.images.filter((image) => image.status === 'copied' || image.status === 'planned');
   const failed = d.images.filter((image) => image.status === 'failed');
   const unchanged = d.images.filter((image) => image.status === 'unchanged');
@@ -33,16 +35,17 @@ export function presentMirrorReport(notice: MirrorReportNotice): MessageDocument
   ];
   return {
     subject: `Mirror${d.dryRun ? ' (plan)' : ''}: ${plural(copied.length, 'image')} ${verb}${failed.length > 0 ? `, ${failed.length} failed` : ''}, ${unchanged.length} unchanged`,
-    headline: `Mirroring into ${d.registry}: ${plural(copied.length, 'image')} ${verb}, ${unchanged.length} unchanged${failed.length > 0 ? `, ${failed.length} failed` : ''}.`,
+    headline: `Mirroring into ${d.registry}: ${plural(copied.length, 'image')} ${verb}, ${unchanged.length} unchanged${failed.length > 0 ? `, ${failed.length} failed` : ''}.${fleet.headline}`,
     severity: notice.severity,
     facts: [
       { label: 'Registry', value: d.registry },
       { label: d.dryRun ? 'Would copy' : 'Copied', value: String(copied.length) },
       { label: 'Unchanged', value: String(unchanged.length) },
       ...(failed.length > 0 ? [{ label: 'Failed', value: String(failed.length) }] : []),
+      ...fleet.facts,
     ],
-    sections,
-    links: [],
+    sections: [...fleet.sections, ...sections],
+    links: fleet.links,
     footer: `notice ${notice.id}${notice.origin.eventId ? ` · event ${notice.origin.eventId}` : ''} · ${notice.origin.region}`,
     threadKey: `mirror:${d.registry}`,
   };

@@ -306,31 +306,31 @@ describe('eventRulesCheck (EventBridge ListRules / ListTargetsByRule)', () => {
 
   it('fails a DISABLED rule with the enable-rule command as the fix', async () => {
     // Prepare
-    stackState.rules = stackState.rules.map((rule) => (rule.rule === 'sweepLifecycle-rule-1' ? { ...rule, state: 'DISABLED' } : rule));
+    stackState.rules = stackState.rules.map((rule) => (rule.rule === 'fleet-sweep-schedule' ? { ...rule, state: 'DISABLED' } : rule));
 
     // Act
     const results = await eventRulesCheck.run(liveContext());
 
     // Assess
-    expect(item(results, 'rule:sweepLifecycle-rule-1')).toMatchObject({
+    expect(item(results, 'rule:fleet-sweep-schedule')).toMatchObject({
       status: 'fail',
       expected: 'enabled',
       found: 'state DISABLED',
-      fix: `aws events enable-rule --name ${STACK}-sweepLifecycle-rule-1`,
+      fix: `aws events enable-rule --name ${STACK}-fleet-sweep-schedule`,
     });
     expect(results.filter((result) => result.status === 'fail')).toHaveLength(1);
   });
 
   it('fails a rule that targets the wrong function', async () => {
     // Prepare
-    const wrong = functionArn('other-stack-mirrorImages');
-    stackState.rules = stackState.rules.map((rule) => (rule.rule === 'mirrorImages-rule-1' ? { ...rule, target: wrong } : rule));
+    const wrong = functionArn('other-stack-syncPullThroughCache');
+    stackState.rules = stackState.rules.map((rule) => (rule.rule === 'syncPullThroughCache-rule-1' ? { ...rule, target: wrong } : rule));
 
     // Act
     const results = await eventRulesCheck.run(liveContext());
 
     // Assess
-    expect(item(results, 'rule:mirrorImages-rule-1')).toMatchObject({ status: 'fail', expected: `targets ${STACK}-mirrorImages`, found: `targets ${wrong}`, fix: 'redeploy the stack: npx osls deploy' });
+    expect(item(results, 'rule:syncPullThroughCache-rule-1')).toMatchObject({ status: 'fail', expected: `targets ${STACK}-syncPullThroughCache`, found: `targets ${wrong}`, fix: 'redeploy the stack: npx osls deploy' });
   });
 
   it('fails a rule of the stack that does not exist', async () => {

@@ -278,7 +278,7 @@ export function healthyStack(): StackState {
     rules: EXPECTED_RULES.map((expected) => ({
       rule: expected.rule,
       state: expected.rule === 'pull-through-cache-miss' ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
-      target: expected.function,
+      target: expected.function ?? `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STACK}-${expected.stateMachine}`,
     })),
     subscriptions: [
       { protocol: 'lambda', endpoint: functionArn(`${STACK}-notifySlack`), arn: `${TOPIC_ARN}:1111` },

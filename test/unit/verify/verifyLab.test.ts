@@ -145,7 +145,7 @@ describe('verifyLab', () => {
 
   it("reports outcome failed and publishes a critical checklist when a single item fails", async () => {
     // Prepare
-    stackState.rules = stackState.rules.map((rule) => (rule.rule === 'mirrorImages-rule-1' ? { ...rule, state: 'DISABLED' } : rule));
+    stackState.rules = stackState.rules.map((rule) => (rule.rule === 'fleet-mirror-schedule' ? { ...rule, state: 'DISABLED' } : rule));
 
     // Act
     const report = await verifyLab({ notify: true }, liveDeps());

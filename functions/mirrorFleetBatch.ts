@@ -1,0 +1,33 @@
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { EcrRegistry } from '../lib/ecr/EcrRegistry';
+import { planFleet } from '../lib/fleet/planFleet';
+import { mirrorFleetBatchFunction } from '../lib/fleet/runMirrorBatch';
+import { ecrDestination } from '../lib/mirror/ecrDestination';
+import { OciCopyWriter } from '../lib/mirror/OciCopyWriter';
+import { OciUpstreamReader } from '../lib/mirror/OciUpstreamReader';
+import { anonymousCredentials } from '../lib/oci/transport/credentials';
+import { routeChanges } from '../lib/plan/routeChanges';
+import { CallPacer } from '../lib/shared/callPacer';
+import { bundledConfig } from './runtime/bundledConfig';
+import { lambdaEntry } from './runtime/lambdaEntry';
+import { clientOptions } from './runtime/liveClients';
+
+/** One child execution of the fleet mirror → copy its images, as `mirrorImages` does, without publishing. */
+export const handler = lambdaEntry(mirrorFleetBatchFunction, ({ logger }) => {
+  const config = bundledConfig();
+  const options = clientOptions();
+  const client = new ECRClient(options);
+  const registry = new EcrRegistry({ client, region: options.region, pacer: new CallPacer(planFleet(config.fleet, 'mirror').callsPerSecondPerBatch) });
+  const destination = ecrDestination(client);
+  return {
+    deps: {
+      config,
+      registry,
+      writer: routeChanges({ ecr: registry, oci: new OciCopyWriter({ destination }) }),
+      clock: () => new Date(),
+      logger,
+      upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
+      destinationRegistry: () => destination.registry(),
+    },
+  };
+});

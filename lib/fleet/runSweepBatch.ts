@@ -1,0 +1,105 @@
+import { matchRepositoryClass } from '../config/matchRepositoryClass';
+import type { BatchDeleteImageChange, GovernanceChange } from '../ecr/changes';
+import type { RegistryReader } from '../ecr/RegistryReader';
+import type { Repository } from '../ecr/types';
+import { ledgerTotals, toLedgerRepository, type RepositoryLifecycleResult } from '../lifecycle/ledger';
+import { deletionsOf, sweepRepository } from '../lifecycle/sweepRepository';
+import type { ChangeWriter } from '../plan/types';
+import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
+import { outcomeOf } from '../runtime/types';
+import { fitBatchResult } from './fitBatchResult';
+import { SweepBatchEvent, type SweepBatchResult } from './types';
+
+/** A registry that can describe many repositories in one call (DescribeRepositories takes 100 names). */
+export interface FleetRegistryReader extends RegistryReader {
+  describeRepositories(repositoryNames: readonly string[]): Promise<Repository[]>;
+}
+
+export type SweepBatchDeps = Pick<AutopilotDeps, 'config' | 'writer' | 'clock' | 'logger' | 'signal'> & { registry: FleetRegistryReader };
+
+/** A batch's report; Step Functions' ResultWriter stores it, and Aggregate reads `result`. */
+export interface FleetBatchReport<R> extends FunctionReport {
+  result: R;
+}
+
+/**
+ * One batch of the fleet sweep (a child execution of the Distributed Map).
+ *
+ * Input: the batch's repositories and the run's common input. Output: a compact ledger of the batch.
+ * 1. Describe the batch's repositories (one DescribeRepositories per 100 names).
+ * 2. For each, in order, run the sweep's own per-repository step (`sweepRepository`: governance
+ *    drift, then expiry with the safety rules) within the batch's share of the deletion cap.
+ *    A repository's failure is recorded in its ledger entry and the batch goes on.
+ * 3. Stop starting repositories when the deadline signal fires; those not reached are listed.
+ * 4. Return the ledger entries of what changed, failed or was kept, and the batch's totals, shortened
+ *    if needed to fit Step Functions' 256 KiB (totals always count everything).
+ * A failure of the batch as a whole (throttled beyond retries, a bug) fails the child execution:
+ * the Map counts it against `ToleratedFailurePercentage` and a redrive runs it again.
+ *
+ * @example
+ * const { result } = await runSweepBatch({ Items, BatchInput: { run } }, deps);
+ */
+export async function runSweepBatch(event: SweepBatchEvent, deps: SweepBatchDeps): Promise<FleetBatchReport<SweepBatchResult>> {
+  const { run } = event.BatchInput;
+  const now = deps.clock();
+  const writer = deps.writer as ChangeWriter<GovernanceChange | BatchDeleteImageChange>;
+  const names = event.Items.map((item) => item.repository);
+  const repositories = new Map((await deps.registry.describeRepositories(names)).map((repository) => [repository.repositoryName, repository]));
+
+  let remaining = run.maxDeletionsPerBatch ?? 0;
+  let capReached = false;
+  let scanned = 0;
+  const results: RepositoryLifecycleResult[] = [];
+  const notReached: string[] = [];
+  for (const [index, item] of event.Items.entries()) {
+    if (deps.signal?.aborted) {
+      notReached.push(...event.Items.slice(index).map((rest) => rest.repository));
+      break;
+    }
+    const repository = repositories.get(item.repository);
+    // Deleted since the listing: nothing to govern or expire.
+    if (!repository) continue;
+    const repositoryClass = matchRepositoryClass(deps.config, repository.repositoryName);
+    if (!repositoryClass) continue;
+    scanned += 1;
+    const result = await sweepRepository(repository, repositoryClass, { registry: deps.registry, writer, now, logger: deps.logger }, { maxDeletions: remaining });
+    const deletions = deletionsOf(result);
+    remaining = Math.max(0, remaining - deletions.planned);
+    if (deletions.capReached) capReached = true;
+    results.push(result);
+  }
+
+  const applied = results.flatMap((result) => [...result.governance, ...(result.expiry?.deletions ?? [])]);
+  // Only what a reader needs: repositories that changed, failed or kept something.
+  const reported = results.filter((r) => r.governance.length > 0 || r.error || (r.expiry && (r.expiry.expired.length > 0 || r.expiry.failures.length > 0 || r.expiry.plan.kept.length > 0)));
+  const result = fitBatchResult({
+    job: 'sweep',
+    runId: run.runId,
+    dryRun: applied.some((change) => change.outcome.status === 'planned'),
+    repositoriesScanned: scanned,
+    totals: ledgerTotals(results, capReached),
+    repositories: reported.map(toLedgerRepository),
+    notReached,
+  });
+  for (const { change, outcome } of applied) deps.logger.info('fleet sweep change', { action: change.action, target: change.target, status: outcome.status, message: outcome.message });
+  const errors = results.filter((r) => r.error).length;
+  return {
+    function: 'sweepFleetBatch',
+    eventId: run.runId,
+    outcome: errors > 0 ? 'failed' : outcomeOf(applied),
+    decision:
+      `Swept ${scanned} of ${event.Items.length} repositories of run ${run.runId}: ${result.totals.governanceChanges} governance change(s), ` +
+      `${result.totals.imagesExpired} image(s) expired${errors > 0 ? `, ${errors} repositories failed` : ''}${notReached.length > 0 ? `, ${notReached.length} not reached before the deadline` : ''}.`,
+    // The changes travel in `result`, bounded to fit Step Functions; each was logged above.
+    changes: [],
+    result,
+  };
+}
+
+/** `sweepFleetBatch`: one child execution of the fleet sweep's Distributed Map. */
+export const sweepFleetBatchFunction: FunctionDefinition<typeof SweepBatchEvent, SweepBatchDeps, FleetBatchReport<SweepBatchResult>> = {
+  name: 'sweepFleetBatch',
+  eventName: 'fleet sweep batch ({"Items": [...], "BatchInput": {"run"}} from the Distributed Map)',
+  eventSchema: SweepBatchEvent,
+  run: runSweepBatch,
+};
