@@ -71,7 +71,7 @@ export async function runSweepBatch(event: SweepBatchEvent, deps: SweepBatchDeps
 
   const applied = results.flatMap((result) => [...result.governance, ...(result.expiry?.deletions ?? [])]);
   // Only what a reader needs: repositories that changed, failed or kept something.
-  const reported = results.filter((r) => r.governance.length > 0 || r.error || (r.expiry && (r.expiry.expired.length > 0 || r.expiry.failures.length > 0 || r.expiry.plan.kept.length > 0)));
+  const reported = results.filter((r) => r.governance.length > 0 || r.error || (r.expiry && (r.expiry.expired.length > 0 || r.expiry.failures.length > 0 || r.expiry.kept.length > 0)));
   const result = fitBatchResult({
     job: 'sweep',
     runId: run.runId,

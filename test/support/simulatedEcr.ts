@@ -162,12 +162,19 @@ export class SimulatedEcr {
         // No image of the simulation is an index: nothing references anything.
         return { images: [], failures: [] };
       case 'BatchDeleteImage': {
+        // A digest alone deletes the image; digest and tag remove the tag, and the image goes with its last tag.
         const images = this.imagesOf(this.repository(String(input.repositoryName)));
-        const deleted: Array<{ imageDigest: string }> = [];
-        const failures: Array<{ imageId: { imageDigest: string }; failureCode: string; failureReason: string }> = [];
-        for (const id of input.imageIds as Array<{ imageDigest: string }>) {
-          if (images.delete(id.imageDigest)) deleted.push({ imageDigest: id.imageDigest });
-          else failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+        const deleted: Array<{ imageDigest: string; imageTag?: string }> = [];
+        const failures: Array<{ imageId: { imageDigest: string; imageTag?: string }; failureCode: string; failureReason: string }> = [];
+        for (const id of input.imageIds as Array<{ imageDigest: string; imageTag?: string }>) {
+          const image = images.get(id.imageDigest);
+          if (!image || (id.imageTag !== undefined && !image.imageTags.includes(id.imageTag))) {
+            failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+            continue;
+          }
+          if (id.imageTag !== undefined) image.imageTags = image.imageTags.filter((tag) => tag !== id.imageTag);
+          if (id.imageTag === undefined || image.imageTags.length === 0) images.delete(id.imageDigest);
+          deleted.push(id);
         }
         return { imageIds: deleted, failures };
       }
