@@ -1,3 +1,5 @@
+import { isRepositoryName, REPOSITORY_NAME_CHARACTERS, REPOSITORY_NAME_RULE } from '../ecr/repositoryName';
+
 /**
  * Repository-name globs, as used by repository classes: `*` matches within one path segment,
  * `**` matches across segments (including none), `?` matches one character other than `/`.
@@ -39,4 +41,92 @@ export function compileRepositoryGlob(glob: string): (repositoryName: string) =>
 export function compileRepositoryGlobs(globs: readonly string[]): (repositoryName: string) => boolean {
   const matchers = globs.map(compileRepositoryGlob);
   return (repositoryName) => matchers.some((matches) => matches(repositoryName));
+}
+
+/** Why a glob can never match a repository name, and what to write instead. */
+export interface RepositoryGlobProblem {
+  message: string;
+  fix: string;
+}
+
+/** A glob split into literal text and wildcards (`**\/` is one token: it may match nothing). */
+type GlobToken = { literal: string } | { wildcard: '*' | '**' | '**/' | '?' };
+
+function tokenize(glob: string): GlobToken[] {
+  const tokens: GlobToken[] = [];
+  for (let i = 0; i < glob.length; ) {
+    if (glob.startsWith('**/', i)) {
+      tokens.push({ wildcard: '**/' });
+      i += 3;
+    } else if (glob.startsWith('**', i)) {
+      tokens.push({ wildcard: '**' });
+      i += 2;
+    } else if (glob[i] === '*' || glob[i] === '?') {
+      tokens.push({ wildcard: glob[i] as '*' | '?' });
+      i += 1;
+    } else {
+      let end = i;
+      while (end < glob.length && glob[end] !== '*' && glob[end] !== '?') end += 1;
+      tokens.push({ literal: glob.slice(i, end) });
+      i = end;
+    }
+  }
+  return tokens;
+}
+
+/**
+ * What each wildcard is tried as. A name component joins alphanumerics with separators, so if any
+ * text a wildcard matches makes a name, letters do too (`aa` also reaches the 2-character minimum);
+ * `**` and `**\/` also try whole components, with and without the slash.
+ */
+const PROBES: Readonly<Record<'*' | '**' | '**/' | '?', readonly string[]>> = {
+  '*': ['', 'aa'],
+  '**': ['', 'aa', 'a/a'],
+  '**/': ['', 'aa/'],
+  '?': ['a'],
+};
+
+/** Beyond this many wildcards the probe is skipped (3^8 names): such a glob is accepted as written. */
+const MAX_PROBED_WILDCARDS = 8;
+
+/** True when some way of filling the wildcards yields a valid ECR repository name. */
+function canMatchSomeName(tokens: readonly GlobToken[]): boolean {
+  const wildcards = tokens.filter((token) => 'wildcard' in token).length;
+  if (wildcards > MAX_PROBED_WILDCARDS) return true;
+  const fill = (index: number, prefix: string): boolean => {
+    const token = tokens[index];
+    if (token === undefined) return isRepositoryName(prefix);
+    if ('literal' in token) return fill(index + 1, prefix + token.literal);
+    return PROBES[token.wildcard].some((probe) => fill(index + 1, prefix + probe));
+  };
+  return fill(0, '');
+}
+
+/**
+ * Why a repository-class glob can never match an ECR repository name, or undefined when it can.
+ * The names are those of the API Reference (CreateRepository `repositoryName`, the current model's
+ * pattern, lib/ecr/repositoryName.ts): lowercase, `a-z 0-9 . _ - /` only. `*`, `**` and `?` are the
+ * only wildcards; `[` is no character class here and no name contains it.
+ *
+ * @example
+ * repositoryGlobProblem('Team-A/**')?.fix // 'write "team-a/**": repository names are lowercase'
+ * repositoryGlobProblem('team-*')         // undefined
+ */
+export function repositoryGlobProblem(glob: string): RepositoryGlobProblem | undefined {
+  if (/[A-Z]/.test(glob)) {
+    return { message: `"${glob}" can never match: ECR repository names are lowercase`, fix: `write "${glob.toLowerCase()}"` };
+  }
+  const outside = [...new Set(glob.replace(/[*?]/g, '').split('').filter((char) => !REPOSITORY_NAME_CHARACTERS.test(char)))];
+  if (outside.length > 0) {
+    const shown = outside.map((char) => JSON.stringify(char)).join(', ');
+    const bracket = outside.some((char) => '[]{}'.includes(char));
+    return {
+      message: `"${glob}" can never match: ${shown} ${outside.length === 1 ? 'is' : 'are'} in no ECR repository name (names use a-z, 0-9, ".", "_", "-" and "/"; the only wildcards are *, ** and ?)`,
+      fix: bracket ? 'list each alternative as its own glob, e.g. ["team-a/*", "team-b/*"] instead of "team-[ab]/*"' : `remove ${shown}`,
+    };
+  }
+  if (!canMatchSomeName(tokenize(glob))) {
+    return { message: `"${glob}" can never match an ECR repository name: ${REPOSITORY_NAME_RULE}, 2 to 256 characters`, fix: 'write it as name components and wildcards, e.g. "team-a/**" or "*/api"' };
+  }
+  return undefined;
 }

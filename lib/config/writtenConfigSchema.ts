@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { REPOSITORY_NAME_RULE, RepositoryName, RepositoryNamePrefix } from '../ecr/repositoryName';
+import { repositoryGlobProblem } from './repositoryGlob';
 import { MAX_TAG_MUTABILITY_FILTERS, TAG_MUTABILITY_FILTER_PATTERN } from '../ecr/limits';
 import { MAX_PTC_RULES, MAX_TEMPLATE_ROLE_ARN_LENGTH, PTC_PREFIX_PATTERN, PTC_SECRET_PREFIX, TEMPLATE_KMS_KEY_PATTERN, TEMPLATE_ROLE_ARN_PATTERN } from '../pull-through-cache/limits';
 import { UPSTREAM_REGISTRIES } from '../pull-through-cache/upstreams';
@@ -10,7 +11,15 @@ import { UPSTREAM_REGISTRIES } from '../pull-through-cache/upstreams';
  * references and cross-field rules are resolved by `loadConfig`.
  */
 
-const GlobPattern = z.string().check(z.minLength(1), z.maxLength(256));
+/** A repository-name glob that can match some ECR repository name (lib/config/repositoryGlob.ts). */
+const GlobPattern = z.string().check(
+  z.minLength(1),
+  z.maxLength(256),
+  z.superRefine((glob, ctx) => {
+    const problem = repositoryGlobProblem(glob);
+    if (problem) ctx.issues.push({ code: 'custom', input: glob, message: problem.message, params: { fix: problem.fix } });
+  }),
+);
 
 export const TAG_MUTABILITY_VALUES = ['MUTABLE', 'IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE_WITH_EXCLUSION'] as const;
 export type TagMutability = (typeof TAG_MUTABILITY_VALUES)[number];
