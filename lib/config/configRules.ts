@@ -1,7 +1,8 @@
 import type { ValidationIssue } from '../errors';
 import { checkFleetConfig } from '../fleet/planFleet';
 import { PTC_CONFIG_RULES } from '../pull-through-cache/ptcConfigRules';
-import { compileRepositoryGlob } from './repositoryGlob';
+import { placeGeneratedRepositories } from './placeGeneratedRepositories';
+import { isCatchAllGlob } from './repositoryGlob';
 import type { AutopilotConfig } from './types';
 
 /**
@@ -59,17 +60,9 @@ const expireOnPushNeedsPolicy: ConfigRule = (config, _today, out) => {
   });
 };
 
-/** Names no glob but a catch-all matches all of: one segment, and deep names sharing no segment. */
-const CATCH_ALL_PROBES = ['x', 'any/deeply/nested/name', 'z9/q-1'];
-
 /** A class after a catch-all (`**`) can never match: almost certainly an ordering mistake. */
 const reachableClasses: ConfigRule = (config, _today, out) => {
-  const catchAll = config.repositoryClasses.findIndex((repositoryClass) =>
-    repositoryClass.repositories.some((glob) => {
-      const matches = compileRepositoryGlob(glob);
-      return CATCH_ALL_PROBES.every((name) => matches(name));
-    }),
-  );
+  const catchAll = config.repositoryClasses.findIndex((repositoryClass) => repositoryClass.repositories.some(isCatchAllGlob));
   if (catchAll === -1) return;
   config.repositoryClasses.slice(catchAll + 1).forEach((repositoryClass, offset) => {
     out.warnings.push(
@@ -87,7 +80,23 @@ const acceptedFindingsCurrent: ConfigRule = (config, today, out) => {
   });
 };
 
-const RULES: readonly ConfigRule[] = [uniqueClassNames, exclusionsMatchMutability, expireOnPushNeedsPolicy, reachableClasses, acceptedFindingsCurrent, ...PTC_CONFIG_RULES, checkFleetConfig];
+/**
+ * Mirrored repositories and pull-through cache repositories are created by ecr-autopilot or ECR,
+ * not by people: a class should name them. Landing in a catch-all class (or in none) is almost
+ * always a prefix that no longer matches its class (`repositoryPrefix: mirrors` beside a class for
+ * `mirror/**`), and the repositories get settings meant for other images.
+ */
+const generatedRepositoriesNamed: ConfigRule = (config, _today, out) => {
+  for (const placement of placeGeneratedRepositories(config)) {
+    if (placement.named) continue;
+    const where = placement.className
+      ? `governed by class ${placement.className} only through its catch-all "${placement.glob ?? ''}", a class not meant for them`
+      : 'governed by no repository class';
+    out.warnings.push(`${placement.path} (${placement.value}): ${placement.what}, ${where}; add "${placement.suggestedGlob}" to the class meant for them, before any catch-all`);
+  }
+};
+
+const RULES: readonly ConfigRule[] = [uniqueClassNames, exclusionsMatchMutability, expireOnPushNeedsPolicy, reachableClasses, acceptedFindingsCurrent, generatedRepositoriesNamed, ...PTC_CONFIG_RULES, checkFleetConfig];
 
 export function checkConfigRules(config: AutopilotConfig, today: Date): { issues: ValidationIssue[]; warnings: string[] } {
   const out = { issues: [] as ValidationIssue[], warnings: [] as string[] };

@@ -37,6 +37,22 @@ export function compileRepositoryGlob(glob: string): (repositoryName: string) =>
   return (repositoryName) => pattern.test(repositoryName);
 }
 
+/** Names no glob but a catch-all matches all of: one segment, and deep names sharing no segment. */
+const CATCH_ALL_PROBES = ['x', 'any/deeply/nested/name', 'z9/q-1'];
+
+/**
+ * True for a glob that matches every repository (`**`, `**\/*`): a class holding one governs
+ * whatever no earlier class names.
+ *
+ * @example
+ * isCatchAllGlob('**') // true
+ * isCatchAllGlob('team-*\/**') // false
+ */
+export function isCatchAllGlob(glob: string): boolean {
+  const matches = compileRepositoryGlob(glob);
+  return CATCH_ALL_PROBES.every((name) => matches(name));
+}
+
 /** True when any of the globs matches the repository name. */
 export function compileRepositoryGlobs(globs: readonly string[]): (repositoryName: string) => boolean {
   const matchers = globs.map(compileRepositoryGlob);

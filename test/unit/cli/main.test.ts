@@ -202,6 +202,54 @@ describe('ecr-autopilot config', () => {
     expect(cliStdout()).toContain('services: ** → lifecycle lifecycle/services.json; scan on push on; IMMUTABLE_WITH_EXCLUSION; protects release-*, prod-*');
   });
 
+  it('shows which class governs the mirrored repositories and each pull-through cache prefix', async () => {
+    // Act
+    const code = await runCli('config');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(cliStdout()).toContain('mirror.repositoryPrefix mirror → class mirrors (mirror/**): mirror/eks/aws-load-balancer-controller, mirror/autoscaling/cluster-autoscaler\n');
+    expect(cliStdout()).toContain('pull-through cache ecr-public/ → class pull-through-cache (ecr-public/**)\n');
+    expect(cliStderr()).toBe('');
+  });
+
+  it('warns when the mirror prefix or a cache prefix falls through to a catch-all class (test/samples/config/mirror-prefix-in-catch-all.yml)', async () => {
+    // Prepare: repositoryPrefix "mirrors" beside a class for mirror/**.
+    vi.stubEnv('AUTOPILOT_CONFIG', join(EVENTS_DIR, '../test/samples/config/mirror-prefix-in-catch-all.yml'));
+
+    // Act
+    const code = await runCli('config');
+
+    // Assess: accepted (exit 0), shown, and warned about, each naming the glob to add.
+    expect(code).toBe(0);
+    expect(cliStdout()).toContain('mirror.repositoryPrefix mirrors → class services (catch-all **: not a class meant for them): mirrors/eks/aws-load-balancer-controller\n');
+    expect(cliStdout()).toContain('pull-through cache gcr/ → class services (catch-all **: not a class meant for them)\n');
+    expect(cliStderr()).toContain(
+      'warning: mirror.repositoryPrefix (mirrors): the mirrored repositories (mirrors/eks/aws-load-balancer-controller), governed by class services only through its catch-all "**", a class not meant for them; add "mirrors/**" to the class meant for them, before any catch-all\n',
+    );
+    expect(cliStderr()).toContain('warning: mirror.images[1].repository (tools/cluster-autoscaler): the mirrored repository of registry.k8s.io/autoscaling/cluster-autoscaler, governed by class services');
+    expect(cliStderr()).toContain('warning: pullThroughCache.rules[1].prefix (gcr): repositories cached under gcr/, governed by class services only through its catch-all "**"');
+    expect(cliStderr()).not.toContain('ecr-public/,');
+  });
+
+  it('puts where generated repositories land in --json', async () => {
+    // Prepare
+    vi.stubEnv('AUTOPILOT_CONFIG', join(EVENTS_DIR, '../test/samples/config/mirror-prefix-in-catch-all.yml'));
+
+    // Act
+    const code = await runCli('config', '--json');
+
+    // Assess
+    expect(code).toBe(0);
+    const { generatedRepositories } = JSON.parse(cliStdout()) as { generatedRepositories: Array<{ path: string; className?: string; glob?: string; named: boolean }> };
+    expect(generatedRepositories.map(({ path, className, glob, named }) => ({ path, className, glob, named }))).toEqual([
+      { path: 'mirror.repositoryPrefix', className: 'services', glob: '**', named: false },
+      { path: 'mirror.images[1].repository', className: 'services', glob: '**', named: false },
+      { path: 'pullThroughCache.rules[0].prefix', className: 'pull-through-cache', glob: 'ecr-public/**', named: true },
+      { path: 'pullThroughCache.rules[1].prefix', className: 'services', glob: '**', named: false },
+    ]);
+  });
+
   it('exits 2 for an invalid configuration named by AUTOPILOT_CONFIG', async () => {
     // Prepare
     const file = tempFile('autopilot.yml', 'version: 1\nrepositoryClasses:\n  - name: a\n    repositories: ["**"]\n    scanOnpush: true\n');

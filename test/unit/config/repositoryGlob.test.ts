@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lib/config';
+import { placeGeneratedRepositories } from '../../../lib/config/placeGeneratedRepositories';
 import { compileRepositoryGlob, repositoryGlobProblem } from '../../../lib/config/repositoryGlob';
 import { ConfigError, type ValidationIssue } from '../../../lib/errors';
 
@@ -58,5 +59,28 @@ describe('repository globs in the configuration (test/samples/config/unmatchable
       ['repositoryClasses[1].repositories[0]', 'list each alternative as its own glob, e.g. ["team-a/*", "team-b/*"] instead of "team-[ab]/*"'],
       ['repositoryClasses[2].repositories[0]', 'write it as name components and wildcards, e.g. "team-a/**" or "*/api"'],
     ]);
+  });
+});
+
+describe('placeGeneratedRepositories', () => {
+  it('says when no class governs the mirrored repositories at all', () => {
+    // Prepare: no catch-all class.
+    const config = {
+      repositoryClasses: [{ name: 'team-a', repositories: ['team-a/**'], protectedTags: [], expireOnPush: false }],
+      mirror: { repositoryPrefix: 'mirror', platforms: 'all' as const, includeReferrers: false, images: [{ source: 'registry.k8s.io/pause', tags: ['3.10'] }] },
+    };
+
+    // Act
+    const [placement] = placeGeneratedRepositories(config);
+
+    // Assess
+    expect(placement).toEqual({
+      path: 'mirror.repositoryPrefix',
+      value: 'mirror',
+      what: 'the mirrored repositories (mirror/pause)',
+      repositories: ['mirror/pause'],
+      named: false,
+      suggestedGlob: 'mirror/**',
+    });
   });
 });
