@@ -105,6 +105,7 @@ export async function copyImage(src: ImageReference, dst: ImageReference, option
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.chunkedUploadThreshold === undefined ? {} : { chunkedUploadThreshold: options.chunkedUploadThreshold }),
     ...(options.uploadChunkSize === undefined ? {} : { uploadChunkSize: options.uploadChunkSize }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
   const ctx: CopyContext = {
     client,

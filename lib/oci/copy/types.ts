@@ -17,6 +17,12 @@ export interface CopyOptions {
   credentials: (registry: string) => CredentialProvider;
   /** Registries (`host[:port]`) reachable over plain http besides loopback. */
   insecureRegistries?: string[];
+  /**
+   * How long a silent registry is waited for, in ms (default 30 s; the CLI's `--timeout`): a
+   * registry that accepts the connection and then sends no response head within it, or stalls a
+   * transfer that long, fails with an error naming the host. Connecting gets at most 10 s of it.
+   */
+  timeoutMs?: number;
   /** Tuning for tests: replaces parts of the retry policy. */
   retry?: Partial<RetryPolicy>;
   /** Tuning: blobs at least this big are uploaded in PATCH chunks. */

@@ -17,6 +17,8 @@ export interface RegistryClientOptions {
   chunkedUploadThreshold?: number;
   /** Bytes per chunk (default `MAX_UPLOAD_CHUNK`). */
   uploadChunkSize?: number;
+  /** How long a silent registry is waited for, in ms (see `RegistryHttpOptions.timeoutMs`). */
+  timeoutMs?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class RegistryClient {
       credentials: options.credentials,
       ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
       retryPolicy: createRetryPolicy(options.retry),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
     this.manifests = new ManifestClient(this.http);
     this.blobs = new BlobClient(this.http, {

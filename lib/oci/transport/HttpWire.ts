@@ -9,47 +9,32 @@
  *
  * What it does: keep-alive sockets pooled per origin (LIFO, closed after a short idle time), TLS
  * with SNI, ALPN `http/1.1` and session reuse, Content-Length, chunked and close-delimited
- * response bodies, 1xx skipping, early responses (a 401 or 5xx before the request body was sent:
- * the rest of the body is dropped and the socket not reused), an idle timeout and abort signals.
- * What it leaves out on purpose: pipelining, proxies, HTTP/2, request trailers.
+ * response bodies (parsed strictly by `ResponseParser`), 1xx skipping, early responses (a 401 or
+ * 5xx before the request body was sent: the rest of the body is dropped and the socket not
+ * reused), connect, idle and response-head timeouts, abort signals, and a check of the address a
+ * host name resolved to. A socket goes back to the pool only after a complete, well-framed
+ * response, and is closed on any byte it did not ask for.
+ * What it leaves out on purpose: pipelining, proxies (`UndiciWire` does those), HTTP/2, request
+ * trailers.
  */
-import type { IncomingHttpHeaders } from 'node:http';
+import dns from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { BodySource, ChunkSink } from './bodySource';
+import { type Framing, type ParsedHead, ResponseParser } from './responseParser';
+import { type ResponseBody, timeoutError, type Wire, type WireRequest, type WireResponse } from './wire';
+
+export { MAX_HEAD_BYTES, parseResponseHead } from './responseParser';
+export type { ResponseBody, WireRequest, WireResponse } from './wire';
 
 /** One socket's read buffer: large reads mean few syscalls; 512 KiB per socket keeps memory flat. */
 export const READ_BUFFER_BYTES = 512 * 1024;
-/** A response head larger than this is refused (registries send a few hundred bytes). */
-export const MAX_HEAD_BYTES = 64 * 1024;
 /** Idle keep-alive sockets are closed after this, well before servers drop them on their side. */
 export const IDLE_KEEP_ALIVE_MS = 4_000;
 /** Idle sockets kept per origin. */
 export const MAX_IDLE_PER_ORIGIN = 16;
 /** `discard()` reads a body through (to reuse its socket) only when this little is left. */
 const DISCARD_READ_LIMIT = 256 * 1024;
-const CRLF_CRLF = Buffer.from('\r\n\r\n');
-/** Headers node:http also keeps only the first of (RFC 9110 singletons). */
-const SINGLE_VALUE_HEADERS = new Set([
-  'age',
-  'authorization',
-  'content-length',
-  'content-type',
-  'etag',
-  'expires',
-  'from',
-  'host',
-  'if-modified-since',
-  'if-unmodified-since',
-  'last-modified',
-  'location',
-  'max-forwards',
-  'proxy-authorization',
-  'referer',
-  'retry-after',
-  'server',
-  'user-agent',
-]);
 /** A header name (and a method) is an RFC 9110 token. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /**
@@ -60,37 +45,6 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 /** The request target: visible ASCII only (WHATWG URLs percent-encode the rest; checked anyway). */
 const REQUEST_TARGET = /^[\x21-\x7e]+$/;
-
-export interface WireRequest {
-  url: URL;
-  method: string;
-  /** Request headers; `host` and `content-length` are set here. */
-  headers: Readonly<Record<string, string>>;
-  /** Exactly `length` bytes: a buffer, or a one-shot source (a download from another registry). */
-  body?: { length: number; content: Buffer | BodySource };
-  rejectUnauthorized: boolean;
-  /** A socket silent this long (connecting, sending or receiving) fails with ETIMEDOUT. */
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** The error an abort fails with. */
-  abortError?: (signal: AbortSignal) => Error;
-}
-
-/** A response body: a `BodySource`, or read whole, or discarded. */
-export interface ResponseBody extends BodySource {
-  /** True once every byte of the body arrived. */
-  readonly complete: boolean;
-  /** The body (at most `maxBytes` of it; `truncated` when there was more). */
-  read(maxBytes: number): Promise<{ bytes: Buffer; truncated: boolean }>;
-  /** Drops the body, reusing the socket when little is left to read. */
-  discard(): void;
-}
-
-export interface WireResponse {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  body: ResponseBody;
-}
 
 function networkError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
@@ -103,44 +57,6 @@ function hostnameOf(url: URL): string {
 function portOf(url: URL): number {
   if (url.port !== '') return Number(url.port);
   return url.protocol === 'https:' ? 443 : 80;
-}
-
-function addHeader(headers: IncomingHttpHeaders, name: string, value: string): void {
-  const existing = headers[name];
-  if (existing === undefined) {
-    headers[name] = name === 'set-cookie' ? [value] : value;
-  } else if (Array.isArray(existing)) {
-    existing.push(value);
-  } else if (!SINGLE_VALUE_HEADERS.has(name)) {
-    headers[name] = `${existing}, ${value}`;
-  }
-}
-
-interface ParsedHead {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  keepAlive: boolean;
-}
-
-/**
- * Parses a response head (status line and headers, without the final blank line).
- *
- * @example
- * parseResponseHead('HTTP/1.1 200 OK\r\ncontent-length: 2'); // { statusCode: 200, headers: { 'content-length': '2' }, keepAlive: true }
- */
-export function parseResponseHead(head: string): ParsedHead {
-  const lines = head.split('\r\n');
-  const status = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
-  if (!status) throw networkError('HPE_INVALID_RESPONSE', `not an HTTP/1.x response: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
-  const headers: IncomingHttpHeaders = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0 || !HEADER_NAME.test(line.slice(0, colon))) throw networkError('HPE_INVALID_HEADER_TOKEN', `invalid response header line: ${JSON.stringify(line.slice(0, 80))}`);
-    addHeader(headers, line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
-  }
-  const connection = String(headers.connection ?? '').toLowerCase();
-  const keepAlive = status[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
-  return { statusCode: Number(status[2]), headers, keepAlive };
 }
 
 /**
@@ -177,68 +93,30 @@ function serializeHead(request: WireRequest): string {
   return `${head}\r\n`;
 }
 
-/** Incremental decoder of `Transfer-Encoding: chunked`; data segments are views of the input. */
-class ChunkedDecoder {
-  private state: 'size' | 'data' | 'data-end' | 'trailer' | 'done' = 'size';
-  private remaining = 0;
-  private line = '';
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
-  get done(): boolean {
-    return this.state === 'done';
-  }
-
-  /** Feeds bytes; `onData` gets each data segment. Returns the number of bytes left over after the end. */
-  feed(bytes: Buffer, onData: (segment: Buffer) => void): number {
-    let at = 0;
-    while (at < bytes.length && this.state !== 'done') {
-      if (this.state === 'data') {
-        const take = Math.min(this.remaining, bytes.length - at);
-        onData(bytes.subarray(at, at + take));
-        this.remaining -= take;
-        at += take;
-        if (this.remaining === 0) this.state = 'data-end';
-        continue;
+/**
+ * A `lookup` for net.connect that resolves as usual, then refuses the connection when `check`
+ * refuses any of the addresses: nothing is sent to a refused address, not even a TCP SYN.
+ */
+function checkedLookup(check: (address: string) => Error | undefined): net.LookupFunction {
+  return ((hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
+    dns.lookup(hostname, options, (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => {
+      if (error) {
+        callback(error, address, family);
+        return;
       }
-      const newline = bytes.indexOf(10, at);
-      const end = newline === -1 ? bytes.length : newline;
-      this.line += bytes.toString('latin1', at, end);
-      if (this.line.length > 4096) throw networkError('HPE_CHUNK_EXTENSIONS_OVERFLOW', 'chunked body: a size or trailer line is too long');
-      at = newline === -1 ? bytes.length : newline + 1;
-      if (newline === -1) break;
-      const line = this.line.replace(/\r$/, '');
-      this.line = '';
-      if (this.state === 'data-end') {
-        if (line !== '') throw networkError('HPE_INVALID_CHUNK_SIZE', 'chunked body: data not followed by CRLF');
-        this.state = 'size';
-      } else if (this.state === 'size') {
-        const size = /^([0-9a-fA-F]{1,15})[ \t]*(?:;.*)?$/.exec(line);
-        if (!size?.[1]) throw networkError('HPE_INVALID_CHUNK_SIZE', `chunked body: invalid chunk size ${JSON.stringify(line.slice(0, 20))}`);
-        this.remaining = Number.parseInt(size[1], 16);
-        this.state = this.remaining === 0 ? 'trailer' : 'data';
-      } else if (line === '') {
-        this.state = 'done';
+      const addresses = Array.isArray(address) ? address.map((entry) => entry.address) : [address];
+      for (const candidate of addresses) {
+        const refusal = check(candidate);
+        if (refusal) {
+          callback(refusal as NodeJS.ErrnoException, address, family);
+          return;
+        }
       }
-    }
-    return bytes.length - at;
-  }
-}
-
-type Framing = { kind: 'none' } | { kind: 'length'; remaining: number } | { kind: 'chunked'; decoder: ChunkedDecoder } | { kind: 'close' };
-
-function framingOf(method: string, head: ParsedHead): Framing {
-  const { statusCode, headers } = head;
-  if (method === 'HEAD' || statusCode === 204 || statusCode === 304) return { kind: 'none' };
-  const encoding = String(headers['transfer-encoding'] ?? '').toLowerCase();
-  if (encoding !== '') {
-    if (/(?:^|,)\s*chunked\s*$/.test(encoding)) return { kind: 'chunked', decoder: new ChunkedDecoder() };
-    return { kind: 'close' };
-  }
-  const length = headers['content-length'];
-  if (length !== undefined) {
-    if (!/^\d{1,15}$/.test(length)) throw networkError('HPE_INVALID_CONTENT_LENGTH', `invalid content-length ${JSON.stringify(length.slice(0, 20))}`);
-    return Number(length) === 0 ? { kind: 'none' } : { kind: 'length', remaining: Number(length) };
-  }
-  return { kind: 'close' };
+      callback(null, address, family);
+    });
+  }) as net.LookupFunction;
 }
 
 /** One socket and whatever exchange currently owns it. */
@@ -268,6 +146,7 @@ class Connection {
     rejectUnauthorized: boolean,
     session: Buffer | undefined,
     onSession: (session: Buffer) => void,
+    lookup: net.LookupFunction | undefined,
   ) {
     // A buffer function is asked for the buffer of every next read (after each callback).
     const onread = { buffer: () => this.readBuffers[this.inUse], callback: (length: number, buffer: Uint8Array) => this.read(length, buffer) };
@@ -281,12 +160,13 @@ class Connection {
         rejectUnauthorized,
         ALPNProtocols: ['http/1.1'],
         ...(session ? { session } : {}),
+        ...(lookup ? { lookup } : {}),
         onread,
       } as tls.ConnectionOptions);
       socket.on('session', onSession);
       this.socket = socket;
     } else {
-      this.socket = net.connect({ host, port, onread } as net.NetConnectOpts);
+      this.socket = net.connect({ host, port, onread, ...(lookup ? { lookup } : {}) } as net.NetConnectOpts);
     }
     this.socket.setNoDelay(true);
     let failure: Error | undefined;
@@ -375,16 +255,17 @@ class Connection {
  *
  * @example
  * const wire = new HttpWire();
- * const response = await wire.exchange({ url: new URL('https://registry-1.docker.io/v2/'), method: 'GET', headers: {}, rejectUnauthorized: true, timeoutMs: 30_000 });
+ * const response = await wire.exchange({ url: new URL('https://registry-1.docker.io/v2/'), method: 'GET', headers: {}, rejectUnauthorized: true,
+ *   timeouts: { connectMs: 10_000, idleMs: 30_000, responseMs: 30_000 } });
  * response.body.discard();
  */
-export class HttpWire {
+export class HttpWire implements Wire {
   private readonly idle = new Map<string, Connection[]>();
   private readonly sessions = new Map<string, Buffer>();
   private readonly all = new Set<Connection>();
   private closing = false;
 
-  /** Sends `request`; resolves when the response head arrived. */
+  /** Sends `request`; resolves when the final response head arrived. */
   async exchange(request: WireRequest): Promise<WireResponse> {
     const { signal } = request;
     const abortError = (): Error => (signal && request.abortError ? request.abortError(signal) : networkError('ABORT_ERR', 'the request was aborted'));
@@ -404,18 +285,31 @@ export class HttpWire {
 
   private async acquire(request: WireRequest, abortError: () => Error): Promise<Connection> {
     const key = `${request.url.protocol}//${request.url.host}|${request.rejectUnauthorized ? 'verify' : 'insecure'}`;
-    const pooled = this.idle.get(key);
-    while (pooled && pooled.length > 0) {
-      const connection = pooled.pop();
-      if (connection && !connection.closed && !connection.socket.destroyed) {
-        connection.setTimeout(0);
-        return connection;
+    const host = hostnameOf(request.url);
+    const literal = net.isIP(host) !== 0 ? request.checkAddress?.(host) : undefined;
+    if (literal) throw literal;
+    for (;;) {
+      const connection = this.idle.get(key)?.pop();
+      if (!connection) break;
+      if (connection.closed || connection.socket.destroyed) continue;
+      // A pooled socket may have been opened for a request that did not vet addresses.
+      const refusal = request.checkAddress?.(connection.socket.remoteAddress ?? '');
+      if (refusal) {
+        this.park(connection);
+        throw refusal;
       }
+      if (request.signal?.aborted) {
+        this.park(connection);
+        throw abortError();
+      }
+      connection.setTimeout(0);
+      return connection;
     }
-    const connection = new Connection(key, request.url, request.rejectUnauthorized, this.sessions.get(key), (session) => this.sessions.set(key, session));
+    const lookup = request.checkAddress && net.isIP(host) === 0 ? checkedLookup(request.checkAddress) : undefined;
+    const connection = new Connection(key, request.url, request.rejectUnauthorized, this.sessions.get(key), (session) => this.sessions.set(key, session), lookup);
     this.all.add(connection);
     connection.socket.once('close', () => this.forget(connection));
-    const unguard = guard(connection, request, abortError, (seconds) => `no connection within ${seconds} s`);
+    const unguard = guard(connection, request.signal, abortError, request.timeouts.connectMs, () => timeoutError('connect', request.timeouts.connectMs));
     try {
       await connection.ready();
     } finally {
@@ -429,6 +323,16 @@ export class HttpWire {
       connection.destroy();
       return;
     }
+    connection.onEnd = undefined;
+    // An idle socket must not keep the process alive, and keeps reading so a server's close (or a
+    // byte it should not have sent) is seen.
+    connection.socket.unref();
+    connection.resumeReading();
+    this.park(connection);
+  }
+
+  /** Puts an idle connection in the pool (or closes it when the pool is full). */
+  private park(connection: Connection): void {
     const pooled = this.idle.get(connection.key) ?? [];
     if (pooled.length >= MAX_IDLE_PER_ORIGIN) {
       connection.destroy();
@@ -436,11 +340,7 @@ export class HttpWire {
     }
     pooled.push(connection);
     this.idle.set(connection.key, pooled);
-    connection.onEnd = undefined;
     connection.setTimeout(IDLE_KEEP_ALIVE_MS, () => connection.destroy());
-    // An idle socket must not keep the process alive, and keeps reading so a server's close is seen.
-    connection.socket.unref();
-    connection.resumeReading();
   }
 
   private forget(connection: Connection): void {
@@ -453,17 +353,23 @@ export class HttpWire {
 }
 
 /**
- * Destroys `connection` when the request is aborted or the socket stays silent for its timeout
- * (an ETIMEDOUT error with `silence(seconds)` as message). Returns what undoes both.
+ * Destroys `connection` when `signal` aborts or the socket stays silent for `silentMs` (with the
+ * error `onSilence()` returns). Returns what undoes both.
  */
-function guard(connection: Connection, request: WireRequest, abortError: () => Error, silence: (seconds: number) => string): () => void {
+function guard(connection: Connection, signal: AbortSignal | undefined, abortError: () => Error, silentMs: number, onSilence: () => Error): () => void {
   const onAbort = (): void => connection.destroy(abortError());
-  request.signal?.addEventListener('abort', onAbort, { once: true });
-  connection.setTimeout(request.timeoutMs, () => connection.destroy(networkError('ETIMEDOUT', silence(request.timeoutMs / 1000))));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  connection.setTimeout(silentMs, () => connection.destroy(onSilence()));
   return () => {
-    request.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
     connection.setTimeout(0);
   };
+}
+
+/** True when a head announces body bytes (a non-zero Content-Length, or Transfer-Encoding). */
+function announcesBody(head: ParsedHead): boolean {
+  const length = head.headers['content-length'];
+  return head.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** One request/response on a connected socket. */
@@ -475,120 +381,114 @@ function runExchange(
   release: (reusable: boolean) => void,
 ): Promise<WireResponse> {
   const { socket } = connection;
+  const { timeouts } = request;
   socket.ref();
   return new Promise<WireResponse>((resolve, reject) => {
-    let headBytes: Buffer | undefined;
-    let parsed: ParsedHead | undefined;
-    let framing: Framing = { kind: 'none' };
+    const parser = new ResponseParser(request.method);
+    let framing: Framing = 'none';
     let body: Body | undefined;
     let requestSent = false;
     let source: BodySource | undefined;
     let sourceError: Error | undefined;
     let reusable = true;
     let finished = false;
+    /** While the parser runs: the end of the response is acted on once we know what followed it. */
+    let feeding = false;
+    /** The response-head deadline: armed when the request is sent, never reset by 1xx heads. */
+    let deadline: NodeJS.Timeout | undefined;
 
-    const unguard = guard(connection, request, abortError, (seconds) => `no data for ${seconds} s`);
+    // Silence before the final head is the server not answering; after it, a stalled body.
+    const unguard = guard(connection, request.signal, abortError, timeouts.idleMs, () => timeoutError(parser.headReceived ? 'idle' : 'response', timeouts.idleMs));
+    const disarm = (): void => {
+      if (deadline !== undefined) clearTimeout(deadline);
+      deadline = undefined;
+    };
+    const requestDone = (): void => {
+      requestSent = true;
+      if (!parser.headReceived && deadline === undefined) {
+        deadline = setTimeout(() => connection.destroy(timeoutError('response', timeouts.responseMs)), timeouts.responseMs);
+      }
+      maybeFinish();
+    };
 
     /** Ends the exchange: the socket goes back to the pool or is closed. */
     const finish = (reuse: boolean): void => {
       if (finished) return;
       finished = true;
+      disarm();
       unguard();
       connection.onBytes = undefined;
       connection.onEnd = undefined;
       release(reuse);
     };
     const maybeFinish = (): void => {
-      if (!body?.ended || !requestSent) return;
+      if (feeding || !body?.ended || !requestSent) return;
       // A consumer still holding a view of the read buffer (its write of the last chunk is
       // pending) must not see that buffer refilled by the socket's next exchange.
       if (body.heldView) connection.retire(body.heldView);
       finish(reusable);
     };
 
+    const events = {
+      head: (parsed: ParsedHead, bodyFraming: Framing): void => {
+        disarm();
+        framing = bodyFraming;
+        if (!parsed.keepAlive || framing === 'close') reusable = false;
+        // A HEAD (or 204/304) answer that announces a body: a server that sends that body anyway
+        // sends it after the head, maybe after we reused the socket, where it would be read as
+        // the next response. Nothing tells such bytes apart from an answer, so the socket is
+        // not reused.
+        if (framing === 'none' && announcesBody(parsed)) reusable = false;
+        if (!requestSent) {
+          // An early answer (401, 413, 5xx): stop sending; the socket carries a cut-short request.
+          reusable = false;
+          source?.destroy();
+          requestSent = true;
+        }
+        body = new Body(connection, () => maybeFinish(), () => finish(false), (bytesLeft) => (framing === 'length' && parser.remainingBytes + bytesLeft <= DISCARD_READ_LIMIT) || framing === 'chunked');
+        // Resolved first: a malformed body after this point fails the body, not the exchange.
+        resolve({ statusCode: parsed.statusCode, headers: parsed.headers, body, ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}) });
+      },
+      data: (segment: Buffer): void => body?.deliver(segment),
+      end: (): void => body?.end(),
+    };
+
     connection.onEnd = (error) => {
       finished = true;
+      disarm();
       unguard();
       if (!requestSent) source?.destroy();
-      const failure = sourceError ?? error;
+      let failure = sourceError ?? error;
+      if (failure === undefined) {
+        try {
+          // A clean close ends a close-delimited body; anything else was cut short.
+          parser.closed(events);
+        } catch (closeError) {
+          failure = closeError as Error;
+        }
+      }
       if (!body) {
         reject(failure ?? networkError('ECONNRESET', 'socket hang up: the connection closed before a response'));
         return;
       }
-      if (failure === undefined && framing.kind === 'close') {
-        // A close-delimited body ends with the connection.
-        body.end();
-        return;
-      }
-      body.fail(failure ?? networkError('ECONNRESET', 'the connection closed before the end of the response body'));
-    };
-
-    const feedBody = (bytes: Buffer): void => {
-      if (!body) return;
-      switch (framing.kind) {
-        case 'length': {
-          const take = Math.min(framing.remaining, bytes.length);
-          if (take < bytes.length) reusable = false;
-          framing.remaining -= take;
-          body.deliver(bytes.subarray(0, take));
-          if (framing.remaining === 0) body.end();
-          return;
-        }
-        case 'chunked': {
-          const { decoder } = framing;
-          if (decoder.feed(bytes, (segment) => body?.deliver(segment)) > 0) reusable = false;
-          if (decoder.done) body.end();
-          return;
-        }
-        case 'close':
-          body.deliver(bytes);
-          return;
-        default:
-          reusable = false;
-      }
+      if (failure !== undefined) body.fail(failure);
     };
 
     connection.onBytes = (bytes) => {
       try {
-        if (parsed === undefined) {
-          headBytes = headBytes === undefined ? Buffer.from(bytes) : Buffer.concat([headBytes, bytes]);
-          const end = headBytes.indexOf(CRLF_CRLF);
-          if (end === -1) {
-            if (headBytes.length > MAX_HEAD_BYTES) throw networkError('HPE_HEADER_OVERFLOW', `response head larger than ${MAX_HEAD_BYTES} bytes`);
-            return true;
-          }
-          const candidate = parseResponseHead(headBytes.toString('latin1', 0, end));
-          const rest = headBytes.subarray(end + 4);
-          headBytes = undefined;
-          if (candidate.statusCode >= 100 && candidate.statusCode < 200) {
-            // 100 Continue and other informational heads precede the real one.
-            return rest.length === 0 ? true : (connection.onBytes?.(rest) ?? false);
-          }
-          parsed = candidate;
-          framing = framingOf(request.method, parsed);
-          // Transfer-Encoding with Content-Length is how responses get smuggled: never reuse that socket.
-          if (!parsed.keepAlive || framing.kind === 'close' || (parsed.headers['transfer-encoding'] !== undefined && parsed.headers['content-length'] !== undefined)) reusable = false;
-          if (!requestSent) {
-            // An early answer (401, 413, 5xx): stop sending; the socket carries a cut-short request.
-            reusable = false;
-            source?.destroy();
-            requestSent = true;
-          }
-          body = new Body(connection, () => maybeFinish(), () => finish(false), (bytesLeft) => (framing.kind === 'length' && framing.remaining + bytesLeft <= DISCARD_READ_LIMIT) || framing.kind === 'chunked');
-          // Resolved first: a malformed body after this point fails the body, not the exchange.
-          resolve({ statusCode: parsed.statusCode, headers: parsed.headers, body });
-          if (framing.kind === 'none') {
-            // Bytes after a bodiless response: the stream is out of step.
-            if (rest.length > 0) reusable = false;
-            body.end();
-          } else if (rest.length > 0) {
-            feedBody(rest);
-          }
-          maybeFinish();
-          // Reading waits for the caller to consume the body.
-          return false;
+        const headBefore = parser.headReceived;
+        feeding = true;
+        try {
+          // Bytes beyond the response (or after it): the stream is out of step, never reuse it.
+          if (parser.feed(bytes, events) > 0) reusable = false;
+        } finally {
+          feeding = false;
         }
-        feedBody(bytes);
+        maybeFinish();
+        // Until the head is complete, keep reading; after it, reading waits for the caller to
+        // consume the body.
+        if (!parser.headReceived) return true;
+        if (!headBefore) return false;
         return body !== undefined && body.wantsMore();
       } catch (error) {
         reusable = false;
@@ -605,8 +505,7 @@ function runExchange(
       // Sent means the kernel took every byte: an answer before that is an early one.
       socket.write(content ?? '', (error) => {
         if (error || requestSent) return;
-        requestSent = true;
-        maybeFinish();
+        requestDone();
       });
       socket.uncork();
       return;
@@ -643,8 +542,7 @@ function runExchange(
           sink.error(networkError('ERR_HTTP_CONTENT_LENGTH_MISMATCH', `request body ended after ${sent} of ${length} bytes`));
           return;
         }
-        requestSent = true;
-        maybeFinish();
+        requestDone();
       },
       error(error) {
         if (requestSent && body) return;

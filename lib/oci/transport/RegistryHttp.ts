@@ -18,11 +18,19 @@ import { isRedirectStatus, planRedirect } from './redirectGuard';
 import { redactUrl, RegistryError, registryErrorFromResponse } from './registryErrors';
 import { abortedError, createRetryPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy, runWithRetry } from './retryPolicy';
 import { createSchemePolicy, type SchemePolicy } from './schemePolicy';
-import { HttpWire, type ResponseBody, type WireResponse } from './HttpWire';
+import { HttpWire } from './HttpWire';
+import { type ResponseBody, timeoutPhaseOf, type Wire, type WireResponse, type WireTimeouts } from './wire';
 import { type IssuedToken, TokenCache, tokenCacheKey } from './tokenCache';
 
-/** A socket silent this long is dead; generous because registries commit large uploads before answering. */
-export const SOCKET_IDLE_TIMEOUT_MS = 120_000;
+/** How long a registry may be silent (no response head, or a stalled transfer) before it fails, by default. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Connecting (TCP and TLS handshake) gets at most this long, whatever the timeout. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * After an upload the registry verifies and stores the blob before it answers (distribution on S3
+ * copies it): the response deadline grows by one second per this many bytes sent.
+ */
+export const COMMIT_BYTES_PER_SECOND = 25 * 1024 * 1024;
 /** Error bodies are read only this far: enough for the spec's JSON, bounded against hostile servers. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Token endpoint answers are small JSON documents; anything bigger is refused. */
@@ -91,6 +99,14 @@ export interface RegistryHttpOptions {
   retryPolicy?: RetryPolicy;
   /** Clock for token expiry. */
   now?: () => number;
+  /**
+   * How long a silent registry is waited for, in ms (default `DEFAULT_TIMEOUT_MS`): no response
+   * head within it after the request was sent, or no byte for that long in a transfer, fails
+   * naming the host. Connecting gets at most `DEFAULT_CONNECT_TIMEOUT_MS` of it.
+   */
+  timeoutMs?: number;
+  /** The HTTP client (default `HttpWire`; `wireForEnvironment()` picks undici behind a proxy). */
+  wire?: Wire;
 }
 
 /** What we learnt about a registry from its ping. */
@@ -174,9 +190,14 @@ export class RegistryHttp {
   private readonly schemePolicy: SchemePolicy;
   private readonly tokens: TokenCache;
   private readonly states = new Map<string, Promise<RegistryState>>();
-  private readonly wire = new HttpWire();
+  private readonly wire: Wire;
+  private readonly timeoutMs: number;
 
   constructor(options: RegistryHttpOptions = {}) {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new AutopilotError('USAGE', `The registry timeout must be a positive number of milliseconds, not ${timeoutMs}`);
+    this.timeoutMs = timeoutMs;
+    this.wire = options.wire ?? new HttpWire();
     this.credentials = options.credentials ?? (() => anonymousCredentials);
     this.schemePolicy = createSchemePolicy(options.insecureRegistries);
     this.retryPolicy = options.retryPolicy ?? createRetryPolicy();
@@ -472,7 +493,7 @@ export class RegistryHttp {
         headers: body ? { ...attempt.headers, 'content-type': attempt.headers['content-type'] ?? body.contentType ?? 'application/octet-stream' } : attempt.headers,
         ...(body ? { body: { length: body.length, content: body.open() } } : {}),
         rejectUnauthorized: !attempt.skipTlsVerify,
-        timeoutMs: SOCKET_IDLE_TIMEOUT_MS,
+        timeouts: this.timeoutsFor(body?.length ?? 0),
         ...(signal ? { signal } : {}),
         abortError: abortedError,
       });
@@ -481,9 +502,32 @@ export class RegistryHttp {
     }
   }
 
+  /** The wire's timeouts for a request with `bodyBytes` to send. */
+  private timeoutsFor(bodyBytes: number): WireTimeouts {
+    return {
+      connectMs: Math.min(DEFAULT_CONNECT_TIMEOUT_MS, this.timeoutMs),
+      idleMs: this.timeoutMs,
+      responseMs: this.timeoutMs + Math.ceil((bodyBytes / COMMIT_BYTES_PER_SECOND) * 1000),
+    };
+  }
+
   private networkError(method: string, url: URL, error: unknown, signal: AbortSignal | undefined): AutopilotError {
     if (signal?.aborted) return abortedError(signal);
     if (isAutopilotError(error)) return error;
+    const phase = timeoutPhaseOf(error);
+    if (phase !== undefined) {
+      // Named after the host, and not retried when it never answered: a silent registry fails
+      // within one timeout, not one per attempt. A transfer that stalled half-way may resume.
+      const what = `${method} ${redactUrl(url)}`;
+      const detail = (error as Error).message;
+      const message =
+        phase === 'connect'
+          ? `Cannot connect to ${url.host}: ${detail} (${what})`
+          : phase === 'response'
+            ? `${url.host} accepted the connection but did not answer ${what} (${detail})`
+            : `${url.host} stopped sending during ${what} (${detail})`;
+      return new AutopilotError('REGISTRY_ERROR', message, { cause: error, retryable: phase === 'idle' });
+    }
     const code = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
     if (code === 'ERR_INVALID_HTTP_TOKEN' || code === 'ERR_INVALID_CHAR') {
       // A request we refused to write (a header that would break the request apart): nothing was sent.

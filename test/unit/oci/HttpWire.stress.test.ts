@@ -217,7 +217,7 @@ async function startServer(tlsOptions?: SelfSignedCertificate): Promise<LocalSer
 }
 
 function request(url: URL, extra: Partial<WireRequest> = {}): WireRequest {
-  return { url, method: 'GET', headers: {}, rejectUnauthorized: false, timeoutMs: 30_000, ...extra };
+  return { url, method: 'GET', headers: {}, rejectUnauthorized: false, timeouts: { connectMs: 30_000, idleMs: 30_000, responseMs: 30_000 }, ...extra };
 }
 
 
@@ -707,7 +707,8 @@ describe('HttpWire zero-copy stress (property-based)', () => {
       await small(scheme, 10, 'read');
       await small(scheme, 0, 'read');
       await small(scheme, 5, 'discard');
-      await small(scheme, 7, 'head');
+      // (a HEAD that announces a body length would not be pooled: see HttpWire's announcesBody)
+      await small(scheme, 0, 'head');
       const connections = origin(scheme).connections;
       const observations = newObservations();
 

@@ -143,7 +143,7 @@ function generatedReadable(total: number, chunkBytes: number): { readable: Reada
 }
 
 function get(url: URL, extra: Partial<WireRequest> = {}): WireRequest {
-  return { url, method: 'GET', headers: {}, rejectUnauthorized: true, timeoutMs: 10_000, ...extra };
+  return { url, method: 'GET', headers: {}, rejectUnauthorized: true, timeouts: { connectMs: 10_000, idleMs: 10_000, responseMs: 10_000 }, ...extra };
 }
 
 async function text(response: WireResponse): Promise<string> {
@@ -439,7 +439,7 @@ describe('HttpWire', () => {
       expect(server.connections).toBe(2);
     });
 
-    it('gives HEAD and 204 responses no body and reuses their socket', async () => {
+    it('gives HEAD and 204 responses no body; reuses the socket after a 204 but not after a HEAD that announced a body', async () => {
       // Prepare
       const server = await startHttpServer((request, response) => {
         if (request.url === '/empty') {
@@ -454,6 +454,7 @@ describe('HttpWire', () => {
       // Act
       const head = await wire.exchange(get(new URL('/thing', server.url), { method: 'HEAD' }));
       const headBody = await head.body.read(1024);
+      const connectionsAfterHead = server.connections;
       const noContent = await wire.exchange(get(new URL('/empty', server.url)));
       const noContentBody = await noContent.body.read(1024);
       const after = await wire.exchange(get(new URL('/thing', server.url)));
@@ -466,7 +467,9 @@ describe('HttpWire', () => {
       expect(noContent.statusCode).toBe(204);
       expect(noContentBody.bytes.length).toBe(0);
       expect(await text(after)).toBe('hello');
-      expect(server.connections).toBe(1);
+      // The HEAD's socket was closed (its announced 5 bytes could still come); the 204's was reused.
+      expect(connectionsAfterHead).toBe(1);
+      expect(server.connections).toBe(2);
     });
 
     it('does not reuse a connection that carried bytes beyond the Content-Length', async () => {
@@ -743,7 +746,7 @@ describe('HttpWire', () => {
       const server = await startRawServer(() => undefined);
 
       // Act
-      const exchange = wire.exchange(get(server.url, { timeoutMs: 200 }));
+      const exchange = wire.exchange(get(server.url, { timeouts: { connectMs: 200, idleMs: 200, responseMs: 200 } }));
 
       // Assess
       await expect(exchange).rejects.toMatchObject({ code: 'ETIMEDOUT' });
@@ -808,7 +811,7 @@ describe('HttpWire', () => {
       const server = await startRawServer((socket) => void requestHead(socket).then(() => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n0123456789')));
 
       // Act
-      const response = await wire.exchange(get(server.url, { timeoutMs: 200 }));
+      const response = await wire.exchange(get(server.url, { timeouts: { connectMs: 200, idleMs: 200, responseMs: 200 } }));
       const error = response.body.read(2000);
 
       // Assess
@@ -892,7 +895,7 @@ describe('HttpWire', () => {
       expect(server.connections).toBe(1);
     });
 
-    it('rejects a malformed status line with HPE_INVALID_RESPONSE', async () => {
+    it('rejects a response that does not start like HTTP/1.x with HPE_INVALID_CONSTANT, before buffering it', async () => {
       // Prepare
       const server = await startRawServer((socket) => {
         void requestHead(socket).then(() => socket.write('ICY 200 OK\r\ncontent-length: 0\r\n\r\n'));
@@ -902,7 +905,7 @@ describe('HttpWire', () => {
       const exchange = wire.exchange(get(server.url));
 
       // Assess
-      await expect(exchange).rejects.toMatchObject({ code: 'HPE_INVALID_RESPONSE' });
+      await expect(exchange).rejects.toMatchObject({ code: 'HPE_INVALID_CONSTANT' });
     });
   });
 
@@ -1146,8 +1149,16 @@ describe('parseResponseHead', () => {
     expect(parseResponseHead('HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nset-cookie: b=2').headers['set-cookie']).toEqual(['a=1', 'b=2']);
   });
 
-  it('keeps the first value of a singleton header such as content-length', () => {
-    expect(parseResponseHead('HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 5').headers['content-length']).toBe('2');
+  it('keeps the first value of a singleton header such as content-type', () => {
+    expect(parseResponseHead('HTTP/1.1 200 OK\r\ncontent-type: a/b\r\ncontent-type: c/d').headers['content-type']).toBe('a/b');
+  });
+
+  it.each(['content-length: 2\r\ncontent-length: 5', 'content-length: 2, 5', 'content-length: 2,2\r\ncontent-length: 3'])('refuses conflicting Content-Length values (%j)', (lines) => {
+    expect(() => parseResponseHead(`HTTP/1.1 200 OK\r\n${lines}`)).toThrow(expect.objectContaining({ code: 'HPE_UNEXPECTED_CONTENT_LENGTH' }));
+  });
+
+  it.each(['content-length: 5\r\ncontent-length: 5', 'content-length: 5, 5'])('accepts a repeated identical Content-Length (%j) as one', (lines) => {
+    expect(parseResponseHead(`HTTP/1.1 200 OK\r\n${lines}`).headers['content-length']).toBe('5');
   });
 
   it('treats HTTP/1.0 as not keep-alive unless it asks for keep-alive, and HTTP/1.1 as keep-alive unless it says close', () => {

@@ -83,6 +83,135 @@ describe('hostile registries', () => {
     });
   });
 
+  describe('informational (1xx) responses and silence', () => {
+    it('refuses a flood of 20,000 informational heads after a few, without recursion or copying', async () => {
+      // Prepare
+      const flood = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'.repeat(20_000));
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') reply.send(200, { 'content-length': '0' });
+        else reply.write(Buffer.concat([flood, Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok')]));
+      });
+
+      // Act
+      const send = client().send({ registry: registry.host, method: 'GET', path: '/v2/app/manifests/v1' });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/HPE_INVALID_STATUS/) });
+    });
+
+    it('fails at the response deadline when informational heads keep coming, naming the host, without retrying', async () => {
+      // Prepare: a 102 every 100 ms would reset any silence timer forever.
+      const timers: NodeJS.Timeout[] = [];
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') {
+          reply.send(200, { 'content-length': '0' });
+          return;
+        }
+        const timer = setInterval(() => reply.write('HTTP/1.1 102 Processing\r\n\r\n'), 100);
+        timers.push(timer);
+        reply.socket.on('close', () => clearInterval(timer));
+      });
+      const registryHttp = new RegistryHttp({ retryPolicy: createRetryPolicy(noWait), timeoutMs: 300 });
+      clients.push(registryHttp);
+
+      // Act
+      const send = registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/app/manifests/v1' });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({
+        code: 'REGISTRY_ERROR',
+        retryable: false,
+        message: expect.stringMatching(new RegExp(`^${registry.host} accepted the connection but did not answer GET .*no response within 0.3 s`)),
+      });
+      for (const timer of timers) clearInterval(timer);
+      expect(registry.requests.filter((request) => request.target === '/v2/app/manifests/v1')).toHaveLength(1);
+    });
+
+    it('fails at the response deadline when the head trickles in one byte at a time', async () => {
+      // Prepare
+      const timers: NodeJS.Timeout[] = [];
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') {
+          reply.send(200, { 'content-length': '0' });
+          return;
+        }
+        const head = Buffer.from(`HTTP/1.1 200 OK\r\nx-padding: ${'p'.repeat(10_000)}\r\ncontent-length: 0\r\n\r\n`);
+        let at = 0;
+        const timer = setInterval(() => reply.write(head.subarray(at, (at += 1))), 50);
+        timers.push(timer);
+        reply.socket.on('close', () => clearInterval(timer));
+      });
+      const registryHttp = new RegistryHttp({ retryPolicy: createRetryPolicy(noWait), timeoutMs: 300 });
+      clients.push(registryHttp);
+
+      // Act
+      const send = registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/app/manifests/v1' });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/no response within 0.3 s/) });
+      for (const timer of timers) clearInterval(timer);
+    });
+
+    it('fails a registry that accepts the connection and says nothing once, naming it', async () => {
+      // Prepare
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') reply.send(200, { 'content-length': '0' });
+      });
+      const registryHttp = new RegistryHttp({ retryPolicy: createRetryPolicy(noWait), timeoutMs: 200 });
+      clients.push(registryHttp);
+
+      // Act
+      const send = registryHttp.send({ registry: registry.host, method: 'HEAD', path: '/v2/app/manifests/v1' });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', retryable: false, message: expect.stringContaining(`${registry.host} accepted the connection but did not answer HEAD`) });
+      expect(registry.requests.filter((request) => request.method === 'HEAD')).toHaveLength(1);
+    });
+  });
+
+  describe('framing and socket reuse', () => {
+    it('never lets the late body of a HEAD answer the next GET on the same socket', async () => {
+      // Prepare: the HEAD's "body" arrives in its own segment, one loop turn after the head, and
+      // looks like a response; the real answer to the GET says GOOD.
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') reply.send(200, { 'content-length': '0' });
+        else if (request.method === 'HEAD') {
+          reply.write('HTTP/1.1 200 OK\r\ncontent-length: 38\r\n\r\n');
+          setImmediate(() => setImmediate(() => reply.write('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nEVIL')));
+        } else reply.send(200, { 'content-type': 'text/plain' }, 'GOOD');
+      });
+      const registryHttp = client();
+      await registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/' }).then((response) => response.discard());
+
+      // Act
+      const head = await registryHttp.send({ registry: registry.host, method: 'HEAD', path: '/v2/app/blobs/x' });
+      head.discard();
+      const text = await (await registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/x' })).text();
+
+      // Assess
+      expect(text).toBe('GOOD');
+    });
+
+    it.each([
+      ['two different Content-Length headers', 'content-length: 4\r\ncontent-length: 43', /HPE_UNEXPECTED_CONTENT_LENGTH/],
+      ['a Content-Length list with two values', 'content-length: 4, 43', /HPE_UNEXPECTED_CONTENT_LENGTH/],
+      ['Content-Length with Transfer-Encoding', 'transfer-encoding: chunked\r\ncontent-length: 4', /HPE_INVALID_TRANSFER_ENCODING/],
+      ['a Transfer-Encoding other than chunked', 'transfer-encoding: gzip, chunked', /HPE_INVALID_TRANSFER_ENCODING/],
+    ])('refuses a response with %s instead of picking one reading', async (_what, framing, code) => {
+      // Prepare: read with the first length, the body ends at GOOD and a second response follows.
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') reply.send(200, { 'content-length': '0' });
+        else reply.write(`HTTP/1.1 200 OK\r\n${framing}\r\n\r\nGOODHTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nEVIL`);
+      });
+
+      // Act
+      const send = client().send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/x', retry: false });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(code) });
+    });
+  });
+
   describe('digests from remote documents', () => {
     it('never turns a referrer descriptor whose "digest" is a path into a request, nor writes it into the fallback index', async () => {
       // Prepare

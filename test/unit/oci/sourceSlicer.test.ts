@@ -77,13 +77,13 @@ describe('SourceSlicer over a download that resumes between slices', () => {
     const url = new URL(`http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/blob`);
     const client = new HttpWire();
     wire = client;
-    const first = await client.exchange({ url, method: 'GET', headers: {}, rejectUnauthorized: true, timeoutMs: 200 });
+    const first = await client.exchange({ url, method: 'GET', headers: {}, rejectUnauthorized: true, timeouts: { connectMs: 200, idleMs: 200, responseMs: 200 } });
     let resumed: Promise<RegistryResponse> | undefined;
     const source = resumableDownload({
       first: wrapResponse(first, url),
       size: payload.length,
       resume: (offset) => {
-        resumed = client.exchange({ url, method: 'GET', headers: { range: `bytes=${offset}-` }, rejectUnauthorized: true, timeoutMs: 10_000 }).then((response) => wrapResponse(response, url));
+        resumed = client.exchange({ url, method: 'GET', headers: { range: `bytes=${offset}-` }, rejectUnauthorized: true, timeouts: { connectMs: 10_000, idleMs: 10_000, responseMs: 10_000 } }).then((response) => wrapResponse(response, url));
         return resumed;
       },
       policy: createRetryPolicy({ maxAttempts: 5, sleep: () => Promise.resolve() }),
