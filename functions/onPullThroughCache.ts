@@ -9,7 +9,7 @@ import { liveSnsPublisher, notificationTopicArn } from './runtime/liveSnsPublish
 
 /**
  * `ECR Pull Through Cache Action` (failed sync → cause and fix) and CloudTrail BatchGetImage /
- * GetDownloadUrlForLayer with RepositoryNotFoundException (→ create an autoCreate rule, tell the
+ * GetDownloadUrlForLayer with RepositoryNotFoundException (→ create the missing declared rule, tell the
  * user to pull again).
  */
 export const handler = lambdaEntry(onPullThroughCache, ({ logger }) => {

@@ -131,7 +131,8 @@ export const PtcCreatedNotice = notice(
 export const PtcFailureNotice = notice(
   'ptc.failure',
   z.object({
-    source: z.enum(['sync-event', 'auto-create']),
+    /** `sync-event`: a cache sync failed; `auto-create`: a declared rule could not be created on demand; `undeclared`: a pull used a known upstream alias no rule declares. */
+    source: z.enum(['sync-event', 'auto-create', 'undeclared']),
     prefix: z.string(),
     repositoryName: z.optional(z.string()),
     imageTag: z.optional(z.string()),
@@ -140,6 +141,8 @@ export const PtcFailureNotice = notice(
     failureCode: z.string(),
     failureReason: z.optional(z.string()),
     guidance: NoticeGuidance,
+    /** For `undeclared`: the entries to add under `pullThroughCache.rules`, one YAML flow mapping each. */
+    configLines: z.optional(z.array(z.string())),
     consoleUrl: z.optional(z.string()),
   }),
 );

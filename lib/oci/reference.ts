@@ -15,7 +15,8 @@ const MAX_REPOSITORY_LENGTH = 255;
 
 const HOST_PATTERN = /^(?:\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]{1,5})?$/;
 const PATH_COMPONENT_PATTERN = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG_PATTERN = /^[\w][\w.-]{0,127}$/;
+/** A tag as docker and distribution accept it. */
+export const TAG_PATTERN = /^[\w][\w.-]{0,127}$/;
 
 const EXAMPLE = 'e.g. public.ecr.aws/eks/aws-load-balancer-controller:v2.9.2 or 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:…';
 

@@ -1,4 +1,5 @@
-import { UPSTREAMS, type UpstreamRegistry } from './upstreams';
+import { PTC_SECRET_PREFIX } from './limits';
+import { requiresSecret, UPSTREAMS, type UpstreamRegistry } from './upstreams';
 
 /**
  * What a pull-through cache failure most likely means and how to fix it. The failure codes of
@@ -16,6 +17,7 @@ export type FailureCategory =
   | 'kms'
   | 'secret'
   | 'quota'
+  | 'not-declared'
   | 'unknown';
 
 export interface Guidance {
@@ -141,6 +143,7 @@ export function explainPtcFailure(code: string | undefined, context: FailureCont
         commands: [`aws ecr describe-pull-through-cache-rules${region}`],
         severity: 'critical',
       };
+    case 'not-declared':
     case 'unknown':
       return {
         ...base,
@@ -151,6 +154,40 @@ export function explainPtcFailure(code: string | undefined, context: FailureCont
         severity: 'warning',
       };
   }
+}
+
+/** A rule people could declare: a prefix that is a known alias of an upstream with a fixed URL. */
+export interface UndeclaredRule {
+  prefix: string;
+  upstream: UpstreamRegistry;
+  /** Declared rules that already cache this upstream under another prefix. */
+  sameUpstream: readonly string[];
+}
+
+/**
+ * Why a pull under a known upstream alias found no rule, and the configuration entry that fixes it:
+ * ecr-autopilot creates only the rules the configuration declares.
+ *
+ * @example
+ * explainUndeclaredPrefix({ prefix: 'ghcr', upstream: 'github-container-registry', sameUpstream: [] }, { region: 'ap-northeast-2' }).configLines
+ * // ['{ prefix: ghcr, upstream: github-container-registry, credentialSecret: ecr-pullthroughcache/ghcr }']
+ */
+export function explainUndeclaredPrefix(rule: UndeclaredRule, context: { region?: string; repositoryName?: string } = {}): Guidance & { configLines: string[] } {
+  const upstream = UPSTREAMS[rule.upstream];
+  const secretName = requiresSecret(rule.upstream) ? `${PTC_SECRET_PREFIX}${rule.prefix}` : undefined;
+  const entry = `{ prefix: ${rule.prefix}, upstream: ${rule.upstream}${secretName ? `, credentialSecret: ${secretName}` : ''} }`;
+  const elsewhere =
+    rule.sameUpstream.length > 0 ? ` ${upstream.title} is already cached under ${rule.sameUpstream.map((prefix) => `${prefix}/`).join(', ')}: pulling through that prefix may be what was meant.` : '';
+  return {
+    code: 'NOT_DECLARED',
+    category: 'not-declared',
+    title: `${rule.prefix}/ is not a declared pull-through cache prefix`,
+    likelyCause: `${context.repositoryName ?? `A repository under ${rule.prefix}/`} was pulled through ${rule.prefix}/, the usual prefix for ${upstream.title} (${upstream.url ?? 'its registry'}), but the configuration declares no rule for it, and ecr-autopilot creates only declared rules.${elsewhere}`,
+    fix: `Declare the rule under pullThroughCache.rules in infra/autopilot.yml and deploy: the next failed pull (or the daily sync) creates it with its template. To create it only when first pulled, also list ${rule.prefix} in pullThroughCache.autoCreate.${secretName ? ` ${upstream.title} needs credentials: create the secret ${secretName} first.` : ''}`,
+    commands: secretName ? [createSecretCommand(secretName, context.region, rule.upstream)] : [],
+    severity: 'warning',
+    configLines: [entry],
+  };
 }
 
 /**

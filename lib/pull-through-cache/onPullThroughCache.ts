@@ -3,6 +3,8 @@ import { repositoryConsoleUrl, repositoryUri } from '../ecr/consoleLinks';
 import { CloudTrailEcrCallEvent } from '../events/cloudTrailEcrCall';
 import { originOf, type EventOrigin } from '../events/envelope';
 import { PtcActionEvent } from '../events/ptcAction';
+import { isImageDigest } from '../events/primitives';
+import { TAG_PATTERN } from '../oci/reference';
 import { noticeOriginOf, publishNotice } from '../notify/changes';
 import type { PtcCreatedNotice, PtcFailureNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
@@ -12,11 +14,11 @@ import { outcomeOf } from '../runtime/types';
 import { alreadyExisted, type PtcChange } from './changes';
 import { desiredPtcState } from './desiredPtcState';
 import { diffPtcState } from './diffPtcState';
-import { explainPtcFailure, type Guidance } from './explainPtcFailure';
-import { normalizePrefix } from './limits';
+import { explainPtcFailure, explainUndeclaredPrefix, type Guidance, type UndeclaredRule } from './explainPtcFailure';
+import { normalizePrefix, ROOT_PREFIX } from './limits';
 import { readPtcState } from './readPtcState';
 import type { DesiredPtcRule, PtcDeps } from './types';
-import { UPSTREAMS } from './upstreams';
+import { upstreamOfAlias, UPSTREAMS } from './upstreams';
 
 /** `onPullThroughCache` handles both: a rule's sync failed, or a pull missed every rule (CloudTrail). */
 export const PullThroughCacheEvent = z.discriminatedUnion('detail-type', [PtcActionEvent, CloudTrailEcrCallEvent]);
@@ -28,7 +30,11 @@ const REPOSITORY_NOT_FOUND = 'RepositoryNotFoundException';
 /** The only documented `sync-status`; the failure spelling is UNCONFIRMED (§1.4), so anything else is a failure. */
 const SYNC_SUCCESS = 'SUCCESS';
 
-/** `requestParameters.imageIds` of BatchGetImage, read leniently: it is a looseObject extra. */
+/**
+ * `requestParameters.imageIds` of BatchGetImage, read leniently (a looseObject extra). The puller
+ * chose these strings, and they go into the pull command we print: only a tag docker can pull and a
+ * well-formed digest are used.
+ */
 const ImageIds = z.array(z.looseObject({ imageTag: z.optional(z.string()), imageDigest: z.optional(z.string()) }));
 
 /**
@@ -41,11 +47,16 @@ const ImageIds = z.array(z.looseObject({ imageTag: z.optional(z.string()), image
  * - CloudTrail:
  *   1. Only BatchGetImage / GetDownloadUrlForLayer failing with RepositoryNotFoundException, on
  *      this registry, count: anything else is ignored.
- *   2. The repository must start with a prefix listed in `autoCreate` (longest match) that is not
- *      already a rule: otherwise ignored (the miss has another cause).
- *   3. Read the rules, templates and the rule's secret, and plan that one rule with the sync's
- *      planner (`diffPtcState`): template first, then the rule. A missing secret or a full quota
- *      blocks it: a `ptc.failure` notice says how to fix it.
+ *   2. The repository must start with a declared prefix (longest match; `autoCreate` ones wait for
+ *      exactly this, the others are missing because the sync has not run yet or the rule was
+ *      deleted). Under no declared prefix, a first path segment that is a known upstream alias
+ *      (`docker-hub`, `ghcr`, …) is reported, once per prefix a day (the notice id is the prefix,
+ *      and the SNS publisher's idempotency guard keeps it for a day), with the configuration entry
+ *      to add; nothing is created. Anything else is ignored.
+ *   3. Read the rules, templates and the rule's secret; a rule that exists is ignored (the miss has
+ *      another cause). Plan that one rule with the sync's planner (`diffPtcState`), so it is built
+ *      exactly as the sync builds it: template first, then the rule. A missing secret or a full
+ *      quota blocks it: a `ptc.failure` notice says how to fix it.
  *   4. Apply. `…AlreadyExistsException` is success, so concurrent events create one rule; only the
  *      event whose create did it publishes `ptc.created`, with the exact pull command to run again.
  *      The cache is not warmed: the client's own retry (kubelet's back-off) pulls through the new
@@ -108,20 +119,25 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps):
   if (registryId !== event.account) return ignore(`the pull was from registry ${registryId}, not this account's (${event.account})`);
 
   const desired = desiredPtcState(deps.config, { prune: false });
-  const rule = autoCreateRuleFor(desired.rules, repositoryName);
-  if (!rule) return ignore(`${repositoryName} does not start with a prefix listed in pullThroughCache.autoCreate`);
+  const rule = declaredRuleFor(desired.rules, repositoryName);
+  if (!rule) {
+    const alias = repositoryName.split('/')[0] as string;
+    const upstream = repositoryName.includes('/') ? upstreamOfAlias(alias) : undefined;
+    if (!upstream) return ignore(`${repositoryName} is under no declared pull-through cache prefix, nor under a known upstream alias`);
+    const sameUpstream = desired.rules.filter((declared) => declared.upstreamRegistry === upstream).map((declared) => declared.prefix);
+    return reportUndeclaredPrefix(event, deps, { prefix: alias, upstream, sameUpstream }, repositoryName);
+  }
 
   const state = await readPtcState(deps.ptc, { rules: [rule] });
   if (state.rules.some((actual) => actual.prefix === rule.prefix)) {
     return ignore(`${rule.prefix} is already a pull-through cache rule, so the miss has another cause (the image may not exist upstream)`);
   }
+  const why = rule.onDemand ? `rule ${rule.prefix} is in autoCreate (created on first use)` : `declared rule ${rule.prefix} is missing (not synced yet, or deleted)`;
   // The sync's planner, for this one rule: no pruning, so other rules are left alone but still count against the quota.
   const plan = diffPtcState({ rules: [{ ...rule, onDemand: false }], prune: false }, state, { region: event.region });
   const report = plan.rules[0];
   const origin = originOf(event);
-  const imageIds = ImageIds.safeParse(detail.requestParameters?.imageIds);
-  const imageId = imageIds.success ? imageIds.data[0] : undefined;
-  const reference = `${repositoryUri(event.region, registryId, repositoryName)}${imageId?.imageTag ? `:${imageId.imageTag}` : imageId?.imageDigest ? `@${imageId.imageDigest}` : ''}`;
+  const reference = pulledReference(event, registryId, repositoryName);
 
   const blocker = report?.problems[0];
   if (plan.changes.length === 0 || blocker) {
@@ -136,7 +152,7 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps):
     if (blocker?.command && !guidance.commands.includes(blocker.command)) guidance.commands.unshift(blocker.command);
     const notice = failureNotice(origin, guidance, { source: 'auto-create', prefix: rule.prefix, repositoryName, upstreamRegistryUrl: rule.upstreamRegistryUrl, failureReason: blocker?.message });
     const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} cannot be created on demand`)]);
-    return { ...base, outcome: outcomeOf(changes), decision: `A pull of ${repositoryName} missed every rule; rule ${rule.prefix} is in autoCreate but cannot be created: ${blocker?.message ?? 'nothing to do'}.`, changes };
+    return { ...base, outcome: outcomeOf(changes), decision: `A pull of ${repositoryName} missed every rule, and ${why}, but it cannot be created: ${blocker?.message ?? 'nothing to do'}.`, changes };
   }
 
   const applied: AppliedChange<PtcChange>[] = await applyChanges(deps.writer as ChangeWriter<PtcChange>, plan.changes);
@@ -156,16 +172,54 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps):
   } else {
     const notice = createdNotice(origin, rule, { repositoryName, reference, trigger: `${detail.eventName} failed with ${REPOSITORY_NOT_FOUND}`, applied, registryId });
     changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} created on demand: pull again`)])));
-    decision = `A pull of ${repositoryName} missed every rule: ${created.outcome.status === 'planned' ? 'would create' : 'created'} rule ${rule.prefix} → ${rule.upstreamRegistryUrl} and its template; told the user to pull ${reference} again.`;
+    decision = `A pull of ${repositoryName} missed every rule, and ${why}: ${created.outcome.status === 'planned' ? 'would create' : 'created'} rule ${rule.prefix} → ${rule.upstreamRegistryUrl} and its template; told the user to pull ${reference} again.`;
   }
   return { ...base, outcome: outcomeOf(changes), decision, changes };
 }
 
-/** The `autoCreate` rule whose prefix starts the repository name, the longest when several do. */
-function autoCreateRuleFor(rules: readonly DesiredPtcRule[], repositoryName: string): DesiredPtcRule | undefined {
-  return rules
-    .filter((rule) => rule.onDemand && repositoryName.startsWith(`${rule.prefix}/`))
-    .sort((a, b) => b.prefix.length - a.prefix.length)[0];
+/**
+ * The declared rule whose prefix starts the repository name, the longest when several do (ECR
+ * matches the longest prefix too); a declared ROOT rule covers every name, last.
+ */
+function declaredRuleFor(rules: readonly DesiredPtcRule[], repositoryName: string): DesiredPtcRule | undefined {
+  const matching = rules.filter((rule) => repositoryName.startsWith(`${rule.prefix}/`)).sort((a, b) => b.prefix.length - a.prefix.length);
+  return matching[0] ?? rules.find((rule) => rule.prefix === ROOT_PREFIX);
+}
+
+/** `<registry>/<repository>[:tag|@digest]` as pulled, with only a tag docker accepts or a well-formed digest. */
+function pulledReference(event: CloudTrailEcrCallEvent, registryId: string, repositoryName: string): string {
+  const imageIds = ImageIds.safeParse(event.detail.requestParameters?.imageIds);
+  const imageId = imageIds.success ? imageIds.data[0] : undefined;
+  const tag = imageId?.imageTag !== undefined && TAG_PATTERN.test(imageId.imageTag) ? imageId.imageTag : undefined;
+  const digest = isImageDigest(imageId?.imageDigest) ? imageId?.imageDigest : undefined;
+  return `${repositoryUri(event.region, registryId, repositoryName)}${tag ? `:${tag}` : digest ? `@${digest}` : ''}`;
+}
+
+/**
+ * A pull under a known upstream alias that no rule declares: nothing is created (ecr-autopilot
+ * creates only declared rules); a `ptc.failure` notice gives the configuration entry to add. Its id
+ * is the prefix, not the event, so the SNS publisher's idempotency guard sends it once per prefix
+ * for as long as it remembers a notice (a day), however many pulls fail.
+ */
+async function reportUndeclaredPrefix(event: CloudTrailEcrCallEvent, deps: PtcDeps, rule: UndeclaredRule, repositoryName: string): Promise<FunctionReport> {
+  const guidance = explainUndeclaredPrefix(rule, { region: event.region, repositoryName });
+  const { configLines, ...advice } = guidance;
+  const notice: PtcFailureNotice = {
+    ...failureNotice(originOf(event), advice, { source: 'undeclared', prefix: rule.prefix, repositoryName, upstreamRegistryUrl: UPSTREAMS[rule.upstream].url }),
+    id: `ptc.undeclared:${rule.prefix}`,
+  };
+  notice.data.configLines = configLines;
+  const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `${rule.prefix}/ is not a declared pull-through cache prefix`)]);
+  const repeated = changes.some(({ outcome }) => outcome.message?.startsWith('duplicate delivery'));
+  return {
+    function: 'onPullThroughCache',
+    eventId: event.id,
+    outcome: outcomeOf(changes),
+    decision: `A pull of ${repositoryName} missed every rule: ${rule.prefix}/ is the usual prefix for ${UPSTREAMS[rule.upstream].title} but is not declared, so no rule is created. ${
+      repeated ? 'Already reported for this prefix today.' : `Reported with the entry to add under pullThroughCache.rules: ${configLines.join(' ')}.`
+    }`,
+    changes,
+  };
 }
 
 function ruleFor(deps: Pick<PtcDeps, 'config'>, prefix: string): DesiredPtcRule | undefined {

@@ -43,6 +43,13 @@ export interface Upstream {
   secretHint?: { username: string; accessToken: string };
   /** Said aloud wherever a fact about this upstream is not documented. */
   unconfirmed?: string;
+  /**
+   * The prefixes people give this upstream's rules (the enum value and the usual short names, as in
+   * AWS's examples: `docker-hub`, `github`). A failed pull under one of them that the configuration
+   * does not declare is reported with the configuration lines to add. Only upstreams with a fixed
+   * URL have aliases: for the others the lines could not be complete.
+   */
+  aliases?: readonly string[];
 }
 
 export const UPSTREAMS: Readonly<Record<UpstreamRegistry, Upstream>> = {
@@ -52,15 +59,17 @@ export const UPSTREAMS: Readonly<Record<UpstreamRegistry, Upstream>> = {
     url: 'public.ecr.aws',
     credential: 'optional',
     secretHint: { username: '<Amazon ECR Public user>', accessToken: '<token>' },
+    aliases: ['ecr-public'],
   },
-  k8s: { upstreamRegistry: 'k8s', title: 'Kubernetes (registry.k8s.io)', url: 'registry.k8s.io', credential: 'none' },
-  quay: { upstreamRegistry: 'quay', title: 'Quay', url: 'quay.io', credential: 'none' },
+  k8s: { upstreamRegistry: 'k8s', title: 'Kubernetes (registry.k8s.io)', url: 'registry.k8s.io', credential: 'none', aliases: ['k8s'] },
+  quay: { upstreamRegistry: 'quay', title: 'Quay', url: 'quay.io', credential: 'none', aliases: ['quay'] },
   'docker-hub': {
     upstreamRegistry: 'docker-hub',
     title: 'Docker Hub',
     url: 'registry-1.docker.io',
     credential: 'required',
     secretHint: { username: '<Docker Hub user name>', accessToken: '<Docker Hub personal access token>' },
+    aliases: ['docker-hub', 'dockerhub'],
   },
   'github-container-registry': {
     upstreamRegistry: 'github-container-registry',
@@ -68,6 +77,7 @@ export const UPSTREAMS: Readonly<Record<UpstreamRegistry, Upstream>> = {
     url: 'ghcr.io',
     credential: 'required',
     secretHint: { username: '<GitHub user name>', accessToken: '<GitHub personal access token (classic) with read:packages>' },
+    aliases: ['github', 'ghcr', 'github-container-registry'],
   },
   'azure-container-registry': {
     upstreamRegistry: 'azure-container-registry',
@@ -83,6 +93,7 @@ export const UPSTREAMS: Readonly<Record<UpstreamRegistry, Upstream>> = {
     url: 'registry.gitlab.com',
     credential: 'required',
     secretHint: { username: '<GitLab user name>', accessToken: '<GitLab access token with read_registry>' },
+    aliases: ['gitlab', 'gitlab-container-registry'],
   },
   chainguard: {
     upstreamRegistry: 'chainguard',
@@ -92,6 +103,7 @@ export const UPSTREAMS: Readonly<Record<UpstreamRegistry, Upstream>> = {
     credential: 'required',
     secretHint: { username: '<Chainguard pull token identity>', accessToken: '<Chainguard pull token password>' },
     unconfirmed: 'the upstream URL cgr.dev is not in the ECR API documentation (UNCONFIRMED); set upstreamUrl if ECR rejects it',
+    aliases: ['chainguard'],
   },
   ecr: {
     upstreamRegistry: 'ecr',
@@ -110,4 +122,14 @@ export const UPSTREAMS: Readonly<Record<UpstreamRegistry, Upstream>> = {
  */
 export function requiresSecret(upstreamRegistry: UpstreamRegistry): boolean {
   return UPSTREAMS[upstreamRegistry].credential === 'required';
+}
+
+/**
+ * The upstream a prefix is a known alias of, if any.
+ *
+ * @example
+ * upstreamOfAlias('ghcr') // 'github-container-registry'
+ */
+export function upstreamOfAlias(prefix: string): UpstreamRegistry | undefined {
+  return UPSTREAM_REGISTRIES.find((upstream) => UPSTREAMS[upstream].aliases?.includes(prefix));
 }

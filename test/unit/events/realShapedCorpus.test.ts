@@ -40,6 +40,8 @@ const EXPECTED: Record<string, { outcome: 'done' | 'ignored'; decision: RegExp }
   'inspector2-scan/aws-doc-lambda-function': { outcome: 'ignored', decision: /Inspector2 scanned Lambda function arn:aws:lambda:us-west-2:111122223333:function:lambda-example:\$LATEST, not an ECR image/ },
   'inspector2-scan/zero-findings-no-counts': { outcome: 'done', decision: /^Scan of team__a\/api:v0\.9\.1: 0 finding\(s\), verdict PASS/ },
   'ptc-action/aws-doc-sync': { outcome: 'ignored', decision: /^Ignored the successful pull-through cache sync of docker-hub\/alpine:3\.17\.2/ },
+  'cloudtrail/batch-get-image-declared-rule-missing': { outcome: 'done', decision: /declared rule k8s is missing \(not synced yet, or deleted\): would create rule k8s → registry\.k8s\.io and its template/ },
+  'cloudtrail/batch-get-image-undeclared-alias': { outcome: 'done', decision: /ghcr\/ is the usual prefix for GitHub Container Registry but is not declared, so no rule is created/ },
   'ptc-action/sync-failed-empty-image': { outcome: 'done', decision: /^Pull-through cache sync of docker-hub\/library\/alpine ended FAILED \(UpstreamTooManyRequests\)/ },
 };
 

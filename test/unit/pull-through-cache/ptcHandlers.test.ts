@@ -70,6 +70,31 @@ beforeEach(() => {
 afterEach(() => logs.restore());
 
 describe('functions/onPullThroughCache handler', () => {
+  it('reports a pull under an undeclared upstream alias once per prefix across invocations, creating nothing', async () => {
+    // Prepare
+    const ghcr = loadEvent('cloudtrail/batch-get-image-undeclared-alias');
+    const ghcrAgain = loadEvent('cloudtrail/batch-get-image-undeclared-alias');
+    ghcrAgain.id = 'b4e9d3c2-6f8a-4b07-9d1e-3c5f7a9b2d46';
+    ghcrAgain.detail.requestParameters.repositoryName = 'ghcr/stefanprodan/podinfo';
+    const dockerhub = loadEvent('cloudtrail/batch-get-image-undeclared-alias');
+    dockerhub.id = 'c5fae4d3-7a9b-4c18-8e2f-4d6a8b0c3e57';
+    dockerhub.detail.requestParameters.repositoryName = 'dockerhub/library/nginx';
+
+    // Act
+    const first = await onPullThroughCache(ghcr, lambdaContext('ecr-autopilot-test-onPullThroughCache'));
+    const second = await onPullThroughCache(ghcrAgain, lambdaContext('ecr-autopilot-test-onPullThroughCache'));
+    const other = await onPullThroughCache(dockerhub, lambdaContext('ecr-autopilot-test-onPullThroughCache'));
+
+    // Assess
+    expect(ecr).not.toHaveReceivedCommand(CreatePullThroughCacheRuleCommand);
+    expect(ecr).not.toHaveReceivedCommand(CreateRepositoryCreationTemplateCommand);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    expect(first.decision).toContain('Reported with the entry to add under pullThroughCache.rules: { prefix: ghcr, upstream: github-container-registry, credentialSecret: ecr-pullthroughcache/ghcr }');
+    expect(second.decision).toContain('Already reported for this prefix today.');
+    expect(other.decision).toContain('{ prefix: dockerhub, upstream: docker-hub, credentialSecret: ecr-pullthroughcache/dockerhub }');
+    expect([first.outcome, second.outcome, other.outcome]).toEqual(['done', 'done', 'done']);
+  });
+
   it('creates the template, then the rule with the secret ARN, and publishes once for a redelivered event', async () => {
     // Act
     const first = await onPullThroughCache(loadEvent('cloudtrail/batch-get-image-repository-not-found'), lambdaContext('ecr-autopilot-test-onPullThroughCache'));
