@@ -56,8 +56,9 @@ export function buildProgram(run: (command: (io: CommandIo) => Promise<ExitCode>
     .option('--repository <name>', 'read the images of this repository (live, or from --snapshot)')
     .option('--snapshot <file>', 'with --repository: read from a registry snapshot instead of AWS')
     .option('--now <iso>', 'evaluate at this time (default: now)')
+    .option('--all', 'also list the images no rule acts on, with the rule that keeps them')
     .option('--json', 'print exactly the preview response shape')
-    .action(async (options: { policy: string; images?: string; repository?: string; snapshot?: string; now?: string; json?: boolean }) => {
+    .action(async (options: { policy: string; images?: string; repository?: string; snapshot?: string; now?: string; all?: boolean; json?: boolean }) => {
       const { runLifecyclePreview } = await import('./commands/lifecycle');
       const { json, ...rest } = options;
       await run((io) => runLifecyclePreview(rest, io), json ?? false);

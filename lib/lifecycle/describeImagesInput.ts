@@ -85,6 +85,39 @@ function readImage(entry: unknown, where: string): LifecycleImage {
   return image;
 }
 
+/** What one `aws ecr describe-images` output holds, besides the images. */
+export interface DescribeImagesPage {
+  images: LifecycleImage[];
+  /**
+   * Set when the output is one page of several: the API's `nextToken` (`--no-paginate`) or the
+   * CLI's `NextToken` (`--max-items`). The images of the other pages are missing.
+   */
+  nextToken?: string;
+  /** The repository every entry names (`repositoryName`), when they all name the same one. */
+  repositoryName?: string;
+}
+
+/**
+ * Reads `aws ecr describe-images` output (`{"imageDetails": [...]}`, or the bare list): the images,
+ * whether more pages exist, and which repository they are from. Throws `AutopilotError('USAGE')`
+ * naming the entry and field that is wrong.
+ *
+ * @example
+ * readDescribeImagesPage({ imageDetails: [...], NextToken: 'eyJ…' }).nextToken // 'eyJ…': a partial listing
+ */
+export function readDescribeImagesPage(json: unknown): DescribeImagesPage {
+  const list = Array.isArray(json) ? json : isObject(json) ? json['imageDetails'] : undefined;
+  if (!Array.isArray(list)) fail('(root)', 'expected {"imageDetails": [...]} as printed by `aws ecr describe-images`');
+  const page: DescribeImagesPage = { images: list.map((entry: unknown, i) => readImage(entry, `imageDetails[${i}]`)) };
+  if (isObject(json)) {
+    const token = json['nextToken'] ?? json['NextToken'];
+    if (typeof token === 'string' && token !== '') page.nextToken = token;
+  }
+  const names = new Set(list.flatMap((entry: unknown) => (isObject(entry) && typeof entry['repositoryName'] === 'string' ? [entry['repositoryName']] : [])));
+  if (names.size === 1) page.repositoryName = [...names][0] as string;
+  return page;
+}
+
 /**
  * Parses `aws ecr describe-images` output (`{"imageDetails": [...]}`, or the bare list) into
  * lifecycle images. Other fields (scan status, registry id, …) are ignored.
@@ -96,7 +129,5 @@ function readImage(entry: unknown, where: string): LifecycleImage {
  * // → [{ imageDigest: 'sha256:ab…', imageTags: ['v1'], imagePushedAt: Date, storageClass: 'ARCHIVE' }]
  */
 export function parseDescribeImagesOutput(json: unknown): LifecycleImage[] {
-  const list = Array.isArray(json) ? json : isObject(json) ? json['imageDetails'] : undefined;
-  if (!Array.isArray(list)) fail('(root)', 'expected {"imageDetails": [...]} as printed by `aws ecr describe-images`');
-  return list.map((entry: unknown, i) => readImage(entry, `imageDetails[${i}]`));
+  return readDescribeImagesPage(json).images;
 }

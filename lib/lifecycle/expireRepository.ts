@@ -209,7 +209,7 @@ function notDeleted(applied: readonly AppliedChange<BatchDeleteImageChange>[]): 
  * Index digest → the manifests it lists, for every index of the repository, and every index whose
  * manifest could not be read (with ECR's failure code), which `planExpiry` treats as unknown children.
  */
-async function readIndexGraph(registry: RegistryReader, repositoryName: string, images: readonly ImageDetail[]): Promise<ExpiryGraph> {
+export async function readIndexGraph(registry: RegistryReader, repositoryName: string, images: readonly ImageDetail[]): Promise<ExpiryGraph> {
   const indexDigests = images.filter((image) => isIndexMediaType(image.imageManifestMediaType)).map((image) => image.imageDigest);
   if (indexDigests.length === 0) return { indexChildren: new Map() };
   const read = await registry.getManifests(repositoryName, indexDigests);

@@ -26,6 +26,10 @@ let dir: string;
 
 
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function tempFile(name: string, content: unknown): string {
   const file = join(dir, name);
   writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
@@ -219,21 +223,103 @@ describe('ecr-autopilot lifecycle preview', () => {
     expect(preview.previewResults.map((result) => result.imageDigest)).toEqual([OLD_EPOCH, OLD_ISO, RECENT]);
   });
 
-  it('prints a readable table without --json', async () => {
+  it('prints a table with the rule\'s description as the reason and the bytes freed', async () => {
     // Prepare
     const images = describeImagesFile();
 
     // Act
     const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', NOW);
 
-    // Assess
+    // Assess: the repository's class comes from the describe-images output; rule 3 of services.json explains both rows.
     expect(code).toBe(0);
     const lines = cliStdout().split('\n');
-    expect(lines[0]).toMatch(/^PUSHED\s+DIGEST\s+TAGS\s+STORAGE\s+ACTION\s+RULE\s+SIZE$/);
-    expect(lines[1]).toMatch(new RegExp(`^2026-09-15 09:00:00\\s+${shortDigest(OLD_EPOCH)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+3\\s+45\\.0 MB$`));
-    expect(lines[2]).toMatch(new RegExp(`^2026-10-01 09:00:00\\s+${shortDigest(OLD_ISO)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+3\\s+46\\.0 MB$`));
-    expect(cliStdout()).toContain('5 images: 2 expire, 0 transition to archive.');
+    expect(lines[0]).toBe(`team-a/api · class services (protects release-*, prod-*) · policy ${SERVICES_POLICY} · at 2026-11-20T09:00:00.000Z`);
+    expect(lines[1]).toMatch(/^PUSHED\s+DIGEST\s+TAGS\s+STORAGE\s+ACTION\s+RULE\s+SIZE\s+REASON$/);
+    const reason = 'Expire untagged images 7 days after push; ECR does not expire an image while a manifest list references it';
+    expect(lines[2]).toMatch(new RegExp(`^2026-09-15 09:00:00\\s+${shortDigest(OLD_EPOCH)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+3\\s+45\\.0 MB  ${escapeRegExp(reason)}$`));
+    expect(lines[3]).toMatch(new RegExp(`^2026-10-01 09:00:00\\s+${shortDigest(OLD_ISO)}\\s+\\(untagged\\)\\s+STANDARD\\s+EXPIRE\\s+3\\s+46\\.0 MB  ${escapeRegExp(reason)}$`));
+    expect(cliStdout()).toContain('5 images: 2 expire, 0 transition to archive; 91.0 MB freed.\n');
+    expect(cliStdout()).toContain('3 images no rule acts on are not listed; --all lists them with the rule that keeps them.\n');
     expect(cliStdout()).not.toContain(shortDigest(TAGGED));
+  });
+
+  it('lists the images no rule acts on with --all, each with the rule that selected it', async () => {
+    // Prepare
+    const images = describeImagesFile();
+
+    // Act
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', NOW, '--all');
+
+    // Assess: release-1.0 is kept by rule 1 (its keep rule), v1.4.0 by rule 4's count, the recent untagged image by rule 3's age.
+    expect(code).toBe(0);
+    const row = (digest: string) => cliStdout().split('\n').find((line) => line.includes(shortDigest(digest))) ?? '';
+    expect(row(RELEASE)).toMatch(/\sKEEP\s+1\s+.*Keep images tagged release-\*: this rule claims them/);
+    expect(row(TAGGED)).toMatch(/\sKEEP\s+4\s+.*Expire other images beyond the 100 most recent/);
+    expect(row(RECENT)).toMatch(/\sKEEP\s+3\s+.*Expire untagged images 7 days after push/);
+    expect(cliStdout()).not.toContain('not listed');
+  });
+
+  it('says where ecr-autopilot keeps what the policy expires: a protected tag, which ECR\'s own engine still expires', async () => {
+    // Prepare: a policy without a keep rule, over a repository of class services (protects release-*).
+    const policy = tempFile('count-only.json', { rules: [{ rulePriority: 1, description: 'Keep the 2 most recent images', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 2 }, action: { type: 'expire' } }] });
+    const images = describeImagesFile();
+
+    // Act
+    const code = await runCli('lifecycle', 'preview', '--policy', policy, '--images', images, '--now', NOW);
+
+    // Assess
+    expect(code).toBe(0);
+    const release = cliStdout().split('\n').find((line) => line.includes(shortDigest(RELEASE))) ?? '';
+    expect(release).toMatch(/\sEXPIRE\s+1\s+/);
+    expect(release).toContain(
+      'Keep the 2 most recent images [ecr-autopilot keeps it: tag "release-1.0" matches protected pattern "release-*"; ECR\'s own engine still expires it: add a first rule that keeps this tag (a count no repository reaches)]',
+    );
+    expect(cliStdout()).toContain("ecr-autopilot's sweep keeps 1 of the 3 (1 with a protected tag): it frees 91.0 MB.\n");
+    expect(cliStdout()).toContain('5 images: 3 expire, 0 transition to archive; 91.0 MB freed (size unknown for 1).\n');
+  });
+
+  it('says that ECR and ecr-autopilot keep the platform images of a kept index (--repository reads the index)', async () => {
+    // Act: 2027, long after the mirrored platform images passed mirrors.json's 30 days.
+    const code = await runCli('lifecycle', 'preview', '--policy', join(LIFECYCLE_DIR, 'mirrors.json'), '--repository', 'mirror/eks/aws-load-balancer-controller', '--snapshot', SNAPSHOT, '--now', '2027-11-20T09:00:00Z');
+
+    // Assess
+    expect(code).toBe(0);
+    const rows = cliStdout().split('\n').filter((line) => line.includes('EXPIRE'));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toMatch(/\[ecr-autopilot keeps it: listed by index sha256:[0-9a-f]{64} \(tags: v2\.9\.2\), which is kept; ECR does not expire it either while the manifest list references it\]$/);
+    expect(cliStdout()).toContain("ecr-autopilot's sweep keeps 2 of the 2 (2 listed by a kept index): it frees 0 B.\n");
+  });
+
+  it('notes that describe-images cannot say which untagged images a kept index lists', async () => {
+    // Prepare: a tagged index and an old untagged image.
+    const images = tempFile('with-index.json', {
+      imageDetails: [
+        { repositoryName: 'team-a/web', imageDigest: digestOf('index'), imageTags: ['v2.0.0'], imagePushedAt: '2026-11-01T00:00:00Z', imageManifestMediaType: 'application/vnd.oci.image.index.v1+json' },
+        { repositoryName: 'team-a/web', imageDigest: digestOf('amd64'), imagePushedAt: '2026-11-01T00:00:00Z', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' },
+      ],
+    });
+
+    // Act
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', images, '--now', NOW);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(cliStdout()).toContain('note: describe-images does not say which manifests an image index lists: some of the 1 untagged images expiring here may be platform images of the 1 kept index');
+  });
+
+  it.each(['nextToken', 'NextToken'])('warns that a describe-images page with %s is partial, also with --json', async (key) => {
+    // Prepare: `aws ecr describe-images --max-items 2` prints NextToken; --no-paginate prints nextToken.
+    const file = tempFile(`page-${key}.json`, { ...JSON.parse(readFileSync(describeImagesFile(), 'utf8')), [key]: 'eyJuZXh0VG9rZW4iOiAiYWJjIn0=' });
+
+    // Act
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--images', file, '--now', NOW, '--json');
+
+    // Assess: still the exact preview shape on stdout; the warning on stderr says what is wrong and what to run.
+    expect(code).toBe(0);
+    expect(Object.keys(JSON.parse(cliStdout()))).toEqual(['previewResults', 'summary']);
+    expect(cliStderr()).toBe(
+      `warning: ${file} is one page of describe-images (it has a nextToken): images on the other pages are missing, so counts and the result may be wrong; list every image with \`aws ecr describe-images --repository-name team-a/api\` (no --max-items or --no-paginate), or use --repository\n`,
+    );
   });
 
   it('exits 2 when given both --images and --repository', async () => {

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { evaluateLifecyclePolicyWithSelection } from '../../../lib/lifecycle/evaluateLifecyclePolicy';
 import {
   evaluateLifecyclePolicy,
   parseLifecyclePolicy,
@@ -188,6 +189,20 @@ describe('evaluateLifecyclePolicy (properties)', () => {
           expect(result.action.type).toBe(first?.action === 'expire' ? 'EXPIRE' : 'TRANSITION');
           expect(result.storageClass).toBe(image.storageClass);
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('says for every image which rule selected it: the first whose selection matches, acting on it or not', () => {
+    fc.assert(
+      fc.property(policyArb(), imagesArb, (policy, images) => {
+        // Act
+        const { preview, selectedBy } = evaluateLifecyclePolicyWithSelection(policy, images, { now: NOW });
+
+        // Assess: the oracle picks the same rule, and the preview is evaluateLifecyclePolicy's.
+        for (const image of images) expect(selectedBy.get(image.imageDigest)).toBe(policy.rules.find((rule) => selectionMatches(rule, image))?.rulePriority);
+        expect(preview).toEqual(evaluateLifecyclePolicy(policy, images, { now: NOW }));
       }),
       { numRuns: RUNS },
     );
