@@ -8,7 +8,10 @@ const { pathToFileURL } = require('node:url');
 const ROOT = resolve(__dirname, '../..');
 let loaded;
 
-/** `{ config, fleetDefinitions, mirrorRepositories, ptcPrefixes, templateRoles }`, loaded once per build. Throws on an invalid configuration. */
+/**
+ * `{ config, fleetDefinitions, mirrorRepositories, ptcPrefixes, templateRoles, expireOnPushRepositoryPatterns }`,
+ * loaded once per build. Throws on an invalid configuration.
+ */
 function loadBuildConfig() {
   loaded ??= load();
   return loaded;
@@ -46,6 +49,10 @@ async function load() {
       mirrorRepositories: [...new Set(core.mirrorTargets(config.mirror).map((target) => target.repository))],
       ptcPrefixes: ptcRules.map((rule) => rule.prefix.replace(/\/$/, '')),
       templateRoles: [...new Set(ptcRules.flatMap((rule) => (rule.template.customRoleArn ? [rule.template.customRoleArn] : [])))],
+      // IAM resource patterns (after `repository/`) covering the repositories of expireOnPush classes.
+      expireOnPushRepositoryPatterns: [
+        ...new Set(config.repositoryClasses.filter((repositoryClass) => repositoryClass.expireOnPush).flatMap((repositoryClass) => repositoryClass.repositories.flatMap(core.repositoryGlobToArnPatterns))),
+      ],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

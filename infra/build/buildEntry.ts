@@ -4,6 +4,7 @@
  * names (to scope IAM statements to exactly the repositories the configuration owns).
  */
 export { configPath, loadConfig } from '../../lib/config/loadConfig';
+export { repositoryGlobToArnPatterns } from '../../lib/config/repositoryGlob';
 export { mirrorTargets } from '../../lib/mirror/mirrorTargets';
 export { desiredPtcState } from '../../lib/pull-through-cache/desiredPtcState';
 export { planFleet } from '../../lib/fleet/planFleet';

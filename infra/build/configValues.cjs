@@ -41,4 +41,20 @@ async function fleetRetentionDays() {
   return (await loadBuildConfig()).config.fleet.retentionDays;
 }
 
-module.exports = { mirrorRepositoryArns, labRepositoryArns, templateRoleArns, fleetSweepDefinition, fleetMirrorDefinition, fleetRetentionDays };
+/**
+ * The repositories of the classes with `expireOnPush` (their globs as IAM resource patterns, see
+ * repositoryGlobToArnPatterns): the only ones onImagePush may delete images in. Empty when no class
+ * expires on push; infra/build/dropEmptyStatements.cjs then removes the statement.
+ */
+async function expireOnPushRepositoryArns() {
+  const { expireOnPushRepositoryPatterns } = await loadBuildConfig();
+  return expireOnPushRepositoryPatterns.map(repositoryArn);
+}
+
+/** `verify.nodeRoleArn`, the one role verifyLab simulates; empty (so no statement) when it is unset. */
+async function nodeRoleArns() {
+  const { config } = await loadBuildConfig();
+  return config.verify?.nodeRoleArn ? [config.verify.nodeRoleArn] : [];
+}
+
+module.exports = { mirrorRepositoryArns, labRepositoryArns, templateRoleArns, expireOnPushRepositoryArns, nodeRoleArns, fleetSweepDefinition, fleetMirrorDefinition, fleetRetentionDays };

@@ -146,3 +146,39 @@ export function repositoryGlobProblem(glob: string): RepositoryGlobProblem | und
   }
   return undefined;
 }
+
+/** `**` followed by `/` is expanded exactly up to this many times per glob (2^n patterns), then broadened. */
+const MAX_EXACT_OPTIONAL_SEGMENTS = 3;
+
+/**
+ * The IAM resource patterns (the part after `repository/` of an ECR repository ARN) that cover
+ * every repository name the glob matches, for granting a permission to exactly a class's
+ * repositories. IAM ARN matching has `*` (any characters, `/` included) and `?` (any one
+ * character): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+ *
+ * - `**` at the end (or not followed by a slash) becomes `*`: exact.
+ * - `**` followed by a slash matches zero or more whole segments, which one IAM pattern cannot
+ *   say: it becomes two patterns, one without it and one with `*` and the slash (`apps/` `**` `/web`
+ *   gives `apps/web` and `apps/` `*` `/web`): exact. Past three of them in one glob, it becomes a
+ *   bare `*` (`apps/` `*` `web`), which also covers `apps/xweb`.
+ * - `*` (within a segment) and `?` (one character but a slash) stay `*` and `?`, which in IAM
+ *   also cross slashes: `team-` `*` `/api` also covers `team-a/x/api`.
+ *
+ * Broadening is safe: every name a pattern covers still carries the glob's literal text in order,
+ * the code deletes only in repositories whose first matching class allows it (the grant is the
+ * outer bound, not the decision), and a narrower pattern would silently break that class.
+ *
+ * @example
+ * repositoryGlobToArnPatterns('team-a/**'); // ['team-a/*']
+ */
+export function repositoryGlobToArnPatterns(glob: string): string[] {
+  const tokens = tokenize(glob);
+  const exact = tokens.filter((token) => 'wildcard' in token && token.wildcard === '**/').length <= MAX_EXACT_OPTIONAL_SEGMENTS;
+  let patterns = [''];
+  for (const token of tokens) {
+    if ('literal' in token) patterns = patterns.map((pattern) => pattern + token.literal);
+    else if (token.wildcard === '**/' && exact) patterns = patterns.flatMap((pattern) => [pattern, `${pattern}*/`]);
+    else patterns = patterns.map((pattern) => pattern + (token.wildcard === '?' ? '?' : '*'));
+  }
+  return [...new Set(patterns.map((pattern) => pattern.replace(/\*{2,}/g, '*')))];
+}

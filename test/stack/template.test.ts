@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config/loadConfig';
 import { planFleet } from '../../lib/fleet/planFleet';
+import { parse, stringify } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OSLS = join(ROOT, 'node_modules/.bin/osls');
@@ -20,15 +21,37 @@ interface Packaged {
 }
 
 /** `osls package` into a temporary directory, so concurrent runs do not share .serverless/. */
-async function packageStack(stage?: string): Promise<Packaged> {
+async function packageStack(stage?: string, env: Record<string, string> = {}): Promise<Packaged> {
   const dir = mkdtempSync(join(tmpdir(), `ecr-autopilot-package-${stage ?? 'dev'}-`));
   const args = ['package', '--package', dir, ...(stage ? ['--stage', stage] : [])];
-  await promisify(execFile)(OSLS, args, { cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' }, maxBuffer: 16 * 1024 * 1024 });
+  await promisify(execFile)(OSLS, args, { cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...env }, maxBuffer: 16 * 1024 * 1024 });
   return { dir, template: JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Packaged['template'] };
 }
 
 let dev: Packaged;
 let local: Packaged;
+/** Packaged with a configuration that asks for the optional grants (see `CONFIGURED`). */
+let configured: Packaged;
+let configuredDir: string;
+
+/** The shipped configuration, plus two expireOnPush classes and the EKS node role to simulate. */
+const CONFIGURED = {
+  nodeRoleArn: 'arn:aws:iam::123456789012:role/eks-workshop-node-role',
+  expireOnPush: [
+    { name: 'previews', description: 'Preview builds', repositories: ['previews/**', 'apps/**/pr'], lifecyclePolicy: 'lifecycle/services.json', expireOnPush: true },
+    { name: 'scratch', description: 'Scratch images', repositories: ['scratch-*'], lifecyclePolicy: 'lifecycle/services.json', expireOnPush: true },
+  ],
+};
+
+function writeConfiguredConfig(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ecr-autopilot-config-'));
+  cpSync(join(ROOT, 'infra/lifecycle'), join(dir, 'lifecycle'), { recursive: true });
+  const config = parse(readFileSync(join(ROOT, 'infra/autopilot.yml'), 'utf8'));
+  config.repositoryClasses = [...CONFIGURED.expireOnPush, ...config.repositoryClasses];
+  config.verify = { nodeRoleArn: CONFIGURED.nodeRoleArn };
+  writeFileSync(join(dir, 'autopilot.yml'), stringify(config));
+  return dir;
+}
 
 /** The foundation's functions; later issues add others, which get the stack-wide checks. */
 const FUNCTIONS = ['OnImagePush', 'OnImageScan', 'NotifySlack'] as const;
@@ -86,10 +109,60 @@ function rulesTargeting(fn: (typeof FUNCTIONS)[number]): Json[] {
 beforeAll(async () => {
   dev = await packageStack();
   local = await packageStack('local');
+  configuredDir = writeConfiguredConfig();
+  configured = await packageStack(undefined, { AUTOPILOT_CONFIG: join(configuredDir, 'autopilot.yml') });
 }, 300_000);
 
 afterAll(() => {
-  for (const packaged of [dev, local]) if (packaged) rmSync(packaged.dir, { recursive: true, force: true });
+  for (const packaged of [dev, local, configured]) if (packaged) rmSync(packaged.dir, { recursive: true, force: true });
+  if (configuredDir) rmSync(configuredDir, { recursive: true, force: true });
+});
+
+/** Every statement of a function's role. */
+function roleStatements(packaged: Packaged, fn: string): Json[] {
+  return (packaged.template.Resources[`${fn}IamRoleLambdaExecution`]?.Properties.Policies ?? []).flatMap((policy: Json) => policy.PolicyDocument.Statement);
+}
+
+/** Every statement of every role in a template. */
+function allRoleStatements(packaged: Packaged): Json[] {
+  return resourcesOfType(packaged, 'AWS::IAM::Role').flatMap(([, role]) => (role.Properties.Policies ?? []).flatMap((policy: Json) => policy.PolicyDocument.Statement));
+}
+
+describe('grants that follow the configuration', () => {
+  const repositoryArn = (pattern: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ecr:\${AWS::Region}:\${AWS::AccountId}:repository/${pattern}` });
+  const granting = (statements: Json[], action: string) => statements.filter((statement) => actionsOf(statement).includes(action));
+
+  it('gives onImagePush no ecr:BatchDeleteImage when no class expires on push (the shipped configuration)', () => {
+    expect(granting(roleStatements(dev, 'OnImagePush'), 'ecr:BatchDeleteImage')).toEqual([]);
+  });
+
+  it('gives onImagePush ecr:BatchDeleteImage on exactly the repositories of the expireOnPush classes', () => {
+    // Act
+    const statements = granting(roleStatements(configured, 'OnImagePush'), 'ecr:BatchDeleteImage');
+
+    // Assess: `apps/**/pr` also matches `apps/pr`, which one IAM pattern cannot say.
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: ['previews/*', 'apps/pr', 'apps/*/pr', 'scratch-*'].map(repositoryArn) },
+    ]);
+  });
+
+  it('gives verifyLab iam:SimulatePrincipalPolicy only on verify.nodeRoleArn, and none when it is unset', () => {
+    expect(granting(roleStatements(dev, 'VerifyLab'), 'iam:SimulatePrincipalPolicy')).toEqual([]);
+    expect(granting(roleStatements(configured, 'VerifyLab'), 'iam:SimulatePrincipalPolicy')).toEqual([
+      { Effect: 'Allow', Action: ['iam:SimulatePrincipalPolicy'], Resource: CONFIGURED.nodeRoleArn },
+    ]);
+  });
+
+  it('holds every registry-wide statement (Resource "*") to the stack\'s region', () => {
+    for (const packaged of [dev, local, configured]) {
+      // Act
+      const registryWide = allRoleStatements(packaged).filter((statement) => [statement.Resource].flat().includes('*'));
+
+      // Assess: inspector2, GetAuthorizationToken, the registry-level reads and the pull-through cache rules.
+      expect(registryWide.length).toBeGreaterThanOrEqual(6);
+      for (const statement of registryWide) expect(statement.Condition, JSON.stringify(statement.Action)).toEqual({ StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } });
+    }
+  });
 });
 
 describe('the packaged CloudFormation template', () => {
@@ -138,7 +211,7 @@ describe('the packaged CloudFormation template', () => {
     const idempotency = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
     const governance = ['ecr:DescribeRepositories', 'ecr:GetLifecyclePolicy', 'ecr:PutLifecyclePolicy', 'ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability'];
     const expected = {
-      OnImagePush: { needs: [...governance, 'ecr:DescribeImages', 'ecr:BatchGetImage', 'sns:Publish', 'sqs:SendMessage', ...idempotency], mayAlso: ['ecr:BatchDeleteImage'] },
+      OnImagePush: { needs: [...governance, 'ecr:DescribeImages', 'ecr:BatchGetImage', 'sns:Publish', 'sqs:SendMessage', ...idempotency], mayAlso: [] },
       OnImageScan: { needs: ['ecr:DescribeImageScanFindings', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'inspector2:ListFindings', 'events:PutEvents', 'sns:Publish', 'sqs:SendMessage', ...idempotency], mayAlso: [] },
       NotifySlack: { needs: ['secretsmanager:GetSecretValue', 'sqs:SendMessage', ...idempotency], mayAlso: [] },
     };
