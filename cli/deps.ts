@@ -1,49 +1,19 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { IAMClient } from '@aws-sdk/client-iam';
 import { loadConfig } from '../lib/config/loadConfig';
-import { AwsStackReader } from '../lib/verify/AwsStackReader';
-import { SnapshotStackReader } from '../lib/verify/SnapshotStackReader';
-import type { VerifyDeps } from '../lib/verify/verifyLab';
-import { ecrDestination } from '../lib/mirror/ecrDestination';
-import type { MirrorDeps } from '../lib/mirror/mirrorImages';
-import { OciCopyWriter } from '../lib/mirror/OciCopyWriter';
-import { OciUpstreamReader } from '../lib/mirror/OciUpstreamReader';
-import { SnapshotUpstreamReader } from '../lib/mirror/UpstreamReader';
-import { anonymousCredentials } from '../lib/oci/transport/credentials';
 import type { AutopilotConfig } from '../lib/config/types';
-import { EcrRegistry } from '../lib/ecr/EcrRegistry';
+import type { RegistryReader } from '../lib/ecr/RegistryReader';
 import { SnapshotRegistry } from '../lib/ecr/SnapshotRegistry';
-import { powertoolsOncePerKey } from '../lib/notify/publish/powertoolsOncePerKey';
-import { slackWebhookUrlFromSecret } from '../lib/notify/publish/slackWebhookSecret';
-import { SlackWebhook } from '../lib/notify/publish/SlackWebhook';
-import { SlackWriter } from '../lib/notify/publish/SlackWriter';
-import { SnsPublisher } from '../lib/notify/publish/SnsPublisher';
+import { AutopilotError } from '../lib/errors';
+import type { MirrorDeps } from '../lib/mirror/mirrorImages';
+import { SnapshotUpstreamReader } from '../lib/mirror/UpstreamReader';
 import { PlanningWriter } from '../lib/plan/PlanningWriter';
-import { ptcWriters } from '../lib/pull-through-cache/changes';
-import { EcrPullThroughCache } from '../lib/pull-through-cache/EcrPullThroughCache';
-import { PTC_SDK_MAX_ATTEMPTS } from '../lib/pull-through-cache/limits';
 import type { PtcStateReader } from '../lib/pull-through-cache/PtcStateReader';
 import { SnapshotPtcReader } from '../lib/pull-through-cache/SnapshotPtcReader';
-import { routeChanges } from '../lib/plan/routeChanges';
-import type { ChangeWriter } from '../lib/plan/types';
 import { readOptionalEnv } from '../lib/runtime/env';
 import type { AutopilotDeps, LoggerPort } from '../lib/runtime/types';
-import { EventBridgeVerdictPublisher } from '../lib/scan/publish/EventBridgeVerdictPublisher';
-import { AutopilotError } from '../lib/errors';
+import { SnapshotStackReader } from '../lib/verify/SnapshotStackReader';
+import type { VerifyDeps } from '../lib/verify/verifyLab';
+import type { FlagValues } from './flags';
 import type { CommandIo } from './io';
-
-/** A writer for a service the environment does not configure: applying a change says what to set. */
-function unavailable(message: string): ChangeWriter<never> {
-  return {
-    async apply() {
-      throw new AutopilotError('ENV_INVALID', message);
-    },
-  };
-}
 
 /** The deployed stack to verify: STACK_NAME, or the `dev` stage's name. */
 export function stackName(): string {
@@ -68,6 +38,38 @@ export function cliLogger(io: CommandIo, verbose = false): LoggerPort {
   return { debug: verbose ? write('debug') : () => undefined, info: verbose ? write('info') : () => undefined, warn: write('warn'), error: write('error') };
 }
 
+/** The flags that choose between live AWS and a snapshot, and how to reach AWS. */
+export type DepsOptions = FlagValues<'plan' | 'snapshot' | 'verbose' | 'region' | 'profile'>;
+
+/**
+ * The dependencies for a command: plan mode with `--plan` (from `--snapshot`, or the bundled
+ * sample), live AWS otherwise. Commands that change things refuse `--snapshot` without `--plan`
+ * (the user meant the snapshot, not a live run); read-only commands take `--snapshot` alone as plan
+ * mode (`readOnly`). The live wiring, and with it the AWS SDK, is loaded only for live runs.
+ *
+ * @example
+ * const deps = await cliDeps({ plan: true }, io);
+ */
+export async function cliDeps(options: DepsOptions, io: CommandIo, { readOnly = false }: { readOnly?: boolean } = {}): Promise<CliDeps> {
+  if (options.snapshot !== undefined && !options.plan && !readOnly) {
+    throw new AutopilotError('USAGE', '--snapshot only applies with --plan; add --plan to run against the snapshot');
+  }
+  const verbose = options.verbose ?? false;
+  if (options.plan || options.snapshot !== undefined) return planDeps({ io, verbose, ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}) });
+  const { liveDeps } = await import('./liveDeps');
+  return liveDeps({ io, verbose, aws: options });
+}
+
+/**
+ * Only a registry reader (no configuration, no other service): the snapshot with `--plan` or
+ * `--snapshot`, live ECR otherwise.
+ */
+export async function cliRegistryReader(options: DepsOptions): Promise<RegistryReader> {
+  if (options.plan || options.snapshot !== undefined) return SnapshotRegistry.fromFile(options.snapshot ?? DEFAULT_SNAPSHOT);
+  const { liveEcrRegistry } = await import('./liveDeps');
+  return (await liveEcrRegistry(options)).registry;
+}
+
 /**
  * Plan mode: reads come from a registry snapshot, every change is recorded instead of made, and the
  * clock is the snapshot's capture time (so a plan is reproducible).
@@ -90,55 +92,6 @@ export function planDeps(options: { snapshot?: string; config?: AutopilotConfig;
     topicArn: readOptionalEnv('NOTIFICATION_TOPIC_ARN') ?? registry.snapshot.stack?.topic?.arn ?? `arn:aws:sns:${registry.region}:${registry.registryId}:${stackName()}-notifications`,
     eventBusName: readOptionalEnv('EVENT_BUS_NAME') ?? 'default',
     clock: () => captured,
-    logger: cliLogger(options.io, options.verbose),
-  };
-}
-
-/**
- * Live mode: the AWS SDK's default credential chain and region (AWS_PROFILE, AWS_REGION, …), and any
- * endpoint the SDK's own `AWS_ENDPOINT_URL` names. Notifications need NOTIFICATION_TOPIC_ARN; Slack
- * needs SLACK_WEBHOOK_SECRET_ID; duplicate suppression uses IDEMPOTENCY_TABLE_NAME when set.
- */
-export async function liveDeps(options: { config?: AutopilotConfig; io: CommandIo; verbose?: boolean }): Promise<CliDeps> {
-  const ecr = new ECRClient({ maxAttempts: 3 });
-  const region = await ecr.config.region();
-  const config = options.config ?? loadConfig().config;
-  const registry = new EcrRegistry({ client: ecr, region });
-  // One SDK attempt for pull-through cache calls, so LimitExceededException surfaces at once (lib/pull-through-cache/limits.ts).
-  const ptc = new EcrPullThroughCache({ ecr: new ECRClient({ maxAttempts: PTC_SDK_MAX_ATTEMPTS }), secrets: new SecretsManagerClient({}), region });
-  const tableName = readOptionalEnv('IDEMPOTENCY_TABLE_NAME');
-  const once = tableName ? powertoolsOncePerKey({ tableName, client: new DynamoDBClient({}) }) : undefined;
-  const destination = ecrDestination(ecr);
-  const writers: Record<string, ChangeWriter<never>> = {
-    ecr: registry,
-    oci: new OciCopyWriter({
-      destination,
-      onProgress: (change, progress) =>
-        options.io.progress(`${change.target}: ${progress.phase} · blobs ${progress.blobsDone}/${progress.blobsTotal} · ${(progress.bytesDone / 1048576).toFixed(1)}/${(progress.bytesTotal / 1048576).toFixed(1)} MB`),
-    }),
-    sns: new SnsPublisher({ client: new SNSClient({}), settings: config.notifications, ...(once ? { once } : {}) }),
-    events: new EventBridgeVerdictPublisher({ client: new EventBridgeClient({}) }),
-    ...ptcWriters(ptc),
-  };
-  const slackSecret = readOptionalEnv('SLACK_WEBHOOK_SECRET_ID');
-  writers.slack = slackSecret
-    ? new SlackWriter({ webhook: new SlackWebhook({ url: () => slackWebhookUrlFromSecret(slackSecret) }), ...(once ? { once } : {}) })
-    : unavailable('SLACK_WEBHOOK_SECRET_ID is not set: set it to the secret holding the Slack webhook URL, or use --plan');
-  const topicArn = readOptionalEnv('NOTIFICATION_TOPIC_ARN');
-  if (!topicArn) writers.sns = unavailable('NOTIFICATION_TOPIC_ARN is not set: set it to the notification topic ARN (see `npx osls info`), or use --plan');
-  return {
-    mode: 'live',
-    config,
-    registry,
-    ptc,
-    upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
-    stack: new AwsStackReader({ ecr, events: new EventBridgeClient({}), sns: new SNSClient({}), iam: new IAMClient({}) }),
-    stackName: stackName(),
-    destinationRegistry: () => destination.registry(),
-    writer: routeChanges(writers),
-    topicArn: topicArn ?? '',
-    eventBusName: readOptionalEnv('EVENT_BUS_NAME') ?? 'default',
-    clock: () => new Date(),
     logger: cliLogger(options.io, options.verbose),
   };
 }

@@ -1,34 +1,36 @@
 import type * as z from 'zod/mini';
-import { sweepLifecycleFunction } from '../lib/lifecycle/sweepLifecycle';
-import { mirrorImagesFunction } from '../lib/mirror/mirrorImages';
-import { teardownLabFunction } from '../lib/verify/teardownLab';
-import { verifyLabFunction } from '../lib/verify/verifyLab';
-import { notifySlack } from '../lib/notify/deliverToSlack';
-import { onPullThroughCache } from '../lib/pull-through-cache/onPullThroughCache';
-import { syncPullThroughCache } from '../lib/pull-through-cache/syncPullThroughCache';
-import { onImagePush } from '../lib/push/onImagePush';
 import type { FunctionDefinition, FunctionReport } from '../lib/runtime/types';
-import { onImageScan } from '../lib/scan/onImageScan';
 import type { CliDeps } from './deps';
 
-/**
- * Every function the CLI can invoke, by its Lambda name. The definitions are the same objects the
- * Lambda entry points use, so `invoke` runs exactly the deployed code path.
- */
 type AnyDefinition = FunctionDefinition<z.ZodMiniType, CliDeps, FunctionReport>;
 
-export const FUNCTIONS: Readonly<Record<string, AnyDefinition>> = {
-  onImagePush,
-  onImageScan,
-  notifySlack,
-  onPullThroughCache,
-  syncPullThroughCache,
-  sweepLifecycle: sweepLifecycleFunction,
-  mirrorImages: mirrorImagesFunction,
-  verifyLab: verifyLabFunction,
-  teardownLab: teardownLabFunction,
-};
+/**
+ * Every function the CLI can invoke, by its Lambda name, each loaded only when it runs. The
+ * definitions are the same objects the Lambda entry points use, so `invoke` runs exactly the
+ * deployed code path.
+ */
+const LOADERS = {
+  onImagePush: async () => (await import('../lib/push/onImagePush')).onImagePush,
+  onImageScan: async () => (await import('../lib/scan/onImageScan')).onImageScan,
+  notifySlack: async () => (await import('../lib/notify/deliverToSlack')).notifySlack,
+  onPullThroughCache: async () => (await import('../lib/pull-through-cache/onPullThroughCache')).onPullThroughCache,
+  syncPullThroughCache: async () => (await import('../lib/pull-through-cache/syncPullThroughCache')).syncPullThroughCache,
+  sweepLifecycle: async () => (await import('../lib/lifecycle/sweepLifecycle')).sweepLifecycleFunction,
+  mirrorImages: async () => (await import('../lib/mirror/mirrorImages')).mirrorImagesFunction,
+  verifyLab: async () => (await import('../lib/verify/verifyLab')).verifyLabFunction,
+  teardownLab: async () => (await import('../lib/verify/teardownLab')).teardownLabFunction,
+} as const;
 
-export function functionNames(): string[] {
-  return Object.keys(FUNCTIONS);
+export type FunctionName = keyof typeof LOADERS;
+
+export const FUNCTION_NAMES = Object.keys(LOADERS) as readonly FunctionName[];
+
+function isFunctionName(name: string): name is FunctionName {
+  return Object.hasOwn(LOADERS, name);
+}
+
+/** The definition of a function by its Lambda name; undefined for an unknown name. */
+export async function loadFunction(name: string): Promise<AnyDefinition | undefined> {
+  if (!isFunctionName(name)) return undefined;
+  return (await LOADERS[name]()) as unknown as AnyDefinition;
 }

@@ -1,196 +1,109 @@
-import { Command, CommanderError, Option } from 'commander';
-import { AutopilotError, ConfigError, EventValidationError, formatIssue } from '../lib/errors';
+import { readFileSync } from 'node:fs';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { AutopilotError, type ErrorCode, EventValidationError, ConfigError, formatIssue } from '../lib/errors';
+import { COMMANDS, type CommandSpec, GROUPS } from './commandTable';
+import { FLAGS, type FlagName } from './flags';
 import type { CommandIo, ExitCode } from './io';
 import { terminalIo } from './terminal';
 
 /**
  * `ecr-autopilot`: every part of ecr-autopilot from the command line, against AWS (or
- * `AWS_ENDPOINT_URL`) or in plan mode against a registry snapshot. Commands are loaded lazily; this
- * file is the only place that turns errors into exit codes (see cli/io.ts).
+ * `AWS_ENDPOINT_URL`) or in plan mode against a registry snapshot. The parser is built from the
+ * command table (cli/commandTable.ts) and the flag table (cli/flags.ts); a command's module is
+ * imported only when it runs. This file is the only place that turns errors into exit codes.
  */
-export function buildProgram(run: (command: (io: CommandIo) => Promise<ExitCode>, json: boolean) => Promise<void>): Command {
+export type RunCommand = (spec: CommandSpec, input: { args: string[]; options: Record<string, unknown> }) => Promise<void>;
+
+/** The package version, read when `--version` is built (a few hundred bytes). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function option(name: FlagName): Option {
+  const flag = FLAGS[name];
+  const built = new Option(flag.syntax, flag.description);
+  if ('parse' in flag && flag.parse) built.argParser(flag.parse as (value: string, previous: unknown) => unknown);
+  if ('required' in flag && flag.required) built.makeOptionMandatory();
+  return built;
+}
+
+export function buildProgram(run: RunCommand): Command {
   const program = new Command('ecr-autopilot')
     .description('Event-driven control plane for Amazon ECR: governance, lifecycle, pull-through cache, mirroring, scan verdicts, lab verification')
+    .version(`ecr-autopilot ${version()}`, '-v, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
-
-  program
-    .command('invoke')
-    .description("run a function's handler locally with an event file (live AWS, or --plan against a snapshot)")
-    .argument('<function>', 'function name, e.g. onImagePush')
-    .requiredOption('--event <file>', 'event JSON file, e.g. events/ecr-image-action/push-tagged.json')
-    .option('--plan', 'change nothing: print the plan (reads from --snapshot)')
-    .option('--snapshot <file>', 'registry snapshot for --plan (default: events/registry-snapshot.json)')
-    .option('--json', 'print the report as JSON')
-    .option('--verbose', 'log progress to stderr')
-    .action(async (functionName: string, options: { event: string; plan?: boolean; snapshot?: string; json?: boolean; verbose?: boolean }) => {
-      const { runInvoke } = await import('./commands/invoke');
-      await run((io) => runInvoke({ functionName, event: options.event, plan: options.plan ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}), verbose: options.verbose ?? false }, io), options.json ?? false);
+  const groups = new Map(GROUPS.map((group) => [group.name, program.command(group.name).description(group.description)]));
+  for (const spec of COMMANDS) {
+    const [first, second] = spec.path;
+    const parent = second === undefined ? program : groups.get(first);
+    if (!parent) throw new AutopilotError('INTERNAL', `command group "${first}" is not in GROUPS (cli/commandTable.ts)`);
+    const command = parent.command(second ?? first).description(spec.description);
+    for (const argument of spec.args) {
+      const built = new Argument(`<${argument.name}>`, argument.description);
+      if (typeof argument.complete === 'object' && argument.complete.enforce) built.choices(argument.complete.values);
+      command.addArgument(built);
+    }
+    for (const name of spec.flags) command.addOption(option(name));
+    command.action(async (...received: unknown[]) => {
+      const self = received.at(-1) as Command;
+      await run(spec, { args: self.processedArgs as string[], options: self.opts() });
     });
-
-  program
-    .command('demo')
-    .description('replay every sample event in events/ through its function in plan mode (no AWS account needed)')
-    .option('--snapshot <file>', 'registry snapshot (default: events/registry-snapshot.json)')
-    .option('--json', 'print the reports as JSON')
-    .action(async (options: { snapshot?: string; json?: boolean }) => {
-      const { runDemo } = await import('./commands/demo');
-      await run((io) => runDemo(options.snapshot ? { snapshot: options.snapshot } : {}, io), options.json ?? false);
-    });
-
-  const lifecycle = program.command('lifecycle').description('lifecycle policies offline: validate, preview; sweep the registry');
-  lifecycle
-    .command('check')
-    .description('validate a lifecycle policy with every rule ECR enforces (exit 1 and every problem when invalid)')
-    .argument('<policy>', 'lifecycle policy JSON file')
-    .option('--json', 'print the result as JSON')
-    .action(async (policy: string, options: { json?: boolean }) => {
-      const { runLifecycleCheck } = await import('./commands/lifecycle');
-      await run((io) => runLifecycleCheck({ policy }, io), options.json ?? false);
-    });
-  lifecycle
-    .command('preview')
-    .description('what ECR would expire or archive: same result and shape as GetLifecyclePolicyPreview')
-    .requiredOption('--policy <file>', 'lifecycle policy JSON file')
-    .option('--images <file>', 'the JSON `aws ecr describe-images` prints')
-    .option('--repository <name>', 'read the images of this repository (live, or from --snapshot)')
-    .option('--snapshot <file>', 'with --repository: read from a registry snapshot instead of AWS')
-    .option('--now <iso>', 'evaluate at this time (default: now)')
-    .option('--all', 'also list the images no rule acts on, with the rule that keeps them')
-    .option('--json', 'print exactly the preview response shape')
-    .action(async (options: { policy: string; images?: string; repository?: string; snapshot?: string; now?: string; all?: boolean; json?: boolean }) => {
-      const { runLifecyclePreview } = await import('./commands/lifecycle');
-      const { json, ...rest } = options;
-      await run((io) => runLifecyclePreview(rest, io), json ?? false);
-    });
-  lifecycle
-    .command('sweep')
-    .description('run sweepLifecycle now: fix governance drift and expire, with the safety rules')
-    .option('--plan', 'change nothing: print the plan (reads from --snapshot)')
-    .option('--snapshot <file>', 'registry snapshot for --plan (default: events/registry-snapshot.json)')
-    .option('--repository <glob...>', 'only these repositories (globs)')
-    .option('--max-deletions <n>', 'deletion cap for this run', (value) => Number.parseInt(value, 10))
-    .option('--json', 'print the report as JSON')
-    .action(async (options: { plan?: boolean; snapshot?: string; repository?: string[]; maxDeletions?: number; json?: boolean }) => {
-      const { runFunction } = await import('./commands/invoke');
-      const event = { ...(options.repository ? { repositories: options.repository } : {}), ...(options.maxDeletions !== undefined ? { maxDeletions: options.maxDeletions } : {}) };
-      await run((io) => runFunction({ functionName: 'sweepLifecycle', event, plan: options.plan ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}) }, io), options.json ?? false);
-    });
-
-  program
-    .command('copy')
-    .description('copy an image between registries: every platform (or --platform), digests unchanged, no Docker daemon')
-    .argument('<source>', 'registry/repository:tag or registry/repository@sha256:…')
-    .argument('<destination>', 'registry/repository[:tag] (without a tag, the source tag is kept)')
-    .option('--platform <platform...>', 'copy only these platforms (builds a new index), e.g. linux/amd64,linux/arm64')
-    .option('--src-creds <user:password>', 'credentials for the source registry')
-    .option('--dest-creds <user:password>', 'credentials for the destination registry')
-    .option('--insecure-registry <host:port...>', 'registries reachable over plain http (loopback always is)')
-    .option('--include-referrers', 'also copy signatures, SBOMs and attestations (OCI referrers)')
-    .option('--json', 'print the copy report as JSON')
-    .action(
-      async (
-        source: string,
-        destination: string,
-        options: { platform?: string[]; srcCreds?: string; destCreds?: string; insecureRegistry?: string[]; includeReferrers?: boolean; json?: boolean },
-      ) => {
-        const { runCopy } = await import('./commands/copy');
-        await run(
-          (io) =>
-            runCopy(
-              {
-                source,
-                destination,
-                ...(options.platform ? { platforms: options.platform } : {}),
-                ...(options.srcCreds ? { srcCreds: options.srcCreds } : {}),
-                ...(options.destCreds ? { destCreds: options.destCreds } : {}),
-                ...(options.insecureRegistry ? { insecureRegistries: options.insecureRegistry } : {}),
-                ...(options.includeReferrers ? { includeReferrers: true } : {}),
-              },
-              io,
-            ),
-          options.json ?? false,
-        );
-      },
-    );
-
-  program
-    .command('mirror')
-    .description('run mirrorImages now: copy the configured public images into private ECR (every platform, digests unchanged)')
-    .option('--plan', 'change nothing: print the plan (reads from --snapshot)')
-    .option('--snapshot <file>', 'registry snapshot for --plan (default: events/registry-snapshot.json)')
-    .option('--source <repository...>', 'only these sources from mirror.images')
-    .option('--json', 'print the report as JSON')
-    .action(async (options: { plan?: boolean; snapshot?: string; source?: string[]; json?: boolean }) => {
-      const { runFunction } = await import('./commands/invoke');
-      const event = options.source ? { sources: options.source } : {};
-      await run((io) => runFunction({ functionName: 'mirrorImages', event, plan: options.plan ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}) }, io), options.json ?? false);
-    });
-
-  program
-    .command('verify')
-    .description('check the whole ECR lab and print a pass/fail checklist (exit 0 only when every check passes)')
-    .option('--plan', 'check against a registry snapshot instead of AWS (publishes nothing)')
-    .option('--snapshot <file>', 'registry snapshot for --plan (default: events/registry-snapshot.json)')
-    .option('--no-notify', 'do not publish the test message and the checklist')
-    .option('--json', 'print the checklist as JSON')
-    .action(async (options: { plan?: boolean; snapshot?: string; notify: boolean; json?: boolean }) => {
-      const { runVerify } = await import('./commands/verify');
-      await run((io) => runVerify({ plan: options.plan ?? false, notify: options.notify, ...(options.snapshot ? { snapshot: options.snapshot } : {}) }, io), options.json ?? false);
-    });
-
-  program
-    .command('teardown')
-    .description('remove what the lab created: declared pull-through cache rules and templates, their repositories, mirrored repositories')
-    .option('--plan', 'only list what would be removed')
-    .option('--snapshot <file>', 'registry snapshot for --plan (default: events/registry-snapshot.json)')
-    .option('--yes', 'do not ask for confirmation')
-    .option('--json', 'print the report as JSON')
-    .action(async (options: { plan?: boolean; snapshot?: string; yes?: boolean; json?: boolean }) => {
-      const { runTeardown } = await import('./commands/verify');
-      await run((io) => runTeardown({ plan: options.plan ?? false, yes: options.yes ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}) }, io), options.json ?? false);
-    });
-
-  program
-    .command('config')
-    .description('validate the configuration (AUTOPILOT_CONFIG or infra/autopilot.yml) and print it resolved')
-    .addOption(new Option('--json', 'print the resolved configuration as JSON'))
-    .action(async (options: { json?: boolean }) => {
-      const { runConfigCheck } = await import('./commands/config');
-      await run((io) => runConfigCheck(io), options.json ?? false);
-    });
-
-  const ptc = program.command('ptc').description('pull-through cache: reconcile the declared rules and templates, or show where they stand');
-  ptc
-    .command('sync')
-    .description('create missing rules and templates, update changed credentials, validate authenticated rules, report unmanaged rules and missing secrets')
-    .option('--plan', 'change nothing: print the plan (reads from --snapshot)')
-    .option('--snapshot <file>', 'registry snapshot for --plan (default: events/registry-snapshot.json)')
-    .option('--prune', 'also delete rules the configuration does not declare (default: pullThroughCache.prune)')
-    .option('--json', 'print the report as JSON')
-    .option('--verbose', 'log progress to stderr')
-    .action(async (options: { plan?: boolean; snapshot?: string; prune?: boolean; json?: boolean; verbose?: boolean }) => {
-      const { runPtcSync } = await import('./commands/ptc');
-      await run(
-        (io) => runPtcSync({ plan: options.plan ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}), ...(options.prune ? { prune: true } : {}), verbose: options.verbose ?? false }, io),
-        options.json ?? false,
-      );
-    });
-  ptc
-    .command('status')
-    .description('each declared rule: exists, upstream, credential, validation, template; plus undeclared rules (exit 1 when not in sync)')
-    .option('--snapshot <file>', 'read a registry snapshot instead of AWS')
-    .option('--json', 'print the status as JSON')
-    .option('--verbose', 'log progress to stderr')
-    .action(async (options: { snapshot?: string; json?: boolean; verbose?: boolean }) => {
-      const { runPtcStatus } = await import('./commands/ptc');
-      await run((io) => runPtcStatus({ ...(options.snapshot ? { snapshot: options.snapshot } : {}), verbose: options.verbose ?? false }, io), options.json ?? false);
-    });
-
+  }
   return program;
 }
 
-/** Maps an error to its exit code and a message; the stack only for bugs. */
+/**
+ * The exit code of each error code (cli/io.ts): 2 when the user can fix it (input, configuration,
+ * credentials, permissions, something that does not exist), 3 when trying again later may work.
+ * A `Record`, so a new error code cannot be added without deciding.
+ */
+const EXIT_CODES: Record<ErrorCode, 2 | 3> = {
+  EVENT_INVALID: 2,
+  USAGE: 2,
+  CONFIG_INVALID: 2,
+  ENV_INVALID: 2,
+  SNAPSHOT_INVALID: 2,
+  LIFECYCLE_POLICY_INVALID: 2,
+  REPOSITORY_NOT_FOUND: 2,
+  IMAGE_NOT_FOUND: 2,
+  SCAN_NOT_FOUND: 2,
+  THROTTLED: 3,
+  LIMIT_EXCEEDED: 2,
+  ACCESS_DENIED: 2,
+  SECRET_INVALID: 2,
+  NOTIFY_FAILED: 3,
+  REGISTRY_ERROR: 3,
+  REGISTRY_UNAUTHORIZED: 2,
+  DIGEST_MISMATCH: 3,
+  ABORTED: 3,
+  AWS_ERROR: 3,
+  INTERNAL: 3,
+};
+
+/** Errors the AWS SDK raises before or instead of a service answer that the user fixes. */
+const USER_FIXABLE_SDK_ERRORS = new Set(['CredentialsProviderError', 'TokenProviderError']);
+
+/**
+ * The exit code for an error: `AutopilotError`s by source (user errors are always 2), retryability
+ * and code; untranslated AWS SDK errors by their fault (`$fault: 'client'` and not retryable is the
+ * caller's to fix); anything else 3.
+ */
+export function exitCodeFor(error: unknown): 2 | 3 {
+  if (error instanceof AutopilotError) {
+    if (error.source === 'user') return 2;
+    if (error.retryable) return 3;
+    return EXIT_CODES[error.code];
+  }
+  if (!(error instanceof Error)) return 3;
+  if (USER_FIXABLE_SDK_ERRORS.has(error.name) || /^Region is missing/.test(error.message)) return 2;
+  const sdk = error as Error & { $fault?: 'client' | 'server'; $retryable?: unknown };
+  if (sdk.$fault === 'client' && !sdk.$retryable && !/Throttl|TooManyRequests/.test(error.name)) return 2;
+  return 3;
+}
+
+/** Prints an error once, with every issue for validation errors; the stack only for bugs. */
 export function reportError(error: unknown, io: CommandIo): ExitCode {
   if (error instanceof EventValidationError || error instanceof ConfigError) {
     io.err(`error: ${error.message.split('\n')[0]}`);
@@ -200,20 +113,20 @@ export function reportError(error: unknown, io: CommandIo): ExitCode {
   if (error instanceof AutopilotError) {
     io.err(`error [${error.code}]: ${error.message}`);
     if (error.code === 'INTERNAL' && error.stack) io.err(error.stack);
-    return error.source === 'user' ? 2 : 3;
+    return exitCodeFor(error);
   }
   const err = error instanceof Error ? error : new Error(String(error));
   io.err(`error: ${err.name}: ${err.message}`);
   if (process.env.DEBUG) io.err(err.stack ?? '');
-  return 3;
+  return exitCodeFor(error);
 }
 
 export async function main(argv: string[] = process.argv): Promise<ExitCode> {
   let exitCode: ExitCode = 0;
-  const program = buildProgram(async (command, json) => {
-    const io = terminalIo({ json });
+  const program = buildProgram(async (spec, { args, options }) => {
+    const io = terminalIo({ json: options.json === true });
     try {
-      exitCode = await command(io);
+      exitCode = await spec.run({ args, options }, io);
     } catch (error) {
       exitCode = reportError(error, io);
     }

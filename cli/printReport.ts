@@ -5,6 +5,14 @@ import type { SlackMessage } from '../lib/notify/render/renderSlackMessage';
 import type { FunctionReport } from '../lib/runtime/types';
 import type { CommandIo } from './io';
 
+/** A change's outcome in brackets: `[failed]` red, `[applied]` green, others plain. */
+function paintStatus(io: CommandIo, status: string): string {
+  const text = `[${status}]`;
+  if (status === 'failed') return io.paint('fail', text);
+  if (status === 'applied') return io.paint('pass', text);
+  return text;
+}
+
 /**
  * A function report for people: the decision, the plan (or what was done), and every notification
  * rendered as its readers will see it.
@@ -16,7 +24,7 @@ export function printReport(io: CommandIo, report: FunctionReport, options: { mo
   } else {
     io.out(`  ${options.mode === 'plan' ? 'plan' : 'changes'}:`);
     for (const { change, outcome } of report.changes) {
-      io.out(`    [${outcome.status}] ${change.action} ${change.target}`);
+      io.out(`    ${paintStatus(io, outcome.status)} ${change.action} ${change.target}`);
       io.out(`        ${change.reason}${outcome.message ? ` (${outcome.message})` : ''}`);
       for (const failure of outcome.failures ?? []) io.out(`        ${failure.expected ? 'skipped' : 'failed'}: ${failure.item} ${failure.code}: ${failure.reason}`);
     }

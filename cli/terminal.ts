@@ -1,16 +1,30 @@
-import type { CommandIo } from './io';
+import { colourEnabled, paint } from './colour';
+import { type CommandIo, JSON_SCHEMA_VERSION } from './io';
+
+interface Output {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+  readonly writable?: boolean;
+}
 
 /**
  * The real terminal: text to stdout, diagnostics to stderr, progress redrawn in place on a TTY,
- * and in JSON mode nothing but the result on stdout.
+ * and in JSON mode nothing but the result on stdout. Colour only where `colourEnabled` says so.
+ * Once a reader closes stdout early (`| head`), further output is dropped: the command still
+ * finishes and exits with its real status (cli/bin.ts ignores the EPIPE).
  */
-export function terminalIo(options: { json: boolean; stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream }): CommandIo {
+export function terminalIo(options: { json: boolean; stdout?: Output; stderr?: Output; env?: NodeJS.ProcessEnv }): CommandIo {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
+  const colour = !options.json && colourEnabled(stdout, options.env ?? process.env);
+  const write = (stream: Output, text: string) => {
+    if (stream.writable !== false) stream.write(text);
+  };
   let progressShown = false;
   const clearProgress = () => {
     if (progressShown) {
-      stderr.write('\r\x1b[2K');
+      write(stderr, '\r\x1b[2K');
       progressShown = false;
     }
   };
@@ -19,23 +33,24 @@ export function terminalIo(options: { json: boolean; stdout?: NodeJS.WriteStream
     out(line) {
       if (options.json) return;
       clearProgress();
-      stdout.write(`${line}\n`);
+      write(stdout, `${line}\n`);
     },
     err(line) {
       clearProgress();
-      stderr.write(`${line}\n`);
+      write(stderr, `${line}\n`);
     },
     progress(line) {
       if (!stderr.isTTY) return;
       const width = stderr.columns ?? 100;
-      stderr.write(`\r\x1b[2K${line.slice(0, Math.max(10, width - 1))}`);
+      write(stderr, `\r\x1b[2K${line.slice(0, Math.max(10, width - 1))}`);
       progressShown = true;
     },
     data(value) {
       if (!options.json) return;
       clearProgress();
-      stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      write(stdout, `${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, null, 2)}\n`);
     },
+    paint: (tone, text) => (colour ? paint(tone, text) : text),
   };
 }
 
@@ -57,5 +72,6 @@ export function memoryIo(json = false): CommandIo & { lines: string[]; errors: s
     data: (value) => {
       if (json) values.push(value);
     },
+    paint: (_tone, text) => text,
   };
 }

@@ -3,12 +3,13 @@
  * [--insecure-registry host:port] [--json]`: copies an image between registries with every
  * platform and digests unchanged. ECR hosts authenticate with GetAuthorizationToken automatically.
  */
-import { ECRClient } from '@aws-sdk/client-ecr';
 import { copyImage } from '../../lib/oci/copy/copyImage';
 import type { CopyProgress, CopyReport } from '../../lib/oci/copy/types';
 import { type EcrRegistryHost, isEcrRegistry, parseImageReference } from '../../lib/oci/reference';
 import { anonymousCredentials, type CredentialProvider, type CredentialsForRegistry, parseUserPassword, staticCredentials } from '../../lib/oci/transport/credentials';
-import { ecrAuthorizationTokenFromSdk, ecrCredentials, type GetEcrAuthorizationToken } from '../../lib/oci/transport/ecrCredentials';
+import type { GetEcrAuthorizationToken } from '../../lib/oci/transport/ecrCredentials';
+import { awsClientConfig } from '../awsClientConfig';
+import type { AwsOptions } from '../flags';
 import type { CommandIo, ExitCode } from '../io';
 
 export interface CopyCommandOptions {
@@ -26,6 +27,8 @@ export interface CopyCommandOptions {
   insecureRegistries?: string[];
   /** Also copy signatures, SBOMs and other referrers. */
   includeReferrers?: boolean;
+  /** `--profile` for ECR hosts' GetAuthorizationToken (the region is the host's). */
+  aws?: AwsOptions;
 }
 
 export interface CopyCommandDeps {
@@ -63,13 +66,34 @@ export function buildCopyCredentials(options: CopyCommandOptions, deps: CopyComm
     if (!ecr) return anonymousCredentials;
     let provider = ecrProviders.get(registry);
     if (!provider) {
-      const getToken = deps.ecrTokenFor?.(ecr) ?? ecrAuthorizationTokenFromSdk(new ECRClient({ region: ecr.region }));
-      provider = ecrCredentials(getToken);
+      // Loaded on first use: a copy between other registries never loads the AWS SDK.
+      provider = loadedOnFirstUse('ECR GetAuthorizationToken', async () => {
+        const { ecrAuthorizationTokenFromSdk, ecrCredentials } = await import('../../lib/oci/transport/ecrCredentials');
+        const getToken = deps.ecrTokenFor?.(ecr) ?? ecrAuthorizationTokenFromSdk(new (await import('@aws-sdk/client-ecr')).ECRClient({ ...awsClientConfig(options.aws), region: ecr.region }));
+        return ecrCredentials(getToken);
+      });
       ecrProviders.set(registry, provider);
     }
     return provider;
   };
   return warning === undefined ? { credentials } : { credentials, warning };
+}
+
+/** A provider whose implementation is imported when a credential is first needed. */
+function loadedOnFirstUse(description: string, load: () => Promise<CredentialProvider>): CredentialProvider {
+  let loading: Promise<CredentialProvider> | undefined;
+  let loaded: CredentialProvider | undefined;
+  return {
+    description,
+    async credential(signal) {
+      loading ??= load();
+      loaded = await loading;
+      return loaded.credential(signal);
+    },
+    invalidate() {
+      loaded?.invalidate();
+    },
+  };
 }
 
 const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;

@@ -4,10 +4,10 @@ import { AutopilotError } from '../../lib/errors';
 import { parseEvent } from '../../lib/events/parseEvent';
 import type { FunctionReport } from '../../lib/runtime/types';
 import { DEFAULT_SNAPSHOT, planDeps } from '../deps';
-import { FUNCTIONS } from '../functionCatalog';
+import { loadFunction } from '../functionCatalog';
 import type { CommandIo, ExitCode } from '../io';
 import { printReport } from '../printReport';
-import { readJsonFile } from './invoke';
+import { readJsonFile } from '../readInput';
 import { printChecklist } from './verify';
 import { verifyLab } from '../../lib/verify/verifyLab';
 
@@ -69,24 +69,24 @@ export function listSamples(eventsDir: string = EVENTS_DIR): DemoSample[] {
  * plan mode against `events/registry-snapshot.json`, printing per event the decision, the plan and
  * the rendered notification. Needs no AWS account: nothing is read from or written to AWS.
  */
-export async function runDemo(options: { snapshot?: string }, io: CommandIo): Promise<ExitCode> {
+export async function runDemo(options: { snapshot?: string; verbose?: boolean }, io: CommandIo): Promise<ExitCode> {
   const snapshot = options.snapshot ?? DEFAULT_SNAPSHOT;
   const results: Array<{ sample: string; function: string; report: FunctionReport }> = [];
   io.out(`ecr-autopilot demo: every sample event, in plan mode, against ${relative(process.cwd(), snapshot) || snapshot}`);
   io.out('Nothing is read from or written to AWS.\n');
   for (const sample of listSamples()) {
-    const definition = FUNCTIONS[sample.function];
+    const definition = await loadFunction(sample.function);
     if (!definition) throw new AutopilotError('INTERNAL', `SAMPLE_ROUTES names ${sample.function}, which is not in the function catalog`);
     const name = relative(EVENTS_DIR, sample.file);
     const event = parseEvent(definition.eventSchema, readJsonFile(sample.file), definition.eventName);
-    const report = await definition.run(event, planDeps({ io, snapshot }));
+    const report = await definition.run(event, planDeps({ io, snapshot, verbose: options.verbose ?? false }));
     results.push({ sample: name, function: sample.function, report });
     io.out(`━━ ${name} → ${sample.function}`);
     printReport(io, report, { mode: 'plan' });
     io.out('');
   }
   // The demo ends where a lab ends: the checklist of the whole lab, against the same snapshot.
-  const verify = await verifyLab({ notify: true }, planDeps({ io, snapshot }));
+  const verify = await verifyLab({ notify: true }, planDeps({ io, snapshot, verbose: options.verbose ?? false }));
   io.out('━━ verifyLab (the lab checklist, against the snapshot)');
   printChecklist(io, verify.checklist.items);
   const c = verify.checklist.counts;

@@ -1,11 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { EcrRegistry } from '../../lib/ecr/EcrRegistry';
-import { SnapshotRegistry } from '../../lib/ecr/SnapshotRegistry';
 import { AutopilotError } from '../../lib/errors';
-import { configPath, loadConfig } from '../../lib/config/loadConfig';
-import { matchRepositoryClass } from '../../lib/config/matchRepositoryClass';
-import type { RegistryReader } from '../../lib/ecr/RegistryReader';
+import type { RepositoryClass } from '../../lib/config/types';
 import { isIndexMediaType, type ImageDetail } from '../../lib/ecr/types';
 import { readDescribeImagesPage } from '../../lib/lifecycle/describeImagesInput';
 import { explainLifecyclePreview, type ExplainedPreview } from '../../lib/lifecycle/explainLifecyclePreview';
@@ -15,8 +9,10 @@ import type { ExpiryGraph, KeptReason } from '../../lib/lifecycle/planExpiry';
 import type { LifecycleImage } from '../../lib/lifecycle/types';
 import { formatLifecyclePolicyIssue, parseLifecyclePolicy, validateLifecyclePolicy } from '../../lib/lifecycle/validateLifecyclePolicy';
 import { formatBytes, shortDigest } from '../../lib/notify/present/format';
+import type { DepsOptions } from '../deps';
+import type { FlagValues } from '../flags';
 import type { CommandIo, ExitCode } from '../io';
-import { readJsonFile } from './invoke';
+import { readJsonFile, readText } from '../readInput';
 
 /**
  * `ecr-autopilot lifecycle check <policy.json>`: every rule ECR enforces, offline. Exit 0 when the
@@ -38,12 +34,8 @@ export async function runLifecycleCheck(options: { policy: string }, io: Command
   return 1;
 }
 
-export interface PreviewOptions {
+export interface PreviewOptions extends DepsOptions, FlagValues<'images' | 'repository' | 'now'> {
   policy: string;
-  images?: string;
-  repository?: string;
-  snapshot?: string;
-  now?: string;
   /** List the images no rule acts on too. */
   all?: boolean;
 }
@@ -65,14 +57,15 @@ interface PreviewInput {
  * `--json` prints exactly the preview response shape.
  */
 export async function runLifecyclePreview(options: PreviewOptions, io: CommandIo): Promise<ExitCode> {
-  if ((options.images === undefined) === (options.repository === undefined)) {
+  const repositories = options.repository ?? [];
+  if ((options.images === undefined) === (repositories.length === 0) || repositories.length > 1) {
     throw new AutopilotError('USAGE', 'Give exactly one of --images <describe-images.json> or --repository <name>');
   }
   const now = options.now === undefined ? new Date() : new Date(options.now);
   if (Number.isNaN(now.getTime())) throw new AutopilotError('USAGE', `--now ${options.now} is not an ISO-8601 time; use e.g. 2026-11-20T09:00:00Z`);
   const policy = parseLifecyclePolicy(readText(options.policy));
-  const input = options.images !== undefined ? readImagesFile(options.images, io) : await readRepository(options.repository as string, options.snapshot);
-  const repositoryClass = input.repositoryName === undefined ? undefined : matchRepositoryClass(loadConfig(configPath()).config, input.repositoryName);
+  const input = options.images !== undefined ? readImagesFile(options.images, io) : await readRepository(repositories[0] as string, options);
+  const repositoryClass = input.repositoryName === undefined ? undefined : await repositoryClassOf(input.repositoryName);
   const explained = explainLifecyclePreview({ policy, images: input.images, now, protectedTagPatterns: repositoryClass?.protectedTags ?? [], graph: input.graph });
   io.data(explained.preview);
   const where = input.repositoryName === undefined ? 'repository unknown (no protected tags applied)' : `${input.repositoryName} · ${repositoryClass ? `class ${repositoryClass.name}${repositoryClass.protectedTags.length > 0 ? ` (protects ${repositoryClass.protectedTags.join(', ')})` : ''}` : 'no repository class'}`;
@@ -93,15 +86,18 @@ function readImagesFile(file: string, io: CommandIo): PreviewInput {
   return { images: page.images, ...(page.repositoryName ? { repositoryName: page.repositoryName } : {}), graph: { indexChildren: new Map() }, graphRead: false };
 }
 
-/** `--repository`: every image (all pages) and the index manifests, as the sweep reads them. */
-async function readRepository(repositoryName: string, snapshot: string | undefined): Promise<PreviewInput> {
-  let registry: RegistryReader;
-  if (snapshot) {
-    registry = SnapshotRegistry.fromFile(snapshot);
-  } else {
-    const client = new ECRClient({});
-    registry = new EcrRegistry({ client, region: await client.config.region() });
-  }
+/**
+ * The class governing a repository in the configuration (for its protected tags). Imported here, as
+ * the registry readers below: `lifecycle check` loads none of it.
+ */
+async function repositoryClassOf(repositoryName: string): Promise<RepositoryClass | undefined> {
+  const [{ configPath, loadConfig }, { matchRepositoryClass }] = await Promise.all([import('../../lib/config/loadConfig'), import('../../lib/config/matchRepositoryClass')]);
+  return matchRepositoryClass(loadConfig(configPath()).config, repositoryName);
+}
+
+/** `--repository`: every image (all pages) and the index manifests, as the sweep reads them; live, or (`--plan`, `--snapshot`) from a snapshot. */
+async function readRepository(repositoryName: string, options: DepsOptions): Promise<PreviewInput> {
+  const registry = await (await import('../deps')).cliRegistryReader(options);
   const images: ImageDetail[] = [];
   for await (const image of registry.listImages(repositoryName)) images.push(image);
   return { images, repositoryName, graph: await readIndexGraph(registry, repositoryName, images), graphRead: true };
@@ -164,12 +160,4 @@ function noteUnreadIndexes(io: CommandIo, explained: ExplainedPreview, images: r
   io.out(
     `note: describe-images does not say which manifests an image index lists: some of the ${untagged} untagged images expiring here may be platform images of the ${keptIndexes} kept index${keptIndexes === 1 ? '' : 'es'}, which neither ECR nor ecr-autopilot deletes while the index exists; --repository reads the index manifests.`,
   );
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new AutopilotError('USAGE', `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; check the path`, { cause: error });
-  }
 }

@@ -1,17 +1,13 @@
-import { AutopilotError } from '../../lib/errors';
 import { PlanningWriter } from '../../lib/plan/PlanningWriter';
 import { describeValidation, reconcilePullThroughCache, syncPullThroughCache, type PtcSyncReport } from '../../lib/pull-through-cache/syncPullThroughCache';
 import type { PtcRuleReport } from '../../lib/pull-through-cache/types';
-import { liveDeps, planDeps, type CliDeps } from '../deps';
+import { cliDeps, DEFAULT_SNAPSHOT, type DepsOptions } from '../deps';
 import type { CommandIo, ExitCode } from '../io';
 import { printReport } from '../printReport';
 
-export interface PtcSyncOptions {
-  plan: boolean;
-  snapshot?: string;
+export interface PtcSyncOptions extends DepsOptions {
   /** `--prune`: delete undeclared rules this run (default: `pullThroughCache.prune`). */
   prune?: boolean;
-  verbose?: boolean;
 }
 
 /**
@@ -21,8 +17,7 @@ export interface PtcSyncOptions {
  * failed validation, drift only prune may fix).
  */
 export async function runPtcSync(options: PtcSyncOptions, io: CommandIo): Promise<ExitCode> {
-  if (options.snapshot && !options.plan) throw new AutopilotError('USAGE', '--snapshot only applies with --plan; add --plan to run against the snapshot');
-  const deps = await depsFor(options, io);
+  const deps = await cliDeps(options, io);
   const report: PtcSyncReport = await syncPullThroughCache.run(options.prune ? { prune: true } : {}, deps);
   const wrong = report.outcome === 'failed' || report.rules.some((rule) => rule.problems.length > 0);
   if (io.json) {
@@ -36,21 +31,21 @@ export async function runPtcSync(options: PtcSyncOptions, io: CommandIo): Promis
 }
 
 /**
- * `ecr-autopilot ptc status [--snapshot <file>] [--json]`: where each declared rule stands (exists?
- * upstream matches? credential? validation? template?) plus undeclared rules. Reads only: the
- * reconcile runs with a recording writer. Exit 1 when the sync would change something or a
- * problem remains.
+ * `ecr-autopilot ptc status [--plan] [--snapshot <file>] [--json]`: where each declared rule stands
+ * (exists? upstream matches? credential? validation? template?) plus undeclared rules. Reads only:
+ * the reconcile runs with a recording writer, so `--snapshot` alone means plan mode too. Exit 1
+ * when the sync would change something or a problem remains.
  */
-export async function runPtcStatus(options: { snapshot?: string; verbose?: boolean }, io: CommandIo): Promise<ExitCode> {
-  const deps = await depsFor({ plan: options.snapshot !== undefined, ...options }, io);
+export async function runPtcStatus(options: DepsOptions, io: CommandIo): Promise<ExitCode> {
+  const deps = await cliDeps(options, io, { readOnly: true });
   const result = await reconcilePullThroughCache({ ...deps, writer: new PlanningWriter() });
   const pending = result.plan.changes;
   const wrong = pending.length > 0 || result.rules.some((rule) => rule.problems.length > 0);
   if (io.json) {
-    io.data({ source: options.snapshot ?? 'live', region: deps.ptc.region, ok: !wrong, rules: result.rules, pendingChanges: pending });
+    io.data({ mode: deps.mode, source: deps.mode === 'plan' ? (options.snapshot ?? DEFAULT_SNAPSHOT) : 'live', region: deps.ptc.region, ok: !wrong, rules: result.rules, pendingChanges: pending });
     return wrong ? 1 : 0;
   }
-  io.out(`ptc status · ${options.snapshot ? `snapshot ${options.snapshot}` : 'live'} · ${deps.ptc.region}`);
+  io.out(`ptc status · ${deps.mode === 'plan' ? `snapshot ${options.snapshot ?? 'events/registry-snapshot.json'}` : 'live'} · ${deps.ptc.region}`);
   printRules(io, result.rules);
   if (pending.length > 0) {
     io.out(`  ${pending.length} change(s) pending; run \`ecr-autopilot ptc sync\` to apply:`);
@@ -58,12 +53,6 @@ export async function runPtcStatus(options: { snapshot?: string; verbose?: boole
   }
   io.out(wrong ? '  status: NOT IN SYNC' : '  status: in sync');
   return wrong ? 1 : 0;
-}
-
-async function depsFor(options: { plan: boolean; snapshot?: string; verbose?: boolean }, io: CommandIo): Promise<CliDeps> {
-  return options.plan
-    ? planDeps({ io, verbose: options.verbose ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}) })
-    : liveDeps({ io, verbose: options.verbose ?? false });
 }
 
 /** One line per rule, then every problem with its fix and command. */

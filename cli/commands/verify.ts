@@ -3,30 +3,28 @@ import { AutopilotError } from '../../lib/errors';
 import { teardownLab } from '../../lib/verify/teardownLab';
 import type { CheckResult } from '../../lib/verify/types';
 import { verifyLab } from '../../lib/verify/verifyLab';
-import { liveDeps, planDeps, type CliDeps } from '../deps';
-import type { CommandIo, ExitCode } from '../io';
+import { cliDeps, type DepsOptions } from '../deps';
+import type { CommandIo, ExitCode, Tone } from '../io';
 import { printReport } from '../printReport';
 
-const MARK: Record<CheckResult['status'], string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skipped: 'SKIP' };
-
-async function depsFor(options: { plan?: boolean; snapshot?: string; verbose?: boolean }, io: CommandIo): Promise<CliDeps> {
-  if (options.snapshot && !options.plan) throw new AutopilotError('USAGE', '--snapshot only applies with --plan; add --plan to run against the snapshot');
-  return options.plan
-    ? planDeps({ io, verbose: options.verbose ?? false, ...(options.snapshot ? { snapshot: options.snapshot } : {}) })
-    : liveDeps({ io, verbose: options.verbose ?? false });
-}
+const MARK: Record<CheckResult['status'], { text: string; tone?: Tone }> = {
+  pass: { text: '[PASS]', tone: 'pass' },
+  fail: { text: '[FAIL]', tone: 'fail' },
+  warn: { text: '[WARN]', tone: 'warn' },
+  skipped: { text: '[SKIP]' },
+};
 
 /**
  * `ecr-autopilot verify [--plan] [--snapshot <file>] [--no-notify] [--json]`: the lab checklist.
  * Exit 0 only when every check passes (warnings and skipped checks do not fail it).
  */
-export async function runVerify(options: { plan?: boolean; snapshot?: string; notify: boolean; verbose?: boolean }, io: CommandIo): Promise<ExitCode> {
-  const deps = await depsFor(options, io);
-  const report = await verifyLab({ notify: options.notify }, deps);
+export async function runVerify(options: DepsOptions & { notify?: boolean }, io: CommandIo): Promise<ExitCode> {
+  const deps = await cliDeps(options, io);
+  const report = await verifyLab({ notify: options.notify ?? true }, deps);
   io.data({ mode: deps.mode, report });
   printChecklist(io, report.checklist.items);
   const c = report.checklist.counts;
-  io.out(`\n${report.checklist.passed ? 'PASSED' : 'FAILED'}: ${c.pass} pass, ${c.fail} fail, ${c.warn} warn, ${c.skipped} skipped${deps.mode === 'plan' ? ' (plan mode: against the snapshot)' : ''}.`);
+  io.out(`\n${report.checklist.passed ? io.paint('pass', 'PASSED') : io.paint('fail', 'FAILED')}: ${c.pass} pass, ${c.fail} fail, ${c.warn} warn, ${c.skipped} skipped${deps.mode === 'plan' ? ' (plan mode: against the snapshot)' : ''}.`);
   for (const { change, outcome } of report.changes) io.out(`notification: ${change.reason} → ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}`);
   return report.checklist.passed ? 0 : 1;
 }
@@ -38,7 +36,8 @@ export function printChecklist(io: CommandIo, items: readonly CheckResult[]): vo
       section = item.section;
       io.out(`\n${section}`);
     }
-    io.out(`  [${MARK[item.status]}] ${item.title}: ${item.found}`);
+    const mark = MARK[item.status];
+    io.out(`  ${mark.tone ? io.paint(mark.tone, mark.text) : mark.text} ${item.title}: ${item.found}`);
     if (item.status === 'fail' || item.status === 'warn') {
       io.out(`         expected: ${item.expected}`);
       if (item.fix) io.out(`         fix: ${item.fix}`);
@@ -50,8 +49,8 @@ export function printChecklist(io: CommandIo, items: readonly CheckResult[]): vo
  * `ecr-autopilot teardown [--plan] [--snapshot <file>] [--yes] [--json]`: removes what the lab
  * created. Prints the plan first; deletes only after confirmation (or `--yes`).
  */
-export async function runTeardown(options: { plan?: boolean; snapshot?: string; yes?: boolean; verbose?: boolean }, io: CommandIo): Promise<ExitCode> {
-  const deps = await depsFor(options, io);
+export async function runTeardown(options: DepsOptions & { yes?: boolean }, io: CommandIo): Promise<ExitCode> {
+  const deps = await cliDeps(options, io);
   const plan = await teardownLab({ apply: false }, deps);
   if (options.plan || plan.changes.length === 0) {
     if (io.json) io.data({ mode: deps.mode, report: plan });

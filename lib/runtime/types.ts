@@ -50,6 +50,11 @@ export interface FunctionReport {
   changes: AppliedChange[];
   /** Why the run stopped before finishing (its deadline, Ctrl-C); what it did not do is in `changes` and the decision. */
   stoppedEarly?: string;
+  /**
+   * The function's judgement, when it makes one (onImageScan's scan verdict). A FAIL verdict is not
+   * a failed run: the Lambda succeeds, and the CLI exits 1 (the command ran and found a problem).
+   */
+  verdict?: 'PASS' | 'WARN' | 'FAIL';
 }
 
 /**

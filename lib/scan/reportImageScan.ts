@@ -88,7 +88,7 @@ async function reportCompletedScan(scan: CompletedScan, deps: ScanDeps, base: { 
 
   const where = context.index ? `${scan.repositoryName}:${context.index.tags[0] ?? 'untagged'} (${context.index.platform ?? 'unknown platform'})` : `${scan.repositoryName}${tags[0] ? `:${tags[0]}` : `@${scan.imageDigest}`}`;
   const decision = `Scan of ${where}: ${summary.total} finding(s)${summary.accepted.length > 0 ? ` (+${summary.accepted.length} accepted)` : ''}, verdict ${judged.verdict}${judged.reasons.length > 0 ? ` (${judged.reasons.join('; ')})` : ''}${diff ? `; ${diff.added.length} new, ${diff.fixed.length} fixed since ${baseline?.imageDigest.slice(0, 19)}` : '; no earlier scanned image to compare'}.`;
-  return { ...base, outcome: outcomeOf(applied), decision, changes: applied };
+  return { ...base, outcome: outcomeOf(applied), decision, changes: applied, verdict: judged.verdict };
 }
 
 function shouldNotify(mode: 'always' | 'findings' | 'warnOrFail', verdict: ScanVerdict, total: number): boolean {

@@ -26,6 +26,7 @@ function captureIo(json: boolean): CapturedIo {
     err: (line) => errors.push(line),
     progress: vi.fn<(line: string) => void>(),
     data: (value) => values.push(value),
+    paint: (_tone, text) => text,
   };
 }
 

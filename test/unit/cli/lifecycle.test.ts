@@ -105,7 +105,7 @@ describe('ecr-autopilot lifecycle check', () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(JSON.parse(cliStdout())).toEqual({ valid: false, issues: validateLifecyclePolicy(text), warnings: [] });
+    expect(JSON.parse(cliStdout())).toEqual({ schemaVersion: 1, valid: false, issues: validateLifecyclePolicy(text), warnings: [] });
   });
 
   describe('a rule with two tag prefixes (test/samples/lifecycle/two-prefixes-in-one-rule.json)', () => {
@@ -129,6 +129,7 @@ describe('ecr-autopilot lifecycle check', () => {
       // Assess
       expect(code).toBe(0);
       expect(JSON.parse(cliStdout())).toEqual({
+        schemaVersion: 1,
         valid: true,
         issues: [],
         warnings: [
@@ -198,9 +199,11 @@ describe('ecr-autopilot lifecycle preview', () => {
     // Assess
     expect(code).toBe(0);
     const preview = JSON.parse(cliStdout()) as { previewResults: Array<Record<string, unknown>>; summary: unknown };
-    expect(Object.keys(preview)).toEqual(['previewResults', 'summary']);
+    // GetLifecyclePolicyPreview's two result fields, after the schemaVersion every --json document starts with.
+    expect(Object.keys(preview)).toEqual(['schemaVersion', 'previewResults', 'summary']);
     for (const result of preview.previewResults) expect(Object.keys(result).sort()).toEqual(['action', 'appliedRulePriority', 'imageDigest', 'imagePushedAt', 'imageTags', 'storageClass']);
     expect(preview).toEqual({
+      schemaVersion: 1,
       previewResults: [
         { imageDigest: OLD_EPOCH, imageTags: [], imagePushedAt: '2026-09-15T09:00:00.000Z', action: { type: 'EXPIRE' }, appliedRulePriority: 3, storageClass: 'STANDARD' },
         { imageDigest: OLD_ISO, imageTags: [], imagePushedAt: '2026-10-01T09:00:00.000Z', action: { type: 'EXPIRE' }, appliedRulePriority: 3, storageClass: 'STANDARD' },
@@ -421,12 +424,23 @@ describe('ecr-autopilot lifecycle sweep', () => {
     expect(cliStdout()).toBe('');
   });
 
-  it('exits 2 on a --max-deletions that is not a number', async () => {
+  it.each(['many', '1.5', '-1', '10abc', '', '100001'])('exits 2 on --max-deletions %j, saying what a valid value is', async (value) => {
     // Act
-    const code = await runCli('lifecycle', 'sweep', '--plan', '--max-deletions', 'many');
+    const code = await runCli('lifecycle', 'sweep', '--plan', '--max-deletions', value);
 
     // Assess
     expect(code).toBe(2);
-    expect(cliStderr()).toContain('maxDeletions');
+    expect(cliStderr()).toContain(`error: option '--max-deletions <n>' argument '${value}' is invalid. --max-deletions must be a whole number from 0 to 100000, e.g. --max-deletions 50.`);
+    expect(cliStdout()).toBe('');
+  });
+
+  it('accepts --max-deletions 0 (plan nothing for deletion)', async () => {
+    // Act
+    const code = await runCli('lifecycle', 'sweep', '--plan', '--max-deletions', '0', '--json');
+
+    // Assess
+    expect(code).toBe(0);
+    const output = JSON.parse(cliStdout()) as SweepOutput;
+    expect(output.report.changes.filter(({ change }) => change.action === 'ecr:BatchDeleteImage')).toEqual([]);
   });
 });

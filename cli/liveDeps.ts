@@ -1,0 +1,96 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { loadConfig } from '../lib/config/loadConfig';
+import type { AutopilotConfig } from '../lib/config/types';
+import { EcrRegistry } from '../lib/ecr/EcrRegistry';
+import { AutopilotError } from '../lib/errors';
+import { ecrDestination } from '../lib/mirror/ecrDestination';
+import { OciCopyWriter } from '../lib/mirror/OciCopyWriter';
+import { OciUpstreamReader } from '../lib/mirror/OciUpstreamReader';
+import { powertoolsOncePerKey } from '../lib/notify/publish/powertoolsOncePerKey';
+import { slackWebhookUrlFromSecret } from '../lib/notify/publish/slackWebhookSecret';
+import { SlackWebhook } from '../lib/notify/publish/SlackWebhook';
+import { SlackWriter } from '../lib/notify/publish/SlackWriter';
+import { SnsPublisher } from '../lib/notify/publish/SnsPublisher';
+import { anonymousCredentials } from '../lib/oci/transport/credentials';
+import { routeChanges } from '../lib/plan/routeChanges';
+import type { ChangeWriter } from '../lib/plan/types';
+import { ptcWriters } from '../lib/pull-through-cache/changes';
+import { EcrPullThroughCache } from '../lib/pull-through-cache/EcrPullThroughCache';
+import { PTC_SDK_MAX_ATTEMPTS } from '../lib/pull-through-cache/limits';
+import { readOptionalEnv } from '../lib/runtime/env';
+import { EventBridgeVerdictPublisher } from '../lib/scan/publish/EventBridgeVerdictPublisher';
+import { AwsStackReader } from '../lib/verify/AwsStackReader';
+import { awsClientConfig } from './awsClientConfig';
+import { type CliDeps, cliLogger, stackName } from './deps';
+import type { AwsOptions } from './flags';
+import type { CommandIo } from './io';
+
+/** A writer for a service the environment does not configure: applying a change says what to set. */
+function unavailable(message: string): ChangeWriter<never> {
+  return {
+    async apply() {
+      throw new AutopilotError('ENV_INVALID', message);
+    },
+  };
+}
+
+/** ECR in the region `--region`, AWS_REGION or the profile names. */
+export async function liveEcrRegistry(aws?: AwsOptions): Promise<{ registry: EcrRegistry; ecr: ECRClient }> {
+  const ecr = new ECRClient({ ...awsClientConfig(aws), maxAttempts: 3 });
+  return { registry: new EcrRegistry({ client: ecr, region: await ecr.config.region() }), ecr };
+}
+
+/**
+ * Live mode: `--region`/`--profile`, else the AWS SDK's default credential chain and region
+ * (AWS_PROFILE, AWS_REGION, …), and any endpoint the SDK's own `AWS_ENDPOINT_URL` names. Notifications need NOTIFICATION_TOPIC_ARN; Slack
+ * needs SLACK_WEBHOOK_SECRET_ID; duplicate suppression uses IDEMPOTENCY_TABLE_NAME when set.
+ */
+export async function liveDeps(options: { config?: AutopilotConfig; io: CommandIo; verbose?: boolean; aws?: AwsOptions }): Promise<CliDeps> {
+  const client = awsClientConfig(options.aws);
+  const { registry, ecr } = await liveEcrRegistry(options.aws);
+  const region = registry.region;
+  const config = options.config ?? loadConfig().config;
+  const secrets = new SecretsManagerClient(client);
+  // One SDK attempt for pull-through cache calls, so LimitExceededException surfaces at once (lib/pull-through-cache/limits.ts).
+  const ptc = new EcrPullThroughCache({ ecr: new ECRClient({ ...client, maxAttempts: PTC_SDK_MAX_ATTEMPTS }), secrets, region });
+  const tableName = readOptionalEnv('IDEMPOTENCY_TABLE_NAME');
+  const once = tableName ? powertoolsOncePerKey({ tableName, client: new DynamoDBClient(client) }) : undefined;
+  const destination = ecrDestination(ecr);
+  const writers: Record<string, ChangeWriter<never>> = {
+    ecr: registry,
+    oci: new OciCopyWriter({
+      destination,
+      onProgress: (change, progress) =>
+        options.io.progress(`${change.target}: ${progress.phase} · blobs ${progress.blobsDone}/${progress.blobsTotal} · ${(progress.bytesDone / 1048576).toFixed(1)}/${(progress.bytesTotal / 1048576).toFixed(1)} MB`),
+    }),
+    sns: new SnsPublisher({ client: new SNSClient(client), settings: config.notifications, ...(once ? { once } : {}) }),
+    events: new EventBridgeVerdictPublisher({ client: new EventBridgeClient(client) }),
+    ...ptcWriters(ptc),
+  };
+  const slackSecret = readOptionalEnv('SLACK_WEBHOOK_SECRET_ID');
+  writers.slack = slackSecret
+    ? new SlackWriter({ webhook: new SlackWebhook({ url: () => slackWebhookUrlFromSecret(slackSecret, secrets) }), ...(once ? { once } : {}) })
+    : unavailable('SLACK_WEBHOOK_SECRET_ID is not set: set it to the secret holding the Slack webhook URL, or use --plan');
+  const topicArn = readOptionalEnv('NOTIFICATION_TOPIC_ARN');
+  if (!topicArn) writers.sns = unavailable('NOTIFICATION_TOPIC_ARN is not set: set it to the notification topic ARN (see `npx osls info`), or use --plan');
+  return {
+    mode: 'live',
+    config,
+    registry,
+    ptc,
+    upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
+    stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client) }),
+    stackName: stackName(),
+    destinationRegistry: () => destination.registry(),
+    writer: routeChanges(writers),
+    topicArn: topicArn ?? '',
+    eventBusName: readOptionalEnv('EVENT_BUS_NAME') ?? 'default',
+    clock: () => new Date(),
+    logger: cliLogger(options.io, options.verbose),
+  };
+}
