@@ -230,6 +230,7 @@ function fishScript(): string {
   }
   for (const command of COMMANDS) {
     const condition = command.path.length === 1 ? `__fish_seen_subcommand_from ${command.path[0]}` : `__fish_seen_subcommand_from ${command.path[0]}; and __fish_seen_subcommand_from ${command.path[1]}`;
+    lines.push(`complete -c ${PROGRAM} -n '${condition}' -s h -l help -d 'show help'`);
     for (const name of command.flags) {
       const flag = shapeOf(name);
       const value = flag.takesValue ? (flag.complete === 'file' ? ' -r -F' : ' -x') : '';
