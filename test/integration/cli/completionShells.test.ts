@@ -10,7 +10,9 @@ import { runCliProcess } from '../../support/cliProcess';
  * zsh and fish completing for real (Debian's zsh and fish, installed by .ci/run). fish answers
  * `complete -C '<line>'` itself; zsh completes only inside its line editor, so an interactive zsh
  * runs in a pseudo-terminal (zsh/zpty), `compadd` is wrapped to record every candidate the
- * completion functions offer, and the line is typed with a TAB.
+ * completion functions offer, and the line is typed with a TAB. The driver waits for compsys's
+ * `comppostfuncs` hook to say the completion finished before typing on: input typed ahead can cut
+ * a completion short.
  */
 let dir: string;
 const script = (shell: string): string => join(dir, `completion.${shell}`);
@@ -34,10 +36,12 @@ zpty z zsh -f -i
 zpty -w z 'PROMPT="> "; autoload -Uz compinit && compinit -u -D'
 zpty -w z ${shellQuote(`source ${shellQuote(script('zsh'))}`)}
 zpty -w z ${shellQuote(`compadd() { local -a hits; builtin compadd -O hits "$@"; print -rl -- $hits >> ${shellQuote(hits)}; builtin compadd "$@"; }`)}
+zpty -w z ${shellQuote(`comppostfuncs=(_signal_done); _signal_done() { print -nu2 'COMPLETION''-DONE'; }`)}
 zpty -w z "print RE''ADY"
 zpty -r z out '*READY*'
 : > ${shellQuote(hits)}
 zpty -w -n z ${shellQuote(line)}$'\\t'
+zpty -r z out '*COMPLETION-DONE*'
 zpty -w -n z $'\\x15'
 zpty -w z "print DO''NE"
 zpty -r z out '*DONE*'
