@@ -46,7 +46,13 @@ function lambdaBuildOptions(stage) {
   return {
     bundle: true,
     minify: true,
-    sourcemap: false,
+    // Errors name their class and point into the sources (`ConfigError … lib/config/loadConfig.ts:88`),
+    // not `t` at `onImagePush.mjs:348:25141`: names survive minification, and the stack maps back
+    // through the external map, which Node reads with NODE_OPTIONS=--enable-source-maps
+    // (serverless.yml). Without `sourcesContent` the map carries positions only.
+    keepNames: true,
+    sourcemap: true,
+    sourcesContent: false,
     format: 'esm',
     platform: 'node',
     target: 'node22',

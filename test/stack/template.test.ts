@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -169,6 +169,15 @@ describe('the packaged CloudFormation template', () => {
   it('packages one zip per function', () => {
     // Assess
     for (const name of ['onImagePush', 'onImageScan', 'notifySlack']) expect(existsSync(join(dev.dir, `${name}.zip`))).toBe(true);
+  });
+
+  it('packages each bundle with its source map and runs it with --enable-source-maps', () => {
+    // Act
+    const listing = execFileSync('unzip', ['-Z1', join(dev.dir, 'onImagePush.zip')], { encoding: 'utf8' }).split('\n');
+
+    // Assess
+    expect(listing).toEqual(expect.arrayContaining([expect.stringMatching(/onImagePush\.mjs$/), expect.stringMatching(/onImagePush\.mjs\.map$/)]));
+    for (const fn of allFunctions(dev)) expect(resource(`${fn}LambdaFunction`).Properties.Environment.Variables.NODE_OPTIONS, fn).toBe('--enable-source-maps');
   });
 
   it('gives every function its own role and keeps no shared IamRoleLambdaExecution', () => {
