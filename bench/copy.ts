@@ -28,7 +28,7 @@ const run = promisify(execFile);
 /** Measured runs per series; odd, so the median is a real run. */
 const RUNS = 7;
 /** skopeo's blob-info cache (as root): without deleting it, skopeo would skip blobs it has seen. */
-const SKOPEO_BLOB_INFO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
+export const SKOPEO_BLOB_INFO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
 /** The targets: at most 0.8 × skopeo's time, at most 200 MB peak RSS. */
 const TARGET_RATIO = 0.8;
 const TARGET_PEAK_RSS_MB = 200;
@@ -42,7 +42,7 @@ const TMPFS_NEEDED_BYTES = 6 * GIB;
  * Both registries store on tmpfs when available, so disk write-back (which neither tool controls
  * and which varies run to run) stays out of the comparison; the OS temp directory otherwise.
  */
-function registryStorageParent(): string | undefined {
+export function registryStorageParent(): string | undefined {
   try {
     const stats = statfsSync(TMPFS);
     return stats.bavail * stats.bsize >= TMPFS_NEEDED_BYTES ? TMPFS : undefined;
@@ -57,7 +57,7 @@ interface Fixture {
   image: TestImage;
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
