@@ -54,14 +54,14 @@ describe('the real-shaped corpus in events/, through `ecr-autopilot invoke --pla
     expect(SAMPLES.filter((sample) => sample.name.includes('/aws-doc-')).length).toBeGreaterThanOrEqual(10);
   });
 
-  it.each(SAMPLES)('$name → $function exits 0 with a decision, never "Invalid … event"', async ({ name, file, function: fn }) => {
+  it.each(SAMPLES)('$name → $function exits 0 (1 for a FAIL scan verdict) with a decision, never "Invalid … event"', async ({ name, file, function: fn }) => {
     // Act
     const code = await runCli('invoke', fn, '--event', file, '--plan', '--json');
 
     // Assess
     expect(cliStderr()).not.toMatch(/Invalid .* event/);
-    expect(code).toBe(0);
     const { report } = JSON.parse(cliStdout()) as { report: FunctionReport };
+    expect(code).toBe(report.verdict === 'FAIL' ? 1 : 0);
     expect(report.decision.length).toBeGreaterThan(0);
     expect(['done', 'ignored']).toContain(report.outcome);
     const expected = EXPECTED[name];
