@@ -319,7 +319,7 @@ describe('ecr-autopilot lifecycle preview', () => {
 
     // Assess: still the exact preview shape on stdout; the warning on stderr says what is wrong and what to run.
     expect(code).toBe(0);
-    expect(Object.keys(JSON.parse(cliStdout()))).toEqual(['previewResults', 'summary']);
+    expect(Object.keys(JSON.parse(cliStdout()))).toEqual(['schemaVersion', 'previewResults', 'summary']);
     expect(cliStderr()).toBe(
       `warning: ${file} is one page of describe-images (it has a nextToken): images on the other pages are missing, so counts and the result may be wrong; list every image with \`aws ecr describe-images --repository-name team-a/api\` (no --max-items or --no-paginate), or use --repository\n`,
     );
