@@ -3,13 +3,14 @@ import type { BenchSection, Measurement } from './types';
 /**
  * `npm run bench [section...]`: runs the benchmark sections and prints each measurement with its
  * baseline (measured in the same run), the ratio, and whether it meets its target. Sections:
- * bundles, lifecycle, copy, cli. Targets are reported, never asserted: a slow machine prints a miss.
+ * bundles, lifecycle, copy, cli, fleet. Targets are reported, never asserted: a slow machine prints a miss.
  */
 const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   bundles: async () => (await import('./bundles')).bundlesBench,
   lifecycle: async () => (await import('./lifecycle')).lifecycleBench,
   copy: async () => (await import('./copy')).copyBench,
   cli: async () => (await import('./cli')).cliBench,
+  fleet: async () => (await import('./fleet')).fleetBench,
 };
 
 async function main(): Promise<void> {

@@ -6,7 +6,7 @@ export interface Measurement {
   /** What was measured, e.g. `copy ~105 MB two-layer image`. */
   name: string;
   value: number;
-  unit: 'ms' | 'KB' | 'MB' | 'MB/s' | 'images/s' | 'count';
+  unit: 'ms' | 's' | 'KB' | 'MB' | 'MB/s' | 'images/s' | 'count' | 'calls/s' | 'calls/repo';
   /** The named baseline measured in the same run, when there is one (e.g. `skopeo copy`). */
   baseline?: { name: string; value: number };
   /** The target for `value` (or for value/baseline when `targetIsRatio`). */

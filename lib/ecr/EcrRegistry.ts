@@ -23,7 +23,7 @@ import { SEVERITIES, type Severity } from '../events/primitives';
 import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../plan/types';
 import { callAws, type RetryOptions, type SdkCallOptions } from '../shared/awsCall';
 import type { CallPacer } from '../shared/callPacer';
-import type { CallOptions } from '../shared/retry';
+import { classifyFailure, type CallOptions } from '../shared/retry';
 import { chunk } from '../shared/chunk';
 import type { ImageToDelete, RegistryChange } from './changes';
 import { translateEcrError } from './ecrErrors';
@@ -398,7 +398,20 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
   private async call<T>(operation: string, context: { repositoryName?: string; imageDigest?: string }, options: CallOptions, send: (sdk: SdkCallOptions) => Promise<T>): Promise<T> {
     const pacer = this.pacer;
     // The pacer spaces every attempt, retries included, at the batch's share of the fleet's budget.
-    const paced = pacer ? async (sdk: SdkCallOptions) => { await pacer.take(); return send(sdk); } : send;
+    const paced = pacer
+      ? async (sdk: SdkCallOptions) => {
+          await pacer.take(options.signal);
+          try {
+            const output = await send(sdk);
+            pacer.succeeded();
+            return output;
+          } catch (error) {
+            // Throttled although paced: the account allows less than planned, so slow down (AIMD).
+            if (classifyFailure(error) === 'throttled') pacer.throttled();
+            throw error;
+          }
+        }
+      : send;
     try {
       return await callAws(operation, paced, { signal: options.signal, retry: this.retry });
     } catch (error) {

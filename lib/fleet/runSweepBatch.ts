@@ -5,6 +5,7 @@ import type { Repository } from '../ecr/types';
 import { ledgerTotals, toLedgerRepository, type RepositoryLifecycleResult } from '../lifecycle/ledger';
 import { deletionsOf, sweepRepository } from '../lifecycle/sweepRepository';
 import type { ChangeWriter } from '../plan/types';
+import type { CallOptions } from '../shared/retry';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
 import { fitBatchResult } from './fitBatchResult';
@@ -12,7 +13,7 @@ import { SweepBatchEvent, type SweepBatchResult } from './types';
 
 /** A registry that can describe many repositories in one call (DescribeRepositories takes 100 names). */
 export interface FleetRegistryReader extends RegistryReader {
-  describeRepositories(repositoryNames: readonly string[]): Promise<Repository[]>;
+  describeRepositories(repositoryNames: readonly string[], options?: CallOptions): Promise<Repository[]>;
 }
 
 export type SweepBatchDeps = Pick<AutopilotDeps, 'config' | 'writer' | 'clock' | 'logger' | 'signal'> & { registry: FleetRegistryReader };
@@ -44,7 +45,7 @@ export async function runSweepBatch(event: SweepBatchEvent, deps: SweepBatchDeps
   const now = deps.clock();
   const writer = deps.writer as ChangeWriter<GovernanceChange | BatchDeleteImageChange>;
   const names = event.Items.map((item) => item.repository);
-  const repositories = new Map((await deps.registry.describeRepositories(names)).map((repository) => [repository.repositoryName, repository]));
+  const repositories = new Map((await deps.registry.describeRepositories(names, { signal: deps.signal })).map((repository) => [repository.repositoryName, repository]));
 
   let remaining = run.maxDeletionsPerBatch ?? 0;
   let capReached = false;

@@ -180,33 +180,16 @@ export class FleetStateMachineDriver {
     }
   }
 
-  /** ResultWriter: `<Prefix>/<map run id>/manifest.json` and one file per status. */
   private writeResults(state: Json, input: Json): string {
     const execution = this.execution as NonNullable<typeof this.execution>;
     const writer = this.resolve(state.ResultWriter.Parameters, input);
-    const base = `${writer.Prefix}/${execution.mapRunId}`;
-    const record = (child: ChildExecution) => ({
-      ExecutionArn: child.executionArn,
-      Input: JSON.stringify(child.input),
-      InputDetails: { Included: true },
-      Name: child.executionArn.split(':').pop(),
-      RedriveCount: child.redriveCount,
-      RedriveStatus: child.status === 'FAILED' ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
-      StateMachineArn: this.stateMachineArn,
-      Status: child.status,
-      ...(child.status === 'SUCCEEDED' ? { Output: JSON.stringify(child.output), OutputDetails: { Included: true } } : { Error: child.error, Cause: child.cause }),
+    return writeMapRunResults(this.store, {
+      bucket: writer.Bucket,
+      prefix: writer.Prefix,
+      mapRunId: execution.mapRunId ?? '',
+      stateMachineArn: this.stateMachineArn,
+      children: execution.children,
     });
-    const files: Record<string, Array<{ Key: string; Size: number }>> = { SUCCEEDED: [], FAILED: [], PENDING: [] };
-    for (const status of ['SUCCEEDED', 'FAILED'] as const) {
-      const records = execution.children.filter((child) => child.status === status).map(record);
-      if (records.length === 0) continue;
-      const key = `${base}/${status}_0.json`;
-      this.store.put(key, records);
-      files[status]?.push({ Key: key, Size: JSON.stringify(records).length });
-    }
-    const manifestKey = `${base}/manifest.json`;
-    this.store.put(manifestKey, { DestinationBucket: writer.Bucket, MapRunArn: `${this.stateMachineArn.replace(':stateMachine:', ':mapRun:')}/Batches:${execution.mapRunId}`, ResultFiles: files });
-    return manifestKey;
   }
 
   /** Parameters: `key.$` values are paths into the input (`$…`) or the context object (`$$…`). */
@@ -248,4 +231,39 @@ function setPath(data: Json, path: string, value: Json): Json {
   for (const part of parts.slice(0, -1)) target = target[part] ??= {};
   target[parts[parts.length - 1] as string] = value;
   return copy;
+}
+
+/**
+ * What a Distributed Map's ResultWriter leaves (Transformation NONE, JSON): one file per status
+ * with a record per child execution, and `<Prefix>/<map run id>/manifest.json` naming them.
+ * Returns the manifest's key. Used by the driver and by `npm run bench -- fleet`.
+ */
+export function writeMapRunResults(
+  store: DriverStore,
+  run: { bucket: string; prefix: string; mapRunId: string; stateMachineArn: string; children: readonly ChildExecution[] },
+): string {
+  const base = `${run.prefix}/${run.mapRunId}`;
+  const mapRunArn = `${run.stateMachineArn.replace(':stateMachine:', ':mapRun:')}/Batches:${run.mapRunId}`;
+  const record = (child: ChildExecution) => ({
+    ExecutionArn: child.executionArn,
+    Input: JSON.stringify(child.input),
+    InputDetails: { Included: true },
+    Name: child.executionArn.split(':').pop(),
+    RedriveCount: child.redriveCount,
+    RedriveStatus: child.status === 'FAILED' ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+    StateMachineArn: run.stateMachineArn,
+    Status: child.status,
+    ...(child.status === 'SUCCEEDED' ? { Output: JSON.stringify(child.output), OutputDetails: { Included: true } } : { Error: child.error, Cause: child.cause }),
+  });
+  const files: Record<string, Array<{ Key: string; Size: number }>> = { SUCCEEDED: [], FAILED: [], PENDING: [] };
+  for (const status of ['SUCCEEDED', 'FAILED'] as const) {
+    const records = run.children.filter((child) => child.status === status).map(record);
+    if (records.length === 0) continue;
+    const key = `${base}/${status}_0.json`;
+    store.put(key, records);
+    files[status]?.push({ Key: key, Size: JSON.stringify(records).length });
+  }
+  const manifestKey = `${base}/manifest.json`;
+  store.put(manifestKey, { DestinationBucket: run.bucket, MapRunArn: mapRunArn, ResultFiles: files });
+  return manifestKey;
 }
