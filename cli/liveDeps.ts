@@ -3,6 +3,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadConfig } from '../lib/config/loadConfig';
 import type { AutopilotConfig } from '../lib/config/types';
@@ -84,7 +85,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
     registry,
     ptc,
     upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
-    stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client) }),
+    stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client), sfn: new SFNClient(client) }),
     stackName: stackName(),
     destinationRegistry: () => destination.registry(),
     writer: routeChanges(writers),

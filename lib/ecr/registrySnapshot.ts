@@ -117,6 +117,11 @@ export const SnapshotStack = z.strictObject({
   ),
   /** IAM simulation results per role ARN: action → decision. */
   permissions: z._default(z.record(z.string(), z.record(z.string(), z.enum(['allowed', 'explicitDeny', 'implicitDeny']))), {}),
+  /** The fleet's state machines (by name) and their last execution. */
+  stateMachines: z._default(
+    z.array(z.strictObject({ name: z.string(), lastExecution: z.optional(z.strictObject({ executionArn: z.string(), status: z.string(), startDate: z.string() })) })),
+    [],
+  ),
 });
 
 export const RegistrySnapshot = z.strictObject({

@@ -1,14 +1,15 @@
 import { GetRegistryScanningConfigurationCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { ListRulesCommand, ListTargetsByRuleCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SimulatePrincipalPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { DescribeStateMachineCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { callAws } from '../shared/awsCall';
 import type { CallOptions } from '../shared/retry';
-import type { PermissionDecision, RegistryScanning, StackReader, StackRule, TopicState } from './StackReader';
+import type { PermissionDecision, RegistryScanning, StackReader, StackRule, StateMachineRuns, TopicState } from './StackReader';
 
-/** The live stack reader: ECR, EventBridge, SNS and IAM, read-only calls only, each with the caller's signal. */
+/** The live stack reader: ECR, EventBridge, SNS, IAM and Step Functions, read-only calls only, each with the caller's signal. */
 export class AwsStackReader implements StackReader {
-  constructor(private readonly clients: { ecr: ECRClient; events: EventBridgeClient; sns: SNSClient; iam: IAMClient }) {}
+  constructor(private readonly clients: { ecr: ECRClient; events: EventBridgeClient; sns: SNSClient; iam: IAMClient; sfn: SFNClient }) {}
 
   async registryScanning(options: CallOptions = {}): Promise<RegistryScanning> {
     const output = await callAws('ecr:GetRegistryScanningConfiguration', (sdk) => this.clients.ecr.send(new GetRegistryScanningConfigurationCommand({}), sdk), options);
@@ -75,5 +76,20 @@ export class AwsStackReader implements StackReader {
       if (result.EvalActionName) decisions[result.EvalActionName] = (result.EvalDecision as PermissionDecision | undefined) ?? 'implicitDeny';
     }
     return decisions;
+  }
+
+  async stateMachineRuns(stateMachineArn: string, options: CallOptions = {}): Promise<StateMachineRuns> {
+    try {
+      await callAws('states:DescribeStateMachine', (sdk) => this.clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }), sdk), options);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'StateMachineDoesNotExist') return { exists: false };
+      throw error;
+    }
+    // ListExecutions returns the most recent executions first; one is enough.
+    const page = await callAws('states:ListExecutions', (sdk) => this.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1 }), sdk), options);
+    const last = page.executions?.[0];
+    return last?.executionArn
+      ? { exists: true, lastExecution: { executionArn: last.executionArn, status: last.status ?? 'UNKNOWN', startDate: (last.startDate ?? new Date(0)).toISOString() } }
+      : { exists: true };
   }
 }

@@ -1,5 +1,5 @@
 import type { SnapshotStack } from '../ecr/registrySnapshot';
-import type { PermissionDecision, RegistryScanning, StackReader, StackRule, TopicState } from './StackReader';
+import type { PermissionDecision, RegistryScanning, StackReader, StackRule, StateMachineRuns, TopicState } from './StackReader';
 
 /** The stack as a registry snapshot recorded it (`stack` section), for plan-mode verification. */
 export class SnapshotStackReader implements StackReader {
@@ -20,5 +20,12 @@ export class SnapshotStackReader implements StackReader {
   async simulate(roleArn: string, actions: readonly string[]): Promise<Record<string, PermissionDecision>> {
     const recorded = this.stack?.permissions[roleArn] ?? {};
     return Object.fromEntries(actions.map((action) => [action, recorded[action] ?? 'implicitDeny']));
+  }
+
+  async stateMachineRuns(stateMachineArn: string): Promise<StateMachineRuns> {
+    const name = stateMachineArn.slice(stateMachineArn.lastIndexOf(':') + 1);
+    const machine = this.stack?.stateMachines.find((candidate) => candidate.name === name);
+    if (!machine) return { exists: false };
+    return machine.lastExecution ? { exists: true, lastExecution: machine.lastExecution } : { exists: true };
   }
 }

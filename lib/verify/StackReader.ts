@@ -1,7 +1,7 @@
 /**
  * Read-only access to the parts of the stack and the account the lab checklist looks at, beyond
  * ECR repositories and pull-through cache: registry scanning, EventBridge rules, the notification
- * topic and IAM policy simulation. Live: `AwsStackReader`; plan mode: `SnapshotStackReader`.
+ * topic, IAM policy simulation and the fleet's state machines. Live: `AwsStackReader`; plan mode: `SnapshotStackReader`.
  */
 import type { CallOptions } from '../shared/retry';
 
@@ -23,6 +23,11 @@ export interface TopicState {
   subscriptions: Array<{ protocol: string; endpoint: string; confirmed: boolean }>;
 }
 
+/** A state machine of the stack and its most recent execution (Step Functions lists newest first). */
+export type StateMachineRuns =
+  | { exists: false }
+  | { exists: true; lastExecution?: { executionArn: string; status: string; startDate: string } };
+
 export type PermissionDecision = 'allowed' | 'explicitDeny' | 'implicitDeny';
 
 /** Every method takes the caller's signal. */
@@ -34,4 +39,6 @@ export interface StackReader {
   topic(topicArn: string, options?: CallOptions): Promise<TopicState | undefined>;
   /** IAM policy simulation of `actions` for `roleArn` on `resources`. */
   simulate(roleArn: string, actions: readonly string[], resources: readonly string[], options?: CallOptions): Promise<Record<string, PermissionDecision>>;
+  /** Whether the state machine exists, and its last execution. */
+  stateMachineRuns(stateMachineArn: string, options?: CallOptions): Promise<StateMachineRuns>;
 }

@@ -7,7 +7,7 @@ import type { StackReader } from './StackReader';
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skipped';
 
 /** The checklist's sections, in the order a lab is built. */
-export const CHECKLIST_SECTIONS = ['Mirrored images', 'Pull-through cache', 'Scanning', 'Event rules', 'Notifications', 'Pull permissions'] as const;
+export const CHECKLIST_SECTIONS = ['Mirrored images', 'Pull-through cache', 'Scanning', 'Event rules', 'Notifications', 'Pull permissions', 'Fleet runs'] as const;
 export type ChecklistSection = (typeof CHECKLIST_SECTIONS)[number];
 
 /** One line of the checklist: what was expected, what was found, and the fix when it fails. */

@@ -6,6 +6,7 @@ import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange } from '../plan/types';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
 import { eventRulesCheck } from './checks/eventRules';
+import { fleetRunsCheck } from './checks/fleetRuns';
 import { mirroredImagesCheck } from './checks/mirroredImages';
 import { notificationTopicCheck } from './checks/notifications';
 import { pullPermissionsCheck } from './checks/pullPermissions';
@@ -15,7 +16,7 @@ import { runLabChecklist, summarize, type ChecklistReport } from './runLabCheckl
 import type { CheckContext, CheckResult, LabCheck } from './types';
 
 /** The lab's checks, one per lab step. */
-export const LAB_CHECKS: readonly LabCheck[] = [mirroredImagesCheck, pullThroughCacheCheck, registryScanningCheck, eventRulesCheck, notificationTopicCheck, pullPermissionsCheck];
+export const LAB_CHECKS: readonly LabCheck[] = [mirroredImagesCheck, pullThroughCacheCheck, registryScanningCheck, eventRulesCheck, notificationTopicCheck, pullPermissionsCheck, fleetRunsCheck];
 
 /** A manual invoke: `{}` checks everything and notifies; `{"notify": false}` publishes nothing. */
 export const VerifyLabEvent = z.strictObject({ notify: z._default(z.boolean(), true) });

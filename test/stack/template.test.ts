@@ -420,6 +420,15 @@ describe('the fleet (Step Functions Distributed Map)', () => {
     expect(resource(name).Properties.StateMachineName).toBe(`ecr-autopilot-dev-fleet-${job}`);
   });
 
+  it('lets verifyLab read exactly the two state machines and their executions', () => {
+    // Act
+    const statement = resource('VerifyLabIamRoleLambdaExecution').Properties.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement).find((s: Json) => actionsOf(s).includes('states:ListExecutions'));
+
+    // Assess
+    expect(actionsOf(statement)).toEqual(['states:DescribeStateMachine', 'states:ListExecutions']);
+    expect(statement.Resource).toEqual(['sweep', 'mirror'].map((job) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:ecr-autopilot-dev-fleet-${job}` })));
+  });
+
   it('keeps items and results in an encrypted, private, TLS-only bucket whose objects expire', () => {
     // Act
     const bucket = resource('FleetBucket').Properties;

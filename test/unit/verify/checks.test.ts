@@ -465,7 +465,7 @@ describe('runLabChecklist (every check, live adapters)', () => {
 
     // Assess
     expect(report.passed).toBe(true);
-    expect(report.counts).toEqual({ pass: 22, fail: 0, warn: 1, skipped: 0 });
+    expect(report.counts).toEqual({ pass: 24, fail: 0, warn: 1, skipped: 0 });
     const sections = report.items.map((result) => CHECKLIST_SECTIONS.indexOf(result.section));
     expect(sections).toEqual([...sections].sort((a, b) => a - b));
     expect(new Set(report.items.map((result) => result.section))).toEqual(new Set(CHECKLIST_SECTIONS));

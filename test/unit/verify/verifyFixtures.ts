@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { DescribeStateMachineCommand, ListExecutionsCommand, SFNClient, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, NotFoundException, SNSClient } from '@aws-sdk/client-sns';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -266,6 +267,8 @@ export interface StackState {
   subscriptions: Array<{ protocol: string; endpoint: string; arn: string }> | undefined;
   /** Action → decision; anything absent is implicitDeny. */
   decisions: Record<string, string>;
+  /** Fleet state machine name relative to the stack (`fleet-sweep`) → its last execution's status; absent: no such machine; null: never ran. */
+  stateMachines: Record<string, string | null>;
 }
 
 export function functionArn(name: string): string {
@@ -285,6 +288,7 @@ export function healthyStack(): StackState {
       { protocol: 'email', endpoint: 'platform-team@example.com', arn: `${TOPIC_ARN}:2222` },
     ],
     decisions: { 'ecr:BatchCheckLayerAvailability': 'allowed', 'ecr:BatchGetImage': 'allowed', 'ecr:GetDownloadUrlForLayer': 'allowed', 'ecr:GetAuthorizationToken': 'allowed' },
+    stateMachines: { 'fleet-sweep': 'SUCCEEDED', 'fleet-mirror': 'SUCCEEDED' },
   };
 }
 
@@ -292,10 +296,21 @@ export interface StackMocks {
   events: AwsClientStub<EventBridgeClient>;
   sns: AwsClientStub<SNSClient>;
   iam: AwsClientStub<IAMClient>;
+  sfn: AwsClientStub<SFNClient>;
 }
 
-/** Serves `state` through the EventBridge, SNS and IAM mocks (read calls only). */
+/** Serves `state` through the EventBridge, SNS, IAM and Step Functions mocks (read calls only). */
 export function serveStack(mocks: StackMocks, state: StackState): void {
+  const machineOf = (arn: string | undefined) => (arn ?? '').slice((arn ?? '').lastIndexOf(':') + 1).replace(`${STACK}-`, '');
+  mocks.sfn.on(DescribeStateMachineCommand).callsFake((input) => {
+    if (!(machineOf(input.stateMachineArn) in state.stateMachines)) throw new StateMachineDoesNotExist({ ...meta, message: `State Machine Does Not Exist: '${input.stateMachineArn}'` });
+    return { stateMachineArn: input.stateMachineArn, name: machineOf(input.stateMachineArn) };
+  });
+  mocks.sfn.on(ListExecutionsCommand).callsFake((input) => {
+    const status = state.stateMachines[machineOf(input.stateMachineArn)];
+    const executionArn = `${String(input.stateMachineArn).replace(':stateMachine:', ':execution:')}:run-1`;
+    return { executions: status ? [{ executionArn, stateMachineArn: input.stateMachineArn, name: 'run-1', status, startDate: new Date('2026-11-20T18:00:00Z') }] : [] };
+  });
   const ruleName = (rule: string) => `${STACK}-${rule}`;
   mocks.events.on(ListRulesCommand).callsFake((input) => ({
     Rules: state.rules
@@ -328,7 +343,7 @@ export function liveContext(options: { config?: AutopilotConfig; upstream?: Snap
     registry: new EcrRegistry({ client: ecr, region: REGION, registryId: ACCOUNT }),
     ptc: new EcrPullThroughCache({ ecr, secrets: new SecretsManagerClient({ region: REGION }), region: REGION, registryId: ACCOUNT }),
     upstream: new SnapshotUpstreamReader(options.upstream ?? upstreamImages()),
-    stack: new AwsStackReader({ ecr, events: new EventBridgeClient({ region: REGION }), sns: new SNSClient({ region: REGION }), iam: new IAMClient({ region: REGION }) }),
+    stack: new AwsStackReader({ ecr, events: new EventBridgeClient({ region: REGION }), sns: new SNSClient({ region: REGION }), iam: new IAMClient({ region: REGION }), sfn: new SFNClient({ region: REGION }) }),
     stackName: STACK,
     topicArn: TOPIC_ARN,
   };
@@ -350,6 +365,7 @@ export const account = {
   events: mockClient(EventBridgeClient),
   sns: mockClient(SNSClient),
   iam: mockClient(IAMClient),
+  sfn: mockClient(SFNClient),
 };
 
 /** Resets every stub and serves a healthy lab; returns its state for a test to break. */
@@ -358,6 +374,6 @@ export function serveHealthyLab(): { ecrState: EcrState; stackState: StackState 
   const ecrState = healthyEcr();
   const stackState = healthyStack();
   serveEcr(account.ecr, ecrState);
-  serveStack({ events: account.events, sns: account.sns, iam: account.iam }, stackState);
+  serveStack({ events: account.events, sns: account.sns, iam: account.iam, sfn: account.sfn }, stackState);
   return { ecrState, stackState };
 }

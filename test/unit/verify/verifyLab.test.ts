@@ -77,7 +77,7 @@ describe('verifyLab', () => {
     ]);
     expect(report.outcome).toBe('failed');
     expect(report.checklist.passed).toBe(false);
-    expect(report.decision).toBe('Lab check failed: 17 pass, 4 fail, 2 warn, 1 skipped.');
+    expect(report.decision).toBe('Lab check failed: 19 pass, 4 fail, 2 warn, 1 skipped.');
   });
 
   it('publishes exactly two SNS messages, the test message then the checklist, and passes the notification path with the message id', async () => {
@@ -191,6 +191,7 @@ describe('verifyLab', () => {
       rulesWithPrefix: () => enter('event rules', []),
       topic: () => enter('notifications', undefined),
       simulate: () => enter('pull permissions', {}),
+      stateMachineRuns: () => enter('fleet runs', { exists: true }),
     };
     const upstream: UpstreamReader = { resolve: unused };
     const deps: VerifyDeps = {
@@ -214,7 +215,7 @@ describe('verifyLab', () => {
 
     // Assess
     expect(startedWhenFirstFinished).toBe(LAB_CHECKS.length);
-    expect(started).toEqual(new Set(['mirrored images', 'pull-through cache', 'scanning', 'event rules', 'notifications', 'pull permissions']));
+    expect(started).toEqual(new Set(['mirrored images', 'pull-through cache', 'scanning', 'event rules', 'notifications', 'pull permissions', 'fleet runs']));
     expect(new Set(report.checklist.items.map((item) => item.section))).toEqual(new Set(CHECKLIST_SECTIONS));
   });
 });
