@@ -3,7 +3,7 @@ import type { BatchDeleteImageChange, GovernanceChange } from '../ecr/changes';
 import type { RegistryReader } from '../ecr/RegistryReader';
 import type { Repository } from '../ecr/types';
 import { ledgerTotals, toLedgerRepository, type RepositoryLifecycleResult } from '../lifecycle/ledger';
-import { deletionsOf, sweepRepository } from '../lifecycle/sweepRepository';
+import { DeletionBudget, sweepRepository } from '../lifecycle/sweepRepository';
 import type { ChangeWriter } from '../plan/types';
 import type { CallOptions } from '../shared/retry';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
@@ -47,8 +47,7 @@ export async function runSweepBatch(event: SweepBatchEvent, deps: SweepBatchDeps
   const names = event.Items.map((item) => item.repository);
   const repositories = new Map((await deps.registry.describeRepositories(names, { signal: deps.signal })).map((repository) => [repository.repositoryName, repository]));
 
-  let remaining = run.maxDeletionsPerBatch ?? 0;
-  let capReached = false;
+  const budget = new DeletionBudget(run.maxDeletionsPerBatch ?? 0);
   let scanned = 0;
   const results: RepositoryLifecycleResult[] = [];
   const notReached: string[] = [];
@@ -63,11 +62,7 @@ export async function runSweepBatch(event: SweepBatchEvent, deps: SweepBatchDeps
     const repositoryClass = matchRepositoryClass(deps.config, repository.repositoryName);
     if (!repositoryClass) continue;
     scanned += 1;
-    const result = await sweepRepository(repository, repositoryClass, { registry: deps.registry, writer, now, logger: deps.logger }, { maxDeletions: remaining });
-    const deletions = deletionsOf(result);
-    remaining = Math.max(0, remaining - deletions.planned);
-    if (deletions.capReached) capReached = true;
-    results.push(result);
+    results.push(await sweepRepository(repository, repositoryClass, { registry: deps.registry, writer, now, logger: deps.logger }, budget));
   }
 
   const applied = results.flatMap((result) => [...result.governance, ...(result.expiry?.deletions ?? [])]);
@@ -78,7 +73,7 @@ export async function runSweepBatch(event: SweepBatchEvent, deps: SweepBatchDeps
     runId: run.runId,
     dryRun: applied.some((change) => change.outcome.status === 'planned'),
     repositoriesScanned: scanned,
-    totals: ledgerTotals(results, capReached),
+    totals: ledgerTotals(results, budget.capReached),
     repositories: reported.map(toLedgerRepository),
     notReached,
   });

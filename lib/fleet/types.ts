@@ -57,24 +57,31 @@ export interface FleetListing {
 }
 
 /** One child execution's input, as Distributed Map builds it with an ItemBatcher. */
-export const SweepBatchEvent = z.strictObject({ Items: z.array(SweepItem).check(z.minLength(1)), BatchInput: z.strictObject({ run: FleetRun }) });
+const batchEvent = <Item extends z.ZodMiniType>(item: Item) => z.strictObject({ Items: z.array(item).check(z.minLength(1)), BatchInput: z.strictObject({ run: FleetRun }) });
+export const SweepBatchEvent = batchEvent(SweepItem);
 export type SweepBatchEvent = z.output<typeof SweepBatchEvent>;
-export const MirrorBatchEvent = z.strictObject({ Items: z.array(MirrorItem).check(z.minLength(1)), BatchInput: z.strictObject({ run: FleetRun }) });
+export const MirrorBatchEvent = batchEvent(MirrorItem);
 export type MirrorBatchEvent = z.output<typeof MirrorBatchEvent>;
 
 const LedgerRepositories = LifecycleLedgerNotice.shape.data.shape.repositories;
 const LedgerTotalsSchema = LifecycleLedgerNotice.shape.data.shape.totals;
 
+/** What every batch returns, whatever its job. */
+const batchResultBase = {
+  runId: z.string(),
+  /** Plan mode: nothing was changed. */
+  dryRun: z.boolean(),
+  /** Items of the batch it did not reach before its deadline. */
+  notReached: z.array(z.string()),
+};
+
 /** What a sweep batch returns (the child execution's output, ≤ 256 KiB). */
 export const SweepBatchResult = z.object({
+  ...batchResultBase,
   job: z.literal('sweep'),
-  runId: z.string(),
-  dryRun: z.boolean(),
   repositoriesScanned: z.int(),
   totals: LedgerTotalsSchema,
   repositories: LedgerRepositories,
-  /** Repositories of the batch it did not reach before its deadline. */
-  notReached: z.array(z.string()),
   /** Set when lists were shortened to fit the output limit; the totals still count everything. */
   shortened: z.optional(z.string()),
 });
@@ -85,13 +92,11 @@ const MirrorGovernance = MirrorReportNotice.shape.data.shape.governance;
 
 /** What a mirror batch returns. */
 export const MirrorBatchResult = z.object({
+  ...batchResultBase,
   job: z.literal('mirror'),
-  runId: z.string(),
-  dryRun: z.boolean(),
   registry: z.string(),
   images: MirrorImages,
   governance: MirrorGovernance,
-  notReached: z.array(z.string()),
 });
 export type MirrorBatchResult = z.output<typeof MirrorBatchResult>;
 

@@ -10,7 +10,7 @@ import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runti
 import { outcomeOf } from '../runtime/types';
 import { DEFAULT_MAX_DELETIONS_PER_RUN } from './expireRepository';
 import { buildLedgerNotices, type RepositoryLifecycleResult } from './ledger';
-import { deletionsOf, sweepRepository } from './sweepRepository';
+import { DeletionBudget, sweepRepository } from './sweepRepository';
 
 /** A manual invoke: optionally limited to some repositories, with another cap. `{}` sweeps everything. */
 export const ManualSweepInput = z.strictObject({
@@ -46,13 +46,12 @@ export async function sweepLifecycle(event: SweepLifecycleEvent, deps: SweepDeps
   const now = deps.clock();
   const eventId = scheduled ? event.id : `manual-sweep-${now.toISOString()}`;
   const selected = manual.repositories ? compileRepositoryGlobs(manual.repositories) : () => true;
-  let remaining = manual.maxDeletions ?? deps.config.lifecycle?.maxDeletionsPerRun ?? DEFAULT_MAX_DELETIONS_PER_RUN;
+  const budget = new DeletionBudget(manual.maxDeletions ?? deps.config.lifecycle?.maxDeletionsPerRun ?? DEFAULT_MAX_DELETIONS_PER_RUN);
   const writer = deps.writer as ChangeWriter<GovernanceChange | BatchDeleteImageChange>;
 
   const results: RepositoryLifecycleResult[] = [];
   let scanned = 0;
   let ungoverned = 0;
-  let capReached = false;
   let stoppedEarly: string | undefined;
   for await (const repository of deps.registry.listRepositories()) {
     if (deps.signal?.aborted) {
@@ -66,11 +65,7 @@ export async function sweepLifecycle(event: SweepLifecycleEvent, deps: SweepDeps
       ungoverned += 1;
       continue;
     }
-    const result = await sweepRepository(repository, repositoryClass, { registry: deps.registry, writer, now, logger: deps.logger }, { maxDeletions: remaining });
-    const deletions = deletionsOf(result);
-    remaining = Math.max(0, remaining - deletions.planned);
-    if (deletions.capReached) capReached = true;
-    results.push(result);
+    results.push(await sweepRepository(repository, repositoryClass, { registry: deps.registry, writer, now, logger: deps.logger }, budget));
   }
 
   const applied = results.flatMap((result) => [...result.governance, ...(result.expiry?.deletions ?? [])]);
@@ -83,7 +78,7 @@ export async function sweepLifecycle(event: SweepLifecycleEvent, deps: SweepDeps
         trigger: 'sweep',
         dryRun,
         repositoriesScanned: scanned,
-        capReached,
+        capReached: budget.capReached,
         ...(stoppedEarly ? { stoppedEarly } : {}),
         idBase: eventId,
         occurredAt: now.toISOString(),
@@ -102,7 +97,7 @@ export async function sweepLifecycle(event: SweepLifecycleEvent, deps: SweepDeps
     outcome: errors > 0 ? 'failed' : outcomeOf(changes),
     decision:
       `Swept ${scanned} repositories (${ungoverned} not governed by any class): ${fixed} governance change(s), ${expired} image(s) ${dryRun ? 'to expire' : 'expired'}` +
-      `${capReached ? ', deletion cap reached' : ''}${errors > 0 ? `, ${errors} repositories failed` : ''}${stoppedEarly ? `; stopped early: ${stoppedEarly}` : ''}` +
+      `${budget.capReached ? ', deletion cap reached' : ''}${errors > 0 ? `, ${errors} repositories failed` : ''}${stoppedEarly ? `; stopped early: ${stoppedEarly}` : ''}` +
       `${notices.length > 0 ? `; ledger published${notices.length > 1 ? ` in ${notices.length} parts` : ''}` : '; nothing changed, no ledger'}.`,
     changes,
   };

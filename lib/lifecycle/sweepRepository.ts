@@ -9,38 +9,50 @@ import type { LoggerPort } from '../runtime/types';
 import { expireRepository } from './expireRepository';
 import type { RepositoryLifecycleResult } from './ledger';
 
+/** What a sweep may still delete this run, spent repository by repository. */
+export class DeletionBudget {
+  remaining: number;
+  /** Whether the cap kept some image that the policies selected. */
+  capReached = false;
+
+  constructor(maxDeletions: number) {
+    this.remaining = maxDeletions;
+  }
+
+  spend(result: RepositoryLifecycleResult): void {
+    const plan = result.expiry?.plan;
+    this.remaining = Math.max(0, this.remaining - (plan?.expire.length ?? 0));
+    if (plan?.kept.some((kept) => kept.reason === 'cap-reached')) this.capReached = true;
+  }
+}
+
 /**
  * One repository of a sweep: fix its governance drift, then expire what its class's policy selects
- * now, within the deletions the run has left. Used by the single-invocation sweep and by each batch
- * of the fleet sweep, so both enforce exactly the same way.
+ * now, within the deletions the run has left (and spend them). Used by the single-invocation sweep
+ * and by each batch of the fleet sweep, so both enforce exactly the same way.
  *
  * A failure in the repository is recorded in the result (the sweep goes on with the others);
  * cancellation and bugs are rethrown.
  *
  * @example
- * const result = await sweepRepository(repository, servicesClass, { registry, writer, now, logger }, { maxDeletions: 200 });
+ * const result = await sweepRepository(repository, servicesClass, { registry, writer, now, logger }, new DeletionBudget(200));
  */
 export async function sweepRepository(
   repository: Repository,
   repositoryClass: RepositoryClass,
   deps: { registry: RegistryReader; writer: ChangeWriter<GovernanceChange | BatchDeleteImageChange>; now: Date; logger: LoggerPort },
-  options: { maxDeletions: number },
+  budget: DeletionBudget,
 ): Promise<RepositoryLifecycleResult> {
   const result: RepositoryLifecycleResult = { repositoryName: repository.repositoryName, repositoryClass: repositoryClass.name, governance: [] };
   try {
     result.governance = await governRepository(repository.repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer }, repository);
-    const expiry = await expireRepository(repository.repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer, now: deps.now }, options);
+    const expiry = await expireRepository(repository.repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer, now: deps.now }, { maxDeletions: budget.remaining });
     if (expiry) result.expiry = expiry;
   } catch (error) {
     if (hasErrorCode(error, 'ABORTED', 'INTERNAL')) throw error;
     result.error = describeError(error);
     deps.logger.warn('Lifecycle sweep could not finish a repository; going on with the others', { repository: repository.repositoryName, error: result.error });
   }
+  budget.spend(result);
   return result;
-}
-
-/** Images the result expired (or would), and whether the cap kept some. */
-export function deletionsOf(result: RepositoryLifecycleResult): { planned: number; capReached: boolean } {
-  const plan = result.expiry?.plan;
-  return { planned: plan?.expire.length ?? 0, capReached: plan?.kept.some((kept) => kept.reason === 'cap-reached') ?? false };
 }
