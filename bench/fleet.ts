@@ -31,6 +31,7 @@ import { writeMapRunResults, type ChildExecution } from '../test/support/fleetSt
 import { SimulatedEcr, type SimulatedImage } from '../test/support/simulatedEcr';
 import { VirtualClock } from '../test/support/virtualClock';
 import type { BenchSection, Measurement } from './types';
+import { MemoryStateStore } from '../lib/state/MemoryStateStore';
 
 const REPOSITORIES = 10_000;
 const IMAGES_PER_REPOSITORY = 100;
@@ -206,7 +207,7 @@ async function runBaseline(config: AutopilotConfig, budget: number): Promise<{ w
   const ecr = simulator(config, clock, budget);
   const registry = new EcrRegistry({ client: ecr.client() as never, region: REGION, registryId: ACCOUNT, retry: { sleep: (ms: number) => clock.sleep(ms), now: () => clock.now() } });
   const sns = recordingSns();
-  await clock.run(() => sweepLifecycle({}, { config, registry, writer: routeChanges({ ecr: registry, sns: sns.writer }), topicArn: 'arn:aws:sns:ap-northeast-2:123456789012:bench', clock: () => new Date(NOW), logger: quietLogger }));
+  await clock.run(() => sweepLifecycle({}, { config, registry, writer: routeChanges({ ecr: registry, sns: sns.writer }), topicArn: 'arn:aws:sns:ap-northeast-2:123456789012:bench', state: new MemoryStateStore(), clock: () => new Date(NOW), logger: quietLogger }));
   return { wallSeconds: clock.now() / 1000, calls: ecr.totalCalls(), throttled: ecr.throttled };
 }
 

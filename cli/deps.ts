@@ -10,6 +10,8 @@ import type { PtcStateReader } from '../lib/pull-through-cache/PtcStateReader';
 import { SnapshotPtcReader } from '../lib/pull-through-cache/SnapshotPtcReader';
 import { readOptionalEnv } from '../lib/runtime/env';
 import type { AutopilotDeps, LoggerPort } from '../lib/runtime/types';
+import { MemoryStateStore } from '../lib/state/MemoryStateStore';
+import type { StateStore } from '../lib/state/StateStore';
 import { SnapshotStackReader } from '../lib/verify/SnapshotStackReader';
 import type { VerifyDeps } from '../lib/verify/verifyLab';
 import type { FlagValues } from './flags';
@@ -29,6 +31,8 @@ export interface CliDeps extends AutopilotDeps, Pick<MirrorDeps, 'upstream' | 'd
   planned?: PlanningWriter;
   /** Pull-through cache rules, templates and secret metadata (the snapshot's sections in plan mode). */
   ptc: PtcStateReader;
+  /** State kept between runs: the state table when STATE_TABLE_NAME is set (live), otherwise in memory. */
+  state: StateStore;
 }
 
 /** Logs to stderr, so stdout stays clean for results. */
@@ -84,6 +88,8 @@ export function planDeps(options: { snapshot?: string; config?: AutopilotConfig;
     config: options.config ?? loadConfig().config,
     registry,
     ptc: new SnapshotPtcReader(registry.snapshot),
+    // Plan mode never moves the live sweep's cursor.
+    state: new MemoryStateStore(),
     upstream: new SnapshotUpstreamReader(registry.snapshot.upstreamImages),
     stack: new SnapshotStackReader(registry.snapshot.stack),
     stackName: registry.snapshot.stack?.name ?? stackName(),

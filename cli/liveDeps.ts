@@ -25,6 +25,8 @@ import { EcrPullThroughCache } from '../lib/pull-through-cache/EcrPullThroughCac
 import { PTC_SDK_MAX_ATTEMPTS } from '../lib/pull-through-cache/limits';
 import { readOptionalEnv } from '../lib/runtime/env';
 import { EventBridgeVerdictPublisher } from '../lib/scan/publish/EventBridgeVerdictPublisher';
+import { DynamoStateStore } from '../lib/state/DynamoStateStore';
+import { MemoryStateStore } from '../lib/state/MemoryStateStore';
 import { AwsStackReader } from '../lib/verify/AwsStackReader';
 import { awsClientConfig } from './awsClientConfig';
 import { type CliDeps, cliLogger, stackName } from './deps';
@@ -49,7 +51,8 @@ export async function liveEcrRegistry(aws?: AwsOptions): Promise<{ registry: Ecr
 /**
  * Live mode: `--region`/`--profile`, else the AWS SDK's default credential chain and region
  * (AWS_PROFILE, AWS_REGION, …), and any endpoint the SDK's own `AWS_ENDPOINT_URL` names. Notifications need NOTIFICATION_TOPIC_ARN; Slack
- * needs SLACK_WEBHOOK_SECRET_ID; duplicate suppression uses IDEMPOTENCY_TABLE_NAME when set.
+ * needs SLACK_WEBHOOK_SECRET_ID; duplicate suppression uses IDEMPOTENCY_TABLE_NAME when set, and a
+ * stopped sweep's cursor STATE_TABLE_NAME (shared with the deployed sweep).
  */
 export async function liveDeps(options: { config?: AutopilotConfig; io: CommandIo; verbose?: boolean; aws?: AwsOptions }): Promise<CliDeps> {
   const client = awsClientConfig(options.aws);
@@ -60,6 +63,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
   // One SDK attempt for pull-through cache calls, so LimitExceededException surfaces at once (lib/pull-through-cache/limits.ts).
   const ptc = new EcrPullThroughCache({ ecr: new ECRClient({ ...client, maxAttempts: PTC_SDK_MAX_ATTEMPTS }), secrets, region });
   const tableName = readOptionalEnv('IDEMPOTENCY_TABLE_NAME');
+  const stateTableName = readOptionalEnv('STATE_TABLE_NAME');
   const once = tableName ? powertoolsOncePerKey({ tableName, client: new DynamoDBClient(client) }) : undefined;
   const destination = ecrDestination(ecr);
   const writers: Record<string, ChangeWriter<never>> = {
@@ -84,6 +88,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
     config,
     registry,
     ptc,
+    state: stateTableName ? new DynamoStateStore({ client: new DynamoDBClient(client), tableName: stateTableName }) : new MemoryStateStore(),
     upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
     stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client), sfn: new SFNClient(client) }),
     stackName: stackName(),

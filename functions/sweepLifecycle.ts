@@ -5,6 +5,7 @@ import { lambdaEntry } from './runtime/lambdaEntry';
 import { liveEcrRegistry } from './runtime/liveEcrRegistry';
 import { liveOncePerKey } from './runtime/liveOncePerKey';
 import { liveSnsPublisher, notificationTopicArn } from './runtime/liveSnsPublisher';
+import { liveStateStore } from './runtime/liveStateStore';
 
 /** Daily schedule (and manual invokes) → fix governance drift and expire, with the safety rules, in every repository. */
 export const handler = lambdaEntry(sweepLifecycleFunction, ({ logger }) => {
@@ -17,6 +18,7 @@ export const handler = lambdaEntry(sweepLifecycleFunction, ({ logger }) => {
       registry,
       writer: routeChanges({ ecr: registry, sns: liveSnsPublisher(config.notifications, once) }),
       topicArn: notificationTopicArn(),
+      state: liveStateStore(),
       clock: () => new Date(),
       logger,
     },

@@ -112,6 +112,7 @@ const KEPT_BECAUSE: Readonly<Record<KeptReason, string>> = {
   'index-unreadable': 'beside an unreadable index',
   'cap-reached': 'beyond the deletion cap',
   'changed-since-read': 'changed since read',
+  'run-stopped': 'not deleted before the run stopped',
 };
 
 function printPreviewTable(io: CommandIo, explained: ExplainedPreview, all: boolean): void {

@@ -3,7 +3,7 @@ import type { GovernanceChange } from '../ecr/changes';
 import type { RegistryReader } from '../ecr/RegistryReader';
 import type { Repository } from '../ecr/types';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
-import { applyChanges } from '../plan/applyChanges';
+import { applyChanges, readSignal, type RunSignals } from '../plan/applyChanges';
 import { planGovernance } from './planGovernance';
 
 /**
@@ -14,7 +14,8 @@ import { planGovernance } from './planGovernance';
  *    policy (GetLifecyclePolicy): at most 2 reads, so at most 3 AWS calls counting a single fix and
  *    exactly 2 when the repository is already right.
  * 2. Plan only what differs (`planGovernance`).
- * 3. Apply each change through the writer (recorded instead in plan mode).
+ * 3. Apply each change through the writer (recorded instead in plan mode). Reads end at the stop;
+ *    a change is not started after it (`applyChanges`).
  *
  * @example
  * const changes = await governRepository('team-a/api', servicesClass, { registry, writer });
@@ -25,9 +26,11 @@ export async function governRepository(
   deps: { registry: RegistryReader; writer: ChangeWriter<GovernanceChange> },
   /** The repository when the caller already read it (a sweep lists them): saves the DescribeRepositories call. */
   known?: Repository,
+  run: RunSignals = {},
 ): Promise<AppliedChange<GovernanceChange>[]> {
-  const repository = known ?? (await deps.registry.describeRepository(repositoryName));
-  const lifecyclePolicyText = repositoryClass.lifecyclePolicy ? await deps.registry.getLifecyclePolicyText(repositoryName) : undefined;
+  const signal = readSignal(run);
+  const repository = known ?? (await deps.registry.describeRepository(repositoryName, { signal }));
+  const lifecyclePolicyText = repositoryClass.lifecyclePolicy ? await deps.registry.getLifecyclePolicyText(repositoryName, { signal }) : undefined;
   const changes = planGovernance(repositoryClass, { repository, lifecyclePolicyText });
-  return applyChanges(deps.writer, changes);
+  return applyChanges(deps.writer, changes, run);
 }

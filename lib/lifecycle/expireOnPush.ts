@@ -20,13 +20,13 @@ export async function expireOnPush(
   repositoryName: string,
   repositoryClass: RepositoryClass,
   origin: EventOrigin,
-  deps: Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn'> & { now: Date },
+  deps: Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'signal'> & { now: Date },
 ): Promise<AppliedChange[]> {
   const expiry = await expireRepository(
     repositoryName,
     repositoryClass,
     { registry: deps.registry, writer: deps.writer as ChangeWriter<BatchDeleteImageChange>, now: deps.now },
-    { maxDeletions: deps.config.lifecycle?.maxDeletionsPerRun ?? DEFAULT_MAX_DELETIONS_PER_RUN },
+    { maxDeletions: deps.config.lifecycle?.maxDeletionsPerRun ?? DEFAULT_MAX_DELETIONS_PER_RUN, signal: deps.signal },
   );
   if (!expiry) return [];
   if (expiry.expired.length === 0 && expiry.failures.length === 0) return expiry.deletions;
@@ -39,6 +39,6 @@ export async function expireOnPush(
     occurredAt: origin.time,
     origin: noticeOriginOf(origin),
   });
-  const published = await applyChanges(deps.writer, notices.map((notice) => publishNotice(deps.topicArn, notice, `expiry ledger for ${repositoryName}`)));
+  const published = await applyChanges(deps.writer, notices.map((notice) => publishNotice(deps.topicArn, notice, `expiry ledger for ${repositoryName}`)), { signal: deps.signal });
   return [...expiry.deletions, ...published];
 }

@@ -4,7 +4,8 @@ import { MAX_IMAGE_IDS_PER_DELETE } from '../ecr/limits';
 import { parseIndexChildren } from '../ecr/manifests';
 import type { RegistryReader } from '../ecr/RegistryReader';
 import { isIndexMediaType, type ImageDetail } from '../ecr/types';
-import { applyChanges } from '../plan/applyChanges';
+import { hasErrorCode } from '../errors';
+import { applyChanges, firedSignal, readSignal, type RunSignals, stopReason } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter, ItemFailure } from '../plan/types';
 import { evaluateLifecyclePolicy } from './evaluateLifecyclePolicy';
 import { planExpiry, type ExpiryGraph, type ExpiryPlan, type KeptImage, type KeptReason, type PlannedExpiry } from './planExpiry';
@@ -39,6 +40,8 @@ export interface RepositoryExpiry {
  * 5. Delete in waves, at most 100 image ids per BatchDeleteImage: an image goes after every image
  *    that references it (indexes before children, referrers before subjects). Each batch is
  *    described again just before its deletion, and what changed since step 1 is held (race safety).
+ *    Once the run stops (`options.stop`), no batch starts: the rest is held as `run-stopped`, the
+ *    batch in flight finishes. Reads end at the stop.
  *
  * @example
  * const expiry = await expireRepository('team-a/api', servicesClass, { registry, writer, now }, { maxDeletions: 200 });
@@ -47,17 +50,18 @@ export async function expireRepository(
   repositoryName: string,
   repositoryClass: RepositoryClass,
   deps: { registry: RegistryReader; writer: ChangeWriter<BatchDeleteImageChange>; now: Date },
-  options: { maxDeletions: number },
+  options: { maxDeletions: number } & RunSignals,
 ): Promise<RepositoryExpiry | undefined> {
   if (!repositoryClass.lifecyclePolicy) return undefined;
+  const run: RunSignals = { signal: options.signal, stop: options.stop };
   const policy = parseLifecyclePolicy(repositoryClass.lifecyclePolicy.text);
   const images: ImageDetail[] = [];
-  for await (const image of deps.registry.listImages(repositoryName)) images.push(image);
+  for await (const image of deps.registry.listImages(repositoryName, { signal: readSignal(run) })) images.push(image);
   const preview = evaluateLifecyclePolicy(policy, images, { now: deps.now });
 
   // Manifests are read only when something would expire: BatchGetImage may count as a pull.
   const expiring = preview.previewResults.some((result) => result.action.type === 'EXPIRE');
-  const graph: ExpiryGraph = expiring ? await readIndexGraph(deps.registry, repositoryName, images) : { indexChildren: new Map() };
+  const graph: ExpiryGraph = expiring ? await readIndexGraph(deps.registry, repositoryName, images, readSignal(run)) : { indexChildren: new Map() };
   const plan = planExpiry({
     preview,
     images,
@@ -67,7 +71,7 @@ export async function expireRepository(
     policy,
   });
 
-  const { deletions, held } = await deleteInWaves(repositoryName, repositoryClass, plan, graph, images, deps);
+  const { deletions, held } = await deleteInWaves(repositoryName, repositoryClass, plan, graph, images, deps, run);
 
   const byDigest = new Map(plan.expire.map((image) => [image.imageDigest, image]));
   const expired: PlannedExpiry[] = [];
@@ -113,6 +117,7 @@ async function deleteInWaves(
   graph: ExpiryGraph,
   images: readonly ImageDetail[],
   deps: { registry: RegistryReader; writer: ChangeWriter<BatchDeleteImageChange> },
+  run: RunSignals,
 ): Promise<{ deletions: AppliedChange<BatchDeleteImageChange>[]; held: KeptImage[] }> {
   const read = new Map(images.map((image) => [image.imageDigest, image]));
   const held = new Map<string, KeptImage>();
@@ -136,7 +141,25 @@ async function deleteInWaves(
   for (const [waveIndex, wave] of waves.entries()) {
     const pass = waves.length > 1 ? ` (pass ${waveIndex + 1} of ${waves.length}: ${waveIndex < waves.length - 1 ? 'indexes and referrers first' : 'then what they referenced'})` : '';
     for (const batch of batchByImageIds(wave.filter((image) => !held.has(image.imageDigest)))) {
-      const current = new Map((await deps.registry.describeImages(repositoryName, batch.map((image) => image.imageDigest))).map((image) => [image.imageDigest, image]));
+      const holdStopped = (stopped: AbortSignal): void => {
+        for (const image of batch) hold(image, 'run-stopped', `not deleted: ${stopReason(stopped)}; the next run evaluates it again`);
+      };
+      const stopped = firedSignal(run);
+      if (stopped) {
+        holdStopped(stopped);
+        continue;
+      }
+      let described: ImageDetail[];
+      try {
+        described = await deps.registry.describeImages(repositoryName, batch.map((image) => image.imageDigest), { signal: readSignal(run) });
+      } catch (error) {
+        // The stop came during the check: what earlier batches deleted stays in the report.
+        const stoppedNow = hasErrorCode(error, 'ABORTED') ? firedSignal(run) : undefined;
+        if (!stoppedNow) throw error;
+        holdStopped(stoppedNow);
+        continue;
+      }
+      const current = new Map(described.map((image) => [image.imageDigest, image]));
       const unchanged: PlannedExpiry[] = [];
       for (const image of batch) {
         const change = changeSinceRead(read.get(image.imageDigest) as ImageDetail, current.get(image.imageDigest));
@@ -150,8 +173,12 @@ async function deleteInWaves(
         reason: `expire ${unchanged.length} image(s) the lifecycle policy (${repositoryClass.lifecyclePolicy?.source}) selects${pass}`,
         images: unchanged.map((image) => toImageToDelete(image, current.get(image.imageDigest) as ImageDetail)),
       };
-      const applied = await applyChanges(deps.writer, [change]);
+      const applied = await applyChanges(deps.writer, [change], run);
       deletions.push(...applied);
+      for (const { outcome } of applied) {
+        // Stopped before it started, or cancelled in flight: not done (or not known to be done).
+        if (outcome.status === 'stopped') for (const image of change.images) hold(image, 'run-stopped', `not deleted: ${outcome.message ?? 'the run stopped'}; the next run evaluates it again`);
+      }
       // A failed image is reported as a failure, not as kept; what it references must not go either.
       for (const image of notDeleted(applied)) holdReferenced(image, 'its deletion failed');
     }
@@ -209,10 +236,10 @@ function notDeleted(applied: readonly AppliedChange<BatchDeleteImageChange>[]): 
  * Index digest → the manifests it lists, for every index of the repository, and every index whose
  * manifest could not be read (with ECR's failure code), which `planExpiry` treats as unknown children.
  */
-export async function readIndexGraph(registry: RegistryReader, repositoryName: string, images: readonly ImageDetail[]): Promise<ExpiryGraph> {
+export async function readIndexGraph(registry: RegistryReader, repositoryName: string, images: readonly ImageDetail[], signal?: AbortSignal): Promise<ExpiryGraph> {
   const indexDigests = images.filter((image) => isIndexMediaType(image.imageManifestMediaType)).map((image) => image.imageDigest);
   if (indexDigests.length === 0) return { indexChildren: new Map() };
-  const read = await registry.getManifests(repositoryName, indexDigests);
+  const read = await registry.getManifests(repositoryName, indexDigests, { signal });
   return {
     indexChildren: new Map(read.manifests.map((manifest) => [manifest.imageDigest, parseIndexChildren(manifest.manifest).map((child) => child.digest)])),
     ...(read.failures.length > 0

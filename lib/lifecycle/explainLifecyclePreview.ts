@@ -59,6 +59,7 @@ const ECR_DOES: Readonly<Record<KeptReason, string>> = {
   'index-unreadable': '',
   'cap-reached': '',
   'changed-since-read': '',
+  'run-stopped': '',
 };
 
 function ruleReason(rule: LifecyclePolicyRule | undefined): string {

@@ -24,6 +24,8 @@ export interface RepositoryLifecycleResult {
   expiry?: RepositoryExpiry;
   /** A failure that stopped this repository (the run went on with the others). */
   error?: string;
+  /** The run's stop cut it short (a read abandoned, a change or deletion not made): sweep it again first. */
+  unfinished?: boolean;
 }
 
 export interface LedgerContext {
@@ -31,7 +33,12 @@ export interface LedgerContext {
   dryRun: boolean;
   repositoriesScanned: number;
   capReached: boolean;
+  /** Why the run stopped before its end (its deadline, Ctrl-C). */
   stoppedEarly?: string;
+  /** "continued from team-b/api, where run … stopped at …": this run resumed a stopped one. */
+  continuedFrom?: string;
+  /** Where the next run starts, and how many repositories this one did not finish. */
+  resume?: { nextRepository: string; notFinished: number };
   /** Stable per run, so a duplicate delivery publishes the same notice ids. */
   idBase: string;
   occurredAt: string;
@@ -60,7 +67,7 @@ export function ledgerTotals(results: readonly RepositoryLifecycleResult[], capR
     imagesExpired: repositories.reduce((n, r) => n + r.expired.length, 0),
     bytesReclaimed: repositories.reduce((n, r) => n + r.bytesReclaimed, 0),
     failures: repositories.reduce((n, r) => n + r.failures.filter((f) => !f.expected).length + r.governance.filter((c) => c.status === 'failed').length + (r.error ? 1 : 0), 0),
-    keptBySafety: results.reduce((n, r) => n + (r.expiry?.kept.filter((kept) => kept.reason !== 'cap-reached').length ?? 0), 0),
+    keptBySafety: results.reduce((n, r) => n + (r.expiry?.kept.filter((kept) => kept.reason !== 'cap-reached' && kept.reason !== 'run-stopped').length ?? 0), 0),
     capReached,
   };
 }
@@ -87,6 +94,8 @@ export function composeLedgerNotices(
     if (parts.length > 1) data.part = { index: index + 1, count: parts.length };
     if (context.stoppedEarly) data.stoppedEarly = context.stoppedEarly;
     if (context.fleet) data.fleet = context.fleet;
+    if (context.continuedFrom) data.continuedFrom = context.continuedFrom;
+    if (context.resume) data.resume = context.resume;
     return {
       id: parts.length > 1 ? `${context.idBase}:lifecycle.ledger:${index + 1}` : `${context.idBase}:lifecycle.ledger`,
       kind: 'lifecycle.ledger',

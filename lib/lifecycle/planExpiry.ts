@@ -38,9 +38,11 @@ export interface PlanExpiryInput {
  * Why the plan keeps an image the policy selects: a protected tag; listed by a kept index; the
  * subject of a kept referrer; its facts are unknown (in the preview but not in the listing); an
  * index of the repository could not be read (untagged images only); the deletion cap; or, found at
- * deletion time, the image changed since it was read (`changed-since-read`, see `expireRepository`).
+ * deletion time, the image changed since it was read (`changed-since-read`, see `expireRepository`),
+ * or the run stopped (its deadline, Ctrl-C) before deleting it (`run-stopped`): not done, not kept
+ * by a rule; the next run evaluates it again.
  */
-export type KeptReason = 'protected-tag' | 'index-child' | 'referrer-subject' | 'facts-unknown' | 'index-unreadable' | 'cap-reached' | 'changed-since-read';
+export type KeptReason = 'protected-tag' | 'index-child' | 'referrer-subject' | 'facts-unknown' | 'index-unreadable' | 'cap-reached' | 'changed-since-read' | 'run-stopped';
 
 export interface PlannedExpiry {
   imageDigest: string;

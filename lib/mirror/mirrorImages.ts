@@ -6,8 +6,9 @@ import { ScheduledEvent } from '../events/scheduled';
 import { governRepository } from '../governance/governRepository';
 import { publishNotice, registryNoticeOrigin, toNoticeChange } from '../notify/changes';
 import type { MirrorReportNotice } from '../notify/notices';
-import { applyChanges } from '../plan/applyChanges';
+import { applyChanges, firedSignal, readSignal, type RunSignals, stopReason } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
+import { stopLine } from '../runtime/deadline';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
 import { runBounded } from '../shared/runBounded';
@@ -25,7 +26,7 @@ export const ManualMirrorInput = z.strictObject({
 export const MirrorImagesEvent = z.union([ScheduledEvent, ManualMirrorInput]);
 export type MirrorImagesEvent = z.output<typeof MirrorImagesEvent>;
 
-export type MirrorDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'clock' | 'logger' | 'signal'> & {
+export type MirrorDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'clock' | 'logger' | 'signal' | 'deadline'> & {
   upstream: UpstreamReader;
   /** `host` of the destination registry, for messages (the copy writer resolves its own). */
   destinationRegistry: () => Promise<string>;
@@ -33,6 +34,12 @@ export type MirrorDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 
 
 /** Upstream lookups at once: a handful, to stay friendly with public registries' rate limits. */
 const UPSTREAM_CONCURRENCY = 4;
+
+/**
+ * A mirror stops this long before its deadline: the copies in flight are abandoned (their upload
+ * sessions closed, their tags never pushed), then the report is published before Lambda's backstop.
+ */
+export const MIRROR_STOP_MARGIN_MS = 30_000;
 
 /**
  * `mirrorImages`: keeps the configured public images in private ECR, every platform, digests unchanged.
@@ -47,6 +54,9 @@ const UPSTREAM_CONCURRENCY = 4;
  * 4. Govern destination repositories that exist (class settings); plan creation of missing ones.
  * 5. Copy what changed (children by digest, the index by tag last) and skip the rest.
  * 6. Publish what changed: old digest → new digest, platforms.
+ * It owns its deadline: `MIRROR_STOP_MARGIN_MS` before it (or on Ctrl-C) nothing new starts, a copy
+ * in flight is abandoned (its tag is pushed last, so it never moves), and the report says which
+ * images were not copied and why. The next run copies them: unchanged ones are skipped by digest.
  *
  * @example
  * await mirrorImages({}, deps);
@@ -68,11 +78,23 @@ export async function mirrorImages(event: MirrorImagesEvent, deps: MirrorDeps): 
     return { function: 'mirrorImages', eventId, outcome: 'ignored', decision: 'No images are configured (mirror.images is empty).', changes: [] };
   }
 
-  const outcome = await mirrorNow(targets, deps);
+  const stop = stopLine(deps, MIRROR_STOP_MARGIN_MS);
+  let outcome: MirrorOutcome;
+  try {
+    outcome = await mirrorNow(targets, deps, { signal: deps.signal, stop: stop.signal });
+  } finally {
+    stop.dispose();
+  }
+  const stoppedEarly = stop.reason;
   const { images, governance, applied, dryRun, registry } = outcome;
   const interesting = images.some((image) => image.status !== 'unchanged') || governance.length > 0;
+  // Published under the outright cancel only: the report goes out after the stop, that is what the margin is for.
   const published = interesting
-    ? await applyChanges(deps.writer, [publishNotice(deps.topicArn, mirrorNotice(eventId, now, deps, { dryRun, registry, images, governance: [...governance, ...outcome.creations] }), 'mirror report')])
+    ? await applyChanges(
+        deps.writer,
+        [publishNotice(deps.topicArn, mirrorNotice(eventId, now, deps, { dryRun, registry, images, governance: [...governance, ...outcome.creations], stoppedEarly }), 'mirror report')],
+        { signal: deps.signal },
+      )
     : [];
 
   const count = (status: string) => images.filter((image) => image.status === status).length;
@@ -81,8 +103,12 @@ export async function mirrorImages(event: MirrorImagesEvent, deps: MirrorDeps): 
     function: 'mirrorImages',
     eventId,
     outcome: count('failed') > 0 ? 'failed' : outcomeOf(changesAll),
-    decision: `Mirrored ${targets.length} image tag(s) into ${registry}: ${count('copied') + count('planned')} ${dryRun ? 'to copy' : 'copied'}, ${count('unchanged')} unchanged, ${count('failed')} failed${governance.length > 0 ? `; ${governance.length} governance change(s)` : ''}.`,
+    decision:
+      `Mirrored ${targets.length} image tag(s) into ${registry}: ${count('copied') + count('planned')} ${dryRun ? 'to copy' : 'copied'}, ${count('unchanged')} unchanged, ${count('failed')} failed` +
+      `${count('stopped') > 0 ? `, ${count('stopped')} not copied` : ''}${governance.length > 0 ? `; ${governance.length} governance change(s)` : ''}` +
+      `${stoppedEarly ? `; stopped early (${stoppedEarly}): the next run copies what is left` : ''}.`,
     changes: changesAll,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
   };
 }
 
@@ -101,50 +127,83 @@ export interface MirrorOutcome {
 
 /**
  * Steps 3–5 of `mirrorImages` for the given targets, publishing nothing: the single-invocation
- * mirror and each batch of the fleet mirror both use it.
+ * mirror and each batch of the fleet mirror both use it. Under a stop (`run.stop`) it reads nothing
+ * more, starts no copy, abandons the copy in flight, and reports the rest `stopped`.
  */
-export async function mirrorNow(targets: readonly MirrorTarget[], deps: Omit<MirrorDeps, 'topicArn'>): Promise<MirrorOutcome> {
-  // Destination repositories: exist? then govern them like any other repository of their class.
-  const repositories = [...new Set(targets.map((target) => target.repository))];
-  const exists = new Map<string, boolean>();
+export async function mirrorNow(targets: readonly MirrorTarget[], deps: Omit<MirrorDeps, 'topicArn'>, run: RunSignals = { signal: deps.signal }): Promise<MirrorOutcome> {
+  const stop = readSignal(run);
   const governance: AppliedChange[] = [];
-  for (const repositoryName of repositories) {
-    try {
-      const repository = await deps.registry.describeRepository(repositoryName);
-      exists.set(repositoryName, true);
-      const repositoryClass = matchRepositoryClass(deps.config, repositoryName);
-      if (repositoryClass) {
-        governance.push(...(await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> }, repository)));
-      }
-    } catch (error) {
-      if (!hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) throw error;
-      exists.set(repositoryName, false);
-    }
-  }
-
-  const states = await readStates(targets, exists, deps);
-  const { decisions, changes } = planMirror(states, (name) => matchRepositoryClass(deps.config, name));
-  const applied = await applyChanges(deps.writer, changes);
+  const exists = await governDestinations(targets, deps, governance, run);
+  const read = exists ? await readStates(targets, exists, deps, stop) : { states: [], unread: [...targets] };
+  const { decisions, changes } = planMirror(read.states, (name) => matchRepositoryClass(deps.config, name));
+  // Copies run under the stop itself: one in flight when it fires is abandoned, never finished late.
+  const applied = await applyChanges(deps.writer, changes, { signal: stop });
 
   const registry = await deps.destinationRegistry();
-  const images = decisions.map((decision) => reportImage(decision, applied));
+  const stopped = firedSignal(run);
+  const images = [...decisions.map((decision) => reportImage(decision, applied)), ...read.unread.map((target) => notChecked(target, stopped ? stopReason(stopped) : undefined))];
   // Plan mode shows in any planned change: a run that only fixes governance copies nothing.
   const dryRun = [...governance, ...applied].some((change) => change.outcome.status === 'planned');
   const creations = applied.filter((change) => change.change.action !== 'oci:CopyImage');
   return { images, governance, applied, creations, dryRun, registry };
 }
 
-async function readStates(targets: readonly MirrorTarget[], exists: ReadonlyMap<string, boolean>, deps: Omit<MirrorDeps, 'topicArn'>): Promise<MirrorTargetState[]> {
-  return runBounded(targets, UPSTREAM_CONCURRENCY, deps.signal, async (target) => {
-    // An unreachable upstream fails this target only; the others are still mirrored.
-    const upstream = await deps.upstream.resolve(target).catch((error: unknown) => {
-      if (hasErrorCode(error, 'ABORTED')) throw error;
-      return { error: describeError(error) };
-    });
-    const repositoryExists = exists.get(target.repository) ?? false;
-    const current = repositoryExists ? await deps.registry.describeImageByTag(target.repository, target.tag) : undefined;
-    return { target, upstream, repositoryExists, current };
+/**
+ * Destination repositories: exist? then govern them like any other repository of their class.
+ * Undefined when the stop came first (nothing is known, nothing will be copied).
+ */
+async function governDestinations(targets: readonly MirrorTarget[], deps: Omit<MirrorDeps, 'topicArn'>, governance: AppliedChange[], run: RunSignals): Promise<Map<string, boolean> | undefined> {
+  const exists = new Map<string, boolean>();
+  for (const repositoryName of [...new Set(targets.map((target) => target.repository))]) {
+    if (firedSignal(run)) return undefined;
+    try {
+      const repository = await deps.registry.describeRepository(repositoryName, { signal: readSignal(run) });
+      exists.set(repositoryName, true);
+      const repositoryClass = matchRepositoryClass(deps.config, repositoryName);
+      if (repositoryClass) {
+        governance.push(...(await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> }, repository, run)));
+      }
+    } catch (error) {
+      if (hasErrorCode(error, 'ABORTED') && firedSignal(run)) return undefined;
+      if (!hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) throw error;
+      exists.set(repositoryName, false);
+    }
+  }
+  return exists;
+}
+
+/** What every target points at upstream and in the destination; the targets the stop left unread. */
+async function readStates(
+  targets: readonly MirrorTarget[],
+  exists: ReadonlyMap<string, boolean>,
+  deps: Omit<MirrorDeps, 'topicArn'>,
+  stop: AbortSignal | undefined,
+): Promise<{ states: MirrorTargetState[]; unread: MirrorTarget[] }> {
+  const read = await runBounded(targets, UPSTREAM_CONCURRENCY, undefined, async (target): Promise<MirrorTargetState | undefined> => {
+    if (stop?.aborted) return undefined;
+    try {
+      // An unreachable upstream fails this target only; the others are still mirrored.
+      const upstream = await deps.upstream.resolve(target, { signal: stop }).catch((error: unknown) => {
+        if (hasErrorCode(error, 'ABORTED')) throw error;
+        return { error: describeError(error) };
+      });
+      const repositoryExists = exists.get(target.repository) ?? false;
+      const current = repositoryExists ? await deps.registry.describeImageByTag(target.repository, target.tag, { signal: stop }) : undefined;
+      return { target, upstream, repositoryExists, current };
+    } catch (error) {
+      if (hasErrorCode(error, 'ABORTED') && stop?.aborted) return undefined;
+      throw error;
+    }
   });
+  return {
+    states: read.filter((state): state is MirrorTargetState => state !== undefined),
+    unread: targets.filter((_target, index) => read[index] === undefined),
+  };
+}
+
+/** A target the run stopped before reading. */
+function notChecked(target: MirrorTarget, why: string | undefined): ReportedImage {
+  return { source: target.source, tag: target.tag, repository: target.repository, status: 'stopped', platforms: [], reason: `not checked: the run stopped first (${why ?? 'stopped'}); the next run mirrors it` };
 }
 
 export type ReportedImage = MirrorReportNotice['data']['images'][number];
@@ -156,6 +215,10 @@ function reportImage(decision: MirrorDecision, applied: readonly AppliedChange[]
   if (decision.status === 'unchanged') return { ...base, status: 'unchanged', digest: decision.digest, platforms: decision.platforms, reason: decision.reason };
   const copy = applied.find((change) => change.change.action === 'oci:CopyImage' && (change.change as CopyImageChange).target === `${target.repository}:${target.tag}`);
   const outcome = copy?.outcome;
+  if (outcome?.status === 'stopped') {
+    // Not copied: never started, or abandoned in flight (the tag, pushed last, was not moved).
+    return { ...base, status: 'stopped', platforms: decision.platforms, reason: `${outcome.message ?? 'the run stopped'}; the tag was not changed, the next run copies it`, ...(decision.previousDigest ? { previousDigest: decision.previousDigest } : {}) };
+  }
   const digest = typeof outcome?.data?.digest === 'string' ? outcome.data.digest : decision.expectedDigest;
   const image: ReportedImage = {
     ...base,
@@ -175,16 +238,23 @@ function mirrorNotice(
   eventId: string,
   now: Date,
   deps: Pick<MirrorDeps, 'registry'>,
-  data: { dryRun: boolean; registry: string; images: ReportedImage[]; governance: AppliedChange[] },
+  data: { dryRun: boolean; registry: string; images: ReportedImage[]; governance: AppliedChange[]; stoppedEarly: string | undefined },
 ): MirrorReportNotice {
-  const failed = data.images.some((image) => image.status === 'failed') || data.governance.some((change) => change.outcome.status === 'failed');
+  const failed =
+    data.images.some((image) => image.status === 'failed' || image.status === 'stopped') || data.governance.some((change) => change.outcome.status === 'failed');
   return {
     id: `${eventId}:mirror.report`,
     kind: 'mirror.report',
     severity: failed ? 'warning' : 'info',
     occurredAt: now.toISOString(),
     origin: registryNoticeOrigin(deps.registry, eventId),
-    data: { dryRun: data.dryRun, registry: data.registry, images: data.images, governance: data.governance.map(toNoticeChange) },
+    data: {
+      dryRun: data.dryRun,
+      registry: data.registry,
+      images: data.images,
+      governance: data.governance.map(toNoticeChange),
+      ...(data.stoppedEarly ? { stoppedEarly: data.stoppedEarly } : {}),
+    },
   };
 }
 

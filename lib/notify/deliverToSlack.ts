@@ -21,6 +21,8 @@ export interface PostSlackMessageChange extends Change {
 
 export interface SlackDeps {
   writer: ChangeWriter<PostSlackMessageChange>;
+  /** Cancels the posts (Lambda's backstop): a post never starts after it fired. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function deliverToSlack(event: SnsEvent, deps: SlackDeps): Promise<
     const doc = presentNotice(notice);
     return { action: 'slack:PostMessage', target: 'webhook', reason: doc.subject, noticeId: notice.id, message: renderSlackMessage(doc) };
   });
-  const applied = await applyChanges(deps.writer, changes);
+  const applied = await applyChanges(deps.writer, changes, { signal: deps.signal });
   const first = event.Records[0]?.Sns.MessageId;
   return {
     function: 'notifySlack',

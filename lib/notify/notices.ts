@@ -166,6 +166,8 @@ export const PtcSyncNotice = notice(
     ),
     problems: z.array(z.object({ prefix: z.string(), code: z.string(), message: z.string(), fix: z.string(), command: z.optional(z.string()) })),
     changes: z.array(NoticeChange),
+    /** Why the run stopped before reconciling everything (its deadline, Ctrl-C): its `stopped` changes were not made. */
+    stoppedEarly: z.optional(z.string()),
   }),
 );
 
@@ -228,10 +230,14 @@ export const LifecycleLedgerNotice = notice(
       keptBySafety: z.int(),
       capReached: z.boolean(),
     }),
-    /** Why the run stopped before visiting every repository (time budget). */
+    /** Why the run stopped before visiting every repository (its deadline, Ctrl-C). */
     stoppedEarly: z.optional(z.string()),
     /** Set when the sweep ran as a fleet (Step Functions Distributed Map). */
     fleet: z.optional(FleetRunSummary),
+    /** Set when the run resumed where an earlier one stopped: "continued from <repository>, where run … stopped at …". */
+    continuedFrom: z.optional(z.string()),
+    /** Set when the run stopped before its end: where the next run starts, and how many repositories this one did not finish. */
+    resume: z.optional(z.object({ nextRepository: z.string(), notFinished: z.int() })),
     repositories: z.array(
       z.object({
         repositoryName: z.string(),
@@ -260,7 +266,8 @@ export const MirrorReportNotice = notice(
         source: z.string(),
         tag: z.string(),
         repository: z.string(),
-        status: z.enum(['copied', 'unchanged', 'failed', 'planned']),
+        /** `stopped`: not copied because the run stopped first (its deadline, Ctrl-C); the tag was not changed. */
+        status: z.enum(['copied', 'unchanged', 'failed', 'planned', 'stopped']),
         previousDigest: z.optional(z.string()),
         digest: z.optional(z.string()),
         platforms: z.array(z.string()),
@@ -273,6 +280,8 @@ export const MirrorReportNotice = notice(
     governance: z.array(NoticeChange),
     /** Set when the mirror ran as a fleet (Step Functions Distributed Map). */
     fleet: z.optional(FleetRunSummary),
+    /** Why the run stopped before mirroring everything (its deadline, Ctrl-C). */
+    stoppedEarly: z.optional(z.string()),
   }),
 );
 

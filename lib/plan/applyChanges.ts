@@ -2,8 +2,8 @@ import { AutopilotError, describeError, hasErrorCode } from '../errors';
 import { abortedError } from '../shared/retry';
 import type { AppliedChange, Change, ChangeWriter } from './types';
 
-/** The signals a run applies its changes under. */
-export interface ApplyRunOptions {
+/** The signals a run (or a part of it) works under. */
+export interface RunSignals {
   /** Handed to every `apply`: cancels the change in flight, and no change starts once it fired. */
   signal?: AbortSignal | undefined;
   /**
@@ -27,7 +27,7 @@ export interface ApplyRunOptions {
  * @example
  * const results = await applyChanges(writer, planGovernance(repositoryClass, state), { signal, stop });
  */
-export async function applyChanges<C extends Change>(writer: ChangeWriter<C>, changes: readonly C[], options: ApplyRunOptions = {}): Promise<AppliedChange<C>[]> {
+export async function applyChanges<C extends Change>(writer: ChangeWriter<C>, changes: readonly C[], options: RunSignals = {}): Promise<AppliedChange<C>[]> {
   const { signal } = options;
   const results: AppliedChange<C>[] = [];
   for (const change of changes) {
@@ -52,11 +52,27 @@ export async function applyChanges<C extends Change>(writer: ChangeWriter<C>, ch
   return results;
 }
 
-/** The signal that stops the run, if one has fired: the outright cancel first. */
-function firedSignal(options: ApplyRunOptions): AbortSignal | undefined {
+/**
+ * The signal that stopped the run, if one has fired: the outright cancel first.
+ *
+ * @example
+ * const stopped = firedSignal(run); // then stopReason(stopped) says why
+ */
+export function firedSignal(options: RunSignals): AbortSignal | undefined {
   if (options.signal?.aborted) return options.signal;
   if (options.stop?.aborted) return options.stop;
   return undefined;
+}
+
+/**
+ * The signal reads take: the stop when there is one (a read is abandoned safely at the stop),
+ * otherwise the outright cancel.
+ *
+ * @example
+ * for await (const image of registry.listImages(name, { signal: readSignal(run) })) images.push(image);
+ */
+export function readSignal(run: RunSignals): AbortSignal | undefined {
+  return run.stop ?? run.signal;
 }
 
 /**

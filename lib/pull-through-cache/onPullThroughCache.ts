@@ -97,7 +97,7 @@ async function reportSyncFailure(event: PtcActionEvent, deps: PtcDeps): Promise<
     failureReason: detail['failure-reason'],
     consoleUrl: repositoryConsoleUrl(event.region, event.account, detail['repository-name']),
   });
-  const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `pull-through cache failure of ${image}`)]);
+  const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `pull-through cache failure of ${image}`)], { signal: deps.signal });
   return {
     ...base,
     outcome: outcomeOf(changes),
@@ -128,7 +128,7 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps):
     return reportUndeclaredPrefix(event, deps, { prefix: alias, upstream, sameUpstream }, repositoryName);
   }
 
-  const state = await readPtcState(deps.ptc, { rules: [rule] });
+  const state = await readPtcState(deps.ptc, { rules: [rule] }, { signal: deps.signal });
   if (state.rules.some((actual) => actual.prefix === rule.prefix)) {
     return ignore(`${rule.prefix} is already a pull-through cache rule, so the miss has another cause (the image may not exist upstream)`);
   }
@@ -151,11 +151,11 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps):
     });
     if (blocker?.command && !guidance.commands.includes(blocker.command)) guidance.commands.unshift(blocker.command);
     const notice = failureNotice(origin, guidance, { source: 'auto-create', prefix: rule.prefix, repositoryName, upstreamRegistryUrl: rule.upstreamRegistryUrl, failureReason: blocker?.message });
-    const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} cannot be created on demand`)]);
+    const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} cannot be created on demand`)], { signal: deps.signal });
     return { ...base, outcome: outcomeOf(changes), decision: `A pull of ${repositoryName} missed every rule, and ${why}, but it cannot be created: ${blocker?.message ?? 'nothing to do'}.`, changes };
   }
 
-  const applied: AppliedChange<PtcChange>[] = await applyChanges(deps.writer as ChangeWriter<PtcChange>, plan.changes);
+  const applied: AppliedChange<PtcChange>[] = await applyChanges(deps.writer as ChangeWriter<PtcChange>, plan.changes, { signal: deps.signal });
   const created = applied.find(({ change }) => change.action === 'ecr:CreatePullThroughCacheRule');
   const changes: AppliedChange[] = [...applied];
   let decision: string;
@@ -164,14 +164,14 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps):
     const message = failure?.outcome.message ?? 'the rule was not created';
     const guidance = explainPtcFailure('CREATE_FAILED', { prefix: rule.prefix, repositoryName, region: event.region, upstream: rule.upstreamRegistry, reason: message, ...(rule.credentialSecret ? { secretName: rule.credentialSecret } : {}) });
     const notice = failureNotice(origin, guidance, { source: 'auto-create', prefix: rule.prefix, repositoryName, upstreamRegistryUrl: rule.upstreamRegistryUrl, failureReason: message });
-    changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} could not be created on demand`)])));
+    changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} could not be created on demand`)], { signal: deps.signal })));
     decision = `A pull of ${repositoryName} missed every rule; creating rule ${rule.prefix} failed: ${message}`;
   } else if (alreadyExisted(created.outcome)) {
     // Another event (or a person) created it between our read and our create: it notified already.
     decision = `A pull of ${repositoryName} missed every rule; rule ${rule.prefix} was created concurrently by another event: nothing more to do.`;
   } else {
     const notice = createdNotice(origin, rule, { repositoryName, reference, trigger: `${detail.eventName} failed with ${REPOSITORY_NOT_FOUND}`, applied, registryId });
-    changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} created on demand: pull again`)])));
+    changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} created on demand: pull again`)], { signal: deps.signal })));
     decision = `A pull of ${repositoryName} missed every rule, and ${why}: ${created.outcome.status === 'planned' ? 'would create' : 'created'} rule ${rule.prefix} → ${rule.upstreamRegistryUrl} and its template; told the user to pull ${reference} again.`;
   }
   return { ...base, outcome: outcomeOf(changes), decision, changes };

@@ -1,3 +1,4 @@
+import type { CallOptions } from '../shared/retry';
 import type { PtcStateReader } from './PtcStateReader';
 import type { DesiredPtcState, PtcState, SecretMetadata } from './types';
 
@@ -9,11 +10,11 @@ import type { DesiredPtcState, PtcState, SecretMetadata } from './types';
  * @example
  * const state = await readPtcState(reader, desiredPtcState(config));
  */
-export async function readPtcState(reader: PtcStateReader, desired: Pick<DesiredPtcState, 'rules'>): Promise<PtcState> {
-  const [rules, templates] = await Promise.all([reader.listRules(), reader.listTemplates()]);
+export async function readPtcState(reader: PtcStateReader, desired: Pick<DesiredPtcState, 'rules'>, call: CallOptions = {}): Promise<PtcState> {
+  const [rules, templates] = await Promise.all([reader.listRules(call), reader.listTemplates(call)]);
   const secrets = new Map<string, SecretMetadata | undefined>();
   for (const rule of desired.rules) {
-    if (rule.credentialSecret && !secrets.has(rule.credentialSecret)) secrets.set(rule.credentialSecret, await reader.describeSecret(rule.credentialSecret));
+    if (rule.credentialSecret && !secrets.has(rule.credentialSecret)) secrets.set(rule.credentialSecret, await reader.describeSecret(rule.credentialSecret, call));
   }
   return { rules, templates, secrets };
 }

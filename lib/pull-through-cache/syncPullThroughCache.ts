@@ -1,10 +1,11 @@
 import * as z from 'zod/mini';
-import { AutopilotError } from '../errors';
+import { AutopilotError, hasErrorCode } from '../errors';
 import { ScheduledEvent } from '../events/scheduled';
 import { publishNotice } from '../notify/changes';
 import type { NoticeChange, NoticeSeverity, PtcSyncNotice } from '../notify/notices';
-import { applyChanges } from '../plan/applyChanges';
+import { applyChanges, firedSignal, readSignal, type RunSignals } from '../plan/applyChanges';
 import type { AppliedChange, Change, ChangeWriter } from '../plan/types';
+import { stopLine } from '../runtime/deadline';
 import type { FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
 import type { PtcChange } from './changes';
@@ -24,6 +25,9 @@ export const SyncPtcRequest = z.strictObject({
 /** `syncPullThroughCache` runs on its daily schedule or on a manual invoke. */
 export const SyncPtcEvent = z.union([ScheduledEvent, SyncPtcRequest]);
 export type SyncPtcEvent = z.output<typeof SyncPtcEvent>;
+
+/** The sync stops this long before its deadline: the change in flight finishes, then the summary is published. */
+export const PTC_SYNC_STOP_MARGIN_MS = 10_000;
 
 /** The sync's report: the function report plus where every rule stands (for `ptc sync`/`ptc status` and `--json`). */
 export interface PtcSyncReport extends FunctionReport {
@@ -55,12 +59,13 @@ export interface PtcReconcileResult {
  */
 export async function reconcilePullThroughCache(
   deps: Pick<PtcDeps, 'config' | 'ptc' | 'writer'>,
-  options: { prune?: boolean } = {},
+  options: { prune?: boolean } & RunSignals = {},
 ): Promise<PtcReconcileResult> {
-  const desired = desiredPtcState(deps.config, options);
-  const state = await readPtcState(deps.ptc, desired);
+  const run: RunSignals = { signal: options.signal, stop: options.stop };
+  const desired = desiredPtcState(deps.config, options.prune === undefined ? {} : { prune: options.prune });
+  const state = await readPtcState(deps.ptc, desired, { signal: readSignal(run) });
   const plan = diffPtcState(desired, state, { region: deps.ptc.region });
-  const applied = await applyChanges(deps.writer as ChangeWriter<PtcChange>, plan.changes);
+  const applied = await applyChanges(deps.writer as ChangeWriter<PtcChange>, plan.changes, run);
   const rules = plan.rules.map((report) => ({ ...report, reasons: [...report.reasons], problems: [...report.problems] }));
   for (const { change, outcome } of applied) {
     if (outcome.status !== 'failed') continue;
@@ -68,12 +73,14 @@ export async function reconcilePullThroughCache(
       .find((report) => report.prefix === change.target)
       ?.problems.push({ code: 'CHANGE_FAILED', message: `${change.action} failed: ${outcome.message ?? 'unknown error'}`, fix: 'fix the cause named in the message, then run the sync again' });
   }
-  await validateRules(deps.ptc, desired, rules, applied);
+  await validateRules(deps.ptc, desired, rules, applied, run);
   return { desired, plan, applied, rules };
 }
 
-async function validateRules(reader: PtcStateReader, desired: DesiredPtcState, rules: PtcRuleReport[], applied: readonly AppliedChange<PtcChange>[]): Promise<void> {
+async function validateRules(reader: PtcStateReader, desired: DesiredPtcState, rules: PtcRuleReport[], applied: readonly AppliedChange<PtcChange>[], run: RunSignals): Promise<void> {
   for (const report of rules) {
+    // After the stop no rule is validated: the report says the run stopped, the next run validates.
+    if (firedSignal(run)) return;
     if (!report.declared || !report.credentialSecret) continue;
     const ruleOutcomes = applied.filter(({ change }) => change.target === report.prefix && change.action.endsWith('PullThroughCacheRule'));
     if (ruleOutcomes.some(({ outcome }) => outcome.status === 'failed')) continue;
@@ -85,8 +92,9 @@ async function validateRules(reader: PtcStateReader, desired: DesiredPtcState, r
     if (!report.exists && !created) continue;
     let validation;
     try {
-      validation = await reader.validateRule(report.prefix);
+      validation = await reader.validateRule(report.prefix, { signal: readSignal(run) });
     } catch (error) {
+      if (hasErrorCode(error, 'ABORTED') && firedSignal(run)) return;
       // A final error (no permission, rule gone) is this rule's validation result; throttling is not.
       if (!(error instanceof AutopilotError) || error.retryable) throw error;
       validation = { isValid: false, failure: error.message };
@@ -130,7 +138,18 @@ async function validateRules(reader: PtcStateReader, desired: DesiredPtcState, r
 export async function runPullThroughCacheSync(event: SyncPtcEvent, deps: PtcDeps): Promise<PtcSyncReport> {
   const scheduled = 'detail-type' in event ? event : undefined;
   const prune = 'detail-type' in event ? undefined : event.prune;
-  const result = await reconcilePullThroughCache(deps, prune === undefined ? {} : { prune });
+  const stop = stopLine(deps, PTC_SYNC_STOP_MARGIN_MS);
+  let result: PtcReconcileResult;
+  try {
+    result = await reconcilePullThroughCache(deps, { ...(prune === undefined ? {} : { prune }), signal: deps.signal, stop: stop.signal });
+  } catch (error) {
+    // The stop came while reading: nothing was planned or changed; say so.
+    if (!(hasErrorCode(error, 'ABORTED') && stop.signal.aborted)) throw error;
+    return stoppedBeforeReading(scheduled?.id, stop.reason);
+  } finally {
+    stop.dispose();
+  }
+  const stoppedEarly = stop.reason;
   const { rules } = result;
   const problems = rules.flatMap((report) => report.problems.map((problem) => ({ prefix: report.prefix, ...problem })));
   const changes: AppliedChange[] = [...result.applied];
@@ -140,9 +159,9 @@ export async function runPullThroughCacheSync(event: SyncPtcEvent, deps: PtcDeps
     account: scheduled?.account,
     region: scheduled?.region ?? deps.ptc.region,
     time: scheduled?.time ?? deps.clock().toISOString(),
-  });
-  if (result.applied.length > 0 || problems.length > 0) {
-    changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, 'pull-through cache sync summary')])));
+  }, stoppedEarly);
+  if (result.applied.length > 0 || problems.length > 0 || stoppedEarly) {
+    changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, 'pull-through cache sync summary')], { signal: deps.signal })));
   }
 
   const count = (status: PtcRuleReport['status']) => rules.filter((report) => report.status === status).length;
@@ -154,14 +173,30 @@ export async function runPullThroughCacheSync(event: SyncPtcEvent, deps: PtcDeps
     ...(count('delete') > 0 ? [`${count('delete')} unmanaged deleted (prune)`] : []),
   ].join(', ');
   const problemText = problems.length > 0 ? ` ${problems.length} problem(s): ${problems.map((problem) => `${problem.prefix}: ${problem.message}`).join('; ')}.` : '';
+  const stopText = stoppedEarly ? ` Stopped early (${stoppedEarly}): ${result.applied.filter(({ outcome }) => outcome.status === 'stopped').length} change(s) not made; the next run makes them.` : '';
   return {
     function: 'syncPullThroughCache',
     ...(scheduled ? { eventId: scheduled.id } : {}),
     outcome: outcomeOf(changes),
-    decision: `${decision}.${problemText}${changes.length > result.applied.length ? ' Published the sync summary.' : ' Nothing to report: no notification.'}`,
+    decision: `${decision}.${problemText}${stopText}${changes.length > result.applied.length ? ' Published the sync summary.' : ' Nothing to report: no notification.'}`,
     changes,
     prune: result.desired.prune,
     rules,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+  };
+}
+
+/** The report of a sync that stopped before it could read the registry: nothing planned, nothing changed. */
+function stoppedBeforeReading(eventId: string | undefined, reason: string | undefined): PtcSyncReport {
+  return {
+    function: 'syncPullThroughCache',
+    ...(eventId ? { eventId } : {}),
+    outcome: 'done',
+    decision: `Stopped before reading the pull-through cache rules (${reason ?? 'stopped'}): nothing planned or changed; the next run reconciles.`,
+    changes: [],
+    prune: false,
+    rules: [],
+    stoppedEarly: reason ?? 'stopped',
   };
 }
 
@@ -169,6 +204,7 @@ function syncNotice(
   result: PtcReconcileResult,
   problems: Array<PtcProblem & { prefix: string }>,
   origin: { eventId: string | undefined; account: string | undefined; region: string; time: string },
+  stoppedEarly: string | undefined,
 ): PtcSyncNotice {
   const { rules, applied } = result;
   const failedChanges = applied.filter(({ outcome }) => outcome.status === 'failed').length;
@@ -203,6 +239,7 @@ function syncNotice(
       })),
       problems: problems.map((problem) => ({ prefix: problem.prefix, code: problem.code, message: problem.message, fix: problem.fix, ...(problem.command ? { command: problem.command } : {}) })),
       changes: applied.map(({ change, outcome }) => noticeChange(change, outcome)),
+      ...(stoppedEarly ? { stoppedEarly } : {}),
     },
   };
 }

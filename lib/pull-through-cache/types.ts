@@ -157,6 +157,6 @@ export interface PtcRuleReport {
 }
 
 /** What the pull-through cache functions depend on: the shared deps, plus the PTC state reader. */
-export interface PtcDeps extends Pick<AutopilotDeps, 'config' | 'writer' | 'topicArn' | 'clock' | 'logger' | 'signal'> {
+export interface PtcDeps extends Pick<AutopilotDeps, 'config' | 'writer' | 'topicArn' | 'clock' | 'logger' | 'signal' | 'deadline'> {
   ptc: PtcStateReader;
 }

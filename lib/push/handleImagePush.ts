@@ -13,7 +13,7 @@ import type { AutopilotDeps, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
 import { summarizePush } from './summarizePush';
 
-export type PushDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'logger'> & Partial<Pick<AutopilotDeps, 'clock'>>;
+export type PushDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'logger' | 'signal'> & Partial<Pick<AutopilotDeps, 'clock'>>;
 
 /**
  * `onImagePush`: governs the pushed repository and reports the push.
@@ -53,7 +53,7 @@ async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { fu
   const repositoryName = detail['repository-name'];
   const repositoryClass = matchRepositoryClass(deps.config, repositoryName);
   const governance = repositoryClass
-    ? await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> })
+    ? await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> }, undefined, { signal: deps.signal })
     : [];
   const origin = originOf(event);
   const expiry = repositoryClass?.expireOnPush
@@ -78,10 +78,10 @@ async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { fu
   } else {
     const notice = await summarizePush(
       { repositoryName, imageDigest: detail['image-digest'], tag, mediaType: detail['manifest-media-type'] },
-      { registry: deps.registry },
+      { registry: deps.registry, signal: deps.signal },
       { origin, registryId: deps.registry.registryId ?? event.account, repositoryClass: repositoryClass?.name, governance },
     );
-    notices.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `push summary for ${repositoryName}:${tag}`)])));
+    notices.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `push summary for ${repositoryName}:${tag}`)], { signal: deps.signal })));
     parts.push(`Published the push summary for ${repositoryName}:${tag}${notice.data.platforms.length > 0 ? ` (${notice.data.platforms.length} platforms)` : ''}.`);
   }
 

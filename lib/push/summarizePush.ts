@@ -25,20 +25,21 @@ export interface PushedImage {
  */
 export async function summarizePush(
   pushed: PushedImage,
-  deps: { registry: RegistryReader },
+  deps: { registry: RegistryReader; signal?: AbortSignal | undefined },
   context: { origin: EventOrigin; registryId: string; repositoryClass: string | undefined; governance: readonly AppliedChange[] },
 ): Promise<PushSummaryNotice> {
   const { registry } = deps;
-  const [detail] = await registry.describeImages(pushed.repositoryName, [pushed.imageDigest]);
+  const call = { signal: deps.signal };
+  const [detail] = await registry.describeImages(pushed.repositoryName, [pushed.imageDigest], call);
   const mediaType = pushed.mediaType ?? detail?.imageManifestMediaType;
   const tags = detail?.imageTags.length ? detail.imageTags : pushed.tag ? [pushed.tag] : [];
   let sizeInBytes = detail?.imageSizeInBytes;
   const platforms: PushSummaryNotice['data']['platforms'] = [];
 
   if (isIndexMediaType(mediaType)) {
-    const [index] = (await registry.getManifests(pushed.repositoryName, [pushed.imageDigest])).manifests;
+    const [index] = (await registry.getManifests(pushed.repositoryName, [pushed.imageDigest], call)).manifests;
     const children = index ? parseIndexChildren(index.manifest).filter((child) => !child.isAttestation) : [];
-    const childDetails = new Map((await registry.describeImages(pushed.repositoryName, children.map((c) => c.digest))).map((d) => [d.imageDigest, d]));
+    const childDetails = new Map((await registry.describeImages(pushed.repositoryName, children.map((c) => c.digest), call)).map((d) => [d.imageDigest, d]));
     let total = 0;
     for (const child of children) {
       const childSize = childDetails.get(child.digest)?.imageSizeInBytes;

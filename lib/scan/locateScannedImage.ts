@@ -1,3 +1,4 @@
+import type { CallOptions } from '../shared/retry';
 import { parseIndexChildren } from '../ecr/manifests';
 import { hasErrorCode } from '../errors';
 import type { RegistryReader } from '../ecr/RegistryReader';
@@ -33,15 +34,15 @@ export interface Baseline {
  * const context = await locateScannedImage(registry, 'team-a/api', digest);
  * context.index?.tags // ['v1.4.0']
  */
-export async function locateScannedImage(registry: RegistryReader, repositoryName: string, imageDigest: string): Promise<ScannedImageContext> {
+export async function locateScannedImage(registry: RegistryReader, repositoryName: string, imageDigest: string, call: CallOptions = {}): Promise<ScannedImageContext> {
   const images: ImageDetail[] = [];
-  for await (const image of registry.listImages(repositoryName)) images.push(image);
+  for await (const image of registry.listImages(repositoryName, call)) images.push(image);
   const current = images.find((image) => image.imageDigest === imageDigest);
   if (isIndexMediaType(current?.imageManifestMediaType) || (current && current.imageTags.length > 0)) return { images, current };
 
   const indexes = newestFirst(images.filter((image) => isIndexMediaType(image.imageManifestMediaType))).slice(0, MAX_INDEXES_SEARCHED);
   for (const batch of chunk(indexes, 100)) {
-    const { manifests } = await registry.getManifests(repositoryName, batch.map((index) => index.imageDigest));
+    const { manifests } = await registry.getManifests(repositoryName, batch.map((index) => index.imageDigest), call);
     for (const index of batch) {
       const manifest = manifests.find((m) => m.imageDigest === index.imageDigest);
       const child = manifest ? parseIndexChildren(manifest.manifest).find((c) => c.digest === imageDigest) : undefined;
@@ -56,19 +57,19 @@ export async function locateScannedImage(registry: RegistryReader, repositoryNam
  * for a platform manifest of an index, the same platform of the previous index; otherwise the newest
  * earlier single-platform image that has a completed scan.
  */
-export async function findBaseline(registry: RegistryReader, repositoryName: string, context: ScannedImageContext): Promise<Baseline | undefined> {
+export async function findBaseline(registry: RegistryReader, repositoryName: string, context: ScannedImageContext, call: CallOptions = {}): Promise<Baseline | undefined> {
   const { images, current, index } = context;
   if (index) {
     const earlierIndexes = newestFirst(
       images.filter((image) => isIndexMediaType(image.imageManifestMediaType) && image.imageDigest !== index.digest && image.imagePushedAt < index.pushedAt),
     ).slice(0, MAX_BASELINE_CANDIDATES);
     if (earlierIndexes.length === 0) return undefined;
-    const { manifests } = await registry.getManifests(repositoryName, earlierIndexes.map((image) => image.imageDigest));
+    const { manifests } = await registry.getManifests(repositoryName, earlierIndexes.map((image) => image.imageDigest), call);
     for (const earlier of earlierIndexes) {
       const manifest = manifests.find((m) => m.imageDigest === earlier.imageDigest);
       const sibling = manifest ? parseIndexChildren(manifest.manifest).find((c) => c.platform === index.platform && !c.isAttestation) : undefined;
       if (!sibling) continue;
-      const scan = await registry.getImageScan(repositoryName, sibling.digest).catch(ignoreDeletedImage);
+      const scan = await registry.getImageScan(repositoryName, sibling.digest, call).catch(ignoreDeletedImage);
       if (scan) return { imageDigest: sibling.digest, tags: earlier.imageTags, scan };
     }
     return undefined;
@@ -85,7 +86,7 @@ export async function findBaseline(registry: RegistryReader, repositoryName: str
     ),
   ).slice(0, MAX_BASELINE_CANDIDATES);
   for (const candidate of candidates) {
-    const scan = await registry.getImageScan(repositoryName, candidate.imageDigest).catch(ignoreDeletedImage);
+    const scan = await registry.getImageScan(repositoryName, candidate.imageDigest, call).catch(ignoreDeletedImage);
     if (scan) return { imageDigest: candidate.imageDigest, tags: candidate.imageTags, scan };
   }
   return undefined;

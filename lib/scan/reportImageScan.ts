@@ -16,7 +16,7 @@ import { diffFindings, summarizeFindings } from './summarizeFindings';
 /** New/fixed lists in a notice are capped: the counts stay exact. */
 const MAX_DIFF_FINDINGS = 10;
 
-export type ScanDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'eventBusName' | 'clock' | 'logger'>;
+export type ScanDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'eventBusName' | 'clock' | 'logger'> & Partial<Pick<AutopilotDeps, 'signal'>>;
 
 const NOTICE_SEVERITY: Record<ScanVerdict, NoticeSeverity> = { PASS: 'info', WARN: 'warning', FAIL: 'critical' };
 
@@ -59,7 +59,7 @@ async function reportCompletedScan(scan: CompletedScan, deps: ScanDeps, base: { 
   let scanType = scan.scanType;
   const status = scan.status;
   if (scan.complete) {
-    const result = await registry.getImageScan(scan.repositoryName, scan.imageDigest);
+    const result = await registry.getImageScan(scan.repositoryName, scan.imageDigest, { signal: deps.signal });
     if (!result) {
       // The event says the scan finished, but its findings are not readable yet: retrying later helps.
       throw new AutopilotError('SCAN_NOT_FOUND', `No scan findings for ${scan.repositoryName}@${scan.imageDigest} yet, although the event reports ${scan.status}; the invocation will be retried`, {
@@ -72,8 +72,8 @@ async function reportCompletedScan(scan: CompletedScan, deps: ScanDeps, base: { 
   }
 
   const summary = summarizeFindings(findings, config.scan, scan.repositoryName, deps.clock());
-  const context = await locateScannedImage(registry, scan.repositoryName, scan.imageDigest);
-  const baseline = scan.complete ? await findBaseline(registry, scan.repositoryName, context) : undefined;
+  const context = await locateScannedImage(registry, scan.repositoryName, scan.imageDigest, { signal: deps.signal });
+  const baseline = scan.complete ? await findBaseline(registry, scan.repositoryName, context, { signal: deps.signal }) : undefined;
   const diff = baseline ? diffFindings(summary.counted, summarizeFindings(baseline.scan.findings, config.scan, scan.repositoryName, deps.clock()).counted) : undefined;
 
   const judged = scan.complete ? judgeScan(summary.counts, config.scan) : { verdict: 'WARN' as const, reasons: [`scan status ${status}: no findings could be read`] };
@@ -84,7 +84,7 @@ async function reportCompletedScan(scan: CompletedScan, deps: ScanDeps, base: { 
     const notice = scanNotice(scan, { scanType, status, tags, judged, summary, context, baseline, diff, topFindings: config.scan.topFindings });
     changes.push(publishNotice(deps.topicArn, notice, `scan summary for ${scan.repositoryName}`));
   }
-  const applied: AppliedChange[] = await applyChanges(deps.writer, changes);
+  const applied: AppliedChange[] = await applyChanges(deps.writer, changes, { signal: deps.signal });
 
   const where = context.index ? `${scan.repositoryName}:${context.index.tags[0] ?? 'untagged'} (${context.index.platform ?? 'unknown platform'})` : `${scan.repositoryName}${tags[0] ? `:${tags[0]}` : `@${scan.imageDigest}`}`;
   const decision = `Scan of ${where}: ${summary.total} finding(s)${summary.accepted.length > 0 ? ` (+${summary.accepted.length} accepted)` : ''}, verdict ${judged.verdict}${judged.reasons.length > 0 ? ` (${judged.reasons.join('; ')})` : ''}${diff ? `; ${diff.added.length} new, ${diff.fixed.length} fixed since ${baseline?.imageDigest.slice(0, 19)}` : '; no earlier scanned image to compare'}.`;

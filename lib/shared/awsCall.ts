@@ -10,7 +10,8 @@ import { abortableSleep, abortedError, retry, type RetryPolicy } from './retry';
  * three attempts cover. Transient failures (5xx, dropped connections) are the SDK's own retry's job
  * and are not retried again here. Nothing is sent once the signal has fired: the SDK's
  * `abortSignal` only covers the HTTP request itself, not its middleware (aws/aws-sdk-js-v3#5810),
- * and a mocked client ignores it altogether, so the signal is also checked before every attempt.
+ * and a mocked client ignores it altogether, so the signal is also checked before every attempt,
+ * and a call still pending when it fires is left behind (its late answer ignored) rather than awaited.
  */
 export type RetryOptions = Partial<RetryPolicy>;
 
@@ -49,12 +50,34 @@ export interface SdkCallOptions {
 export async function callAws<T>(operation: string, send: (sdk: SdkCallOptions) => Promise<T>, options: AwsCallOptions = {}): Promise<T> {
   const { signal } = options;
   const sdk: SdkCallOptions = signal ? { abortSignal: signal } : {};
-  return retry(() => send(sdk), { ...AWS_RETRY_POLICY, ...options.retry }, signal, {
+  return retry(() => unlessAborted(send(sdk), signal), { ...AWS_RETRY_POLICY, ...options.retry }, signal, {
     giveUp: (error, why) =>
       new AutopilotError('THROTTLED', `${operation} was throttled by AWS ${why.attempts} times in a row; try again later or lower the request rate`, { cause: error, retryable: true }),
   }).catch((error: unknown) => {
     // The SDK rejects an aborted request with its own AbortError: report the reason we stopped.
     if (signal?.aborted) throw abortedError(signal, operation);
     throw error;
+  });
+}
+
+/** `pending`, or `ABORTED` as soon as `signal` fires, whichever comes first. */
+function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return pending;
+  // A mocked client may answer with a plain value, where the SDK always returns a promise.
+  const answer = Promise.resolve(pending);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedError(signal));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    answer.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
   });
 }

@@ -1,4 +1,5 @@
-import { describeError } from '../errors';
+import { describeError, hasErrorCode } from '../errors';
+import { abortedError } from '../shared/retry';
 import { CHECKLIST_SECTIONS, type CheckContext, type CheckResult, type LabCheck } from './types';
 
 export interface ChecklistReport {
@@ -10,7 +11,8 @@ export interface ChecklistReport {
 /**
  * Runs every check concurrently (each check's own calls are sequential, so the account sees at most
  * one call per check at a time) and collects the results in section order. A check that throws
- * (e.g. a missing permission) becomes a failed item naming the error; the others still report.
+ * (e.g. a missing permission) becomes a failed item naming the error; the others still report. A
+ * check the run's stop (`context.signal`) cut short, or that never started, is `skipped` with why.
  *
  * @example
  * const report = await runLabChecklist(LAB_CHECKS, context);
@@ -19,9 +21,14 @@ export interface ChecklistReport {
 export async function runLabChecklist(checks: readonly LabCheck[], context: CheckContext): Promise<ChecklistReport> {
   const settled = await Promise.all(
     checks.map(async (check): Promise<CheckResult[]> => {
+      const stopped = (): CheckResult[] => [
+        { id: check.id, section: check.section, title: check.id, status: 'skipped', expected: 'the check to run', found: `not checked: the run stopped first (${describeError(abortedError(context.signal, 'The check'))})` },
+      ];
+      if (context.signal?.aborted) return stopped();
       try {
         return await check.run(context);
       } catch (error) {
+        if (hasErrorCode(error, 'ABORTED') && context.signal?.aborted) return stopped();
         return [{ id: check.id, section: check.section, title: check.id, status: 'fail', expected: 'the check to run', found: describeError(error), fix: 'check the permissions of the caller (see the verifyLab role in serverless.yml)' }];
       }
     }),

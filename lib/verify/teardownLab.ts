@@ -10,12 +10,18 @@ import { normalizePrefix } from '../pull-through-cache/limits';
 import type { PtcStateReader } from '../pull-through-cache/PtcStateReader';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
+import { stopLine } from '../runtime/deadline';
+import type { CallOptions } from '../shared/retry';
+import { hasErrorCode } from '../errors';
 
 /** `{}` plans only; `{"apply": true}` deletes. A destructive function never acts on an empty event. */
 export const TeardownLabEvent = z.strictObject({ apply: z._default(z.boolean(), false) });
 export type TeardownLabEvent = z.output<typeof TeardownLabEvent>;
 
-export type TeardownDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'clock' | 'logger'> & { ptc: PtcStateReader };
+export type TeardownDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'clock' | 'logger' | 'signal' | 'deadline'> & { ptc: PtcStateReader };
+
+/** Teardown stops starting deletions this long before its deadline; the one in flight finishes. */
+export const TEARDOWN_STOP_MARGIN_MS = 10_000;
 
 export type TeardownChange = DeletePtcRuleChange | DeleteTemplateChange | DeleteRepositoryChange;
 
@@ -29,11 +35,11 @@ export type TeardownChange = DeletePtcRuleChange | DeleteTemplateChange | Delete
  * @example
  * const changes = await planTeardown(deps); // [] when the lab is already gone
  */
-export async function planTeardown(deps: Pick<TeardownDeps, 'config' | 'registry' | 'ptc'>): Promise<TeardownChange[]> {
+export async function planTeardown(deps: Pick<TeardownDeps, 'config' | 'registry' | 'ptc'>, call: CallOptions = {}): Promise<TeardownChange[]> {
   const prefixes = desiredPtcState(deps.config).rules.map((rule) => normalizePrefix(rule.prefix));
-  const [rules, templates] = await Promise.all([deps.ptc.listRules(), deps.ptc.listTemplates()]);
+  const [rules, templates] = await Promise.all([deps.ptc.listRules(call), deps.ptc.listTemplates(call)]);
   const repositoryNames: string[] = [];
-  for await (const repository of deps.registry.listRepositories()) repositoryNames.push(repository.repositoryName);
+  for await (const repository of deps.registry.listRepositories(call)) repositoryNames.push(repository.repositoryName);
 
   const owned = new Set(prefixes);
   const mirrored = new Set(mirrorTargets(deps.config.mirror).map((target) => target.repository));
@@ -56,30 +62,52 @@ export async function planTeardown(deps: Pick<TeardownDeps, 'config' | 'registry
 
 /**
  * `teardownLab`: removes what the lab created (see `planTeardown`), idempotently: a second run finds
- * nothing to remove and succeeds. Without `apply: true` it only plans.
+ * nothing to remove and succeeds. Without `apply: true` it only plans. It owns its deadline: once it
+ * stops (`TEARDOWN_STOP_MARGIN_MS` before it, or Ctrl-C) no removal starts, the one in flight
+ * finishes, and the report lists what is left; running it again finishes the job.
  *
  * @example
  * await teardownLab({ apply: true }, deps);
  */
 export async function teardownLab(event: TeardownLabEvent, deps: TeardownDeps): Promise<FunctionReport> {
-  const changes = await planTeardown(deps);
-  const writer: ChangeWriter<TeardownChange> = event.apply ? deps.writer : new PlanningWriter();
-  const applied: AppliedChange[] = await applyChanges(writer, changes);
+  const eventId = `teardown-${deps.clock().toISOString()}`;
+  const stop = stopLine(deps, TEARDOWN_STOP_MARGIN_MS);
+  let changes: TeardownChange[];
+  let applied: AppliedChange[];
+  try {
+    try {
+      changes = await planTeardown(deps, { signal: stop.signal });
+    } catch (error) {
+      if (!(hasErrorCode(error, 'ABORTED') && stop.signal.aborted)) throw error;
+      const stoppedEarly = stop.reason ?? 'stopped';
+      return { function: 'teardownLab', eventId, outcome: 'done', decision: `Stopped before listing what the lab created (${stoppedEarly}): nothing removed; run it again.`, changes: [], stoppedEarly };
+    }
+    const writer: ChangeWriter<TeardownChange> = event.apply ? deps.writer : new PlanningWriter();
+    applied = await applyChanges(writer, changes, { signal: deps.signal, stop: stop.signal });
+  } finally {
+    stop.dispose();
+  }
+  const stoppedEarly = stop.reason;
+  const left = applied.filter((change) => change.outcome.status === 'stopped').length;
   const dryRun = applied.some((change) => change.outcome.status === 'planned');
+  // What was removed (or would be): not what failed or what the stop left.
+  const done = applied.filter(({ outcome }) => outcome.status === 'applied' || outcome.status === 'planned').map(({ change }) => change);
   const counts = {
-    rules: changes.filter((c) => c.action === 'ecr:DeletePullThroughCacheRule').length,
-    templates: changes.filter((c) => c.action === 'ecr:DeleteRepositoryCreationTemplate').length,
-    repositories: changes.filter((c) => c.action === 'ecr:DeleteRepository').length,
+    rules: done.filter((c) => c.action === 'ecr:DeletePullThroughCacheRule').length,
+    templates: done.filter((c) => c.action === 'ecr:DeleteRepositoryCreationTemplate').length,
+    repositories: done.filter((c) => c.action === 'ecr:DeleteRepository').length,
   };
   return {
     function: 'teardownLab',
-    eventId: `teardown-${deps.clock().toISOString()}`,
+    eventId,
     outcome: changes.length === 0 ? 'ignored' : outcomeOf(applied),
     decision:
       changes.length === 0
         ? 'Nothing to tear down: the lab is already gone.'
-        : `${dryRun ? 'Would remove' : 'Removed'} ${counts.rules} pull-through cache rule(s), ${counts.templates} template(s) and ${counts.repositories} repositor${counts.repositories === 1 ? 'y' : 'ies'}${dryRun && !event.apply ? ' (plan only: invoke with {"apply": true} to delete)' : ''}.`,
+        : `${dryRun ? 'Would remove' : 'Removed'} ${counts.rules} pull-through cache rule(s), ${counts.templates} template(s) and ${counts.repositories} repositor${counts.repositories === 1 ? 'y' : 'ies'}${dryRun && !event.apply ? ' (plan only: invoke with {"apply": true} to delete)' : ''}` +
+          `${stoppedEarly ? `; stopped early (${stoppedEarly}): ${left} removal(s) not done, run it again to finish` : ''}.`,
     changes: applied,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
   };
 }
 

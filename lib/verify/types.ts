@@ -31,6 +31,8 @@ export interface CheckContext {
   /** The stack's name (`<service>-<stage>`), whose rules and functions are checked. */
   stackName: string;
   topicArn: string;
+  /** The run's stop: every read takes it, and a check it cuts short reports `skipped`. */
+  signal?: AbortSignal | undefined;
 }
 
 /** One lab step's check; it may report several results (e.g. one per image). */

@@ -4,6 +4,7 @@ import { publishNotice, registryNoticeOrigin, type PublishNoticeChange } from '.
 import type { VerifyChecklistNotice, VerifyTestNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange } from '../plan/types';
+import { stopLine } from '../runtime/deadline';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
 import { eventRulesCheck } from './checks/eventRules';
 import { fleetRunsCheck } from './checks/fleetRuns';
@@ -15,6 +16,9 @@ import { registryScanningCheck } from './checks/registryScanning';
 import { runLabChecklist, summarize, type ChecklistReport } from './runLabChecklist';
 import type { CheckContext, CheckResult, LabCheck } from './types';
 
+/** The checks stop this long before the deadline, leaving time to publish the test message and the checklist. */
+export const VERIFY_STOP_MARGIN_MS = 10_000;
+
 /** The lab's checks, one per lab step. */
 export const LAB_CHECKS: readonly LabCheck[] = [mirroredImagesCheck, pullThroughCacheCheck, registryScanningCheck, eventRulesCheck, notificationTopicCheck, pullPermissionsCheck, fleetRunsCheck];
 
@@ -22,7 +26,7 @@ export const LAB_CHECKS: readonly LabCheck[] = [mirroredImagesCheck, pullThrough
 export const VerifyLabEvent = z.strictObject({ notify: z._default(z.boolean(), true) });
 export type VerifyLabEvent = z.output<typeof VerifyLabEvent>;
 
-export type VerifyDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'clock' | 'logger'> &
+export type VerifyDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'clock' | 'logger' | 'signal' | 'deadline'> &
   Pick<CheckContext, 'ptc' | 'upstream' | 'stack' | 'stackName'>;
 
 export interface VerifyReport extends FunctionReport {
@@ -37,6 +41,8 @@ export interface VerifyReport extends FunctionReport {
  * 1. Run every check concurrently; they only read.
  * 2. Unless `notify: false`, publish a test message: the notification path check.
  * 3. Publish the checklist as one notification (failures first).
+ * It owns its deadline: `VERIFY_STOP_MARGIN_MS` before it (or on Ctrl-C) the checks still running
+ * are cut short and reported `skipped`, and the checklist is published with what was found.
  *
  * @example
  * const report = await verifyLab({ notify: false }, deps);
@@ -45,8 +51,15 @@ export interface VerifyReport extends FunctionReport {
 export async function verifyLab(event: VerifyLabEvent, deps: VerifyDeps): Promise<VerifyReport> {
   const now = deps.clock();
   const runId = `verify-${now.toISOString()}`;
-  const context: CheckContext = { config: deps.config, registry: deps.registry, ptc: deps.ptc, upstream: deps.upstream, stack: deps.stack, stackName: deps.stackName, topicArn: deps.topicArn };
-  const checks = await runLabChecklist(LAB_CHECKS, context);
+  const stop = stopLine(deps, VERIFY_STOP_MARGIN_MS);
+  let checks: ChecklistReport;
+  try {
+    const context: CheckContext = { config: deps.config, registry: deps.registry, ptc: deps.ptc, upstream: deps.upstream, stack: deps.stack, stackName: deps.stackName, topicArn: deps.topicArn, signal: stop.signal };
+    checks = await runLabChecklist(LAB_CHECKS, context);
+  } finally {
+    stop.dispose();
+  }
+  const stoppedEarly = stop.reason;
   const origin = registryNoticeOrigin(deps.registry, runId);
 
   const changes: AppliedChange[] = [];
@@ -56,7 +69,7 @@ export async function verifyLab(event: VerifyLabEvent, deps: VerifyDeps): Promis
     pathCheck = { ...base, status: 'skipped', found: 'not tested (--no-notify)' };
   } else {
     const test: VerifyTestNotice = { id: `${runId}:verify.test`, kind: 'verify.test', severity: 'info', occurredAt: now.toISOString(), origin, data: { stackName: deps.stackName, sentAt: now.toISOString() } };
-    const applied = await publishOrFail(deps.writer, publishNotice(deps.topicArn, test, 'notification path test'));
+    const applied = await publishOrFail(deps.writer, publishNotice(deps.topicArn, test, 'notification path test'), deps.signal);
     changes.push(applied);
     const outcome = applied.outcome;
     pathCheck =
@@ -77,16 +90,17 @@ export async function verifyLab(event: VerifyLabEvent, deps: VerifyDeps): Promis
       origin,
       data: { passed: checklist.passed, stackName: deps.stackName, counts: checklist.counts, items: checklist.items },
     };
-    changes.push(await publishOrFail(deps.writer, publishNotice(deps.topicArn, notice, 'lab checklist')));
+    changes.push(await publishOrFail(deps.writer, publishNotice(deps.topicArn, notice, 'lab checklist'), deps.signal));
   }
   const c = checklist.counts;
   return {
     function: 'verifyLab',
     eventId: runId,
     outcome: checklist.passed ? 'done' : 'failed',
-    decision: `Lab check ${checklist.passed ? 'passed' : 'failed'}: ${c.pass} pass, ${c.fail} fail, ${c.warn} warn, ${c.skipped} skipped.`,
+    decision: `Lab check ${checklist.passed ? 'passed' : 'failed'}: ${c.pass} pass, ${c.fail} fail, ${c.warn} warn, ${c.skipped} skipped${stoppedEarly ? ` (stopped early: ${stoppedEarly})` : ''}.`,
     changes,
     checklist,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
   };
 }
 
@@ -96,9 +110,9 @@ export async function verifyLab(event: VerifyLabEvent, deps: VerifyDeps): Promis
  * exception: the failing notification path is what the checklist must report. Only cancellation
  * propagates.
  */
-async function publishOrFail(writer: VerifyDeps['writer'], change: PublishNoticeChange): Promise<AppliedChange> {
+async function publishOrFail(writer: VerifyDeps['writer'], change: PublishNoticeChange, signal: AbortSignal | undefined): Promise<AppliedChange> {
   try {
-    const [applied] = await applyChanges(writer, [change]);
+    const [applied] = await applyChanges(writer, [change], { signal });
     return applied ?? { change, outcome: { status: 'failed', message: 'not published' } };
   } catch (error) {
     if (hasErrorCode(error, 'ABORTED')) throw error;

@@ -331,6 +331,19 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
+  it('gives sweepLifecycle the state table (STATE_TABLE_NAME) and exactly the actions it uses on it, on that table only', () => {
+    // Act
+    const sweep = resource('SweepLifecycleLambdaFunction');
+    const statements = resource('SweepLifecycleIamRoleLambdaExecution').Properties.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement);
+    const onStateTable = statements.filter((statement: Json) => JSON.stringify(statement.Resource).includes('StateTable'));
+
+    // Assess
+    expect(sweep.Properties.Environment.Variables.STATE_TABLE_NAME).toEqual({ Ref: 'StateTable' });
+    expect(onStateTable).toEqual([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } }]);
+    const withState = resourcesOfType(dev, 'AWS::IAM::Role').filter(([, role]) => JSON.stringify(role.Properties).includes('StateTable')).map(([name]) => name);
+    expect(withState).toEqual(['SweepLifecycleIamRoleLambdaExecution']);
+  });
+
   it('lets only this stack\'s rules send to the DLQ', () => {
     // Act
     const statement = resource('DeadLetterQueuePolicy').Properties.PolicyDocument.Statement[0];
@@ -471,7 +484,9 @@ describe('the local stage', () => {
       for (const value of Object.values(variables)) expect(typeof value).toBe('string');
       expect(variables.NOTIFICATION_TOPIC_ARN).toBe('arn:aws:sns:ap-northeast-2:000000000000:ecr-autopilot-local-notifications');
       expect(variables.IDEMPOTENCY_TABLE_NAME).toBe('ecr-autopilot-local-idempotency');
+      if (variables.STATE_TABLE_NAME !== undefined) expect(variables.STATE_TABLE_NAME).toBe('ecr-autopilot-local-state');
     }
+    expect(local.template.Resources.SweepLifecycleLambdaFunction?.Properties.Environment.Variables.STATE_TABLE_NAME).toBe('ecr-autopilot-local-state');
   });
 
   it('still sends failed invocations to a dead-letter queue', () => {

@@ -6,7 +6,9 @@
  * - `{ kind: 'status', status: 429, headers: { 'retry-after': '1' } }` answers without forwarding;
  * - `{ kind: 'drop', afterBytes: n }` forwards, sends the response headers and the first n body
  *   bytes, then destroys the connection (a connection dropped mid-blob);
- * - `{ kind: 'reset' }` destroys the connection before answering.
+ * - `{ kind: 'reset' }` destroys the connection before answering;
+ * - `{ kind: 'stall', afterBytes: n }` forwards, sends the headers and the first n body bytes, then
+ *   sends nothing more and keeps the connection open until the client gives up (a copy in flight).
  * `on: [2]` applies a rule to the 2nd matching request only; `on: [1, 2, 3]` to the first three;
  * without `on`, to every match. Every request is logged with its time, status and fault.
  *
@@ -19,6 +21,7 @@ import { createServer, type IncomingMessage, request as forward, type Server, ty
 export type FaultAction =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'drop'; afterBytes: number }
+  | { kind: 'stall'; afterBytes: number }
   | { kind: 'reset' };
 
 export interface FaultRule {
@@ -38,6 +41,8 @@ export interface ProxyLogEntry {
   fault: FaultAction['kind'] | undefined;
   /** The `Range` request header, to see resumed downloads. */
   range: string | undefined;
+  /** True once the exchange is over (answered, or the connection closed). */
+  done: boolean;
 }
 
 export interface FaultProxy {
@@ -47,6 +52,8 @@ export interface FaultProxy {
   log: ProxyLogEntry[];
   addFault(rule: FaultRule): void;
   clearFaults(): void;
+  /** Requests whose exchange is not over yet. */
+  inFlight(): ProxyLogEntry[];
   stop(): Promise<void>;
 }
 
@@ -65,7 +72,8 @@ function pickFault(rules: ActiveRule[], request: IncomingMessage): FaultAction |
   return chosen;
 }
 
-function proxyRequest(target: URL, request: IncomingMessage, response: ServerResponse, entry: ProxyLogEntry, dropAfter: number | undefined): void {
+function proxyRequest(target: URL, request: IncomingMessage, response: ServerResponse, entry: ProxyLogEntry, cut: { afterBytes: number; stall: boolean } | undefined): void {
+  const dropAfter = cut?.afterBytes;
   const upstream = forward(
     { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers },
     (reply) => {
@@ -85,6 +93,12 @@ function proxyRequest(target: URL, request: IncomingMessage, response: ServerRes
           response.write(part);
           return;
         }
+        if (cut?.stall) {
+          // Hold the connection: the client waits for bytes that never come, until it gives up.
+          response.write(part);
+          reply.pause();
+          return;
+        }
         reply.destroy();
         // Let the bytes already written reach the client, then cut the connection mid-body.
         response.write(part, () => response.socket?.destroy());
@@ -92,6 +106,10 @@ function proxyRequest(target: URL, request: IncomingMessage, response: ServerRes
       reply.on('end', () => response.end());
     },
   );
+  // The client went away mid-exchange (a cancelled copy): let the registry see it too.
+  response.on('close', () => {
+    if (!response.writableFinished) upstream.destroy();
+  });
   upstream.on('error', () => response.socket?.destroy());
   request.pipe(upstream);
 }
@@ -116,8 +134,12 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       status: undefined,
       fault: fault?.kind,
       range: request.headers.range,
+      done: false,
     };
     log.push(entry);
+    response.on('close', () => {
+      entry.done = true;
+    });
     if (fault?.kind === 'status') {
       entry.status = fault.status;
       // Drain the request body so the client can finish sending before it reads our answer.
@@ -130,7 +152,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       request.socket.destroy();
       return;
     }
-    proxyRequest(target, request, response, entry, fault?.kind === 'drop' ? fault.afterBytes : undefined);
+    proxyRequest(target, request, response, entry, fault?.kind === 'drop' || fault?.kind === 'stall' ? { afterBytes: fault.afterBytes, stall: fault.kind === 'stall' } : undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -141,6 +163,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     log,
     addFault: (rule) => rules.push({ ...rule, matches: 0 }),
     clearFaults: () => rules.splice(0, rules.length),
+    inFlight: () => log.filter((entry) => !entry.done),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

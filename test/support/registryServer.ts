@@ -17,7 +17,7 @@
  * `stop()` kills the process and deletes its directory. Call `stop()` in `afterAll`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -179,4 +179,22 @@ export async function startRegistry(options: RegistryServerOptions = {}): Promis
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The upload sessions still open in a repository's `_uploads` directory (filesystem storage), e.g.
+ * `join(registry.directory, 'data/docker/registry/v2/repositories/<repo>/_uploads')`. A session is
+ * open while its `startedat` file exists: a DELETE removes it. (A PUT cut off mid-request may still
+ * write its hash state afterwards, leaving a `hashstates/` remnant that is no session.)
+ *
+ * @example
+ * expect(await openUploadSessions(uploadsDirectory)).toEqual([]);
+ */
+export async function openUploadSessions(uploadsDirectory: string): Promise<string[]> {
+  const entries = await readdir(uploadsDirectory).catch(() => [] as string[]);
+  const open: string[] = [];
+  for (const entry of entries) {
+    if (await access(join(uploadsDirectory, entry, 'startedat')).then(() => true, () => false)) open.push(entry);
+  }
+  return open;
 }

@@ -51,7 +51,11 @@ export function presentLifecycleLedger(notice: LifecycleLedgerNotice): MessageDo
   ];
   return {
     subject: `${what}: ${plural(t.imagesExpired, 'image')} ${verb} (${formatBytes(t.bytesReclaimed)})${t.governanceChanges > 0 ? `, ${t.governanceChanges} fixed` : ''}${part}`,
-    headline: `${what} over ${plural(d.repositoriesScanned, 'repository')}${part}: ${headlineParts.join(', ')}.${t.capReached ? ' The per-run deletion cap was reached; the rest waits for the next run.' : ''}${d.stoppedEarly ? ` Stopped early: ${d.stoppedEarly}.` : ''}${fleet.headline}`,
+    headline:
+      `${d.continuedFrom ? `${capitalize(d.continuedFrom)}. ` : ''}${what} over ${plural(d.repositoriesScanned, 'repository')}${part}: ${headlineParts.join(', ')}.` +
+      `${t.capReached ? ' The per-run deletion cap was reached; the rest waits for the next run.' : ''}` +
+      `${d.stoppedEarly ? ` Stopped early: ${d.stoppedEarly}.` : ''}` +
+      `${d.resume ? ` ${plural(d.resume.notFinished, 'repository')} not finished; the next run starts at ${d.resume.nextRepository}.` : ''}${fleet.headline}`,
     severity: notice.severity,
     facts: [
       { label: 'Repositories', value: `${d.repositoriesScanned} scanned, ${changed.length} with changes` },
@@ -61,10 +65,17 @@ export function presentLifecycleLedger(notice: LifecycleLedgerNotice): MessageDo
       ...(t.failures > 0 ? [{ label: 'Failures', value: String(t.failures) }] : []),
       ...(t.capReached ? [{ label: 'Deletion cap', value: 'reached (lifecycle.maxDeletionsPerRun)' }] : []),
       ...fleet.facts,
+      ...(d.continuedFrom ? [{ label: 'Continued', value: d.continuedFrom }] : []),
+      ...(d.stoppedEarly ? [{ label: 'Stopped early', value: d.stoppedEarly }] : []),
+      ...(d.resume ? [{ label: 'Not finished', value: `${plural(d.resume.notFinished, 'repository')}; the next run starts at ${d.resume.nextRepository}` }] : []),
     ],
     sections: [...fleet.sections, ...sections],
     links: fleet.links,
     footer: `notice ${notice.id}${notice.origin.eventId ? ` · event ${notice.origin.eventId}` : ''} · ${notice.origin.region}`,
     threadKey: `lifecycle:${notice.origin.region}:${notice.occurredAt.slice(0, 10)}`,
   };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -16,6 +16,7 @@ export function presentMirrorReport(notice: MirrorReportNotice): MessageDocument
   const copied = d.images.filter((image) => image.status === 'copied' || image.status === 'planned');
   const failed = d.images.filter((image) => image.status === 'failed');
   const unchanged = d.images.filter((image) => image.status === 'unchanged');
+  const stopped = d.images.filter((image) => image.status === 'stopped');
   const verb = d.dryRun ? 'to copy' : 'copied';
   const line = (image: MirrorReportNotice['data']['images'][number]): DocumentItem => {
     const change = image.previousDigest
@@ -30,12 +31,15 @@ export function presentMirrorReport(notice: MirrorReportNotice): MessageDocument
   const sections = [
     ...(copied.length > 0 ? [{ title: d.dryRun ? 'Would copy' : 'Copied', items: copied.map(line) }] : []),
     ...(failed.length > 0 ? [{ title: 'Failed', items: failed.map(line) }] : []),
+    ...(stopped.length > 0 ? [{ title: 'Not copied (the run stopped first)', items: stopped.map((image) => ({ label: `${image.repository}:${image.tag}`, text: image.reason })) }] : []),
     ...(unchanged.length > 0 ? [{ title: 'Unchanged', items: unchanged.map((image) => ({ label: `${image.repository}:${image.tag}`, text: `${image.digest ? shortDigest(image.digest) : ''} · ${image.platforms.join(', ')}` })) }] : []),
     ...(d.governance.length > 0 ? [{ title: 'Repositories', items: d.governance.map((change) => ({ label: `${change.action} ${change.target}`, text: `${change.status}: ${change.reason}` })) }] : []),
   ];
   return {
-    subject: `Mirror${d.dryRun ? ' (plan)' : ''}: ${plural(copied.length, 'image')} ${verb}${failed.length > 0 ? `, ${failed.length} failed` : ''}, ${unchanged.length} unchanged`,
-    headline: `Mirroring into ${d.registry}: ${plural(copied.length, 'image')} ${verb}, ${unchanged.length} unchanged${failed.length > 0 ? `, ${failed.length} failed` : ''}.${fleet.headline}`,
+    subject: `Mirror${d.dryRun ? ' (plan)' : ''}: ${plural(copied.length, 'image')} ${verb}${failed.length > 0 ? `, ${failed.length} failed` : ''}${stopped.length > 0 ? `, ${stopped.length} not copied` : ''}, ${unchanged.length} unchanged`,
+    headline:
+      `Mirroring into ${d.registry}: ${plural(copied.length, 'image')} ${verb}, ${unchanged.length} unchanged${failed.length > 0 ? `, ${failed.length} failed` : ''}.` +
+      `${d.stoppedEarly ? ` Stopped early (${d.stoppedEarly}): ${plural(stopped.length, 'image')} not copied; the next run copies them.` : ''}${fleet.headline}`,
     severity: notice.severity,
     facts: [
       { label: 'Registry', value: d.registry },
@@ -43,6 +47,7 @@ export function presentMirrorReport(notice: MirrorReportNotice): MessageDocument
       { label: 'Unchanged', value: String(unchanged.length) },
       ...(failed.length > 0 ? [{ label: 'Failed', value: String(failed.length) }] : []),
       ...fleet.facts,
+      ...(stopped.length > 0 ? [{ label: 'Not copied', value: String(stopped.length) }] : []),
     ],
     sections: [...fleet.sections, ...sections],
     links: fleet.links,

@@ -22,7 +22,7 @@ export function presentPtcSync(notice: PtcSyncNotice): MessageDocument {
   ];
   return {
     subject: `Pull-through cache sync: ${parts.join(', ')}`,
-    headline: `Pull-through cache sync: ${parts.join(', ')}.${c.problems > 0 ? ` First: ${d.problems[0]?.prefix}: ${d.problems[0]?.message}.` : ''}`,
+    headline: `Pull-through cache sync: ${parts.join(', ')}.${c.problems > 0 ? ` First: ${d.problems[0]?.prefix}: ${d.problems[0]?.message}.` : ''}${d.stoppedEarly ? ` Stopped early (${d.stoppedEarly}): the next run makes the changes marked stopped.` : ''}`,
     severity: notice.severity,
     facts: [
       { label: 'Rules', value: `${c.declared} declared, ${c.inSync} in sync, ${c.onDemand} on demand, ${c.unmanaged} unmanaged` },

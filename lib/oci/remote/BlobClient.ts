@@ -246,7 +246,11 @@ export class BlobClient {
       if (opened.status === 'fulfilled') opened.value.destroy();
       throw started.reason;
     }
-    if (opened.status === 'rejected') throw opened.reason;
+    if (opened.status === 'rejected') {
+      // The session is open but its content never came (a failed or cancelled download): close it.
+      await this.cancelUpload(repo, started.value.location);
+      throw opened.reason;
+    }
     return [started.value.location, opened.value];
   }
 

@@ -27,7 +27,7 @@ export const eventRulesCheck: LabCheck = {
   id: 'event-rules',
   section: SECTION,
   async run(context) {
-    const rules = await context.stack.rulesWithPrefix(`${context.stackName}-`);
+    const rules = await context.stack.rulesWithPrefix(`${context.stackName}-`, { signal: context.signal });
     return EXPECTED_RULES.map((expected): CheckResult => {
       const name = `${context.stackName}-${expected.rule}`;
       const targetName = expected.function ?? expected.stateMachine;

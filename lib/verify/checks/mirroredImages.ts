@@ -39,7 +39,7 @@ async function checkRepository(context: CheckContext, repositoryName: string): P
   const repositoryClass = matchRepositoryClass(context.config, repositoryName);
   let repository;
   try {
-    repository = await context.registry.describeRepository(repositoryName);
+    repository = await context.registry.describeRepository(repositoryName, { signal: context.signal });
   } catch (error) {
     if (hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) {
       return { exists: false, result: { ...base, status: 'fail', expected: 'exists', found: 'no repository', fix: 'run mirrorImages (ecr-autopilot mirror)' } };
@@ -49,7 +49,7 @@ async function checkRepository(context: CheckContext, repositoryName: string): P
   if (!repositoryClass) {
     return { exists: true, result: { ...base, status: 'warn', expected: 'governed by a repository class', found: 'no class matches it', fix: 'add a class whose repositories glob matches it in infra/autopilot.yml' } };
   }
-  const lifecyclePolicyText = repositoryClass.lifecyclePolicy ? await context.registry.getLifecyclePolicyText(repositoryName) : undefined;
+  const lifecyclePolicyText = repositoryClass.lifecyclePolicy ? await context.registry.getLifecyclePolicyText(repositoryName, { signal: context.signal }) : undefined;
   const drift = planGovernance(repositoryClass, { repository, lifecyclePolicyText });
   const expected = `governed by class ${repositoryClass.name}`;
   const result: CheckResult =
@@ -70,12 +70,12 @@ function missingImage(target: MirrorTarget): CheckResult {
 
 async function checkImage(context: CheckContext, target: MirrorTarget): Promise<CheckResult> {
   const { fix, ...base } = imageResultBase(target);
-  const current = await context.registry.describeImageByTag(target.repository, target.tag);
+  const current = await context.registry.describeImageByTag(target.repository, target.tag, { signal: context.signal });
   if (!current) return { ...base, status: 'fail', expected: `a copy of ${target.sourceReference}`, found: 'tag missing', fix };
 
   let upstream;
   try {
-    upstream = await context.upstream.resolve(target);
+    upstream = await context.upstream.resolve(target, { signal: context.signal });
   } catch (error) {
     return { ...base, status: 'warn', expected: `the digest of ${target.sourceReference}`, found: `${shortDigest(current.imageDigest)}; upstream unreachable (${describeError(error)})`, fix: 'check network access to the upstream registry' };
   }
@@ -94,6 +94,6 @@ async function checkImage(context: CheckContext, target: MirrorTarget): Promise<
 }
 
 async function indexPlatforms(context: CheckContext, repositoryName: string, digest: string): Promise<string[]> {
-  const [manifest] = (await context.registry.getManifests(repositoryName, [digest])).manifests;
+  const [manifest] = (await context.registry.getManifests(repositoryName, [digest], { signal: context.signal })).manifests;
   return manifest ? parseIndexChildren(manifest.manifest).filter((child) => !child.isAttestation && child.platform).map((child) => child.platform as string) : [];
 }

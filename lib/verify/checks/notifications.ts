@@ -11,7 +11,7 @@ export const notificationTopicCheck: LabCheck = {
   section: SECTION,
   async run(context) {
     const base = { section: SECTION } as const;
-    const topic = await context.stack.topic(context.topicArn);
+    const topic = await context.stack.topic(context.topicArn, { signal: context.signal });
     if (!topic) {
       return [{ ...base, id: 'topic', title: 'Notification topic', status: 'fail', expected: `topic ${context.topicArn}`, found: 'no such topic', fix: 'redeploy the stack (npx osls deploy) or set NOTIFICATION_TOPIC_ARN' }];
     }

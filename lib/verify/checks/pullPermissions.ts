@@ -23,8 +23,8 @@ export const pullPermissionsCheck: LabCheck = {
     const repositories = [...new Set(mirrorTargets(context.config.mirror).map((t) => t.repository))];
     const resources = repositories.length > 0 ? repositories.map((name) => `arn:aws:ecr:${region}:${account}:repository/${name}`) : [`arn:aws:ecr:${region}:${account}:repository/*`];
     const [repositoryDecisions, tokenDecisions] = await Promise.all([
-      context.stack.simulate(roleArn, PULL_ACTIONS.filter((action) => action !== 'ecr:GetAuthorizationToken'), resources),
-      context.stack.simulate(roleArn, ['ecr:GetAuthorizationToken'], ['*']),
+      context.stack.simulate(roleArn, PULL_ACTIONS.filter((action) => action !== 'ecr:GetAuthorizationToken'), resources, { signal: context.signal }),
+      context.stack.simulate(roleArn, ['ecr:GetAuthorizationToken'], ['*'], { signal: context.signal }),
     ]);
     const decisions = { ...repositoryDecisions, ...tokenDecisions };
     return PULL_ACTIONS.map((action): CheckResult => {

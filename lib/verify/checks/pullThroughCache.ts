@@ -18,7 +18,7 @@ export const pullThroughCacheCheck: LabCheck = {
     if (desired.rules.length === 0) {
       return [{ id: 'ptc', section: SECTION, title: 'Pull-through cache rules', status: 'skipped', expected: 'rules in pullThroughCache.rules', found: 'none declared' }];
     }
-    const [rules, templates] = await Promise.all([context.ptc.listRules(), context.ptc.listTemplates()]);
+    const [rules, templates] = await Promise.all([context.ptc.listRules({ signal: context.signal }), context.ptc.listTemplates({ signal: context.signal })]);
     const results: CheckResult[] = [];
     for (const rule of desired.rules) {
       const prefix = normalizePrefix(rule.prefix);
@@ -41,7 +41,7 @@ export const pullThroughCacheCheck: LabCheck = {
       let validation = 'no credential needed';
       if (rule.credentialSecret || actual.credentialArn) {
         try {
-          const result = await context.ptc.validateRule(prefix);
+          const result = await context.ptc.validateRule(prefix, { signal: context.signal });
           if (!result.isValid) {
             results.push({ ...base, status: 'fail', expected: 'ValidatePullThroughCacheRule: valid', found: `invalid: ${result.failure ?? 'no reason given'}`, fix: `update the secret ${rule.credentialSecret ?? ''} with a working username and access token`.trim() });
             continue;

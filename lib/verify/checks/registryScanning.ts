@@ -11,7 +11,7 @@ export const registryScanningCheck: LabCheck = {
   section: SECTION,
   async run(context) {
     const base = { id: 'scanning', section: SECTION, title: 'Registry scanning' } as const;
-    const scanning = await context.stack.registryScanning();
+    const scanning = await context.stack.registryScanning({ signal: context.signal });
     if (scanning.scanType === 'ENHANCED') return [{ ...base, status: 'pass', expected: 'scan on push or enhanced scanning', found: 'enhanced scanning (Amazon Inspector)' }];
     const onPushForAll = scanning.rules.some((rule) => rule.scanFrequency === 'SCAN_ON_PUSH' && rule.filters.includes('*'));
     if (onPushForAll) return [{ ...base, status: 'pass', expected: 'scan on push or enhanced scanning', found: 'basic scanning, scan on push for every repository' }];

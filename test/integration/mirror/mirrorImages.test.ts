@@ -5,7 +5,8 @@
  * a small in-memory double whose tag lookups ask the destination with a HEAD: fine for a test
  * double; the code under test itself never reads destination manifests.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AutopilotConfig, TagMutability } from '../../../lib/config/types';
 import type { RegistryChange } from '../../../lib/ecr/changes';
 import type { RegistryReader } from '../../../lib/ecr/RegistryReader';
@@ -19,11 +20,13 @@ import type { IndexDocument } from '../../../lib/oci/types';
 import { anonymousCredentials, staticCredentials, type CredentialProvider } from '../../../lib/oci/transport/credentials';
 import { routeChanges } from '../../../lib/plan/routeChanges';
 import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
+import type { Deadline } from '../../../lib/runtime/deadline';
 import type { FunctionReport } from '../../../lib/runtime/types';
 import { type FaultProxy, type ProxyLogEntry, startFaultProxy } from '../../support/faultProxy';
 import { type RegistryServer, startRegistry } from '../../support/registryServer';
 import { skopeoInspectRaw } from '../../support/skopeo';
 import { buildTestImage, headManifestDigest, type TestImage } from '../../support/testImages';
+import { openUploadSessions } from '../../support/registryServer';
 import { mirrorConfig, NoticeRecorder, silentLogger } from '../../unit/mirror/mirrorFixtures';
 
 const LAYERS = [2048, 300_000];
@@ -126,7 +129,11 @@ describe('mirrorImages between real registries', () => {
   const source = (repository: string): string => `${upstreamProxy.host}/${repository}`;
 
   /** One run, as the Lambda would do it, against `ecr` (its state carries over between runs). */
-  async function run(config: AutopilotConfig, ecr: EcrDouble): Promise<{ report: FunctionReport; copies: CopyImageChange[]; notices: NoticeRecorder; upstreamLog: ProxyLogEntry[]; destinationLog: ProxyLogEntry[] }> {
+  async function run(
+    config: AutopilotConfig,
+    ecr: EcrDouble,
+    deadline?: Deadline,
+  ): Promise<{ report: FunctionReport; copies: CopyImageChange[]; notices: NoticeRecorder; upstreamLog: ProxyLogEntry[]; destinationLog: ProxyLogEntry[] }> {
     const upstreamMark = upstreamProxy.log.length;
     const destinationMark = destinationProxy.log.length;
     const copier = new CountingCopyWriter(new OciCopyWriter({ destination: { registry: async () => destinationProxy.host, credentials: anonymousCredentials } }));
@@ -140,6 +147,7 @@ describe('mirrorImages between real registries', () => {
       topicArn: TOPIC_ARN,
       clock: () => new Date(),
       logger: silentLogger,
+      ...(deadline ? { deadline } : {}),
     };
     const report = await mirrorImages({}, deps);
     return { report, copies: copier.copies, notices, upstreamLog: upstreamProxy.log.slice(upstreamMark), destinationLog: destinationProxy.log.slice(destinationMark) };
@@ -255,6 +263,46 @@ describe('mirrorImages between real registries', () => {
     expect((await skopeoInspectRaw(`${destination.host}/mirror/upstream/single:v1`)).digest).toBe(single.digest);
     expect(second.copies).toEqual([]);
     expect(manifestRequests(second.upstreamLog, 'upstream/single').map((entry) => entry.method)).toEqual(['GET']);
+  });
+
+  it('abandons the copy in flight at its stop: the tag is never pushed, the upload session is closed, the report says so, and nothing is left running', async () => {
+    // Prepare: the big layer's download stalls before its first byte, so the stop finds its upload
+    // session open and its PUT waiting for content.
+    const ecr = new EcrDouble(destination.url);
+    const image = await buildTestImage({ url: upstream.url, repository: 'upstream/interrupted', tag: 'v1' }, { layers: LAYERS, seed: 'mirror-interrupted' });
+    const config = mirrorConfig({ images: [{ source: source('upstream/interrupted'), tags: ['v1'] }] });
+    const bigLayer = image.manifests[0]?.layers.find((layer) => layer.size === 300_000);
+    upstreamProxy.addFault({ method: 'GET', path: new RegExp(`/blobs/${bigLayer?.digest}`), action: { kind: 'stall', afterBytes: 0 } });
+    const interrupt = new AbortController();
+    const uploads = join(destination.directory, 'data/docker/registry/v2/repositories/mirror/upstream/interrupted/_uploads');
+    const openSessions = (): Promise<string[]> => openUploadSessions(uploads);
+
+    try {
+      // Act
+      const running = run(config, ecr, { interrupted: interrupt.signal });
+      await vi.waitFor(async () => {
+        expect(destinationProxy.inFlight().some((entry) => entry.method === 'PUT' && entry.path.includes(`digest=${encodeURIComponent(bigLayer?.digest ?? '?')}`))).toBe(true);
+        expect(await openSessions()).not.toEqual([]);
+      }, { timeout: 30_000 });
+      interrupt.abort(new AutopilotError('ABORTED', 'interrupted'));
+      const { report, notices, destinationLog } = await running;
+
+      // Assess: nothing was tagged, the session is gone, the report tells why.
+      expect(await headManifestDigest(destination.url, 'mirror/upstream/interrupted', 'v1')).toBeUndefined();
+      expect(await openSessions()).toEqual([]);
+      expect(destinationLog.filter((entry) => entry.method === 'PUT' && entry.path.includes('/manifests/'))).toEqual([]);
+      expect(destinationLog.at(-1)?.method).toBe('DELETE');
+      expect(report.stoppedEarly).toBe('interrupted');
+      expect(report.decision).toContain('1 not copied');
+      expect(notices.sole().data.images).toEqual([expect.objectContaining({ repository: 'mirror/upstream/interrupted', status: 'stopped', reason: expect.stringContaining('the tag was not changed') })]);
+      expect(notices.sole().data.stoppedEarly).toBe('interrupted');
+      // Nothing of the copy outlives the run: every exchange it started is over on both sides.
+      const marks = [upstreamProxy.log.length, destinationProxy.log.length];
+      await vi.waitFor(() => expect([...upstreamProxy.inFlight(), ...destinationProxy.inFlight()]).toEqual([]));
+      expect([upstreamProxy.log.length, destinationProxy.log.length]).toEqual(marks);
+    } finally {
+      upstreamProxy.clearFaults();
+    }
   });
 
   it('reports a copy that fails as failed, leaves the destination tag absent, and still mirrors the other image', async () => {

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lambdaEntry } from '../../../functions/runtime/lambdaEntry';
+import { BACKSTOP_MS, lambdaEntry } from '../../../functions/runtime/lambdaEntry';
+import type { Deadline } from '../../../lib/runtime/deadline';
 import { AutopilotError, EventValidationError } from '../../../lib/errors';
 import type { FunctionDefinition, FunctionReport } from '../../../lib/runtime/types';
 import { lambdaContext } from '../../support/events';
@@ -131,5 +132,59 @@ describe('lambdaEntry', () => {
 
     // Assess
     expect(logs.lines().find((entry) => entry.level === 'INFO')).toMatchObject({ message: 'did it', eventId: 'evt-ok', outcome: 'done', function: 'testFunction' });
+  });
+});
+
+describe('lambdaEntry and the deadline', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.parse('2026-11-20T09:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("hands the use case the invocation's deadline, from the context's remaining time", async () => {
+    // Prepare
+    let seen: Deadline | undefined;
+    const handler = lambdaEntry(
+      definition(async (event, deps) => {
+        seen = (deps as Deps & { deadline?: Deadline }).deadline;
+        return report(event.id);
+      }),
+      () => ({ deps: { multiplier: 1 } }),
+    );
+
+    // Act
+    await handler({ id: 'evt-1', value: 1 }, { ...lambdaContext(), getRemainingTimeInMillis: () => 900_000 });
+
+    // Assess
+    expect(seen).toEqual({ at: Date.now() + 900_000 });
+  });
+});
+
+describe('lambdaEntry backstop', () => {
+  it('keeps the early timeout only as a last-resort backstop: BACKSTOP_MS before the end it aborts the signal, fails the invocation and logs why', async () => {
+    // Prepare: a use case that ignores its deadline and only stops on the signal; 100 ms before the backstop.
+    let abortedBy: unknown;
+    const handler = lambdaEntry(
+      definition(
+        (event, deps) =>
+          new Promise((resolve) => {
+            deps.signal?.addEventListener('abort', () => {
+              abortedBy = deps.signal?.reason;
+              resolve(report(event.id));
+            });
+          }),
+      ),
+      () => ({ deps: { multiplier: 1 } }),
+    );
+
+    // Act: middy's own timer (node:timers, which fake timers do not reach) fires for real.
+    const failure = await handler({ id: 'evt-1', value: 1 }, { ...lambdaContext(), getRemainingTimeInMillis: () => BACKSTOP_MS + 100 }).catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'TimeoutError' });
+    expect(abortedBy).toBeDefined();
+    expect(logs.lines().find((line) => line.level === 'ERROR')).toMatchObject({ message: expect.stringContaining('reached the backstop'), eventId: 'evt-1', code: 'ABORTED' });
   });
 });

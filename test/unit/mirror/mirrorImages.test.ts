@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AutopilotConfig } from '../../../lib/config/types';
 import { EcrRegistry } from '../../../lib/ecr/EcrRegistry';
 import { AutopilotError } from '../../../lib/errors';
@@ -32,7 +32,8 @@ import { SnsPublisher } from '../../../lib/notify/publish/SnsPublisher';
 import { renderText } from '../../../lib/notify/render/renderText';
 import { PlanningWriter } from '../../../lib/plan/PlanningWriter';
 import { routeChanges } from '../../../lib/plan/routeChanges';
-import type { ChangeWriter } from '../../../lib/plan/types';
+import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
+import type { CopyImageChange } from '../../../lib/mirror/changes';
 import { ACCOUNT, digestOf, loadEvent, REGION, sdkImage, sdkRepository, TOPIC_ARN } from '../../support/events';
 import { ALB, ALB_REPOSITORY, CA, CA_REPOSITORY, CopyRecorder, FakeUpstream, mirrorConfig, NoticeRecorder, OCI_INDEX, silentLogger, upstreamImage } from './mirrorFixtures';
 
@@ -465,5 +466,89 @@ describe('mirrorImages', () => {
     const notice = (planned.changes.at(-1) as unknown as { notice: Notice }).notice;
     expect(notice).toMatchObject({ kind: 'mirror.report', data: { dryRun: true, governance: [{ action: 'ecr:PutImageTagMutability', status: 'planned' }] } });
     expect(presentNotice(notice).subject).toBe('Mirror (plan): 0 images to copy, 2 unchanged');
+  });
+});
+
+/** A copy that takes 100 s (of fake time) and honours its signal, as the copy engine does. */
+class SlowCopyWriter implements ChangeWriter<CopyImageChange> {
+  readonly started: Array<{ target: string; at: number }> = [];
+  readonly finished: string[] = [];
+  readonly abandoned: string[] = [];
+
+  async apply(change: CopyImageChange, options: ApplyOptions): Promise<ChangeOutcome> {
+    this.started.push({ target: change.target, at: Date.now() });
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        this.abandoned.push(change.target);
+        reject(new AutopilotError('ABORTED', 'the copy was cancelled'));
+      };
+      const timer = setTimeout(() => {
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, 100_000);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    this.finished.push(change.target);
+    return { status: 'applied', data: { digest: change.expectedDigest ?? '' } };
+  }
+}
+
+describe('mirrorImages and its deadline (fake time past it)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('abandons the copy in flight at its stop line, starts no other, reports both as not copied, and calls nothing once it returned', async () => {
+    // Prepare: two copies of 100 s each in an invocation of 150 s: the stop line is at 120 s.
+    existing(ALB_REPOSITORY);
+    existing(CA_REPOSITORY);
+    tagMissing(ALB_REPOSITORY, 'v2.9.2');
+    tagMissing(CA_REPOSITORY, 'v1.32.0');
+    const copies = new SlowCopyWriter();
+    const { deps, notices } = setup();
+    const registry = deps.writer;
+    deps.writer = routeChanges({ ecr: registry, oci: copies, sns: notices });
+    deps.deadline = { at: Date.now() + 150_000 };
+
+    // Act
+    const running = mirrorImages(MANUAL, deps);
+    await vi.advanceTimersByTimeAsync(200_000);
+    const report = await running;
+    const ecrCalls = ecr.calls().length;
+    await vi.advanceTimersByTimeAsync(3_600_000);
+
+    // Assess: the first copy finished at 100 s, the second started then and was abandoned at 120 s.
+    expect(copies.finished).toEqual([`${ALB_REPOSITORY}:v2.9.2`]);
+    expect(copies.abandoned).toEqual([`${CA_REPOSITORY}:v1.32.0`]);
+    expect(copies.started.every((copy) => copy.at < NOW.getTime() + 120_000)).toBe(true);
+    expect(report.stoppedEarly).toBe('the time budget ran out: the run stopped 30 s before its deadline to report what it did');
+    expect(report.decision).toContain('1 copied, 0 unchanged, 0 failed, 1 not copied');
+    const images = notices.sole().data.images;
+    expect(images.find((image) => image.repository === CA_REPOSITORY)).toMatchObject({ status: 'stopped', reason: expect.stringContaining('cancelled while in progress') });
+    expect(images.find((image) => image.repository === ALB_REPOSITORY)?.status).toBe('copied');
+    expect(ecr.calls()).toHaveLength(ecrCalls);
+    expect(copies.started).toHaveLength(2);
+  });
+
+  it('reads nothing and copies nothing when its stop came before it started, and says so', async () => {
+    // Prepare
+    const copies = new SlowCopyWriter();
+    const { deps, notices, upstream } = setup();
+    deps.writer = routeChanges({ ecr: deps.writer, oci: copies, sns: notices });
+    deps.deadline = { at: Date.now() };
+
+    // Act
+    const report = await mirrorImages(MANUAL, deps);
+
+    // Assess
+    expect(operations()).toEqual([]);
+    expect(upstream.asked).toEqual([]);
+    expect(copies.started).toEqual([]);
+    expect(notices.sole().data.images.map((image) => image.status)).toEqual(['stopped', 'stopped']);
+    expect(report.stoppedEarly).toMatch(/^the time budget ran out/);
   });
 });

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AutopilotError } from '../../../lib/errors';
 import { computeDigest } from '../../../lib/oci/digest';
 import { BlobClient } from '../../../lib/oci/remote/BlobClient';
 import type { BodySource } from '../../../lib/oci/transport/bodySource';
@@ -52,6 +53,27 @@ describe('BlobClient.upload', () => {
     expect(post?.url).toBe(`/v2/app/blobs/uploads/?mount=${encodeURIComponent(blob.digest)}&from=other`);
     expect(put?.url).toBe(`/v2/app/blobs/uploads/s1?_state=abc&digest=${encodeURIComponent(blob.digest)}`);
     expect(put?.bodyLength).toBe(25);
+  });
+
+  it('closes the session it opened with DELETE when the content never comes (its download failed)', async () => {
+    // Prepare: a blob above the single-POST size, so the session and the download open together.
+    const big = Buffer.alloc(100_000, 7);
+    const bigBlob: Descriptor = { mediaType: 'application/octet-stream', digest: computeDigest(big), size: big.length };
+    const blobs = await clientFor([
+      { method: 'POST', path: '/v2/app/blobs/uploads/', respond: () => ({ status: 202, headers: { location: '/v2/app/blobs/uploads/s9?_state=xyz' } }) },
+      { method: 'DELETE', path: '/v2/app/blobs/uploads/s9', respond: () => ({ status: 204 }) },
+    ]);
+    const failing = async (): Promise<BodySource> => {
+      await vi.waitFor(() => expect(server?.requests.some((request) => request.method === 'POST')).toBe(true));
+      throw new AutopilotError('REGISTRY_ERROR', 'the source answered 500 and gave up');
+    };
+
+    // Act
+    const upload = blobs.upload({ registry: server?.host ?? '', repository: 'app' }, bigBlob, failing);
+
+    // Assess
+    await expect(upload).rejects.toMatchObject({ code: 'REGISTRY_ERROR' });
+    expect(summary(server?.requests ?? [])).toEqual(['POST /v2/app/blobs/uploads/ 0', 'DELETE /v2/app/blobs/uploads/s9 0']);
   });
 
   it('reports a mount when the registry answers 201 to the mount POST', async () => {

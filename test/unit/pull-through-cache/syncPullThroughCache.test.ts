@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SnapshotRegistry } from '../../../lib/ecr/SnapshotRegistry';
 import { AutopilotError, EventValidationError } from '../../../lib/errors';
 import { parseEvent } from '../../../lib/events/parseEvent';
@@ -7,7 +7,7 @@ import { Notice, type PtcSyncNotice } from '../../../lib/notify/notices';
 import { PlanningWriter } from '../../../lib/plan/PlanningWriter';
 import { routeChanges } from '../../../lib/plan/routeChanges';
 import type { ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
-import { ptcWriters, type PtcChange } from '../../../lib/pull-through-cache/changes';
+import { ptcWriters, type PtcChange, type PtcChangeOutcome } from '../../../lib/pull-through-cache/changes';
 import { SnapshotPtcReader } from '../../../lib/pull-through-cache/SnapshotPtcReader';
 import { syncPullThroughCache, SyncPtcEvent } from '../../../lib/pull-through-cache/syncPullThroughCache';
 import type { PtcStateReader } from '../../../lib/pull-through-cache/PtcStateReader';
@@ -191,5 +191,49 @@ describe('syncPullThroughCache', () => {
 
     // Act / Assess
     await expect(syncPullThroughCache.run({}, deps(registry, registry).deps)).rejects.toMatchObject({ code: 'THROTTLED' });
+  });
+});
+
+/** ECR in memory where every change takes 20 s (of fake time). */
+class SlowPtcRegistry extends InMemoryPtcRegistry {
+  override async apply(change: PtcChange): Promise<PtcChangeOutcome> {
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    return super.apply(change);
+  }
+}
+
+describe('syncPullThroughCache and its deadline (fake time past it)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('starts no change after its stop line, validates nothing after it, publishes the summary saying so, and calls nothing once it returned', async () => {
+    // Prepare: an empty registry, so the lab's rules and templates all need creating; 60 s to do it.
+    const registry = new SlowPtcRegistry({ secrets: [DOCKER_SECRET, GITHUB_SECRET] });
+    const { deps: d, sns } = deps(registry, registry);
+
+    // Act
+    const running = syncPullThroughCache.run({}, { ...d, deadline: { at: Date.now() + 60_000 } });
+    await vi.advanceTimersByTimeAsync(120_000);
+    const report = await running;
+    const calls = registry.calls.length;
+    await vi.advanceTimersByTimeAsync(3_600_000);
+
+    // Assess: changes started at 0, 20 and 40 s; the stop line is at 50 s.
+    const made = report.changes.filter(({ change, outcome }) => change.action !== 'sns:Publish' && outcome.status === 'applied');
+    const notMade = report.changes.filter(({ outcome }) => outcome.status === 'stopped');
+    expect(made).toHaveLength(3);
+    expect(notMade.length).toBeGreaterThan(0);
+    expect(notMade.every(({ outcome }) => outcome.message === 'not started: the time budget ran out: the run stopped 10 s before its deadline to report what it did')).toBe(true);
+    expect(registry.calls.filter((call) => call.startsWith('ValidatePullThroughCacheRule'))).toEqual([]);
+    expect(registry.calls).toHaveLength(calls);
+    expect(report.stoppedEarly).toMatch(/^the time budget ran out/);
+    expect(report.decision).toContain(`Stopped early (${report.stoppedEarly}): ${notMade.length} change(s) not made`);
+    const [notice] = sns.notices as PtcSyncNotice[];
+    expect(notice?.data.stoppedEarly).toBe(report.stoppedEarly);
+    expect(notice?.data.changes.filter((change) => change.status === 'stopped')).toHaveLength(notMade.length);
   });
 });

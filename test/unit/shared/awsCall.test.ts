@@ -60,6 +60,19 @@ describe('callAws', () => {
     expect(ecr.commandCalls(DescribeRepositoriesCommand)).toHaveLength(1);
   });
 
+  it('does not wait for a call that ignores the signal (a mocked client, SDK middleware): it ends ABORTED when the signal fires', async () => {
+    // Prepare: DescribeRepositories never answers.
+    ecr.on(DescribeRepositoriesCommand).callsFake(() => new Promise(() => undefined));
+    const controller = new AbortController();
+
+    // Act
+    const call = callAws('ecr:DescribeRepositories', (sdk) => client.send(new DescribeRepositoriesCommand({}), sdk), { signal: controller.signal });
+    controller.abort(new AutopilotError('ABORTED', 'the time budget ran out'));
+
+    // Assess: a call still awaited would time this test out.
+    await expect(call).rejects.toMatchObject({ code: 'ABORTED', message: 'the time budget ran out' });
+  });
+
   it('gives up on throttling after five attempts with THROTTLED', async () => {
     // Prepare
     ecr.on(DescribeRepositoriesCommand).rejects(throttling());

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EcrRegistry } from '../../../lib/ecr/EcrRegistry';
 import { routeChanges } from '../../../lib/plan/routeChanges';
 import { ptcWriters } from '../../../lib/pull-through-cache/changes';
@@ -203,6 +203,38 @@ describe('teardownLab (EcrRegistry + EcrPullThroughCache against the ECR mock)',
     expect(report.changes.every((applied) => applied.outcome.status === 'planned')).toBe(true);
     expect(report.decision).toBe('Would remove 3 pull-through cache rule(s), 3 template(s) and 5 repositories (plan only: invoke with {"apply": true} to delete).');
     expect(state.repositories).toHaveLength(9);
+  });
+});
+
+describe('teardownLab and its deadline (fake time past it)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('starts no removal after its stop line, lets the one in flight finish, lists what is left, and calls nothing once it returned', async () => {
+    // Prepare: every removal takes 20 s; 100 s to go, so the stop line is at 90 s (five removals started).
+    ecr.on(DeletePullThroughCacheRuleCommand).callsFake(() => new Promise((resolve) => setTimeout(() => resolve({}), 20_000)));
+    ecr.on(DeleteRepositoryCreationTemplateCommand).callsFake(() => new Promise((resolve) => setTimeout(() => resolve({}), 20_000)));
+    ecr.on(DeleteRepositoryCommand).callsFake(() => new Promise((resolve) => setTimeout(() => resolve({}), 20_000)));
+
+    // Act
+    const running = teardownLab({ apply: true }, { ...deps(), deadline: { at: Date.now() + 100_000 } });
+    await vi.advanceTimersByTimeAsync(200_000);
+    const report = await running;
+    const calls = ecr.calls().length;
+    await vi.advanceTimersByTimeAsync(3_600_000);
+
+    // Assess
+    expect(deletesSent()).toHaveLength(5);
+    expect(report.changes.filter(({ outcome }) => outcome.status === 'applied')).toHaveLength(5);
+    expect(report.changes.filter(({ outcome }) => outcome.status === 'stopped')).toHaveLength(6);
+    expect(report.decision).toBe(
+      'Removed 3 pull-through cache rule(s), 2 template(s) and 0 repositories; stopped early (the time budget ran out: the run stopped 10 s before its deadline to report what it did): 6 removal(s) not done, run it again to finish.',
+    );
+    expect(ecr.calls()).toHaveLength(calls);
   });
 });
 

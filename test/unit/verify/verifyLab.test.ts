@@ -1,5 +1,7 @@
 import { AuthorizationErrorException, PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AutopilotError } from '../../../lib/errors';
 import type { RegistryReader } from '../../../lib/ecr/RegistryReader';
 import type { UpstreamReader } from '../../../lib/mirror/UpstreamReader';
@@ -229,5 +231,44 @@ describe('VerifyLabEvent', () => {
     // Assess
     expect(empty).toEqual({ notify: true });
     expect(unknown.success).toBe(false);
+  });
+});
+
+describe('verifyLab and its deadline', () => {
+  it('reports the checks its stop cut short as skipped, still publishes the checklist, and waits for nothing once it returned', async () => {
+    // Prepare: IAM never answers (a call the SDK cannot cancel, as a mocked client); the run is interrupted.
+    account.iam.on(SimulatePrincipalPolicyCommand).callsFake(() => new Promise(() => undefined));
+    const interrupt = new AbortController();
+    const deps: VerifyDeps = { ...liveDeps(), deadline: { interrupted: interrupt.signal } };
+    const simulated = () => account.iam.commandCalls(SimulatePrincipalPolicyCommand).length;
+
+    // Act
+    const running = verifyLab({ notify: true }, deps);
+    await vi.waitFor(() => {
+      expect(simulated()).toBeGreaterThan(0);
+      expect(account.events.commandCalls(ListTargetsByRuleCommand)).toHaveLength(stackState.rules.length);
+    });
+    interrupt.abort(new AutopilotError('ABORTED', 'interrupted'));
+    const report = await running;
+
+    // Assess: the pull-permission check did not finish, the others did, and the checklist went out.
+    const permissions = report.checklist.items.filter((item) => item.section === 'Pull permissions');
+    expect(permissions).toEqual([expect.objectContaining({ status: 'skipped', found: 'not checked: the run stopped first (interrupted)' })]);
+    expect(report.checklist.items.filter((item) => item.section === 'Event rules').every((item) => item.status === 'pass')).toBe(true);
+    expect(report.stoppedEarly).toBe('interrupted');
+    expect(report.decision).toContain('(stopped early: interrupted)');
+    expect(published().map((input) => JSON.parse(input.Message ?? '{}').lambda && JSON.parse(JSON.parse(input.Message ?? '{}').lambda).kind)).toEqual(['verify.test', 'verify.checklist']);
+    expect(simulated()).toBeLessThanOrEqual(2);
+  });
+
+  it('checks nothing when its deadline is within its margin, and still publishes the checklist that says so', async () => {
+    // Act
+    const report = await verifyLab({ notify: true }, { ...liveDeps(), deadline: { at: Date.now() } });
+
+    // Assess
+    expect(report.checklist.items.filter((item) => item.id !== 'notification-path').every((item) => item.status === 'skipped')).toBe(true);
+    expect(account.ecr.calls()).toHaveLength(0);
+    expect(account.iam.calls()).toHaveLength(0);
+    expect(published()).toHaveLength(2);
   });
 });

@@ -10,19 +10,21 @@ import {
 } from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig, type AutopilotConfig } from '../../../../lib/config';
 import type { BatchDeleteImageChange } from '../../../../lib/ecr/changes';
 import { SnapshotRegistry } from '../../../../lib/ecr/SnapshotRegistry';
 import { parseEvent } from '../../../../lib/events/parseEvent';
-import { sweepLifecycle, SweepLifecycleEvent } from '../../../../lib/lifecycle/sweepLifecycle';
+import { SWEEP_STOP_MARGIN_MS, sweepLifecycle, SweepLifecycleEvent, type SweepReport } from '../../../../lib/lifecycle/sweepLifecycle';
+import { sweepCursorKey, type SweepCursor } from '../../../../lib/lifecycle/sweepCursor';
 import type { PublishNoticeChange } from '../../../../lib/notify/changes';
 import type { LifecycleLedgerNotice } from '../../../../lib/notify/notices';
 import { memoryOncePerKey } from '../../../../lib/notify/publish/oncePerKey';
 import { SnsPublisher } from '../../../../lib/notify/publish/SnsPublisher';
 import { PlanningWriter } from '../../../../lib/plan/PlanningWriter';
 import { routeChanges } from '../../../../lib/plan/routeChanges';
-import type { FunctionReport } from '../../../../lib/runtime/types';
+import type { Deadline } from '../../../../lib/runtime/deadline';
+import { MemoryStateStore } from '../../../../lib/state/MemoryStateStore';
 import { EVENTS_DIR, loadEvent, TOPIC_ARN } from '../../../support/events';
 import {
   deleteCalls,
@@ -32,6 +34,7 @@ import {
   NOW,
   POLICY_TEXT,
   serveImages,
+  sdkImageOf,
   serveRepositories,
   servicesClass,
   silentLogger,
@@ -49,7 +52,10 @@ function testConfig(lifecycle: { maxDeletionsPerRun?: number; notifyWhenUnchange
   return { ...BASE_CONFIG, repositoryClasses: [servicesClass()], lifecycle: { maxDeletionsPerRun: 200, notifyWhenUnchanged: false, ...lifecycle } };
 }
 
-async function sweep(event: unknown, options: { config?: AutopilotConfig; signal?: AbortSignal } = {}): Promise<FunctionReport> {
+/** Where stopped sweeps of this test leave their cursor; each test starts with none. */
+let state: MemoryStateStore;
+
+async function sweep(event: unknown, options: { config?: AutopilotConfig; signal?: AbortSignal; deadline?: Deadline; clock?: () => Date } = {}): Promise<SweepReport> {
   const config = options.config ?? testConfig();
   const registry = ecrRegistry();
   const publisher = new SnsPublisher({ client: new SNSClient({ region: 'ap-northeast-2' }), settings: config.notifications, once: memoryOncePerKey() });
@@ -58,9 +64,11 @@ async function sweep(event: unknown, options: { config?: AutopilotConfig; signal
     registry,
     writer: routeChanges({ ecr: registry, sns: publisher }),
     topicArn: TOPIC_ARN,
-    clock: () => NOW,
+    state,
+    clock: options.clock ?? (() => NOW),
     logger: silentLogger,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.deadline ? { deadline: options.deadline } : {}),
   });
 }
 
@@ -104,6 +112,7 @@ function given(repositories: Record<string, TestImage[]>, names: string[] = Obje
 }
 
 beforeEach(() => {
+  state = new MemoryStateStore({ now: () => NOW.getTime() });
   ecr.reset();
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
@@ -212,43 +221,161 @@ describe('sweepLifecycle', () => {
     });
   });
 
-  describe('stopping early', () => {
-    it('stops before the first repository when the signal is already aborted, and the ledger says so', async () => {
+  describe('its deadline', () => {
+    it('starts nothing when its deadline is already within its margin, and still publishes the ledger that says so', async () => {
       // Prepare
       given({ 'team-a/api': untaggedImages('api-old', 2, 10), 'team-a/web': untaggedImages('web-old', 2, 10) });
 
       // Act
-      const report = await sweep({}, { signal: AbortSignal.abort() });
+      const report = await sweep({}, { deadline: { at: Date.now() } });
 
       // Assess
       expect(ecr).not.toHaveReceivedCommand(GetLifecyclePolicyCommand);
       expect(ecr).not.toHaveReceivedCommand(DescribeImagesCommand);
       expect(ecr).not.toHaveReceivedCommand(BatchDeleteImageCommand);
       expect(report.decision).toContain('Swept 0 repositories');
-      expect(report.decision).toContain('stopped early: the time budget ran out');
+      expect(report.decision).toContain('stopped early (the time budget ran out');
+      expect(report.stoppedEarly).toMatch(/^the time budget ran out/);
       const ledger = onlyLedger();
-      expect(ledger.data.stoppedEarly).toBe('the time budget ran out; the next run starts over, and repositories already in line go quickly');
+      expect(ledger.data.stoppedEarly).toMatch(/^the time budget ran out: the run stopped \d+ s before its deadline/);
       expect(ledger.data.repositories).toEqual([]);
     });
 
-    it('finishes the repository in progress and lists it when the signal aborts during the sweep', async () => {
-      // Prepare
-      given({ 'team-a/api': untaggedImages('api-old', 2, 10), 'team-a/web': untaggedImages('web-old', 2, 10) });
-      const controller = new AbortController();
+    it('lets the deletion in flight at the stop finish, starts no other, records where the next run starts and publishes the ledger', async () => {
+      // Prepare: the stop (an interrupt, as Ctrl-C) comes while team-a/api's deletion is in flight.
+      given({ 'team-a/api': untaggedImages('api-old', 2, 10), 'team-a/web': untaggedImages('web-old', 2, 10), 'team-b/svc': untaggedImages('svc-old', 1, 10) });
+      const interrupt = new AbortController();
       ecr.on(BatchDeleteImageCommand).callsFake((input: BatchDeleteImageCommandInput) => {
-        controller.abort();
+        interrupt.abort();
         return { imageIds: (input.imageIds ?? []).map((id) => ({ imageDigest: id.imageDigest })), failures: [] };
       });
 
       // Act
-      await sweep({}, { signal: controller.signal });
+      const report = await sweep({}, { deadline: { interrupted: interrupt.signal } });
 
       // Assess
       expect(policyReads()).toEqual(['team-a/api']);
+      expect(deletesFor('team-a/api').flat()).toHaveLength(2);
       expect(deletesFor('team-a/web')).toEqual([]);
+      expect(report.resume).toEqual({ nextRepository: 'team-a/web', notFinished: 2 });
+      const cursor = await state.get<SweepCursor>(sweepCursorKey(undefined));
+      expect(cursor?.data).toMatchObject({ nextRepository: 'team-a/web', stoppedRunId: `manual-sweep-${NOW.toISOString()}`, reason: 'interrupted' });
       const ledger = onlyLedger();
-      expect(ledger.data.stoppedEarly).toBeDefined();
+      expect(ledger.data.stoppedEarly).toBe('interrupted');
+      expect(ledger.data.resume).toEqual({ nextRepository: 'team-a/web', notFinished: 2 });
       expect(ledger.data.repositories.map((repository) => [repository.repositoryName, repository.expired.length])).toEqual([['team-a/api', 2]]);
+    });
+
+    it('does not start the next deletion batch after the stop: the rest of the repository is reported as not done, and the next run starts with it', async () => {
+      // Prepare: an index and its two children expire in two passes; the stop comes during the first.
+      given({ 'team-a/api': [{ name: 'old-index', pushedDaysAgo: 20, children: ['child-1', 'child-2'] }, { name: 'child-1', pushedDaysAgo: 20 }, { name: 'child-2', pushedDaysAgo: 20 }], 'team-a/web': [] });
+      const interrupt = new AbortController();
+      ecr.on(BatchDeleteImageCommand).callsFake((input: BatchDeleteImageCommandInput) => {
+        interrupt.abort();
+        return { imageIds: (input.imageIds ?? []).map((id) => ({ imageDigest: id.imageDigest })), failures: [] };
+      });
+
+      // Act
+      const report = await sweep({}, { deadline: { interrupted: interrupt.signal } });
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('old-index')]]);
+      expect(report.resume).toEqual({ nextRepository: 'team-a/api', notFinished: 2 });
+      const ledger = onlyLedger();
+      const api = ledger.data.repositories.find((repository) => repository.repositoryName === 'team-a/api');
+      expect(api?.expired.map((image) => image.imageDigest)).toEqual([digestOf('old-index')]);
+      expect(api?.kept.filter((kept) => kept.reason === 'run-stopped').map((kept) => kept.imageDigest).sort()).toEqual([digestOf('child-1'), digestOf('child-2')].sort());
+      expect(ledger.data.totals.keptBySafety).toBe(0);
+    });
+
+    it('continues where the stopped run stopped, goes round to where it began, says so, and clears the cursor', async () => {
+      // Prepare: a previous run stopped before team-a/web.
+      given({ 'team-a/api': untaggedImages('api-old', 1, 10), 'team-a/web': untaggedImages('web-old', 1, 10), 'team-b/svc': untaggedImages('svc-old', 1, 10) });
+      await state.put(sweepCursorKey(undefined), { nextRepository: 'team-a/web', stoppedRunId: 'sweep-of-yesterday', stoppedAt: '2026-11-19T09:14:30.000Z', reason: 'the time budget ran out' });
+
+      // Act
+      const report = await sweep(loadEvent('scheduled/sweep-lifecycle'));
+
+      // Assess
+      expect(policyReads()).toEqual(['team-a/web', 'team-b/svc', 'team-a/api']);
+      expect(report.continuedFrom).toBe('continued from team-a/web, where run sweep-of-yesterday stopped at 2026-11-19T09:14:30.000Z (the time budget ran out)');
+      expect(report.decision).toMatch(/^Continued a stopped sweep \(continued from team-a\/web, /);
+      expect(report.resume).toBeUndefined();
+      expect(await state.get(sweepCursorKey(undefined))).toBeUndefined();
+      expect(onlyLedger().data.continuedFrom).toBe(report.continuedFrom);
+    });
+
+    it('keeps one cursor per scope: a manual sweep of some repositories neither reads nor moves the full sweep\'s', async () => {
+      // Prepare
+      given({ 'team-a/api': untaggedImages('api-old', 1, 10), 'team-b/svc': untaggedImages('svc-old', 1, 10) });
+      await state.put(sweepCursorKey(undefined), { nextRepository: 'team-b/svc', stoppedRunId: 'r', stoppedAt: 't', reason: 'x' });
+
+      // Act
+      const report = await sweep({ repositories: ['team-a/**', 'team-b/**'] });
+
+      // Assess
+      expect(policyReads()).toEqual(['team-a/api', 'team-b/svc']);
+      expect(report.continuedFrom).toBeUndefined();
+      expect((await state.get<SweepCursor>(sweepCursorKey(undefined)))?.data.nextRepository).toBe('team-b/svc');
+      expect(sweepCursorKey(['team-b/**', 'team-a/**'])).toEqual(sweepCursorKey(['team-a/**', 'team-b/**']));
+      expect(sweepCursorKey(['team-a/**'])).not.toEqual(sweepCursorKey(undefined));
+    });
+
+    it('starts at the next name when the repository it was to resume at is gone', async () => {
+      // Prepare
+      given({ 'team-a/api': untaggedImages('api-old', 1, 10), 'team-b/svc': untaggedImages('svc-old', 1, 10) });
+      await state.put(sweepCursorKey(undefined), { nextRepository: 'team-a/web', stoppedRunId: 'r', stoppedAt: 't', reason: 'x' });
+
+      // Act
+      await sweep({});
+
+      // Assess
+      expect(policyReads()).toEqual(['team-b/svc', 'team-a/api']);
+    });
+  });
+
+  describe('nothing runs after a stop (fake time past the deadline)', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('starts no ECR call after its stop line, publishes its ledger after it, and calls nothing once it returned', async () => {
+      // Prepare: listing a repository's images takes 25 s (of fake time); the invocation has 90 s, so
+      // the stop line is at 60 s, while team-b/svc's listing (50 s → 75 s) is in flight.
+      given({ 'team-a/api': untaggedImages('api-old', 1, 10), 'team-a/web': untaggedImages('web-old', 1, 10), 'team-b/svc': untaggedImages('svc-old', 1, 10) });
+      const images = { 'team-a/api': untaggedImages('api-old', 1, 10), 'team-a/web': untaggedImages('web-old', 1, 10), 'team-b/svc': untaggedImages('svc-old', 1, 10) } as Record<string, TestImage[]>;
+      ecr.on(DescribeImagesCommand).callsFake((input: { repositoryName: string; imageIds?: Array<{ imageDigest?: string }> }) => {
+        const details = (images[input.repositoryName] ?? []).map((image) => sdkImageOf(input.repositoryName, image));
+        if (input.imageIds) return { imageDetails: details.filter((detail) => input.imageIds?.some((id) => id.imageDigest === detail.imageDigest)) };
+        return new Promise((resolve) => setTimeout(() => resolve({ imageDetails: details }), 25_000));
+      });
+      const deadline = { at: Date.now() + 90_000 };
+      let callsAtStop = -1;
+      setTimeout(() => {
+        callsAtStop = ecr.calls().length;
+      }, 90_000 - SWEEP_STOP_MARGIN_MS + 1);
+
+      // Act
+      const running = sweep({}, { deadline, clock: () => new Date() });
+      await vi.advanceTimersByTimeAsync(100_000);
+      const report = await running;
+      const callsWhenReturned = ecr.calls().length;
+      await vi.advanceTimersByTimeAsync(3_600_000);
+
+      // Assess: team-b/svc's listing came back after the stop, and nothing followed it.
+      expect(deletesFor('team-a/api').flat()).toHaveLength(1);
+      expect(deletesFor('team-a/web').flat()).toHaveLength(1);
+      expect(deletesFor('team-b/svc')).toEqual([]);
+      expect(callsAtStop).toBeGreaterThan(0);
+      expect(callsWhenReturned).toBe(callsAtStop);
+      expect(ecr.calls()).toHaveLength(callsAtStop);
+      expect(report.stoppedEarly).toMatch(/^the time budget ran out: the run stopped 30 s before its deadline/);
+      expect(report.resume).toEqual({ nextRepository: 'team-b/svc', notFinished: 1 });
+      expect((await state.get<SweepCursor>(sweepCursorKey(undefined)))?.data.nextRepository).toBe('team-b/svc');
+      expect(onlyLedger().data.resume).toEqual(report.resume);
     });
   });
 
@@ -320,7 +447,7 @@ describe('sweepLifecycle', () => {
       // Act
       const report = await sweepLifecycle(
         {},
-        { config: loadConfig(DEFAULT_CONFIG_PATH).config, registry, writer, topicArn: TOPIC_ARN, clock: () => new Date(snapshot.capturedAt), logger: silentLogger },
+        { config: loadConfig(DEFAULT_CONFIG_PATH).config, registry, writer, topicArn: TOPIC_ARN, state: new MemoryStateStore(), clock: () => new Date(snapshot.capturedAt), logger: silentLogger },
       );
 
       // Assess
