@@ -8,6 +8,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** A fresh build of the CLI from the current sources (what `prepare` puts in dist/). */
     cliDist: string;
+    /** Why `npm test` skipped the integration tier on this machine ('' when it did not). */
+    skippedTierMessage: string;
   }
 }
 
@@ -19,5 +21,10 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'ecr-autopilot-cli-dist-'));
   await buildCli(dir);
   project.provide('cliDist', dir);
-  return () => rmSync(dir, { recursive: true, force: true });
+  // Said again after the results, where it is seen (vitest.config.ts says it before them).
+  const skipped = project.getProvidedContext().skippedTierMessage;
+  return () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (skipped) console.warn(`\n${skipped}\n`);
+  };
 }

@@ -26,10 +26,9 @@ import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
 import { selfSignedCertificate } from './certificates';
 import { findFreePort } from './freePort';
+import { REGISTRY_BINARY } from './testTier';
 import type { TokenIssuer } from './tokenIssuer';
 
-/** The Debian package's binary (CI installs it with apt). */
-export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 /** Generous: the registry starts in well under a second, but CI machines can be slow. */
 const STARTUP_TIMEOUT_MS = 20_000;
 /** How often the readiness probe retries while the process starts. */

@@ -15,10 +15,14 @@ function sh(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Runs the CLI on a real pseudo-terminal (util-linux `script`), as a user at a terminal does. */
+/**
+ * Runs the CLI on a real pseudo-terminal, as a user at a terminal does, with `script`: util-linux's
+ * on Linux, the BSD one (other arguments) on macOS.
+ */
 function runOnTerminal(args: readonly string[], env: Record<string, string> = {}): { status: number | null; output: string } {
-  const command = [process.execPath, cliBin(), ...args].map(sh).join(' ');
-  const result = spawnSync('script', ['--quiet', '--return', '--command', command, '/dev/null'], { encoding: 'utf8', env: cleanEnv({ TERM: 'xterm-256color', ...env }) });
+  const argv = [process.execPath, cliBin(), ...args];
+  const scriptArgs = process.platform === 'linux' ? ['--quiet', '--return', '--command', argv.map(sh).join(' '), '/dev/null'] : ['-q', '/dev/null', ...argv];
+  const result = spawnSync('script', scriptArgs, { encoding: 'utf8', env: cleanEnv({ TERM: 'xterm-256color', ...env }) });
   return { status: result.status, output: result.stdout };
 }
 
