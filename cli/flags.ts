@@ -50,6 +50,9 @@ export function collect(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), value];
 }
 
+/** Seconds of silence `--timeout` allows: long enough for any registry commit, short enough to mean it. */
+const TIMEOUT_BOUNDS = { min: 1, max: 3_600, example: 120 };
+
 /** `lifecycle.maxDeletionsPerRun`'s own bounds (lib/config/writtenConfigSchema.ts). */
 const MAX_DELETIONS_BOUNDS = { min: 0, max: 100_000, example: 50 };
 
@@ -61,6 +64,10 @@ export const FLAGS = {
   verbose: flag<boolean>('--verbose', 'log progress to stderr'),
   region: flag<string>('--region <region>', 'AWS Region (default: AWS_REGION, or the profile\u2019s region)', { complete: 'none' }),
   profile: flag<string>('--profile <name>', 'AWS profile from ~/.aws/config (default: AWS_PROFILE)', { complete: 'none' }),
+  timeout: flag<number>('--timeout <seconds>', 'give up on an AWS endpoint or registry silent this long (default: 30; connecting: at most 10)', {
+    parse: wholeNumber('--timeout', TIMEOUT_BOUNDS),
+    complete: 'none',
+  }),
   // invoke
   event: flag<string>('--event <file>', 'event JSON file, or - to read it from stdin, e.g. events/ecr-image-action/push-tagged.json', { complete: 'file', required: true }),
   // lifecycle preview
@@ -99,9 +106,9 @@ export type FlagValue<N extends FlagName> = (typeof FLAGS)[N] extends Flag<infer
 export type FlagValues<N extends FlagName> = { [K in N]?: FlagValue<K> };
 
 /** The flags every command that talks to AWS takes. */
-export const AWS_FLAGS = ['region', 'profile'] as const satisfies readonly FlagName[];
+export const AWS_FLAGS = ['region', 'profile', 'timeout'] as const satisfies readonly FlagName[];
 /** The flags of every command that can run live or against a snapshot. */
 export const PLAN_FLAGS = ['plan', 'snapshot', 'json', 'verbose', ...AWS_FLAGS] as const satisfies readonly FlagName[];
 
-/** `--region` and `--profile`, for the modules that build AWS SDK clients (cli/awsClientConfig.ts). */
+/** `--region`, `--profile` and `--timeout`, for the modules that build AWS SDK clients (cli/awsClientConfig.ts). */
 export type AwsOptions = FlagValues<(typeof AWS_FLAGS)[number]>;

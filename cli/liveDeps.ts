@@ -28,7 +28,7 @@ import { EventBridgeVerdictPublisher } from '../lib/scan/publish/EventBridgeVerd
 import { DynamoStateStore } from '../lib/state/DynamoStateStore';
 import { MemoryStateStore } from '../lib/state/MemoryStateStore';
 import { AwsStackReader } from '../lib/verify/AwsStackReader';
-import { awsClientConfig } from './awsClientConfig';
+import { awsClientConfig, requireAwsSession } from './awsClientConfig';
 import { type CliDeps, cliLogger, stackName } from './deps';
 import type { AwsOptions } from './flags';
 import type { CommandIo } from './io';
@@ -42,22 +42,27 @@ function unavailable(message: string): ChangeWriter<never> {
   };
 }
 
-/** ECR in the region `--region`, AWS_REGION or the profile names. */
+/**
+ * ECR in the region `--region`, AWS_REGION or the profile names; fails before any work, saying what
+ * to set, when no region or no credentials are found.
+ */
 export async function liveEcrRegistry(aws?: AwsOptions): Promise<{ registry: EcrRegistry; ecr: ECRClient }> {
-  const ecr = new ECRClient({ ...awsClientConfig(aws), maxAttempts: 3 });
-  return { registry: new EcrRegistry({ client: ecr, region: await ecr.config.region() }), ecr };
+  const ecr = new ECRClient(awsClientConfig(aws));
+  return { registry: new EcrRegistry({ client: ecr, region: await requireAwsSession(ecr) }), ecr };
 }
 
 /**
  * Live mode: `--region`/`--profile`, else the AWS SDK's default credential chain and region
- * (AWS_PROFILE, AWS_REGION, …), and any endpoint the SDK's own `AWS_ENDPOINT_URL` names. Notifications need NOTIFICATION_TOPIC_ARN; Slack
- * needs SLACK_WEBHOOK_SECRET_ID; duplicate suppression uses IDEMPOTENCY_TABLE_NAME when set, and a
+ * (AWS_PROFILE, AWS_REGION, …), and any endpoint the SDK's own `AWS_ENDPOINT_URL` names; every
+ * endpoint held to `--timeout`. Notifications need NOTIFICATION_TOPIC_ARN; Slack needs
+ * SLACK_WEBHOOK_SECRET_ID; duplicate suppression uses IDEMPOTENCY_TABLE_NAME when set, and a
  * stopped sweep's cursor STATE_TABLE_NAME (shared with the deployed sweep).
  */
 export async function liveDeps(options: { config?: AutopilotConfig; io: CommandIo; verbose?: boolean; aws?: AwsOptions }): Promise<CliDeps> {
-  const client = awsClientConfig(options.aws);
   const { registry, ecr } = await liveEcrRegistry(options.aws);
   const region = registry.region;
+  // Every client of the run shares the region and the credentials resolved once.
+  const client = { ...awsClientConfig(options.aws, { region }), credentials: ecr.config.credentials };
   const config = options.config ?? loadConfig().config;
   const secrets = new SecretsManagerClient(client);
   // One SDK attempt for pull-through cache calls, so LimitExceededException surfaces at once (lib/pull-through-cache/limits.ts).

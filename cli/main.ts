@@ -79,6 +79,7 @@ const EXIT_CODES: Record<ErrorCode, 2 | 3> = {
   DIGEST_MISMATCH: 3,
   ABORTED: 3,
   STATE_CONFLICT: 3,
+  AWS_NOT_CONFIGURED: 2,
   AWS_ERROR: 3,
   INTERNAL: 3,
 };

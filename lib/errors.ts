@@ -46,6 +46,8 @@ export type ErrorCode =
   | 'ABORTED'
   /** Another run changed the same state record first (optimistic concurrency): read it again. */
   | 'STATE_CONFLICT'
+  /** No AWS region, or no usable AWS credentials, for a run that needs AWS. */
+  | 'AWS_NOT_CONFIGURED'
   /** An AWS call failed for a reason we do not classify. */
   | 'AWS_ERROR'
   /** A bug: something we assumed could not happen did. */
@@ -68,6 +70,7 @@ const USER_CODES: ReadonlySet<ErrorCode> = new Set([
   'ENV_INVALID',
   'SNAPSHOT_INVALID',
   'LIFECYCLE_POLICY_INVALID',
+  'AWS_NOT_CONFIGURED',
 ]);
 
 export class AutopilotError extends Error {

@@ -29,11 +29,33 @@ export async function runLabChecklist(checks: readonly LabCheck[], context: Chec
         return await check.run(context);
       } catch (error) {
         if (hasErrorCode(error, 'ABORTED') && context.signal?.aborted) return stopped();
-        return [{ id: check.id, section: check.section, title: check.id, status: 'fail', expected: 'the check to run', found: describeError(error), fix: 'check the permissions of the caller (see the verifyLab role in serverless.yml)' }];
+        return [{ id: check.id, section: check.section, title: check.id, status: 'fail', expected: 'the check to run', found: describeError(error), fix: fixForFailedCheck(error) }];
       }
     }),
   );
   return summarize(settled.flat());
+}
+
+/** SDK error names that mean the caller's credentials are missing, expired or not valid. */
+const CREDENTIAL_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+]);
+
+/** What to do about a check that could not run: credentials, permissions, or what the error says. */
+function fixForFailedCheck(error: unknown): string {
+  const name = error instanceof Error ? error.name : '';
+  if (hasErrorCode(error, 'AWS_NOT_CONFIGURED') || CREDENTIAL_ERROR_NAMES.has(name)) {
+    return 'give the caller valid AWS credentials (for the CLI: AWS_PROFILE or --profile, after `aws configure` or `aws sso login`; deployed: the verifyLab role)';
+  }
+  if (hasErrorCode(error, 'ACCESS_DENIED') || name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'AuthorizationErrorException') {
+    return 'check the permissions of the caller (see the verifyLab role in serverless.yml)';
+  }
+  return 'fix the cause above and run the check again';
 }
 
 /** Counts the items and orders them by section (stable within a section). */

@@ -193,6 +193,8 @@ describe('ecr-autopilot teardown', () => {
   it('exits 2 without --plan and without --yes when stdin is not a terminal, deleting nothing', async () => {
     // Prepare
     vi.stubEnv('AWS_REGION', 'ap-northeast-2');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
     Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true });
     ecr.on(DescribePullThroughCacheRulesCommand).resolves({ pullThroughCacheRules: [{ ecrRepositoryPrefix: 'ecr-public', upstreamRegistryUrl: 'public.ecr.aws' }] });
     ecr.on(DescribeRepositoryCreationTemplatesCommand).resolves({ repositoryCreationTemplates: [] });

@@ -491,6 +491,34 @@ describe('runLabChecklist (every check, live adapters)', () => {
     }
   });
 
+  it('tells a caller whose credentials are missing or expired to fix the credentials, not the permissions', async () => {
+    // Prepare
+    const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException' });
+    const missing = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    events.on(ListRulesCommand).rejects(expired);
+    sns.on(GetTopicAttributesCommand).rejects(missing);
+
+    // Act
+    const report = await runLabChecklist(LAB_CHECKS, liveContext());
+
+    // Assess
+    const failed = report.items.filter((result) => result.status === 'fail');
+    expect(failed.map((result) => result.id).sort()).toEqual(['event-rules', 'notifications']);
+    for (const item of failed) {
+      expect(item.fix).toContain('valid AWS credentials');
+      expect(item.fix).toContain('AWS_PROFILE or --profile');
+      expect(item.fix).not.toContain('permissions');
+    }
+  });
+
+  it('points at the error itself when a check fails for another reason', async () => {
+    events.on(ListRulesCommand).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND events.eu-west-1.amazonaws.com'), { code: 'ENOTFOUND' }));
+
+    const report = await runLabChecklist(LAB_CHECKS, liveContext());
+
+    expect(report.items.find((result) => result.id === 'event-rules')).toMatchObject({ status: 'fail', found: expect.stringContaining('ENOTFOUND events.eu-west-1.amazonaws.com'), fix: 'fix the cause above and run the check again' });
+  });
+
   it('turns an ECR AccessDeniedException of one check into a failed item of that check only', async () => {
     // Prepare
     ecr.on(ValidatePullThroughCacheRuleCommand).rejects(new ECRServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: {}, message: 'not authorized to perform: ecr:ValidatePullThroughCacheRule' }));

@@ -1,0 +1,97 @@
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { awsClientConfig, requireAwsSession } from '../../../cli/awsClientConfig';
+import { withoutAwsConfiguration } from '../../support/awsEnvironment';
+import { captureCliOutput, cliStderr, cliStdout, runCli } from '../../support/cli';
+
+function occurrences(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
+
+beforeEach(() => {
+  withoutAwsConfiguration();
+  vi.stubEnv('AUTOPILOT_CONFIG', '');
+  captureCliOutput();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+describe('requireAwsSession', () => {
+  it('says how to give a region when none is configured', async () => {
+    await expect(requireAwsSession(new ECRClient(awsClientConfig()))).rejects.toMatchObject({
+      code: 'AWS_NOT_CONFIGURED',
+      source: 'user',
+      message: 'No AWS region is configured: set AWS_REGION (or a region in your AWS profile), pass --region <region>, or work offline with --plan --snapshot <file>',
+    });
+  });
+
+  it('says how to give credentials when none are found', async () => {
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+
+    const failure = requireAwsSession(new ECRClient(awsClientConfig()));
+
+    await expect(failure).rejects.toMatchObject({ code: 'AWS_NOT_CONFIGURED', message: expect.stringMatching(/^No AWS credentials \(.+\): set AWS_PROFILE or pass --profile <name>/) });
+    await expect(failure).rejects.toThrow('or work offline with --plan --snapshot <file>');
+  });
+
+  it('returns the region when both are there', async () => {
+    vi.stubEnv('AWS_REGION', 'ap-northeast-2');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+
+    await expect(requireAwsSession(new ECRClient(awsClientConfig()))).resolves.toBe('ap-northeast-2');
+    await expect(requireAwsSession(new ECRClient(awsClientConfig({ region: 'us-west-2' })))).resolves.toBe('us-west-2');
+  });
+});
+
+describe('live commands without AWS configuration', () => {
+  it('ptc status without a region exits 2 and names AWS_REGION, --region and plan mode, once', async () => {
+    const code = await runCli('ptc', 'status');
+
+    expect(code).toBe(2);
+    expect(cliStdout()).toBe('');
+    expect(cliStderr()).toContain('AWS_REGION');
+    expect(cliStderr()).toContain('--region <region>');
+    expect(cliStderr()).toContain('--plan --snapshot <file>');
+    expect(occurrences(cliStderr(), 'No AWS region')).toBe(1);
+  });
+
+  it('verify without credentials says credentials, not permissions, before running any check', async () => {
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+
+    const code = await runCli('verify', '--no-notify');
+
+    expect(code).toBe(2);
+    expect(cliStderr()).toContain('No AWS credentials');
+    expect(cliStderr()).toContain('AWS_PROFILE');
+    expect(cliStderr()).toContain('--profile <name>');
+    expect(cliStderr()).not.toContain('permissions');
+    expect(cliStdout()).not.toContain('[FAIL]');
+  });
+});
+
+describe('the whole command', () => {
+  it("does not print the AWS SDK's Node-version warning", async () => {
+    // Prepare: no AWS configuration at all, in a real process
+    const { spawn } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const dir = withoutAwsConfiguration();
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true' };
+    for (const key of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']) delete env[key];
+
+    // Act
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../../../bin/ecr-autopilot.js'), 'ptc', 'status'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toContain('No AWS region is configured');
+    expect(stderr).not.toContain('NodeVersionSupportWarning');
+    expect(stderr).not.toContain('Warning:');
+  });
+});
