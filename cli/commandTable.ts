@@ -100,7 +100,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'source', description: 'registry/repository:tag or registry/repository@sha256:…', complete: 'none' },
       { name: 'destination', description: 'registry/repository[:tag] (without a tag, the source tag is kept)', complete: 'none' },
     ],
-    flags: ['platform', 'srcCreds', 'destCreds', 'insecureRegistry', 'includeReferrers', 'json', 'profile'],
+    flags: ['platform', 'srcCreds', 'destCreds', 'authfile', 'insecureRegistry', 'includeReferrers', 'json', 'profile', 'timeout'],
     run: async ({ args: [source = '', destination = ''], options }, io) =>
       (await import('./commands/copy')).runCopy(
         {
@@ -110,8 +110,9 @@ export const COMMANDS: readonly CommandSpec[] = [
           ...(options.srcCreds !== undefined ? { srcCreds: options.srcCreds } : {}),
           ...(options.destCreds !== undefined ? { destCreds: options.destCreds } : {}),
           ...(options.insecureRegistry ? { insecureRegistries: options.insecureRegistry } : {}),
+          ...(options.authfile !== undefined ? { authfile: options.authfile } : {}),
           ...(options.includeReferrers ? { includeReferrers: true } : {}),
-          ...(options.profile !== undefined ? { aws: { profile: options.profile } } : {}),
+          aws: { ...(options.profile !== undefined ? { profile: options.profile } : {}), ...(options.timeout !== undefined ? { timeout: options.timeout } : {}) },
         },
         io,
       ),

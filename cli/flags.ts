@@ -90,10 +90,20 @@ export const FLAGS = {
   // teardown
   yes: flag<boolean>('--yes', 'do not ask for confirmation'),
   // copy
-  platform: flag<string[]>('--platform <platform...>', 'copy only these platforms (builds a new index), e.g. linux/amd64,linux/arm64', { complete: 'none' }),
-  srcCreds: flag<string>('--src-creds <user:password>', 'credentials for the source registry', { complete: 'none' }),
-  destCreds: flag<string>('--dest-creds <user:password>', 'credentials for the destination registry', { complete: 'none' }),
-  insecureRegistry: flag<string[]>('--insecure-registry <host:port...>', 'registries reachable over plain http (loopback always is)', { complete: 'none' }),
+  // One value per flag (repeat it, or separate with commas): a variadic flag would swallow SRC and DST.
+  platform: flag<string[]>('--platform <os/arch[/variant]>', 'copy only this platform (builds a new index); repeat, or separate with commas: linux/amd64,linux/arm64', {
+    parse: collect,
+    complete: 'none',
+  }),
+  srcCreds: flag<string>('--src-creds <user:password>', 'credentials for the source registry (or ECR_AUTOPILOT_SRC_CREDS; default: the auth files)', { complete: 'none' }),
+  destCreds: flag<string>('--dest-creds <user:password>', 'credentials for the destination registry (or ECR_AUTOPILOT_DEST_CREDS; default: the auth files)', { complete: 'none' }),
+  authfile: flag<string>('--authfile <file>', 'registry credentials file, as skopeo and podman write it (default: REGISTRY_AUTH_FILE, then containers auth.json, then ~/.docker/config.json)', {
+    complete: 'file',
+  }),
+  insecureRegistry: flag<string[]>('--insecure-registry <host:port>', 'a registry reached over https without checking its certificate, or over plain http (loopback always is); repeat for more', {
+    parse: collect,
+    complete: 'none',
+  }),
   includeReferrers: flag<boolean>('--include-referrers', 'also copy signatures, SBOMs and attestations (OCI referrers)'),
 } as const satisfies Record<string, Flag<never> | Flag<boolean> | Flag<string> | Flag<string[]> | Flag<number>>;
 

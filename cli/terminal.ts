@@ -8,6 +8,9 @@ interface Output {
   readonly writable?: boolean;
 }
 
+/** The width assumed when the terminal does not say. */
+const DEFAULT_COLUMNS = 80;
+
 /**
  * The real terminal: text to stdout, diagnostics to stderr, progress redrawn in place on a TTY,
  * and in JSON mode nothing but the result on stdout. Colour only where `colourEnabled` says so.
@@ -41,8 +44,9 @@ export function terminalIo(options: { json: boolean; stdout?: Output; stderr?: O
     },
     progress(line) {
       if (!stderr.isTTY) return;
-      const width = stderr.columns ?? 100;
-      write(stderr, `\r\x1b[2K${line.slice(0, Math.max(10, width - 1))}`);
+      // Some terminals (serial consoles, emulators in editors) report 0 columns: assume the classic 80.
+      const width = stderr.columns !== undefined && stderr.columns > 0 ? stderr.columns : DEFAULT_COLUMNS;
+      write(stderr, `\r\x1b[2K${line.slice(0, width - 1)}`);
       progressShown = true;
     },
     data(value) {

@@ -32,13 +32,65 @@ export function parsePlatform(value: string): Platform {
 }
 
 /**
- * True when `candidate` satisfies what the user asked for. A request without a variant matches any
- * variant (`linux/arm64` matches `linux/arm64/v8`), because users rarely spell variants out.
+ * A platform in the form containerd compares (platforms.Normalize in containerd/platforms): Go
+ * architecture names (`x86_64` → `amd64`, `aarch64` → `arm64`, `armhf` → `arm/v7`), and each
+ * architecture's default variant spelled out, so `linux/arm64/v8` and an index entry `linux/arm64`
+ * (which means v8) compare equal.
  *
  * @example
- * platformMatches({ os: 'linux', architecture: 'arm64', variant: 'v8' }, parsePlatform('linux/arm64')); // true
+ * normalizePlatform({ os: 'linux', architecture: 'aarch64' }); // { os: 'linux', architecture: 'arm64', variant: 'v8' }
+ */
+export function normalizePlatform(platform: Platform): Platform {
+  const os = platform.os.toLowerCase() === 'macos' ? 'darwin' : platform.os.toLowerCase();
+  let architecture = platform.architecture.toLowerCase();
+  let variant = (platform.variant ?? '').toLowerCase();
+  switch (architecture) {
+    case 'i386':
+      architecture = '386';
+      variant = '';
+      break;
+    case 'x86_64':
+    case 'x86-64':
+    case 'amd64':
+      architecture = 'amd64';
+      if (variant === '') variant = 'v1';
+      break;
+    case 'aarch64':
+    case 'arm64':
+      architecture = 'arm64';
+      if (variant === '' || variant === '8' || variant === 'v8.0') variant = 'v8';
+      else if (variant === '9' || variant === '9.0' || variant === 'v9.0') variant = 'v9';
+      break;
+    case 'armhf':
+      architecture = 'arm';
+      variant = 'v7';
+      break;
+    case 'armel':
+      architecture = 'arm';
+      variant = 'v6';
+      break;
+    case 'arm':
+      if (variant === '' || variant === '7') variant = 'v7';
+      else if (/^[5-8]$/.test(variant)) variant = `v${variant}`;
+      break;
+    default:
+      break;
+  }
+  return variant === '' ? { os, architecture } : { os, architecture, variant };
+}
+
+/**
+ * True when `candidate` satisfies what the user asked for, both normalised as containerd does. A
+ * request without a variant matches any variant (`linux/arm64` matches `linux/arm64/v8`), because
+ * users rarely spell variants out; one with a variant matches that variant, the default included
+ * (`linux/arm64/v8` matches an index entry `linux/arm64`).
+ *
+ * @example
+ * platformMatches({ os: 'linux', architecture: 'arm64' }, parsePlatform('linux/arm64/v8')); // true
  */
 export function platformMatches(candidate: Platform, wanted: Platform): boolean {
-  if (candidate.os !== wanted.os || candidate.architecture !== wanted.architecture) return false;
-  return wanted.variant === undefined || candidate.variant === wanted.variant;
+  const have = normalizePlatform(candidate);
+  const want = normalizePlatform(wanted);
+  if (have.os !== want.os || have.architecture !== want.architecture) return false;
+  return wanted.variant === undefined || have.variant === want.variant;
 }

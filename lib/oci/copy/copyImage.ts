@@ -18,6 +18,7 @@ import { parseManifest } from '../manifestDocument';
 import { formatPlatform, parsePlatform, platformMatches } from '../platform';
 import { formatImageReference } from '../reference';
 import { RegistryClient } from '../remote/RegistryClient';
+import { isNotFoundError } from '../transport/registryErrors';
 import type { ImageReference, Platform, RawManifest } from '../types';
 import { type CopyContext, emptyStats, signalOf } from './copyContext';
 import { copyReferrers } from './copyReferrers';
@@ -67,6 +68,15 @@ async function selectRoot(ctx: CopyContext, sourceRoot: RawManifest, wanted: Pla
     );
   }
   return { root: sourceRoot, newIndex: false, platforms: Promise.resolve([formatPlatform(platform)]) };
+}
+
+/** A missing source is the user's to fix (a typo in the tag or repository), not a registry failure. */
+function sourceNotFound(src: ImageReference, reference: string, cause: unknown): AutopilotError {
+  const what = src.digest ? `manifest ${reference}` : `tag ${reference}`;
+  return new AutopilotError('IMAGE_NOT_FOUND', `${formatImageReference(src)} not found: ${src.registry} has no ${what} in repository ${src.repository}; check the reference (and the credentials: some registries answer "not found" to callers who may not see a private repository)`, {
+    source: 'user',
+    cause,
+  });
 }
 
 function destinationTagFor(source: ImageReference, destination: ImageReference): string | undefined {
@@ -123,12 +133,15 @@ export async function copyImage(src: ImageReference, dst: ImageReference, option
   try {
     ctx.progress.phase('planning');
     client.http.prepare(ctx.destination.registry, options.signal);
-    const sourceRoot = await client.manifests.get(ctx.source, sourceReference, { scopes: ctx.sourceScopes, ...signalOf(ctx) });
+    const sourceRoot = await client.manifests.get(ctx.source, sourceReference, { scopes: ctx.sourceScopes, ...signalOf(ctx) }).catch((error: unknown) => {
+      throw isNotFoundError(error) ? sourceNotFound(src, sourceReference, error) : error;
+    });
     const selection = await selectRoot(ctx, sourceRoot, wanted);
     if (dst.digest !== undefined && dst.digest !== selection.root.digest) {
       throw new AutopilotError('USAGE', `The destination names digest ${dst.digest} but the copied image is ${selection.root.digest}; drop the digest from the destination`);
     }
 
+    ctx.progress.phase('comparing');
     const plan = await planTree(ctx, selection.root);
     await executePlan(ctx, plan, tag);
 

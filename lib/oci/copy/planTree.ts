@@ -25,6 +25,13 @@ export interface TreePlan {
   childDigests: string[];
 }
 
+/** The distinct blobs a manifest references that live in the registry (foreign layers live elsewhere). */
+function blobsOf(parsed: ReturnType<typeof parseManifest>): Descriptor[] {
+  if (parsed.kind !== 'image' && parsed.kind !== 'artifact') return [];
+  const referenced = parsed.kind === 'image' ? [parsed.document.config, ...parsed.document.layers] : parsed.blobs;
+  return [...new Map(referenced.filter((blob) => !isForeignLayer(blob)).map((blob) => [blob.digest, blob])).values()];
+}
+
 /**
  * Plans the copy of `root` (fetched from, or built for, the source) to the destination.
  *
@@ -37,6 +44,8 @@ export async function planTree(ctx: CopyContext, root: RawManifest): Promise<Tre
   const rootExists = (await ctx.client.manifests.head(ctx.destination, root.digest, { scopes: ctx.destinationScopes, ...signalOf(ctx) })) !== undefined;
   if (rootExists) {
     ctx.stats.manifestsSkipped += 1 + childDigests.length;
+    // A registry holds a manifest only with all its blobs: those of an image root are known to be there.
+    ctx.stats.blobsSkipped += blobsOf(parsedRoot).length;
     return { root, rootExists, childLevels: [], blobs: [], childDigests };
   }
 
@@ -45,10 +54,7 @@ export async function planTree(ctx: CopyContext, root: RawManifest): Promise<Tre
   const visit = async (manifest: RawManifest, depth: number): Promise<void> => {
     const parsed = parseManifest(manifest);
     if (parsed.kind === 'image' || parsed.kind === 'artifact') {
-      const referenced = parsed.kind === 'image' ? [parsed.document.config, ...parsed.document.layers] : parsed.blobs;
-      for (const blob of referenced) {
-        if (!isForeignLayer(blob)) blobs.set(blob.digest, blob);
-      }
+      for (const blob of blobsOf(parsed)) blobs.set(blob.digest, blob);
       return;
     }
     if (parsed.kind !== 'index') return;

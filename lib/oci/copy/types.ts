@@ -33,7 +33,8 @@ export interface CopyOptions {
 
 /** Where the copy is. Sent at most every `PROGRESS_INTERVAL_MS` while bytes flow, and at each step. */
 export interface CopyProgress {
-  phase: 'planning' | 'blobs' | 'manifests' | 'referrers' | 'done';
+  /** `planning`: reading the source; `comparing`: asking the destination what it already has. */
+  phase: 'planning' | 'comparing' | 'blobs' | 'manifests' | 'referrers' | 'done';
   blobsTotal: number;
   /** Blobs finished: copied, mounted or already present. */
   blobsDone: number;

@@ -85,6 +85,45 @@ describe('platform strings', () => {
     expect(platformMatches({ os: 'linux', architecture: 'arm', variant: 'v6' }, parsePlatform('linux/arm/v7'))).toBe(false);
   });
 
+  it.each([
+    ['linux/arm64/v8', { os: 'linux', architecture: 'arm64' }, true],
+    ['linux/arm64', { os: 'linux', architecture: 'arm64', variant: 'v8' }, true],
+    ['linux/aarch64', { os: 'linux', architecture: 'arm64' }, true],
+    ['linux/arm64/8', { os: 'linux', architecture: 'arm64', variant: 'v8' }, true],
+    ['linux/arm64/v8', { os: 'linux', architecture: 'arm64', variant: 'v9' }, false],
+    ['linux/x86_64', { os: 'linux', architecture: 'amd64' }, true],
+    ['linux/amd64/v1', { os: 'linux', architecture: 'amd64' }, true],
+    ['linux/arm/v7', { os: 'linux', architecture: 'arm' }, true],
+    ['linux/armhf', { os: 'linux', architecture: 'arm', variant: 'v7' }, true],
+    ['linux/arm/v6', { os: 'linux', architecture: 'arm' }, false],
+    ['linux/arm64', { os: 'windows', architecture: 'arm64' }, false],
+  ] as const)('normalises as containerd does: --platform %s against an index entry %o matches: %s', (wanted, entry, matches) => {
+    expect(platformMatches(entry, parsePlatform(wanted))).toBe(matches);
+  });
+
+  it('selects the index entry linux/arm64 for --platform linux/arm64/v8', () => {
+    // Prepare: an index whose arm64 entry carries no variant, as most do
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [
+          { mediaType: OCI_MANIFEST, digest: digestOf('amd64'), size: 10, platform: { os: 'linux', architecture: 'amd64' } },
+          { mediaType: OCI_MANIFEST, digest: digestOf('arm64'), size: 10, platform: { os: 'linux', architecture: 'arm64' } },
+        ],
+      }),
+    );
+    const raw = { mediaType: OCI_INDEX, digest: computeDigest(bytes), bytes };
+    const parsed = parseManifest(raw);
+    if (parsed.kind !== 'index') throw new Error('fixture is not an index');
+
+    // Act
+    const selection = selectPlatforms(raw, parsed.document, [parsePlatform('linux/arm64/v8')]);
+
+    // Assess
+    expect(selection.children.map((child) => child.digest)).toEqual([digestOf('arm64')]);
+  });
+
   it.each(['linux', 'linux/', '/amd64', 'a/b/c/d', 'linux/arm/'])('rejects "%s"', (text) => {
     expect(() => parsePlatform(text)).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
