@@ -78,7 +78,7 @@ describe.each([
 
   it('completes the flags of ptc status', () => {
     // Act / Assess
-    expect(complete('ecr-autopilot ptc status --')).toEqual(['--help', '--json', '--plan', '--profile', '--region', '--snapshot', '--verbose']);
+    expect(complete('ecr-autopilot ptc status --')).toEqual(['--help', '--json', '--plan', '--profile', '--region', '--snapshot', '--timeout', '--verbose']);
   });
 
   it('completes the function names after invoke', () => {

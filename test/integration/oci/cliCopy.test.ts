@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +7,10 @@ import { DESTINATION_CREDENTIALS_ENV, SOURCE_CREDENTIALS_ENV } from '../../../cl
 import type { CommandIo } from '../../../cli/io';
 import type { CopyReport } from '../../../lib/oci/copy/types';
 import { captureCliOutput, cliStderr, cliStdout, runCli } from '../../support/cli';
+import { runCliProcess } from '../../support/cliProcess';
 import { fakeCredentialHelpers } from '../../support/credentialHelpers';
 import { type RegistryServer, startRegistry } from '../../support/registryServer';
+import { startSilentServer } from '../../support/silentServer';
 import { buildTestImage, headManifestDigest, type TestImage } from '../../support/testImages';
 
 interface CapturedIo extends CommandIo {
@@ -197,6 +198,27 @@ describe('ecr-autopilot copy', () => {
       expect(cliStdout()).toBe('');
     });
 
+    it('takes --platform before the source and destination, as skopeo and crane users type it', async () => {
+      const code = await runCli('copy', '--platform', 'linux/arm64/v8', `${source.host}/tools/app:1.2.3`, `${destination.host}/mirror/arm-only:1`, '--dest-creds', 'dora:explorer', '--json');
+
+      expect(code).toBe(0);
+      const report = JSON.parse(cliStdout()) as { data?: CopyReport } & Partial<CopyReport>;
+      expect(report.data ?? report).toMatchObject({ newIndex: true, platforms: ['linux/arm64'] });
+    });
+
+    it('gives up on a destination that accepts the connection and says nothing, naming it; --timeout sets the wait', async () => {
+      const silent = await startSilentServer();
+      try {
+        const code = await runCli('copy', `${source.host}/tools/app:1.2.3`, `${silent.host}/mirror/app:1`, '--timeout', '1');
+
+        expect(code).toBe(3);
+        expect(cliStderr()).toContain(silent.host);
+        expect(cliStderr().match(/^error/gm)).toHaveLength(1);
+      } finally {
+        await silent.stop();
+      }
+    });
+
     it('suggests --insecure-registry for a loopback registry that speaks TLS, and then copies with it', async () => {
       const refused = await runCli('copy', `${source.host}/tools/app:1.2.3`, `${tls.host}/mirror/app:1`);
       const stderr = cliStderr();
@@ -213,17 +235,13 @@ describe('ecr-autopilot copy', () => {
     // Prepare: the source credentials in the environment, the destination's from a credsStore helper
     const fake = fakeCredentialHelpers({ store: { [destination.host]: { username: DORA.user, secret: DORA.password } } });
     const homeDir = home({ credsStore: 'store' });
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: fake.path, HOME: homeDir, DOCKER_CONFIG: join(homeDir, '.docker'), [SOURCE_CREDENTIALS_ENV]: 'reader:env-secret-4711', REGISTRY_AUTH_FILE: '' };
-    delete env[DESTINATION_CREDENTIALS_ENV];
 
-    // Act: the real command, as a user runs it
-    const child = spawn(process.execPath, [join(import.meta.dirname, '../../../bin/ecr-autopilot.js'), 'copy', `${source.host}/tools/app:1.2.3`, `${destination.host}/mirror/no-ps:1`], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // Act: the built command, as a user runs it
+    const result = runCliProcess(['copy', `${source.host}/tools/app:1.2.3`, `${destination.host}/mirror/no-ps:1`], {
+      env: { PATH: fake.path, HOME: homeDir, [SOURCE_CREDENTIALS_ENV]: 'reader:env-secret-4711' },
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const stderr = result.stderr;
+    const code = result.status;
 
     // Assess
     expect(stderr).toBe('');

@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsClientConfig, requireAwsSession } from '../../../cli/awsClientConfig';
 import { withoutAwsConfiguration } from '../../support/awsEnvironment';
 import { captureCliOutput, cliStderr, cliStdout, runCli } from '../../support/cli';
+import { runCliProcess } from '../../support/cliProcess';
+import { type SilentServer, startSilentServer } from '../../support/silentServer';
 
 function occurrences(text: string, part: string): number {
   return text.split(part).length - 1;
@@ -73,20 +76,43 @@ describe('live commands without AWS configuration', () => {
   });
 });
 
+describe('a silent AWS endpoint', () => {
+  let silent: SilentServer;
+
+  beforeEach(async () => {
+    silent = await startSilentServer();
+  });
+
+  afterEach(async () => {
+    await silent.stop();
+  });
+
+  it('ptc status gives up on an endpoint that accepts and says nothing, naming it; --timeout sets the wait', async () => {
+    // Prepare: AWS configured, its endpoint (AWS_ENDPOINT_URL) silent
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
+    vi.stubEnv('AWS_ENDPOINT_URL', `http://${silent.host}`);
+
+    // Act
+    const code = await runCli('ptc', 'status', '--timeout', '1');
+
+    // Assess
+    expect(code).toBe(3);
+    expect(cliStderr()).toContain(`The AWS endpoint ${silent.host} did not answer within 1 s; check the network (and AWS_ENDPOINT_URL, if set), or allow longer with --timeout <seconds>`);
+    expect(silent.received()).toMatch(/^POST \/ HTTP\/1\.1/);
+  });
+});
+
 describe('the whole command', () => {
   it("does not print the AWS SDK's Node-version warning", async () => {
     // Prepare: no AWS configuration at all, in a real process
-    const { spawn } = await import('node:child_process');
-    const { join } = await import('node:path');
     const dir = withoutAwsConfiguration();
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true' };
-    for (const key of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']) delete env[key];
 
     // Act
-    const child = spawn(process.execPath, [join(import.meta.dirname, '../../../bin/ecr-autopilot.js'), 'ptc', 'status'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const result = runCliProcess(['ptc', 'status'], { env: { HOME: dir, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true' } });
+    const stderr = result.stderr;
+    const code = result.status;
 
     // Assess
     expect(code).toBe(2);

@@ -62,7 +62,7 @@ describe('ecr-autopilot completion bash', () => {
     const words = completeInBash('ecr-autopilot ptc status --');
 
     // Assess
-    expect(words).toEqual(['--plan', '--snapshot', '--json', '--verbose', '--region', '--profile', '--help']);
+    expect(words).toEqual(['--plan', '--snapshot', '--json', '--verbose', '--region', '--profile', '--timeout', '--help']);
   });
 
   it('completes the flags of every command exactly as the table declares them', () => {

@@ -18,6 +18,9 @@ beforeEach(() => {
   captureCliOutput();
   ecr.reset();
   for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_ENDPOINT_URL']) vi.stubEnv(name, undefined);
+  // Live commands check for credentials before any work; the calls themselves go to the mock.
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
 });
 
 afterEach(() => {
@@ -88,7 +91,11 @@ describe('shared flags', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'ecr-autopilot-aws-config-'));
     writeFileSync(join(dir, 'config'), '[default]\nregion = us-east-1\n\n[profile lab]\nregion = sa-east-1\n');
+    writeFileSync(join(dir, 'credentials'), '[lab]\naws_access_key_id = AKIDLAB\naws_secret_access_key = lab-secret\n');
     vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+    vi.stubEnv('AWS_ACCESS_KEY_ID', undefined);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined);
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [] });
 
     // Act
