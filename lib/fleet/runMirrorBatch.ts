@@ -1,7 +1,8 @@
 import { toNoticeChange } from '../notify/changes';
 import { AutopilotError } from '../errors';
-import { mirrorNow, type MirrorDeps } from '../mirror/mirrorImages';
+import { MIRROR_STOP_MARGIN_MS, mirrorNow, type MirrorDeps, type MirrorOutcome } from '../mirror/mirrorImages';
 import { mirrorTargets } from '../mirror/mirrorTargets';
+import { stopLine } from '../runtime/deadline';
 import type { FunctionDefinition } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
 import type { FleetBatchReport } from './runSweepBatch';
@@ -15,8 +16,8 @@ export type MirrorBatchDeps = Omit<MirrorDeps, 'topicArn'>;
  * Input: the batch's mirror sources with their tags. Output: the batch's part of the mirror report.
  * 1. Expand the configured images of the batch's sources into targets (the configuration, not the
  *    item, says where each goes: an item naming an image no longer configured is an error).
- * 2. Stop before starting when the deadline signal has fired; otherwise mirror them with the
- *    mirror's own steps (`mirrorNow`: destination metadata, governance, copies).
+ * 2. Mirror them with the mirror's own steps (`mirrorNow`: destination metadata, governance,
+ *    copies), owning the deadline like the mirror: `MIRROR_STOP_MARGIN_MS` before it nothing starts.
  * 3. Return what each image did; the run's Aggregate publishes one report.
  *
  * @example
@@ -30,10 +31,19 @@ export async function runMirrorBatch(event: MirrorBatchEvent, deps: MirrorBatchD
   if (missing.length > 0) {
     throw new AutopilotError('CONFIG_INVALID', `Batch of run ${run.runId} names images that are not in mirror.images: ${missing.join(', ')}; the configuration changed since the run was listed, start a new run`);
   }
-  if (deps.signal?.aborted) {
-    return report(run.runId, { job: 'mirror', runId: run.runId, dryRun: false, registry: '', images: [], governance: [], notReached: [...sources] }, []);
+  // The mirror's own stop line: nothing starts after it, a copy in flight is abandoned (its tag never
+  // pushed), and the images it did not reach are listed.
+  const stop = stopLine(deps, MIRROR_STOP_MARGIN_MS);
+  let outcome: MirrorOutcome;
+  try {
+    if (stop.signal.aborted) {
+      return report(run.runId, { job: 'mirror', runId: run.runId, dryRun: false, registry: '', images: [], governance: [], notReached: [...sources] }, []);
+    }
+    outcome = await mirrorNow(targets, deps, { signal: deps.signal, stop: stop.signal });
+  } finally {
+    stop.dispose();
   }
-  const outcome = await mirrorNow(targets, deps);
+  const stopped = outcome.images.filter((image) => image.status === 'stopped').map((image) => `${image.source}:${image.tag}`);
   const result: MirrorBatchResult = {
     job: 'mirror',
     runId: run.runId,
@@ -41,7 +51,7 @@ export async function runMirrorBatch(event: MirrorBatchEvent, deps: MirrorBatchD
     registry: outcome.registry,
     images: outcome.images,
     governance: [...outcome.governance, ...outcome.creations].map(toNoticeChange),
-    notReached: [],
+    notReached: stopped,
   };
   for (const { change, outcome: applied } of [...outcome.governance, ...outcome.applied]) {
     deps.logger.info('fleet mirror change', { action: change.action, target: change.target, status: applied.status, message: applied.message });

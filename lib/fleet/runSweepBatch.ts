@@ -3,8 +3,11 @@ import type { BatchDeleteImageChange, GovernanceChange } from '../ecr/changes';
 import type { RegistryReader } from '../ecr/RegistryReader';
 import type { Repository } from '../ecr/types';
 import { ledgerTotals, toLedgerRepository, type RepositoryLifecycleResult } from '../lifecycle/ledger';
+import { stoppedAs, SWEEP_STOP_MARGIN_MS } from '../lifecycle/sweepLifecycle';
 import { DeletionBudget, sweepRepository } from '../lifecycle/sweepRepository';
+import { type RunSignals } from '../plan/applyChanges';
 import type { ChangeWriter } from '../plan/types';
+import { stopLine } from '../runtime/deadline';
 import type { CallOptions } from '../shared/retry';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
@@ -16,7 +19,7 @@ export interface FleetRegistryReader extends RegistryReader {
   describeRepositories(repositoryNames: readonly string[], options?: CallOptions): Promise<Repository[]>;
 }
 
-export type SweepBatchDeps = Pick<AutopilotDeps, 'config' | 'writer' | 'clock' | 'logger' | 'signal'> & { registry: FleetRegistryReader };
+export type SweepBatchDeps = Pick<AutopilotDeps, 'config' | 'writer' | 'clock' | 'logger' | 'signal' | 'deadline'> & { registry: FleetRegistryReader };
 
 /** A batch's report; Step Functions' ResultWriter stores it, and Aggregate reads `result`. */
 export interface FleetBatchReport<R> extends FunctionReport {
@@ -31,7 +34,8 @@ export interface FleetBatchReport<R> extends FunctionReport {
  * 2. For each, in order, run the sweep's own per-repository step (`sweepRepository`: governance
  *    drift, then expiry with the safety rules) within the batch's share of the deletion cap.
  *    A repository's failure is recorded in its ledger entry and the batch goes on.
- * 3. Stop starting repositories when the deadline signal fires; those not reached are listed.
+ * 3. Own the deadline like the sweep: stop starting repositories `SWEEP_STOP_MARGIN_MS` before it
+ *    (the deletion in flight finishes); the repositories not reached are listed.
  * 4. Return the ledger entries of what changed, failed or was kept, and the batch's totals, shortened
  *    if needed to fit Step Functions' 256 KiB (totals always count everything).
  * A failure of the batch as a whole (throttled beyond retries, a bug) fails the child execution:
@@ -45,24 +49,37 @@ export async function runSweepBatch(event: SweepBatchEvent, deps: SweepBatchDeps
   const now = deps.clock();
   const writer = deps.writer as ChangeWriter<GovernanceChange | BatchDeleteImageChange>;
   const names = event.Items.map((item) => item.repository);
-  const repositories = new Map((await deps.registry.describeRepositories(names, { signal: deps.signal })).map((repository) => [repository.repositoryName, repository]));
-
   const budget = new DeletionBudget(run.maxDeletionsPerBatch ?? 0);
   let scanned = 0;
   const results: RepositoryLifecycleResult[] = [];
   const notReached: string[] = [];
-  for (const [index, item] of event.Items.entries()) {
-    if (deps.signal?.aborted) {
-      notReached.push(...event.Items.slice(index).map((rest) => rest.repository));
-      break;
+  // The sweep's own stop line: nothing starts after it, the deletion in flight finishes, and the
+  // repositories not reached are listed (the next run covers them).
+  const stop = stopLine(deps, SWEEP_STOP_MARGIN_MS);
+  try {
+    const signals: RunSignals = { signal: deps.signal, stop: stop.signal };
+    const described = await deps.registry.describeRepositories(names, { signal: stop.signal }).catch(stoppedAs(stop.signal, undefined));
+    const repositories = new Map((described ?? []).map((repository) => [repository.repositoryName, repository]));
+    for (const [index, item] of event.Items.entries()) {
+      if (stop.signal.aborted || !described) {
+        notReached.push(...event.Items.slice(index).map((rest) => rest.repository));
+        break;
+      }
+      const repository = repositories.get(item.repository);
+      // Deleted since the listing: nothing to govern or expire.
+      if (!repository) continue;
+      const repositoryClass = matchRepositoryClass(deps.config, repository.repositoryName);
+      if (!repositoryClass) continue;
+      scanned += 1;
+      const result = await sweepRepository(repository, repositoryClass, { registry: deps.registry, writer, now, logger: deps.logger }, budget, signals);
+      results.push(result);
+      if (result.unfinished) {
+        notReached.push(...event.Items.slice(index).map((rest) => rest.repository));
+        break;
+      }
     }
-    const repository = repositories.get(item.repository);
-    // Deleted since the listing: nothing to govern or expire.
-    if (!repository) continue;
-    const repositoryClass = matchRepositoryClass(deps.config, repository.repositoryName);
-    if (!repositoryClass) continue;
-    scanned += 1;
-    results.push(await sweepRepository(repository, repositoryClass, { registry: deps.registry, writer, now, logger: deps.logger }, budget));
+  } finally {
+    stop.dispose();
   }
 
   const applied = results.flatMap((result) => [...result.governance, ...(result.expiry?.deletions ?? [])]);

@@ -178,7 +178,7 @@ async function listSelected(deps: Pick<SweepDeps, 'registry'>, selected: (name: 
 }
 
 /** A rejection handler that turns a cancellation by `signal` into `value` and rethrows anything else. */
-function stoppedAs<T>(signal: AbortSignal, value: T): (error: unknown) => T {
+export function stoppedAs<T>(signal: AbortSignal, value: T): (error: unknown) => T {
   return (error) => {
     if (hasErrorCode(error, 'ABORTED') && signal.aborted) return value;
     throw error;
