@@ -12,7 +12,8 @@
  * afterAll(() => server.stop());
  */
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type { SelfSignedCertificate } from './certificates';
 
 export interface HostileRequest {
@@ -26,6 +27,8 @@ export interface HostileRequest {
   body: Buffer;
   /** 1-based number of the TCP connection it came on. */
   connection: number;
+  /** True when it came over TLS. */
+  secure: boolean;
 }
 
 export interface HostileReply {
@@ -67,7 +70,7 @@ export function rawResponse(status: number, headers: Record<string, string> = {}
 }
 
 /** Feeds a connection's bytes and calls `onRequest` for each complete request. */
-function requestReader(connection: number, onRequest: (request: HostileRequest) => void): (bytes: Buffer) => void {
+function requestReader(connection: number, secure: boolean, onRequest: (request: HostileRequest) => void): (bytes: Buffer) => void {
   let buffered = Buffer.alloc(0);
   return (bytes) => {
     buffered = Buffer.concat([buffered, bytes]);
@@ -89,23 +92,24 @@ function requestReader(connection: number, onRequest: (request: HostileRequest) 
       const body = Buffer.from(buffered.subarray(end + 4, end + 4 + length));
       buffered = buffered.subarray(end + 4 + length);
       const [method = '', target = ''] = requestLine.split(' ');
-      onRequest({ method, target, headers, rawHead, body, connection });
+      onRequest({ method, target, headers, rawHead, body, connection, secure });
     }
   };
 }
 
 /**
- * Starts the server on a free loopback port (TLS with `tls`).
+ * Starts the server on a free loopback port. With `tls`, it speaks TLS, and also plain HTTP on the
+ * same port (a client that talks cleartext to a TLS port is recorded with `secure: false`, which
+ * is how a test sees credentials sent in cleartext).
  *
  * @example
- * const server = await startHostileServer(script, { tls: await selfSignedCertificate() });
+ * const server = await startHostileServer(script, { tls: selfSignedCertificate('127.0.0.1') });
  */
 export async function startHostileServer(script: HostileScript, options: { tls?: SelfSignedCertificate } = {}): Promise<HostileServer> {
   const requests: HostileRequest[] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
-  const onSocket = (socket: Socket): void => {
-    connections += 1;
+  const onSocket = (socket: Socket, secure: boolean): void => {
     sockets.add(socket);
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
@@ -118,14 +122,47 @@ export async function startHostileServer(script: HostileScript, options: { tls?:
     };
     socket.on(
       'data',
-      requestReader(connections, (request) => {
+      requestReader(connections, secure, (request) => {
         requests.push(request);
         script(request, reply);
       }),
     );
   };
-  const server: Server = options.tls ? createTlsServer({ ...options.tls, ALPNProtocols: ['http/1.1'] }, onSocket) : createNetServer(onSocket);
-  server.on('tlsClientError', () => undefined);
+  const tls = options.tls;
+  const server: Server = createNetServer((socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    if (!tls) {
+      onSocket(socket, false);
+      return;
+    }
+    // A TLS ClientHello starts with a handshake record (0x16); anything else is cleartext HTTP.
+    socket.once('data', (first: Buffer) => {
+      if (first[0] !== 0x16) {
+        onSocket(socket, false);
+        socket.emit('data', first);
+        return;
+      }
+      // TLS over a JS stream that replays the bytes already read (a native socket cannot un-read them).
+      const stream = new Duplex({
+        read: () => socket.resume(),
+        write: (chunk: Buffer, _encoding, done) => socket.write(chunk, done),
+        final: (done) => socket.end(done),
+        destroy: (error, done) => {
+          socket.destroy(error ?? undefined);
+          done(error);
+        },
+      });
+      socket.on('data', (bytes: Buffer) => {
+        if (!stream.push(bytes)) socket.pause();
+      });
+      socket.on('end', () => stream.push(null));
+      socket.on('close', () => stream.destroy());
+      stream.push(first);
+      onSocket(new TLSSocket(stream as unknown as Socket, { isServer: true, key: tls.key, cert: tls.cert, ALPNProtocols: ['http/1.1'] }), true);
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -14,6 +14,7 @@ import { AutopilotError, hasErrorCode, isAutopilotError } from '../../errors';
 import { type AuthChallenge, isBearerToken, parseAuthChallenges, selectAuthChallenge } from './authChallenge';
 import type { BodySource } from './bodySource';
 import { anonymousCredentials, type BasicCredential, type CredentialProvider, type CredentialsForRegistry } from './credentials';
+import { addressZone, checkFollowUp, type FollowUp, type FollowUpKind, type RegistryOrigin } from './followUpPolicy';
 import { isRedirectStatus, planRedirect } from './redirectGuard';
 import { redactUrl, RegistryError, registryErrorFromResponse } from './registryErrors';
 import { abortedError, createRetryPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy, runWithRetry } from './retryPolicy';
@@ -65,6 +66,8 @@ export interface RegistryRequest {
   query?: Readonly<Record<string, string | readonly string[]>>;
   headers?: Readonly<Record<string, string>>;
   body?: RequestBody;
+  /** What an absolute `path` is, for messages (it passes the follow-up policy). Default `URL`. */
+  pathKind?: 'upload location' | 'next-page link';
   /** Token scopes (`repository:app:pull,push`) for Bearer registries. */
   scopes?: readonly string[];
   /** Statuses the caller handles itself. Any other status is thrown as a `RegistryError`. Default: 200–299. */
@@ -110,8 +113,7 @@ export interface RegistryHttpOptions {
 }
 
 /** What we learnt about a registry from its ping. */
-interface RegistryState {
-  base: URL;
+interface RegistryState extends RegistryOrigin {
   skipTlsVerify: boolean;
   challenge: AuthChallenge | undefined;
 }
@@ -120,11 +122,11 @@ interface RegistryState {
 interface TokenRequest {
   /** The host the token is for, in messages. */
   label: string;
-  realm: string;
+  /** The realm, already checked by the follow-up policy. */
+  realm: FollowUp;
   service: string;
   scopes: readonly string[];
   provider: CredentialProvider;
-  skipTlsVerify: boolean;
   signal: AbortSignal | undefined;
 }
 
@@ -134,6 +136,7 @@ interface Attempt {
   headers: Record<string, string>;
   body: RequestBody | undefined;
   skipTlsVerify: boolean;
+  checkAddress?: ((address: string) => Error | undefined) | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -171,6 +174,11 @@ export function wrapResponse(response: WireResponse, url: URL): RegistryResponse
   };
 }
 
+/** True for a path that is a whole URL (one the registry returned) rather than a path under the registry. */
+function isAbsolute(path: string): boolean {
+  return /^https?:\/\//i.test(path);
+}
+
 function basicAuthorization(credential: BasicCredential): string {
   return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
 }
@@ -202,11 +210,6 @@ export class RegistryHttp {
     this.schemePolicy = createSchemePolicy(options.insecureRegistries);
     this.retryPolicy = options.retryPolicy ?? createRetryPolicy();
     this.tokens = new TokenCache(options.now ? { now: options.now } : {});
-  }
-
-  /** True when plain http may be used with `host`. */
-  allowsHttp(host: string): boolean {
-    return this.schemePolicy.allowsHttp(host);
   }
 
   /**
@@ -242,7 +245,7 @@ export class RegistryHttp {
   }
 
   private buildUrl(base: URL, path: string, query: RegistryRequest['query']): URL {
-    const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(path, base);
+    const url = isAbsolute(path) ? new URL(path) : new URL(path, base);
     for (const [name, value] of Object.entries(query ?? {})) {
       const values: readonly string[] = typeof value === 'string' ? [value] : value;
       for (const item of values) url.searchParams.append(name, item);
@@ -250,12 +253,23 @@ export class RegistryHttp {
     return url;
   }
 
+  /** The follow-up policy of one registry. */
+  private followUp(state: RegistryState, kind: FollowUpKind): (target: URL, from: URL) => FollowUp {
+    return (target, from) => checkFollowUp(target, from, kind, state, this.schemePolicy);
+  }
+
   /** One attempt: authorization, the exchange, redirects and a single re-authorization on 401. */
   private async sendWithAuth(request: RegistryRequest, state: RegistryState, initialUrl: URL): Promise<RegistryResponse> {
-    let url = initialUrl;
+    // A path under the registry is the registry's; a URL it returned (an upload Location, a
+    // next-page Link) is a follow-up like a redirect.
+    let hop: FollowUp =
+      isAbsolute(request.path) || initialUrl.origin !== state.base.origin
+        ? this.followUp(state, request.pathKind ?? 'URL')(initialUrl, state.base)
+        : { url: initialUrl, sameOrigin: true, skipTlsVerify: state.skipTlsVerify };
+    let url = hop.url;
     let method: string = request.method;
     let body = request.body;
-    let sendAuthorization = url.host === state.base.host;
+    let sendAuthorization = hop.sameOrigin;
     let scopes = request.scopes ?? [];
     let reauthorized = false;
     /** A token for the host a redirect led to (never the registry's own credentials). */
@@ -268,7 +282,7 @@ export class RegistryHttp {
       } else if (foreign !== undefined) {
         headers.authorization = foreign;
       }
-      const response = await this.exchange({ url, method, headers, body, skipTlsVerify: state.skipTlsVerify, signal: request.signal });
+      const response = await this.exchange({ url, method, headers, body, skipTlsVerify: hop.skipTlsVerify, checkAddress: hop.checkAddress, signal: request.signal });
       const status = response.statusCode;
 
       if (status === 401 && sendAuthorization && !reauthorized) {
@@ -308,16 +322,17 @@ export class RegistryHttp {
           location: firstHeader(response.headers, 'location'),
           method,
           hops,
-          registryHost: state.base.host,
-          allowsHttp: (host) => this.schemePolicy.allowsHttp(host),
+          registry: request.registry,
+          followUp: this.followUp(state, 'redirect'),
         });
         if (plan.keepBody && body && !body.replayable) {
           throw new AutopilotError('REGISTRY_ERROR', `${request.registry} redirected an upload to ${redactUrl(plan.url)}, which cannot be replayed`);
         }
+        hop = plan;
         url = plan.url;
         method = plan.method;
         body = plan.keepBody ? body : undefined;
-        sendAuthorization = plan.sendAuthorization;
+        sendAuthorization = plan.sameOrigin;
         foreign = undefined;
         hops += 1;
         continue;
@@ -326,13 +341,18 @@ export class RegistryHttp {
       const wrapped = wrapResponse(response, url);
       const expected = request.expect ? request.expect.includes(status) : status >= 200 && status < 300;
       if (expected) return wrapped;
-      return this.fail(request, url, method, wrapped);
+      return this.fail(request, url, method, wrapped, hop.sameOrigin);
     }
   }
 
-  private async fail(request: RegistryRequest, url: URL, method: string, response: RegistryResponse): Promise<never> {
+  /**
+   * Throws the error for an unexpected answer. The body is quoted (the spec's error messages are
+   * the most useful part) only when it came from the registry's own origin: a redirect target's
+   * body is never read, whatever it is (a local service's page must not reach a log).
+   */
+  private async fail(request: RegistryRequest, url: URL, method: string, response: RegistryResponse, fromRegistry = true): Promise<never> {
     let body = '';
-    if (method === 'HEAD') response.discard();
+    if (method === 'HEAD' || !fromRegistry) response.discard();
     else body = await response.text(MAX_ERROR_BODY_BYTES).catch(() => '');
     const retryAfterMs = parseRetryAfter(response.header('retry-after'), this.retryPolicy.now());
     const error = registryErrorFromResponse({
@@ -380,7 +400,9 @@ export class RegistryHttp {
             throw registryErrorFromResponse({ method: 'GET', url: new URL('/v2/', base), status, body: '' });
           }
           const challenge = status === 401 ? selectAuthChallenge(parseAuthChallenges(response.headers['www-authenticate'])) : undefined;
-          return { base, skipTlsVerify, challenge };
+          // The kind of network the registry is in: where the registry may send us (followUpPolicy).
+          const zone = addressZone(response.remoteAddress ?? base.hostname);
+          return { registry, base, zone, skipTlsVerify, challenge };
         });
       } catch (error) {
         if (hasErrorCode(error, 'ABORTED')) throw error;
@@ -400,10 +422,10 @@ export class RegistryHttp {
       const credential = await provider.credential(signal);
       return credential ? basicAuthorization(credential) : undefined;
     }
-    const realm = challenge.params.realm ?? '';
+    const realm = this.checkRealm(challenge.params.realm, state.base, state);
     const service = challenge.params.service ?? '';
     const key = tokenCacheKey(registry, service, scopes);
-    const token = await this.tokens.getOrFetch(key, () => this.fetchToken({ label: registry, realm, service, scopes, provider, skipTlsVerify: state.skipTlsVerify, signal }));
+    const token = await this.tokens.getOrFetch(key, () => this.fetchToken({ label: registry, realm, service, scopes, provider, signal }));
     return `Bearer ${token}`;
   }
 
@@ -414,13 +436,11 @@ export class RegistryHttp {
    */
   private async foreignAuthorization(url: URL, challenge: AuthChallenge | undefined, scopes: readonly string[], state: RegistryState, signal: AbortSignal | undefined): Promise<string | undefined> {
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) return undefined;
-    const realm = challenge.params.realm;
+    const realm = this.checkRealm(challenge.params.realm, url, state);
     const service = challenge.params.service ?? '';
     const wanted = mergeChallengeScopes(scopes, challenge);
     const key = tokenCacheKey(url.host, service, wanted);
-    const token = await this.tokens.getOrFetch(key, () =>
-      this.fetchToken({ label: url.host, realm, service, scopes: wanted, provider: anonymousCredentials, skipTlsVerify: state.skipTlsVerify, signal }),
-    );
+    const token = await this.tokens.getOrFetch(key, () => this.fetchToken({ label: url.host, realm, service, scopes: wanted, provider: anonymousCredentials, signal }));
     return `Bearer ${token}`;
   }
 
@@ -430,18 +450,25 @@ export class RegistryHttp {
     if (challenge?.scheme === 'bearer') this.tokens.invalidate(tokenCacheKey(registry, challenge.params.service ?? '', scopes));
   }
 
+  /**
+   * A token realm (from a challenge answered at `from`) checked like any URL a registry sends us:
+   * no downgrade, no address the user did not name, certificate checks unless the realm itself is
+   * a named insecure registry. Credentials go there by design of the token protocol.
+   */
+  private checkRealm(realm: string | undefined, from: URL, state: RegistryState): FollowUp {
+    let url: URL;
+    try {
+      url = new URL(realm ?? '');
+    } catch (error) {
+      throw new AutopilotError('REGISTRY_ERROR', `${state.registry} sent an invalid token realm`, { cause: error });
+    }
+    return checkFollowUp(url, from, 'token realm', state, this.schemePolicy);
+  }
+
   /** The distribution token flow: GET realm?service=…&scope=… with Basic credentials when we have them. */
   private async fetchToken(request: TokenRequest): Promise<IssuedToken> {
     const { label: registry, realm, service, scopes, provider, signal } = request;
-    let url: URL;
-    try {
-      url = new URL(realm);
-    } catch (error) {
-      throw new AutopilotError('REGISTRY_ERROR', `${registry} sent an invalid token realm`, { cause: error });
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.schemePolicy.allowsHttp(url.host))) {
-      throw new AutopilotError('REGISTRY_ERROR', `${registry} sent a token realm that is not https (${redactUrl(url)}); refusing to send credentials there`);
-    }
+    const url = new URL(realm.url);
     if (service) url.searchParams.set('service', service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const credential = await provider.credential(signal);
@@ -451,7 +478,7 @@ export class RegistryHttp {
       url.searchParams.set('account', credential.username);
     }
     return runWithRetry(this.retryPolicy, signal, async () => {
-      const response = wrapResponse(await this.exchange({ url, method: 'GET', headers, body: undefined, skipTlsVerify: request.skipTlsVerify, signal }), url);
+      const response = wrapResponse(await this.exchange({ url, method: 'GET', headers, body: undefined, skipTlsVerify: realm.skipTlsVerify, checkAddress: realm.checkAddress, signal }), url);
       if (response.status !== 200) {
         const body = await response.text().catch(() => '');
         const error = registryErrorFromResponse({ method: 'GET', url, status: response.status, body });
@@ -493,6 +520,7 @@ export class RegistryHttp {
         headers: body ? { ...attempt.headers, 'content-type': attempt.headers['content-type'] ?? body.contentType ?? 'application/octet-stream' } : attempt.headers,
         ...(body ? { body: { length: body.length, content: body.open() } } : {}),
         rejectUnauthorized: !attempt.skipTlsVerify,
+        ...(attempt.checkAddress ? { checkAddress: attempt.checkAddress } : {}),
         timeouts: this.timeoutsFor(body?.length ?? 0),
         ...(signal ? { signal } : {}),
         abortError: abortedError,

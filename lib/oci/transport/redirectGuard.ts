@@ -4,9 +4,11 @@
  * Registries redirect blob downloads to storage (ECR to presigned S3 URLs, Docker Hub to a CDN).
  * Those URLs carry their own signature; sending the registry's `Authorization` there would leak
  * the registry credential to a third party (and S3 rejects requests with two auth mechanisms).
- * So `Authorization` is only ever sent to the registry's own host and port.
+ * So `Authorization` is only ever sent to the registry's own origin, and every target passes the
+ * follow-up policy (no downgrade, no loopback/link-local/private address the user did not name).
  */
 import { AutopilotError } from '../../errors';
+import type { FollowUp } from './followUpPolicy';
 
 /** More hops than any registry needs (ECR uses one); a loop fails quickly. */
 export const MAX_REDIRECTS = 5;
@@ -23,14 +25,11 @@ export function isRedirectStatus(status: number): boolean {
   return REDIRECT_STATUSES.has(status);
 }
 
-/** The next hop of a redirect. */
-export interface RedirectPlan {
-  url: URL;
+/** The next hop of a redirect: where, and what may go along (`sameOrigin`: the registry's credentials). */
+export interface RedirectPlan extends FollowUp {
   method: string;
   /** Whether the request body is sent again (307/308 keep it; 303 and POST→GET drop it). */
   keepBody: boolean;
-  /** Whether `Authorization` may be sent: only to the registry's own host and port. */
-  sendAuthorization: boolean;
 }
 
 export interface RedirectContext {
@@ -42,47 +41,37 @@ export interface RedirectContext {
   method: string;
   /** Redirects already followed for this request. */
   hops: number;
-  /** The registry's `host[:port]`. */
-  registryHost: string;
-  /** Whether plain http is allowed to this host (loopback or --insecure-registry). */
-  allowsHttp: (host: string) => boolean;
+  /** The registry's `host[:port]`, for messages. */
+  registry: string;
+  /** The follow-up policy of the registry: throws for targets it refuses. */
+  followUp: (target: URL, from: URL) => FollowUp;
 }
 
 /**
  * Decides where a redirect goes and what may be sent there; throws `REGISTRY_ERROR` for loops,
- * missing `Location`, non-http(s) targets and https→http downgrades to hosts not allowed plain http.
+ * a missing or invalid `Location`, and targets the follow-up policy refuses.
  *
  * @example
  * planRedirect({ from: new URL('https://r.example/v2/a/blobs/sha256:…'), status: 307,
  *   location: 'https://bucket.s3.amazonaws.com/x?X-Amz-Signature=…', method: 'GET', hops: 0,
- *   registryHost: 'r.example', allowsHttp: () => false }).sendAuthorization; // false
+ *   registry: 'r.example', followUp: (target, from) => checkFollowUp(target, from, 'redirect', origin, schemePolicy) }).sameOrigin; // false
  */
 export function planRedirect(context: RedirectContext): RedirectPlan {
   if (context.hops >= MAX_REDIRECTS) {
-    throw new AutopilotError('REGISTRY_ERROR', `Too many redirects (more than ${MAX_REDIRECTS}) from ${context.registryHost}`);
+    throw new AutopilotError('REGISTRY_ERROR', `Too many redirects (more than ${MAX_REDIRECTS}) from ${context.registry}`);
   }
   if (!context.location) {
-    throw new AutopilotError('REGISTRY_ERROR', `${context.registryHost} answered ${context.status} without a Location header`);
+    throw new AutopilotError('REGISTRY_ERROR', `${context.registry} answered ${context.status} without a Location header`);
   }
   let url: URL;
   try {
     url = new URL(context.location, context.from);
   } catch (error) {
-    throw new AutopilotError('REGISTRY_ERROR', `${context.registryHost} redirected to an invalid URL`, { cause: error });
+    throw new AutopilotError('REGISTRY_ERROR', `${context.registry} redirected to an invalid URL`, { cause: error });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new AutopilotError('REGISTRY_ERROR', `${context.registryHost} redirected to an unsupported ${url.protocol} URL`);
-  }
-  if (url.protocol === 'http:' && !context.allowsHttp(url.host)) {
-    throw new AutopilotError('REGISTRY_ERROR', `${context.registryHost} redirected to plain http on ${url.host}; refusing to downgrade from https`);
-  }
+  const followUp = context.followUp(url, context.from);
   // 303 always, and 301/302 for POST (as browsers and fetch do), turn into a body-less GET.
   const becomesGet = context.status === 303 || ((context.status === 301 || context.status === 302) && context.method === 'POST');
   const method = becomesGet && context.method !== 'HEAD' ? 'GET' : context.method;
-  return {
-    url,
-    method,
-    keepBody: !becomesGet,
-    sendAuthorization: url.host.toLowerCase() === context.registryHost.toLowerCase(),
-  };
+  return { ...followUp, method, keepBody: !becomesGet };
 }

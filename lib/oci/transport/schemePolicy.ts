@@ -13,8 +13,10 @@ export interface SchemeChoice {
 }
 
 export interface SchemePolicy {
-  /** True when plain http may be used with `host` (host[:port]). */
+  /** True when plain http may be used with `host` (host[:port]) as a registry the user named. */
   allowsHttp(host: string): boolean;
+  /** True when the user named `host` (or its name without the port) as an insecure registry. */
+  isInsecure(host: string): boolean;
   choose(host: string): SchemeChoice;
 }
 
@@ -51,6 +53,7 @@ export function createSchemePolicy(insecureRegistries: readonly string[] = []): 
   };
   return {
     allowsHttp: (host) => isLoopbackHost(host) || isInsecure(host),
+    isInsecure,
     choose(host) {
       // Like Docker: an insecure registry may still serve (self-signed) https, so try that first.
       // Checked before loopback, so a local registry with TLS is reachable when named.

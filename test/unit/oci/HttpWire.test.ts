@@ -698,6 +698,63 @@ describe('HttpWire', () => {
     });
   });
 
+  describe('address checks', () => {
+    const refuseLoopback = (address: string): Error | undefined => (address.startsWith('127.') || address === '::1' ? Object.assign(new Error(`refused ${address}`), { code: 'REFUSED' }) : undefined);
+
+    it('vets what a host name resolves to before connecting, and connects nowhere when refused', async () => {
+      // Prepare
+      const server = await startHttpServer((_request, response) => response.end('ok'));
+      const byName = new URL(`http://localhost:${server.url.port}/`);
+
+      // Act
+      const exchange = wire.exchange(get(byName, { checkAddress: refuseLoopback }));
+
+      // Assess
+      await expect(exchange).rejects.toMatchObject({ code: 'REFUSED', message: expect.stringMatching(/^refused (127\.0\.0\.1|::1)$/) });
+      expect(server.connections).toBe(0);
+    });
+
+    it('vets the address of a pooled socket before reusing it', async () => {
+      // Prepare: a first request without a check leaves a socket to localhost in the pool.
+      const server = await startHttpServer((_request, response) => response.end('ok'));
+      const byName = new URL(`http://localhost:${server.url.port}/`);
+      expect(await text(await wire.exchange(get(byName)))).toBe('ok');
+
+      // Act
+      const pooled = wire.exchange(get(byName, { checkAddress: refuseLoopback }));
+
+      // Assess
+      await expect(pooled).rejects.toMatchObject({ code: 'REFUSED' });
+      expect(server.connections).toBe(1);
+      expect(await text(await wire.exchange(get(byName)))).toBe('ok');
+      expect(server.connections).toBe(1);
+    });
+
+    it('vets a literal address without connecting', async () => {
+      // Prepare
+      const server = await startHttpServer((_request, response) => response.end('ok'));
+
+      // Act
+      const literal = wire.exchange(get(server.url, { checkAddress: refuseLoopback }));
+
+      // Assess
+      await expect(literal).rejects.toMatchObject({ code: 'REFUSED', message: 'refused 127.0.0.1' });
+      expect(server.connections).toBe(0);
+    });
+
+    it('reports the address it talked to', async () => {
+      // Prepare
+      const server = await startHttpServer((_request, response) => response.end('ok'));
+
+      // Act
+      const response = await wire.exchange(get(server.url));
+      response.body.discard();
+
+      // Assess
+      expect(response.remoteAddress).toBe('127.0.0.1');
+    });
+  });
+
   describe('failures', () => {
     it('fails the body sink with ECONNRESET when the connection closes before Content-Length bytes arrived', async () => {
       // Prepare

@@ -2,14 +2,18 @@
  * The hostile-registry suite: for each attack a registry (or a network in front of one) can make,
  * a scripted hostile server makes it against the real client, and the test shows it failing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { copyImage } from '../../../lib/oci/copy/copyImage';
 import { computeDigest } from '../../../lib/oci/digest';
 import { OCI_INDEX } from '../../../lib/oci/mediaTypes';
 import { parseImageReference } from '../../../lib/oci/reference';
-import { anonymousCredentials } from '../../../lib/oci/transport/credentials';
+import { BlobClient } from '../../../lib/oci/remote/BlobClient';
+import { anonymousCredentials, staticCredentials } from '../../../lib/oci/transport/credentials';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
+import { bodySourceFromReadable } from '../../support/bodySources';
+import { type SelfSignedCertificate, selfSignedCertificate } from '../../support/certificates';
 import { type HostileReply, type HostileRequest, type HostileServer, startHostileServer } from '../../support/hostileServer';
 
 const noWait = { sleep: () => Promise.resolve() };
@@ -21,8 +25,8 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((server) => server.stop()));
 });
 
-async function hostile(script: (request: HostileRequest, reply: HostileReply) => void): Promise<HostileServer> {
-  const server = await startHostileServer(script);
+async function hostile(script: (request: HostileRequest, reply: HostileReply) => void, tls?: SelfSignedCertificate): Promise<HostileServer> {
+  const server = await startHostileServer(script, tls ? { tls } : {});
   started.push(server);
   return server;
 }
@@ -209,6 +213,133 @@ describe('hostile registries', () => {
 
       // Assess
       await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(code) });
+    });
+  });
+
+  describe('credentials only to the origin they belong to, over the scheme the user chose', () => {
+    const alice = { username: 'alice', password: 'alice-secret' };
+    const aliceBasic = `Basic ${Buffer.from('alice:alice-secret').toString('base64')}`;
+    let certificate: SelfSignedCertificate;
+
+    beforeAll(() => {
+      certificate = selfSignedCertificate('127.0.0.1');
+    });
+
+    function tlsClient(insecure: string[]): RegistryHttp {
+      const registryHttp = new RegistryHttp({ credentials: () => staticCredentials(alice), insecureRegistries: insecure, retryPolicy: createRetryPolicy(noWait) });
+      clients.push(registryHttp);
+      return registryHttp;
+    }
+
+    /** Every request that reached `server` in cleartext carrying Alice's password. */
+    const cleartextPasswords = (server: HostileServer): HostileRequest[] => server.requests.filter((request) => !request.secure && request.headers.authorization === aliceBasic);
+
+    it("never sends the password in cleartext to an upload Location that drops the registry's https (same host and port)", async () => {
+      // Prepare: a TLS registry behind a proxy that lost X-Forwarded-Proto hands out http:// upload URLs.
+      const registry = await hostile((request, reply) => {
+        if (request.headers.authorization !== aliceBasic) reply.send(401, { 'www-authenticate': 'Basic realm="registry"', 'content-length': '0' });
+        else if (request.method === 'POST') reply.send(202, { location: `http://${registry.host}/v2/app/blobs/uploads/session-1`, 'content-length': '0' });
+        else if (request.method === 'PUT') reply.send(201, { 'content-length': '0' });
+        else reply.send(200, { 'content-length': '0' });
+      }, certificate);
+      const blobs = new BlobClient(tlsClient([registry.host]));
+      const content = Buffer.from('layer bytes');
+
+      // Act
+      const upload = blobs.upload({ registry: registry.host, repository: 'app' }, { mediaType: 'application/octet-stream', digest: computeDigest(content), size: content.length }, async () =>
+        bodySourceFromReadable(Readable.from([content])),
+      );
+
+      // Assess
+      await expect(upload).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/upload location to plain http .*refusing to downgrade/) });
+      expect(cleartextPasswords(registry)).toEqual([]);
+      expect(registry.requests.filter((request) => !request.secure)).toEqual([]);
+    });
+
+    it('never sends the password over http to a loopback token realm named by an https registry', async () => {
+      // Prepare
+      const realm = await hostile((_request, reply) => reply.send(200, { 'content-type': 'application/json' }, '{"token":"t"}'));
+      const registry = await hostile((request, reply) => {
+        if (request.headers.authorization === 'Bearer t') reply.send(200, { 'content-length': '0' });
+        else reply.send(401, { 'www-authenticate': `Bearer realm="http://${realm.host}/token",service="s"`, 'content-length': '0' });
+      }, certificate);
+
+      // Act
+      const send = tlsClient([registry.host]).send({ registry: registry.host, method: 'GET', path: '/v2/app/manifests/v1', scopes: ['repository:app:pull'] });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/token realm to plain http .*refusing to downgrade/) });
+      expect(realm.requests).toEqual([]);
+    });
+
+    it("keeps certificate checks on for a token realm on another host: --insecure-registry covers the registry's origin only", async () => {
+      // Prepare: the realm has an untrusted certificate too, on another host (localhost, not 127.0.0.1).
+      const realm = await hostile((_request, reply) => reply.send(200, { 'content-type': 'application/json' }, '{"token":"t"}'), certificate);
+      const registry = await hostile((request, reply) => {
+        if (request.headers.authorization === 'Bearer t') reply.send(200, { 'content-length': '0' });
+        else reply.send(401, { 'www-authenticate': `Bearer realm="https://localhost:${realm.url.port}/token",service="s"`, 'content-length': '0' });
+      }, certificate);
+
+      // Act
+      const send = tlsClient([registry.host]).send({ registry: registry.host, method: 'GET', path: '/v2/app/manifests/v1', scopes: ['repository:app:pull'], retry: false });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ message: expect.stringMatching(/SELF_SIGNED|certificate/i) });
+      expect(realm.requests).toEqual([]);
+    });
+
+    it('keeps certificate checks on for a redirect target on another host, and sends it no credentials', async () => {
+      // Prepare
+      const storage = await hostile((_request, reply) => reply.send(200, { 'content-type': 'text/plain' }, 'blob'), certificate);
+      const registry = await hostile((request, reply) => {
+        if (request.headers.authorization !== aliceBasic) reply.send(401, { 'www-authenticate': 'Basic realm="registry"', 'content-length': '0' });
+        else reply.send(307, { location: `https://localhost:${storage.url.port}/blob`, 'content-length': '0' });
+      }, certificate);
+
+      // Act
+      const send = tlsClient([registry.host]).send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/x', retry: false });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ message: expect.stringMatching(/SELF_SIGNED|certificate/i) });
+      expect(storage.requests).toEqual([]);
+    });
+
+    it('does not follow an https registry to http://127.0.0.1, and never quotes what a local service says', async () => {
+      // Prepare
+      const local = await hostile((_request, reply) => reply.send(500, { 'content-type': 'text/plain' }, 'LOCAL-SERVICE-SECRET'));
+      const registry = await hostile((_request, reply) => reply.send(307, { location: `http://127.0.0.1:${local.url.port}/latest/meta-data/`, 'content-length': '0' }), certificate);
+
+      // Act
+      const send = tlsClient([registry.host]).send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/x', retry: false });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/redirect to plain http .*refusing to downgrade/) });
+      expect(local.requests).toEqual([]);
+    });
+
+    it('never quotes the body of a redirect target in an error, even where the redirect may be followed', async () => {
+      // Prepare: a local registry sending us to another local port (allowed: both are loopback, both http).
+      const target = await hostile((_request, reply) => reply.send(500, { 'content-type': 'text/plain' }, 'LOCAL-SERVICE-SECRET'));
+      const registry = await hostile((_request, reply) => reply.send(307, { location: `http://127.0.0.1:${target.url.port}/internal`, 'content-length': '0' }));
+
+      // Act
+      const send = client().send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/x', retry: false });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringContaining('failed with HTTP 500') });
+      await expect(send).rejects.not.toMatchObject({ message: expect.stringContaining('LOCAL-SERVICE-SECRET') });
+      expect(target.requests).toHaveLength(1);
+    });
+
+    it('refuses a redirect to a link-local address (the instance metadata service) before connecting', async () => {
+      // Prepare
+      const registry = await hostile((_request, reply) => reply.send(307, { location: 'http://[fe80::a9fe:a9fe]/latest/api/token', 'content-length': '0' }));
+
+      // Act
+      const send = client().send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/x', retry: false });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/link-local address/) });
     });
   });
 

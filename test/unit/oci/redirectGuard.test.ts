@@ -1,8 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../../lib/oci/transport/credentials';
+import { checkFollowUp, type RegistryOrigin } from '../../../lib/oci/transport/followUpPolicy';
 import { MAX_REDIRECTS, planRedirect, type RedirectContext } from '../../../lib/oci/transport/redirectGuard';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
+import { createSchemePolicy } from '../../../lib/oci/transport/schemePolicy';
+
+const origin: RegistryOrigin = { registry: 'registry.example', base: new URL('https://registry.example/'), zone: 'public' };
 
 function context(overrides: Partial<RedirectContext>): RedirectContext {
   return {
@@ -11,8 +15,8 @@ function context(overrides: Partial<RedirectContext>): RedirectContext {
     location: 'https://registry.example/other',
     method: 'GET',
     hops: 0,
-    registryHost: 'registry.example',
-    allowsHttp: () => false,
+    registry: 'registry.example',
+    followUp: (target, from) => checkFollowUp(target, from, 'redirect', origin, createSchemePolicy()),
     ...overrides,
   };
 }
@@ -21,11 +25,12 @@ describe('planRedirect', () => {
   it.each([
     { name: 'same host', location: '/v2/app/blobs/moved', send: true },
     { name: 'same host, absolute', location: 'https://registry.example/x', send: true },
+    { name: 'same host, default port written out', location: 'https://registry.example:443/x', send: true },
     { name: 'another host (S3)', location: 'https://bucket.s3.eu-west-1.amazonaws.com/blob?X-Amz-Signature=s', send: false },
     { name: 'a subdomain', location: 'https://cdn.registry.example/blob', send: false },
     { name: 'the same name on another port', location: 'https://registry.example:8443/blob', send: false },
-  ])('sends Authorization only to the registry host: $name', ({ location, send }) => {
-    expect(planRedirect(context({ location })).sendAuthorization).toBe(send);
+  ])('sends Authorization only to the registry origin: $name', ({ location, send }) => {
+    expect(planRedirect(context({ location })).sameOrigin).toBe(send);
   });
 
   it.each([
@@ -39,12 +44,14 @@ describe('planRedirect', () => {
     expect(planRedirect(context({ status, method }))).toMatchObject(expected);
   });
 
-  it('refuses loops, missing locations, other protocols and https→http downgrades', () => {
+  it('refuses loops, missing locations, other protocols, https→http downgrades and loopback targets of a remote registry', () => {
     expect(() => planRedirect(context({ hops: MAX_REDIRECTS }))).toThrow(/Too many redirects/);
     expect(() => planRedirect(context({ location: undefined }))).toThrow(/without a Location/);
     expect(() => planRedirect(context({ location: 'ftp://registry.example/x' }))).toThrow(/unsupported ftp:/);
     expect(() => planRedirect(context({ location: 'http://registry.example/x' }))).toThrow(/refusing to downgrade/);
-    expect(planRedirect(context({ location: 'http://127.0.0.1:5000/x', allowsHttp: () => true })).url.protocol).toBe('http:');
+    expect(() => planRedirect(context({ location: 'http://storage.example/x' }))).toThrow(/refusing to downgrade/);
+    expect(() => planRedirect(context({ location: 'http://127.0.0.1:5000/x' }))).toThrow(/a loopback address/);
+    expect(() => planRedirect(context({ location: 'https://127.0.0.1:5000/x' }))).toThrow(/a loopback address/);
   });
 });
 

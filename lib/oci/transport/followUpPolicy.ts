@@ -1,0 +1,150 @@
+/**
+ * Where a registry may send us, and what may go along: every URL a registry hands us (a redirect
+ * `Location`, an upload-session `Location`, a next-page `Link`, a token realm) passes here before
+ * a request goes to it.
+ *
+ * - Credentials go only to the registry's own origin: scheme, host and port.
+ * - No downgrade: a URL met while talking https is never followed to plain http.
+ * - Exemptions cover what the user named, and nothing else: plain http only on the registry's own
+ *   origin or a host named as an insecure registry (or loopback, when the registry itself is on
+ *   loopback); certificate checks off only for hosts named as insecure registries.
+ * - A registry can never send us to a loopback, link-local (169.254.0.0/16: the instance metadata
+ *   service, the Lambda runtime API's neighbours) or private address the user did not name, unless
+ *   it lives in that same kind of network itself (a local registry and its local token service).
+ *   Literal addresses are checked here; host names when they resolve (`checkAddress`).
+ */
+import { BlockList, isIP } from 'node:net';
+import { AutopilotError } from '../../errors';
+import { redactUrl } from './registryErrors';
+import type { SchemePolicy } from './schemePolicy';
+
+/** The kind of network an address belongs to. */
+export type AddressZone = 'loopback' | 'link-local' | 'private' | 'public';
+
+function blockList(subnets: ReadonlyArray<[string, number, 'ipv4' | 'ipv6']>, addresses: ReadonlyArray<[string, 'ipv4' | 'ipv6']> = []): BlockList {
+  const list = new BlockList();
+  for (const [network, prefix, family] of subnets) list.addSubnet(network, prefix, family);
+  for (const [address, family] of addresses) list.addAddress(address, family);
+  return list;
+}
+
+/** Checked in this order: the first list holding the address names its zone. */
+const ZONES: ReadonlyArray<[AddressZone, BlockList]> = [
+  // 0.0.0.0/8 reaches the local host on Linux; :: is the unspecified address.
+  ['loopback', blockList([['127.0.0.0', 8, 'ipv4'], ['0.0.0.0', 8, 'ipv4']], [['::1', 'ipv6'], ['::', 'ipv6']])],
+  // IPv4 link-local holds the EC2/ECS metadata services; fd00:ec2::254 is EC2's IPv6 metadata address.
+  ['link-local', blockList([['169.254.0.0', 16, 'ipv4'], ['fe80::', 10, 'ipv6']], [['fd00:ec2::254', 'ipv6']])],
+  [
+    'private',
+    blockList([
+      ['10.0.0.0', 8, 'ipv4'],
+      ['172.16.0.0', 12, 'ipv4'],
+      ['192.168.0.0', 16, 'ipv4'],
+      // Carrier-grade NAT (RFC 6598), IETF protocol assignments, benchmarking, multicast and reserved.
+      ['100.64.0.0', 10, 'ipv4'],
+      ['192.0.0.0', 24, 'ipv4'],
+      ['198.18.0.0', 15, 'ipv4'],
+      ['224.0.0.0', 3, 'ipv4'],
+      // Unique local addresses and multicast.
+      ['fc00::', 7, 'ipv6'],
+      ['ff00::', 8, 'ipv6'],
+    ]),
+  ],
+];
+
+/**
+ * The zone of an IP address, or of a host name that always means this machine (`localhost`).
+ * Other names are `public` here: what they resolve to is checked when they are resolved.
+ *
+ * @example
+ * addressZone('169.254.169.254'); // 'link-local'
+ * addressZone('::ffff:127.0.0.1'); // 'loopback'
+ */
+export function addressZone(host: string): AddressZone {
+  const name = (host.startsWith('[') ? host.slice(1, -1) : host).toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost')) return 'loopback';
+  const family = isIP(name);
+  if (family === 0) return 'public';
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address.
+  const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(name)?.[1] : undefined;
+  const [address, type] = mapped ? [mapped, 'ipv4' as const] : [name, family === 4 ? ('ipv4' as const) : ('ipv6' as const)];
+  for (const [zone, list] of ZONES) {
+    if (list.check(address, type)) return zone;
+  }
+  return 'public';
+}
+
+/** What the URL is, for messages. */
+export type FollowUpKind = 'redirect' | 'upload location' | 'next-page link' | 'token realm' | 'URL';
+
+/** The registry a follow-up URL came from. */
+export interface RegistryOrigin {
+  /** `host[:port]` as the user named it. */
+  registry: string;
+  /** Where the registry answered: its scheme, host and port. */
+  base: URL;
+  /** The zone of the address the registry was reached at. */
+  zone: AddressZone;
+}
+
+/** What may be done with a follow-up URL. */
+export interface FollowUp {
+  url: URL;
+  /** The registry's own origin (scheme, host and port): its credentials may go there. */
+  sameOrigin: boolean;
+  /** Certificate checks off: only for hosts named as insecure registries. */
+  skipTlsVerify: boolean;
+  /** Vets what the host name resolves to; absent for hosts the user named. */
+  checkAddress?: (address: string) => Error | undefined;
+}
+
+function zoneAllowed(zone: AddressZone, originZone: AddressZone): boolean {
+  return zone === 'public' || (zone === originZone && zone !== 'link-local');
+}
+
+function describeZone(zone: AddressZone): string {
+  return zone === 'link-local' ? 'a link-local address (such as the instance metadata service)' : `a ${zone} address`;
+}
+
+/**
+ * Decides whether `target`, which the registry of `origin` sent us to while we talked to `from`,
+ * may be requested, and with what. Throws `REGISTRY_ERROR` (not retryable) when it may not.
+ *
+ * @example
+ * const next = checkFollowUp(new URL(location, response.url), response.url, 'upload location', origin, schemePolicy);
+ * if (next.sameOrigin) headers.authorization = authorization;
+ */
+export function checkFollowUp(target: URL, from: URL, kind: FollowUpKind, origin: RegistryOrigin, schemePolicy: SchemePolicy): FollowUp {
+  const refuse = (why: string): never => {
+    throw new AutopilotError('REGISTRY_ERROR', `${origin.registry} sent a ${kind} ${why}`);
+  };
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') refuse(`with an unsupported ${target.protocol} URL; refusing to follow it`);
+  const ownHost = target.host.toLowerCase() === origin.base.host.toLowerCase();
+  const named = ownHost || schemePolicy.isInsecure(target.host);
+  const zone = addressZone(target.hostname);
+  if (!named && !zoneAllowed(zone, origin.zone)) {
+    refuse(`to ${target.host}, ${describeZone(zone)}; refusing to go there (only a registry you name may be on such an address)`);
+  }
+  if (target.protocol === 'http:') {
+    if (from.protocol === 'https:') {
+      refuse(`to plain http (${redactUrl(target)}) while we talk to it over https; refusing to downgrade (a proxy in front of the registry that drops X-Forwarded-Proto does this)`);
+    }
+    if (!named && !(zone === 'loopback' && origin.zone === 'loopback')) {
+      refuse(`to plain http on ${target.host}, which is not the registry; refusing (name that host as an insecure registry to allow it)`);
+    }
+  }
+  const followUp: FollowUp = {
+    url: target,
+    sameOrigin: target.origin === origin.base.origin,
+    skipTlsVerify: target.protocol === 'https:' && schemePolicy.isInsecure(target.host),
+  };
+  if (named) return followUp;
+  return {
+    ...followUp,
+    checkAddress: (address) => {
+      const resolved = addressZone(address);
+      if (zoneAllowed(resolved, origin.zone)) return undefined;
+      return new AutopilotError('REGISTRY_ERROR', `${origin.registry} sent a ${kind} to ${target.host}, which resolves to ${address}, ${describeZone(resolved)}; refusing to connect there`);
+    },
+  };
+}

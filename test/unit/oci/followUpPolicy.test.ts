@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { type AddressZone, addressZone, checkFollowUp, type FollowUpKind, type RegistryOrigin } from '../../../lib/oci/transport/followUpPolicy';
+import { createSchemePolicy } from '../../../lib/oci/transport/schemePolicy';
+
+const publicRegistry: RegistryOrigin = { registry: 'registry.example', base: new URL('https://registry.example/'), zone: 'public' };
+const localRegistry: RegistryOrigin = { registry: '127.0.0.1:5000', base: new URL('http://127.0.0.1:5000/'), zone: 'loopback' };
+const privateRegistry: RegistryOrigin = { registry: 'harbor.corp:5000', base: new URL('https://harbor.corp:5000/'), zone: 'private' };
+
+function follow(target: string, origin: RegistryOrigin = publicRegistry, options: { from?: string; insecure?: string[]; kind?: FollowUpKind } = {}) {
+  return checkFollowUp(new URL(target), new URL(options.from ?? origin.base.href), options.kind ?? 'redirect', origin, createSchemePolicy(options.insecure ?? []));
+}
+
+describe('addressZone', () => {
+  it.each<[string, AddressZone]>([
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['0.0.0.0', 'loopback'],
+    ['::1', 'loopback'],
+    ['[::1]', 'loopback'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['localhost', 'loopback'],
+    ['registry.localhost', 'loopback'],
+    ['169.254.169.254', 'link-local'],
+    ['169.254.170.2', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['fd00:ec2::254', 'link-local'],
+    ['::ffff:169.254.169.254', 'link-local'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['192.168.1.1', 'private'],
+    ['100.64.0.1', 'private'],
+    ['fd12:3456::1', 'private'],
+    ['224.0.0.1', 'private'],
+    ['172.32.0.1', 'public'],
+    ['52.95.110.1', 'public'],
+    ['2600:1f18::1', 'public'],
+    ['registry.example', 'public'],
+  ])('%s is %s', (host, zone) => {
+    expect(addressZone(host)).toBe(zone);
+  });
+});
+
+describe('checkFollowUp', () => {
+  it('lets credentials go only to the same scheme, host and port', () => {
+    expect(follow('https://registry.example/v2/x').sameOrigin).toBe(true);
+    expect(follow('https://REGISTRY.example:443/v2/x').sameOrigin).toBe(true);
+    expect(follow('https://registry.example:8443/v2/x').sameOrigin).toBe(false);
+    expect(follow('https://cdn.registry.example/v2/x').sameOrigin).toBe(false);
+    expect(follow('http://127.0.0.1:5000/v2/x', localRegistry).sameOrigin).toBe(true);
+    expect(follow('http://localhost:5000/v2/x', localRegistry).sameOrigin).toBe(false);
+  });
+
+  it.each(['http://registry.example/v2/x', 'http://other.example/x'])('never downgrades from https: %s', (target) => {
+    expect(() => follow(target)).toThrow(/refusing to downgrade/);
+  });
+
+  it('never downgrades from https even to a host named as an insecure registry', () => {
+    expect(() => follow('http://registry.example:5000/x', publicRegistry, { insecure: ['registry.example:5000'] })).toThrow(/refusing to downgrade/);
+  });
+
+  it.each([
+    ['a loopback address', 'https://127.0.0.1/x', /a loopback address/],
+    ['localhost', 'https://localhost:9001/2018-06-01/runtime/invocation/next', /a loopback address/],
+    ['the metadata service', 'https://169.254.169.254/latest/meta-data/', /link-local address/],
+    ['a private address', 'https://10.0.0.5/x', /a private address/],
+    ['an IPv4-mapped loopback address', 'https://[::ffff:7f00:1]/x', /a loopback address/],
+  ])('never sends a remote registry to %s', (_what, target, message) => {
+    expect(() => follow(target)).toThrow(message);
+  });
+
+  it('lets a registry the user named on such an address be reached', () => {
+    expect(follow('https://10.0.0.5:5000/x', publicRegistry, { insecure: ['10.0.0.5:5000'] })).toMatchObject({ sameOrigin: false, skipTlsVerify: true });
+    expect(follow('https://10.0.0.5:5000/x', publicRegistry, { insecure: ['10.0.0.5:5000'] }).checkAddress).toBeUndefined();
+  });
+
+  it('lets a local registry send us to another local port over http (a local token service), but not to a private or link-local one', () => {
+    expect(follow('http://127.0.0.1:5001/token', localRegistry, { kind: 'token realm' })).toMatchObject({ sameOrigin: false, skipTlsVerify: false });
+    expect(follow('http://localhost:5001/blob', localRegistry).url.host).toBe('localhost:5001');
+    expect(() => follow('http://169.254.169.254/', localRegistry)).toThrow(/link-local/);
+    expect(() => follow('https://10.0.0.5/', localRegistry)).toThrow(/a private address/);
+  });
+
+  it('refuses plain http to a host other than the registry, even from a plain-http registry', () => {
+    expect(() => follow('http://storage.example/blob', localRegistry)).toThrow(/plain http on storage.example, which is not the registry/);
+    expect(follow('http://storage.example/blob', localRegistry, { insecure: ['storage.example'] }).url.protocol).toBe('http:');
+  });
+
+  it('lets a private-network registry send us to its private storage, and vets what names resolve to by its zone', () => {
+    expect(follow('https://minio.corp:9000/blob', privateRegistry).checkAddress?.('10.0.0.7')).toBeUndefined();
+    expect(follow('https://10.0.0.7:9000/blob', privateRegistry).sameOrigin).toBe(false);
+    expect(follow('https://minio.corp:9000/blob', privateRegistry).checkAddress?.('127.0.0.1')?.message).toMatch(/resolves to 127.0.0.1, a loopback address/);
+  });
+
+  it('vets what a name a remote registry sent us to resolves to', () => {
+    const next = follow('https://rebind.example/x');
+    expect(next.checkAddress?.('52.95.110.1')).toBeUndefined();
+    expect(next.checkAddress?.('127.0.0.1')?.message).toMatch(/^registry\.example sent a redirect to rebind\.example, which resolves to 127\.0\.0\.1, a loopback address/);
+    expect(next.checkAddress?.('169.254.169.254')?.message).toMatch(/link-local/);
+    expect(next.checkAddress?.('192.168.0.10')?.message).toMatch(/private/);
+  });
+
+  it('skips certificate checks only for a host named as an insecure registry', () => {
+    expect(follow('https://registry.example/x', publicRegistry, { insecure: [] }).skipTlsVerify).toBe(false);
+    expect(follow('https://auth.example/token', publicRegistry, { insecure: ['registry.example'] }).skipTlsVerify).toBe(false);
+    expect(follow('https://registry.example/x', publicRegistry, { insecure: ['registry.example'] }).skipTlsVerify).toBe(true);
+  });
+
+  it.each(['ftp://registry.example/x', 'file:///etc/passwd', 'javascript:alert(1)'])('refuses %s', (target) => {
+    expect(() => follow(target)).toThrow(/unsupported/);
+  });
+});
