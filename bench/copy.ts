@@ -1,7 +1,9 @@
 /**
  * Copy benchmark: our engine against `skopeo copy --all` between two local registries, measured
- * side by side in the same run (interleaved, alternating who goes first, so disk and CPU drift
- * hits both alike), plus our peak RSS while copying a 1 GiB layer.
+ * side by side in the same run (interleaved, rotating who goes first, so disk and CPU drift hits
+ * all alike), plus our peak RSS while copying a 1 GiB layer. A third series runs our engine on
+ * undici (`UndiciWire`, what it uses behind an HTTP proxy) instead of our own wire: the baseline
+ * that shows what `HttpWire` is worth.
  *
  * Fairness rules: layers are real gzip streams (skopeo would otherwise gzip uncompressed layers on
  * push, doing more work and changing digests); every run copies into a fresh destination
@@ -19,6 +21,8 @@ import { promisify } from 'node:util';
 import { copyImage } from '../lib/oci/copy/copyImage';
 import { parseImageReference } from '../lib/oci/reference';
 import { anonymousCredentials } from '../lib/oci/transport/credentials';
+import { UndiciWire } from '../lib/oci/transport/UndiciWire';
+import type { Wire } from '../lib/oci/transport/wire';
 import { type RegistryServer, startRegistry } from '../test/support/registryServer';
 import { buildTestImage, headManifestDigest, type TestImage } from '../test/support/testImages';
 import type { BenchSection, Measurement } from './types';
@@ -86,11 +90,12 @@ function childrenCpuMs(): number | undefined {
   }
 }
 
-async function timeOurs(source: RegistryServer, destination: RegistryServer, fixture: Fixture, target: string): Promise<Sample> {
+async function timeOurs(source: RegistryServer, destination: RegistryServer, fixture: Fixture, target: string, wire?: Wire): Promise<Sample> {
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const report = await copyImage(parseImageReference(`${source.host}/${fixture.repository}:v1`), parseImageReference(`${destination.host}/${target}:v1`), {
     credentials: () => anonymousCredentials,
+    ...(wire ? { wire } : {}),
   });
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
@@ -118,41 +123,40 @@ async function timeSkopeo(source: RegistryServer, destination: RegistryServer, f
 
 async function compare(source: RegistryServer, destination: RegistryServer, fixture: Fixture): Promise<Measurement[]> {
   const ours: Sample[] = [];
+  const undici: Sample[] = [];
   const skopeo: Sample[] = [];
   for (let round = 0; round <= RUNS; round += 1) {
-    // Alternate who goes first, so neither always inherits the other's disk write-back.
-    const runOurs = (): Promise<Sample> => timeOurs(source, destination, fixture, `ours/${fixture.repository}-${round}`);
-    const runSkopeo = (): Promise<Sample> => timeSkopeo(source, destination, fixture, `skopeo/${fixture.repository}-${round}`);
-    let oursSample: Sample;
-    let skopeoSample: Sample;
-    if (round % 2 === 0) {
-      oursSample = await runOurs();
-      skopeoSample = await runSkopeo();
-    } else {
-      skopeoSample = await runSkopeo();
-      oursSample = await runOurs();
-    }
-    // Round 0 warms page caches, JIT and the registries' first writes.
-    if (round > 0) {
-      ours.push(oursSample);
-      skopeo.push(skopeoSample);
+    const series: Array<[Sample[], () => Promise<Sample>]> = [
+      [ours, () => timeOurs(source, destination, fixture, `ours/${fixture.repository}-${round}`)],
+      [undici, () => timeOurs(source, destination, fixture, `undici/${fixture.repository}-${round}`, new UndiciWire())],
+      [skopeo, () => timeSkopeo(source, destination, fixture, `skopeo/${fixture.repository}-${round}`)],
+    ];
+    // Rotate who goes first, so none always inherits another's disk write-back.
+    for (const [samples, run] of [...series.slice(round % series.length), ...series.slice(0, round % series.length)]) {
+      const sample = await run();
+      // Round 0 warms page caches, JIT and the registries' first writes.
+      if (round > 0) samples.push(sample);
     }
   }
-  const value = Math.round(median(ours.map((s) => s.ms)));
-  const baseline = Math.round(median(skopeo.map((s) => s.ms)));
-  const cpu = Math.round(median(ours.map((s) => s.cpuMs)));
-  const cpuBaseline = Math.round(median(skopeo.map((s) => s.cpuMs)));
+  const ms = (samples: Sample[]): number => Math.round(median(samples.map((s) => s.ms)));
+  const cpu = (samples: Sample[]): number => Math.round(median(samples.map((s) => s.cpuMs)));
+  const runs = (samples: Sample[]): string => samples.map((s) => Math.round(s.ms)).join(', ');
+  const [value, undiciValue, baseline] = [ms(ours), ms(undici), ms(skopeo)];
+  const cpuBaseline = cpu(skopeo);
   process.stderr.write(
-    `copy bench: ${fixture.name}: ours ${value} ms, skopeo ${baseline} ms, ratio ${(value / baseline).toFixed(2)} (target ≤ ${TARGET_RATIO}); ` +
-      `runs ours [${ours.map((s) => Math.round(s.ms)).join(', ')}] skopeo [${skopeo.map((s) => Math.round(s.ms)).join(', ')}]; ` +
-      `CPU per copy ours ${cpu} ms, skopeo ${Number.isNaN(cpuBaseline) ? 'n/a' : `${cpuBaseline} ms`}\n`,
+    `copy bench: ${fixture.name}: ours ${value} ms, undici wire ${undiciValue} ms, skopeo ${baseline} ms, ratio ${(value / baseline).toFixed(2)} (target ≤ ${TARGET_RATIO}); ` +
+      `runs ours [${runs(ours)}] undici [${runs(undici)}] skopeo [${runs(skopeo)}]; ` +
+      `CPU per copy ours ${cpu(ours)} ms, undici wire ${cpu(undici)} ms, skopeo ${Number.isNaN(cpuBaseline) ? 'n/a' : `${cpuBaseline} ms`}\n`,
   );
   const measurements: Measurement[] = [
     { name: `copy ${fixture.name}`, value, unit: 'ms', baseline: { name: 'skopeo copy --all', value: baseline }, target: { max: TARGET_RATIO, ratio: true } },
+    { name: `copy ${fixture.name} on the undici wire`, value: undiciValue, unit: 'ms', baseline: { name: 'skopeo copy --all', value: baseline } },
+    { name: `copy ${fixture.name}: our wire`, value, unit: 'ms', baseline: { name: 'the undici wire', value: undiciValue } },
   ];
   // CPU time does not depend on what else the machine runs, unlike wall-clock time on a busy host.
   if (!Number.isNaN(cpuBaseline)) {
-    measurements.push({ name: `CPU time to copy ${fixture.name}`, value: cpu, unit: 'ms', baseline: { name: 'skopeo copy --all', value: cpuBaseline } });
+    measurements.push({ name: `CPU time to copy ${fixture.name}`, value: cpu(ours), unit: 'ms', baseline: { name: 'skopeo copy --all', value: cpuBaseline } });
+    measurements.push({ name: `CPU time to copy ${fixture.name} on the undici wire`, value: cpu(undici), unit: 'ms', baseline: { name: 'skopeo copy --all', value: cpuBaseline } });
   }
   return measurements;
 }

@@ -116,6 +116,7 @@ export async function copyImage(src: ImageReference, dst: ImageReference, option
     ...(options.chunkedUploadThreshold === undefined ? {} : { chunkedUploadThreshold: options.chunkedUploadThreshold }),
     ...(options.uploadChunkSize === undefined ? {} : { uploadChunkSize: options.uploadChunkSize }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.wire ? { wire: options.wire } : {}),
   });
   const ctx: CopyContext = {
     client,

@@ -3,6 +3,7 @@
  */
 import type { CredentialProvider } from '../transport/credentials';
 import type { RetryPolicy } from '../transport/retryPolicy';
+import type { Wire } from '../transport/wire';
 
 export interface CopyOptions {
   /** Platforms to keep (`linux/amd64`, `linux/arm64/v8`); all when omitted. A subset makes a new index. */
@@ -23,6 +24,8 @@ export interface CopyOptions {
    * transfer that long, fails with an error naming the host. Connecting gets at most 10 s of it.
    */
   timeoutMs?: number;
+  /** The HTTP client (default: undici behind `HTTPS_PROXY`/`HTTP_PROXY`, else our own wire); closed when the copy ends. */
+  wire?: Wire;
   /** Tuning for tests: replaces parts of the retry policy. */
   retry?: Partial<RetryPolicy>;
   /** Tuning: blobs at least this big are uploaded in PATCH chunks. */

@@ -5,6 +5,7 @@
 import type { CredentialsForRegistry } from '../transport/credentials';
 import { createRetryPolicy, type RetryPolicy } from '../transport/retryPolicy';
 import { RegistryHttp } from '../transport/RegistryHttp';
+import type { Wire } from '../transport/wire';
 import { BlobClient } from './BlobClient';
 import { ManifestClient } from './ManifestClient';
 
@@ -19,6 +20,8 @@ export interface RegistryClientOptions {
   uploadChunkSize?: number;
   /** How long a silent registry is waited for, in ms (see `RegistryHttpOptions.timeoutMs`). */
   timeoutMs?: number;
+  /** The HTTP client (default: chosen from the environment, see `RegistryHttpOptions.wire`). */
+  wire?: Wire;
 }
 
 /**
@@ -39,6 +42,7 @@ export class RegistryClient {
       ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
       retryPolicy: createRetryPolicy(options.retry),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.wire ? { wire: options.wire } : {}),
     });
     this.manifests = new ManifestClient(this.http);
     this.blobs = new BlobClient(this.http, {

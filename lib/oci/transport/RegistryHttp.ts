@@ -7,7 +7,8 @@
  * Built on our own HTTP/1.1 wire (HttpWire): streaming request bodies with exact Content-Length,
  * early server responses (a 401 or 500 before the body is sent), socket reuse and blob bytes that
  * go from one socket's buffer to another without a copy all need control that node:http and
- * higher-level clients hide.
+ * higher-level clients hide. Behind an HTTP proxy the wire is undici's (UndiciWire); the wire is a
+ * dependency (`wire` option), so tests and benchmarks can choose.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { AutopilotError, hasErrorCode, isAutopilotError } from '../../errors';
@@ -19,7 +20,7 @@ import { isRedirectStatus, planRedirect } from './redirectGuard';
 import { redactUrl, RegistryError, registryErrorFromResponse } from './registryErrors';
 import { abortedError, createRetryPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy, runWithRetry } from './retryPolicy';
 import { createSchemePolicy, type SchemePolicy } from './schemePolicy';
-import { HttpWire } from './HttpWire';
+import { wireForEnvironment } from './UndiciWire';
 import { type ResponseBody, timeoutPhaseOf, type Wire, type WireResponse, type WireTimeouts } from './wire';
 import { type IssuedToken, TokenCache, tokenCacheKey } from './tokenCache';
 
@@ -108,7 +109,10 @@ export interface RegistryHttpOptions {
    * naming the host. Connecting gets at most `DEFAULT_CONNECT_TIMEOUT_MS` of it.
    */
   timeoutMs?: number;
-  /** The HTTP client (default `HttpWire`; `wireForEnvironment()` picks undici behind a proxy). */
+  /**
+   * The HTTP client. Default: `wireForEnvironment(process.env)`, i.e. undici through the proxy when
+   * `HTTPS_PROXY`/`HTTP_PROXY` is set (honouring `NO_PROXY`), else our own `HttpWire`.
+   */
   wire?: Wire;
 }
 
@@ -205,7 +209,7 @@ export class RegistryHttp {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new AutopilotError('USAGE', `The registry timeout must be a positive number of milliseconds, not ${timeoutMs}`);
     this.timeoutMs = timeoutMs;
-    this.wire = options.wire ?? new HttpWire();
+    this.wire = options.wire ?? wireForEnvironment(process.env);
     this.credentials = options.credentials ?? (() => anonymousCredentials);
     this.schemePolicy = createSchemePolicy(options.insecureRegistries);
     this.retryPolicy = options.retryPolicy ?? createRetryPolicy();
@@ -557,6 +561,11 @@ export class RegistryHttp {
       return new AutopilotError('REGISTRY_ERROR', message, { cause: error, retryable: phase === 'idle' });
     }
     const code = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+    if (code === 'EPROXY' || code.startsWith('HPE_')) {
+      // The proxy refused (a 5xx may pass), or the answer broke HTTP's framing (never retried).
+      const proxyStatus = Number((error as { proxyStatus?: unknown }).proxyStatus);
+      return new AutopilotError('REGISTRY_ERROR', `${method} ${redactUrl(url)}: ${(error as Error).message} (${code})`, { cause: error, retryable: code === 'EPROXY' && proxyStatus >= 500 });
+    }
     if (code === 'ERR_INVALID_HTTP_TOKEN' || code === 'ERR_INVALID_CHAR') {
       // A request we refused to write (a header that would break the request apart): nothing was sent.
       return new AutopilotError('REGISTRY_ERROR', `${method} ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });

@@ -81,6 +81,21 @@ function addHeader(headers: IncomingHttpHeaders, name: string, value: string): v
 }
 
 /**
+ * Response headers from name/value pairs parsed elsewhere (undici), with the rules of our parser:
+ * lower-cased names, singletons kept once, list headers joined, conflicting Content-Length refused.
+ *
+ * @example
+ * headersFromPairs([['WWW-Authenticate', ['Bearer realm="a"', 'Basic realm="b"']]]); // { 'www-authenticate': 'Bearer realm="a", Basic realm="b"' }
+ */
+export function headersFromPairs(pairs: Iterable<[string, string | string[] | undefined]>): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {};
+  for (const [name, value] of pairs) {
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) addHeader(headers, name.toLowerCase(), item);
+  }
+  return headers;
+}
+
+/**
  * Parses a response head (status line and headers, without the final blank line).
  *
  * @example
