@@ -26,6 +26,8 @@ export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
       destination: MirrorDestination;
       upstreamCredentials?: CredentialsForRegistry;
       insecureRegistries?: string[];
+      /** How long a silent registry is waited for, in ms (`CopyOptions.timeoutMs`; default 30 s). */
+      timeoutMs?: number;
       onProgress?: (change: CopyImageChange, progress: CopyProgress) => void;
     },
   ) {}
@@ -40,6 +42,7 @@ export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
         ...(change.platforms === 'all' ? {} : { platforms: change.platforms }),
         includeReferrers: change.includeReferrers,
         ...(this.options.insecureRegistries ? { insecureRegistries: this.options.insecureRegistries } : {}),
+        ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(this.options.onProgress ? { onProgress: (progress: CopyProgress) => this.options.onProgress?.(change, progress) } : {}),
       });

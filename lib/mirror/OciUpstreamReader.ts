@@ -16,12 +16,17 @@ import type { UpstreamImage, UpstreamReader } from './UpstreamReader';
  * Built once per container; each `resolve` takes its invocation's signal.
  */
 export class OciUpstreamReader implements UpstreamReader {
-  constructor(private readonly options: { credentials: CredentialsForRegistry; insecureRegistries?: string[] }) {}
+  /** `timeoutMs`: how long a silent registry is waited for (`CopyOptions.timeoutMs`; default 30 s). */
+  constructor(private readonly options: { credentials: CredentialsForRegistry; insecureRegistries?: string[]; timeoutMs?: number }) {}
 
   async resolve(target: Pick<MirrorTarget, 'sourceReference' | 'platforms'>, call: CallOptions = {}): Promise<UpstreamImage> {
     const signal = call.signal ? { signal: call.signal } : {};
     const ref = parseImageReference(target.sourceReference);
-    const client = new RegistryClient({ credentials: this.options.credentials, ...(this.options.insecureRegistries ? { insecureRegistries: this.options.insecureRegistries } : {}) });
+    const client = new RegistryClient({
+      credentials: this.options.credentials,
+      ...(this.options.insecureRegistries ? { insecureRegistries: this.options.insecureRegistries } : {}),
+      ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
+    });
     try {
       const manifest = await client.manifests.get(ref, ref.digest ?? ref.tag ?? 'latest', signal);
       const parsed = parseManifest(manifest);

@@ -171,3 +171,20 @@ export async function getTwice(wire: Wire, first: WireRequest, second: WireReque
   const secondText = await text(await wire.exchange(second));
   return [firstText, secondText];
 }
+
+/**
+ * An https server that answers GET with `secure <path>` and PUT with `<content-length> <bytes
+ * received> <sha256>`.
+ *
+ * @example
+ * const server = await startTlsEchoServer(selfSignedCertificate('localhost'));
+ */
+export function startTlsEchoServer(tls: SelfSignedCertificate): Promise<LocalServer & { handshakes: number }> {
+  return startHttpServer((request, response) => {
+    if (request.method !== 'PUT') {
+      response.end(`secure ${request.url}`);
+      return;
+    }
+    void readRequestBody(request).then((bytes) => response.end(`${request.headers['content-length']} ${bytes.length} ${sha256(bytes)}`));
+  }, tls);
+}

@@ -15,6 +15,8 @@ import { platformsOf } from './selectPlatforms';
 
 export interface ResolveOptions {
   insecureRegistries?: string[];
+  /** How long a silent registry is waited for, in ms (`CopyOptions.timeoutMs`; default 30 s). */
+  timeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -32,7 +34,11 @@ function referenceOf(ref: ImageReference): string {
 }
 
 function clientFor(credentials: CredentialsForRegistry, options: ResolveOptions): RegistryClient {
-  return new RegistryClient({ credentials, ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}) });
+  return new RegistryClient({
+    credentials,
+    ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
 }
 
 /**

@@ -20,7 +20,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { BodySource, ChunkSink } from './bodySource';
+import { type BodySource, type ChunkSink, readWhole } from './bodySource';
 import { type Framing, type ParsedHead, ResponseParser } from './responseParser';
 import { type ResponseBody, timeoutError, type Wire, type WireRequest, type WireResponse } from './wire';
 
@@ -638,27 +638,9 @@ class Body implements ResponseBody {
   }
 
   read(maxBytes: number): Promise<{ bytes: Buffer; truncated: boolean }> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      this.start({
-        chunk: (bytes) => {
-          const room = maxBytes - total;
-          if (bytes.length > room) {
-            chunks.push(Buffer.from(bytes.subarray(0, room)));
-            this.destroy();
-            resolve({ bytes: Buffer.concat(chunks), truncated: true });
-            return false;
-          }
-          total += bytes.length;
-          chunks.push(Buffer.from(bytes));
-          return true;
-        },
-        end: () => resolve({ bytes: Buffer.concat(chunks), truncated: false }),
-        error: reject,
-      });
-    });
+    return readWhole(this, maxBytes);
   }
+
 
   discard(): void {
     if (this.sink || this.destroyed) return;

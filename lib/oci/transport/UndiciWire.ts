@@ -14,7 +14,7 @@
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import type { EnvHttpProxyAgent } from 'undici';
-import type { BodySource, ChunkSink } from './bodySource';
+import { type BodySource, type ChunkSink, readWhole } from './bodySource';
 import { checkRequestHead, HttpWire } from './HttpWire';
 import { headersFromPairs } from './responseParser';
 import { type ResponseBody, timeoutError, type Wire, type WireRequest, type WireResponse } from './wire';
@@ -173,27 +173,9 @@ class UndiciBody implements ResponseBody {
   }
 
   read(maxBytes: number): Promise<{ bytes: Buffer; truncated: boolean }> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      this.start({
-        chunk: (bytes) => {
-          const room = maxBytes - total;
-          if (bytes.length > room) {
-            chunks.push(bytes.subarray(0, room));
-            this.destroy();
-            resolve({ bytes: Buffer.concat(chunks), truncated: true });
-            return false;
-          }
-          total += bytes.length;
-          chunks.push(bytes);
-          return true;
-        },
-        end: () => resolve({ bytes: Buffer.concat(chunks), truncated: false }),
-        error: reject,
-      });
-    });
+    return readWhole(this, maxBytes);
   }
+
 
   discard(): void {
     if (this.sink) return;

@@ -26,3 +26,39 @@ export interface BodySource {
   /** Stops the source and frees what it holds (a socket); nothing more is delivered. */
   destroy(error?: Error): void;
 }
+
+/** A body that can be started once and destroyed: what `readWhole` needs. */
+export interface StartableBody {
+  start(sink: ChunkSink): void;
+  destroy(error?: Error): void;
+}
+
+/**
+ * Reads a body into memory, at most `maxBytes` of it (`truncated` when there was more: the rest
+ * is dropped and the body destroyed). Chunks are copied: they may be views of a reused buffer.
+ *
+ * @example
+ * const { bytes, truncated } = await readWhole(response.body, 64 * 1024);
+ */
+export function readWhole(body: StartableBody, maxBytes: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    body.start({
+      chunk: (bytes) => {
+        const room = maxBytes - total;
+        if (bytes.length > room) {
+          chunks.push(Buffer.from(bytes.subarray(0, room)));
+          body.destroy();
+          resolve({ bytes: Buffer.concat(chunks), truncated: true });
+          return false;
+        }
+        total += bytes.length;
+        chunks.push(Buffer.from(bytes));
+        return true;
+      },
+      end: () => resolve({ bytes: Buffer.concat(chunks), truncated: false }),
+      error: reject,
+    });
+  });
+}

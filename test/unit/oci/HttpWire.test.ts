@@ -13,11 +13,11 @@ import {
   get,
   getTwice,
   type LocalServer,
-  readRequestBody,
   requestHead,
   sha256,
   startHttpServer,
   startRawServer,
+  startTlsEchoServer,
   stopWireTestServers,
   text,
 } from '../../support/wireTestServers';
@@ -355,18 +355,7 @@ describe('HttpWire', () => {
       ({ key, cert: certificate } = selfSignedCertificate('localhost'));
     });
 
-    function startHttpsServer(): Promise<LocalServer & { handshakes: number }> {
-      return startHttpServer(
-        (request, response) => {
-          if (request.method !== 'PUT') {
-            response.end(`secure ${request.url}`);
-            return;
-          }
-          void readRequestBody(request).then((bytes) => response.end(`${request.headers['content-length']} ${bytes.length} ${sha256(bytes)}`));
-        },
-        { key, cert: certificate },
-      );
-    }
+    const startHttpsServer = (): Promise<LocalServer & { handshakes: number }> => startTlsEchoServer({ key, cert: certificate });
 
     it('talks to a self-signed server without verification and reuses the TLS connection', async () => {
       // Prepare

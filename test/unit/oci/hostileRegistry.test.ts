@@ -4,7 +4,10 @@
  */
 import { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OciCopyWriter } from '../../../lib/mirror/OciCopyWriter';
+import { OciUpstreamReader } from '../../../lib/mirror/OciUpstreamReader';
 import { copyImage } from '../../../lib/oci/copy/copyImage';
+import { resolveManifestDigest } from '../../../lib/oci/copy/resolve';
 import { computeDigest } from '../../../lib/oci/digest';
 import { OCI_INDEX } from '../../../lib/oci/mediaTypes';
 import { parseImageReference } from '../../../lib/oci/reference';
@@ -172,6 +175,28 @@ describe('hostile registries', () => {
       expect(registry.requests.filter((request) => request.method === 'HEAD')).toHaveLength(1);
     });
   });
+
+  it.each([
+    ['the mirror reading an upstream', (registry: string) => new OciUpstreamReader({ credentials: () => anonymousCredentials, timeoutMs: 200 }).resolve({ sourceReference: `${registry}/app:v1`, platforms: 'all' })],
+    ['a digest lookup', (registry: string) => resolveManifestDigest(parseImageReference(`${registry}/app:v1`), () => anonymousCredentials, { timeoutMs: 200 })],
+    [
+      'the mirror copying',
+      async (registry: string) => {
+        const writer = new OciCopyWriter({ destination: { registry: async () => registry, credentials: anonymousCredentials }, timeoutMs: 200 });
+        const outcome = await writer.apply({ action: 'oci:CopyImage', target: `${registry}/mirror/app:v1`, reason: 'test', source: `${registry}/app:v1`, repository: 'mirror/app', tag: 'v1', platforms: 'all', includeReferrers: false }, {});
+        if (outcome.status === 'failed') throw new Error(outcome.message);
+        return outcome;
+      },
+    ],
+  ])('gives %s the timeout it was given', async (_what, run) => {
+    // Prepare
+    const registry = await hostile((request, reply) => {
+      if (request.target === '/v2/') reply.send(200, { 'content-length': '0' });
+    });
+
+    // Act & Assess
+    await expect(run(registry.host)).rejects.toThrow(/did not answer .*no response within 0\.2 s/);
+  }, 20_000);
 
   describe('framing and socket reuse', () => {
     it('never lets the late body of a HEAD answer the next GET on the same socket', async () => {

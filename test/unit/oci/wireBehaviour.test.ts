@@ -24,6 +24,7 @@ import {
   sha256,
   startHttpServer,
   startRawServer,
+  startTlsEchoServer,
   stopWireTestServers,
   text,
 } from '../../support/wireTestServers';
@@ -701,18 +702,7 @@ describe.each(implementations)('$name', ({ make, proxied, exactParserCodes }) =>
       ({ key, cert: certificate } = selfSignedCertificate('localhost'));
     });
 
-    function startHttpsServer(): Promise<LocalServer & { handshakes: number }> {
-      return startHttpServer(
-        (request, response) => {
-          if (request.method !== 'PUT') {
-            response.end(`secure ${request.url}`);
-            return;
-          }
-          void readRequestBody(request).then((bytes) => response.end(`${request.headers['content-length']} ${bytes.length} ${sha256(bytes)}`));
-        },
-        { key, cert: certificate },
-      );
-    }
+    const startHttpsServer = (): Promise<LocalServer & { handshakes: number }> => startTlsEchoServer({ key, cert: certificate });
 
     it('refuses a self-signed certificate when verifying', async () => {
       // Prepare
