@@ -91,7 +91,7 @@ export function planDeps(options: { snapshot?: string; config?: AutopilotConfig;
     // Plan mode never moves the live sweep's cursor.
     state: new MemoryStateStore(),
     upstream: new SnapshotUpstreamReader(registry.snapshot.upstreamImages),
-    stack: new SnapshotStackReader(registry.snapshot.stack),
+    stack: new SnapshotStackReader(registry.snapshot.stack, registry.registryId),
     stackName: registry.snapshot.stack?.name ?? stackName(),
     destinationRegistry: async () => `${registry.registryId}.dkr.ecr.${registry.region}.amazonaws.com`,
     writer: planned,

@@ -5,6 +5,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../lib/config/loadConfig';
 import type { AutopilotConfig } from '../lib/config/types';
 import { EcrRegistry } from '../lib/ecr/EcrRegistry';
@@ -95,7 +96,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
     ptc,
     state: stateTableName ? new DynamoStateStore({ client: new DynamoDBClient(client), tableName: stateTableName }) : new MemoryStateStore(),
     upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
-    stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client), sfn: new SFNClient(client) }),
+    stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client), sfn: new SFNClient(client), sts: new STSClient(client) }),
     stackName: stackName(),
     destinationRegistry: () => destination.registry(),
     writer: routeChanges(writers),

@@ -3,6 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 import { EcrRegistry } from '../lib/ecr/EcrRegistry';
 import { OciUpstreamReader } from '../lib/mirror/OciUpstreamReader';
 import { anonymousCredentials } from '../lib/oci/transport/credentials';
@@ -29,7 +30,7 @@ export const handler = lambdaEntry(verifyLabFunction, ({ logger }) => {
       registry: new EcrRegistry({ client: ecr, region: options.region }),
       ptc: livePullThroughCache(),
       upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
-      stack: new AwsStackReader({ ecr, events: new EventBridgeClient(options), sns: new SNSClient(options), iam: new IAMClient(options), sfn: new SFNClient(options) }),
+      stack: new AwsStackReader({ ecr, events: new EventBridgeClient(options), sns: new SNSClient(options), iam: new IAMClient(options), sfn: new SFNClient(options), sts: new STSClient(options) }),
       stackName: readEnv({ key: 'STACK_NAME', fix: 'set it to <service>-<stage> (serverless.yml sets it)' }),
       writer: routeChanges({ sns: liveSnsPublisher(config.notifications, once) }),
       topicArn: notificationTopicArn(),

@@ -3,13 +3,15 @@ import { ListRulesCommand, ListTargetsByRuleCommand, type EventBridgeClient } fr
 import { SimulatePrincipalPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { DescribeStateMachineCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { AutopilotError } from '../errors';
 import { callAws } from '../shared/awsCall';
 import type { CallOptions } from '../shared/retry';
-import type { PermissionDecision, RegistryScanning, StackReader, StackRule, StateMachineRuns, TopicState } from './StackReader';
+import type { PermissionDecision, RegistryScanning, SimulatedPermission, StackReader, StackRule, StateMachineRuns, TopicState } from './StackReader';
 
-/** The live stack reader: ECR, EventBridge, SNS, IAM and Step Functions, read-only calls only, each with the caller's signal. */
+/** The live stack reader: ECR, EventBridge, SNS, IAM, Step Functions and STS, read-only calls only, each with the caller's signal. */
 export class AwsStackReader implements StackReader {
-  constructor(private readonly clients: { ecr: ECRClient; events: EventBridgeClient; sns: SNSClient; iam: IAMClient; sfn: SFNClient }) {}
+  constructor(private readonly clients: { ecr: ECRClient; events: EventBridgeClient; sns: SNSClient; iam: IAMClient; sfn: SFNClient; sts: STSClient }) {}
 
   async registryScanning(options: CallOptions = {}): Promise<RegistryScanning> {
     const output = await callAws('ecr:GetRegistryScanningConfiguration', (sdk) => this.clients.ecr.send(new GetRegistryScanningConfigurationCommand({}), sdk), options);
@@ -65,17 +67,43 @@ export class AwsStackReader implements StackReader {
     return { arn: topicArn, subscriptions };
   }
 
-  async simulate(roleArn: string, actions: readonly string[], resources: readonly string[], options: CallOptions = {}): Promise<Record<string, PermissionDecision>> {
-    const output = await callAws(
-      'iam:SimulatePrincipalPolicy',
-      (sdk) => this.clients.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...actions], ResourceArns: [...resources] }), sdk),
-      options,
-    );
-    const decisions: Record<string, PermissionDecision> = {};
-    for (const result of output.EvaluationResults ?? []) {
-      if (result.EvalActionName) decisions[result.EvalActionName] = (result.EvalDecision as PermissionDecision | undefined) ?? 'implicitDeny';
-    }
-    return decisions;
+  /**
+   * Every page of SimulatePrincipalPolicy, read per action and per resource. The simulator now
+   * returns one EvaluationResult per action whose top-level decision aggregates all resources (the
+   * most restrictive), with the per-resource decisions in ResourceSpecificResults; it used to return
+   * one result per resource (https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html).
+   * Both are read, so no resource's decision is lost to another's.
+   */
+  async simulate(roleArn: string, actions: readonly string[], resources: readonly string[], options: CallOptions = {}): Promise<SimulatedPermission[]> {
+    const decisions = new Map<string, SimulatedPermission>();
+    let marker: string | undefined;
+    do {
+      const token = marker;
+      const output = await callAws(
+        'iam:SimulatePrincipalPolicy',
+        (sdk) => this.clients.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...actions], ResourceArns: [...resources], Marker: token }), sdk),
+        options,
+      );
+      for (const result of output.EvaluationResults ?? []) {
+        const action = result.EvalActionName;
+        if (!action) continue;
+        const perResource = result.ResourceSpecificResults ?? [];
+        const entries =
+          perResource.length > 0
+            ? perResource.map((specific) => ({ resource: specific.EvalResourceName ?? '*', decision: specific.EvalResourceDecision }))
+            : [{ resource: result.EvalResourceName ?? '*', decision: result.EvalDecision }];
+        for (const { resource, decision } of entries) decisions.set(`${action} ${resource}`, { action, resource, decision: (decision as PermissionDecision | undefined) ?? 'implicitDeny' });
+      }
+      marker = output.IsTruncated ? output.Marker : undefined;
+    } while (marker);
+    return [...decisions.values()];
+  }
+
+  /** STS GetCallerIdentity: needs no permission (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html). */
+  async accountId(options: CallOptions = {}): Promise<string> {
+    const output = await callAws('sts:GetCallerIdentity', (sdk) => this.clients.sts.send(new GetCallerIdentityCommand({}), sdk), options);
+    if (!output.Account) throw new AutopilotError('AWS_ERROR', 'sts:GetCallerIdentity returned no account; check the credentials in use');
+    return output.Account;
   }
 
   async stateMachineRuns(stateMachineArn: string, options: CallOptions = {}): Promise<StateMachineRuns> {

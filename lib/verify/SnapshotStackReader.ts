@@ -1,9 +1,13 @@
 import type { SnapshotStack } from '../ecr/registrySnapshot';
-import type { PermissionDecision, RegistryScanning, StackReader, StackRule, StateMachineRuns, TopicState } from './StackReader';
+import type { RegistryScanning, SimulatedPermission, StackReader, StackRule, StateMachineRuns, TopicState } from './StackReader';
 
 /** The stack as a registry snapshot recorded it (`stack` section), for plan-mode verification. */
 export class SnapshotStackReader implements StackReader {
-  constructor(private readonly stack: SnapshotStack | undefined) {}
+  /** `account`: the snapshot's `registryId`, the account it was captured in. */
+  constructor(
+    private readonly stack: SnapshotStack | undefined,
+    private readonly account: string,
+  ) {}
 
   async registryScanning(): Promise<RegistryScanning> {
     return this.stack?.registryScanning ?? { scanType: 'BASIC', rules: [] };
@@ -17,9 +21,14 @@ export class SnapshotStackReader implements StackReader {
     return this.stack?.topic && this.stack.topic.arn === topicArn ? this.stack.topic : undefined;
   }
 
-  async simulate(roleArn: string, actions: readonly string[]): Promise<Record<string, PermissionDecision>> {
+  /** The snapshot records one decision per action, which stands for every resource. */
+  async simulate(roleArn: string, actions: readonly string[], resources: readonly string[]): Promise<SimulatedPermission[]> {
     const recorded = this.stack?.permissions[roleArn] ?? {};
-    return Object.fromEntries(actions.map((action) => [action, recorded[action] ?? 'implicitDeny']));
+    return actions.flatMap((action) => resources.map((resource): SimulatedPermission => ({ action, resource, decision: recorded[action] ?? 'implicitDeny' })));
+  }
+
+  async accountId(): Promise<string> {
+    return this.account;
   }
 
   async stateMachineRuns(stateMachineArn: string): Promise<StateMachineRuns> {

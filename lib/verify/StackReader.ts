@@ -30,6 +30,14 @@ export type StateMachineRuns =
 
 export type PermissionDecision = 'allowed' | 'explicitDeny' | 'implicitDeny';
 
+/** One simulated action on one resource. */
+export interface SimulatedPermission {
+  action: string;
+  /** The resource ARN the decision is for (`*` for actions without resource-level permissions). */
+  resource: string;
+  decision: PermissionDecision;
+}
+
 /** Every method takes the caller's signal. */
 export interface StackReader {
   registryScanning(options?: CallOptions): Promise<RegistryScanning>;
@@ -37,8 +45,13 @@ export interface StackReader {
   rulesWithPrefix(prefix: string, options?: CallOptions): Promise<StackRule[]>;
   /** Undefined when the topic does not exist. */
   topic(topicArn: string, options?: CallOptions): Promise<TopicState | undefined>;
-  /** IAM policy simulation of `actions` for `roleArn` on `resources`. */
-  simulate(roleArn: string, actions: readonly string[], resources: readonly string[], options?: CallOptions): Promise<Record<string, PermissionDecision>>;
+  /**
+   * IAM policy simulation of `actions` for `roleArn` on `resources`: one decision per action AND
+   * per resource (an action the simulation leaves out is not in the list).
+   */
+  simulate(roleArn: string, actions: readonly string[], resources: readonly string[], options?: CallOptions): Promise<SimulatedPermission[]>;
+  /** The AWS account the checks run in (the caller's), for ARNs of its resources. */
+  accountId(options?: CallOptions): Promise<string>;
   /** Whether the state machine exists, and its last execution. */
   stateMachineRuns(stateMachineArn: string, options?: CallOptions): Promise<StateMachineRuns>;
 }

@@ -2,6 +2,7 @@ import { ECRServiceException, ValidatePullThroughCacheRuleCommand } from '@aws-s
 import { AccessDeniedException, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eventRulesCheck } from '../../../lib/verify/checks/eventRules';
 import { mirroredImagesCheck } from '../../../lib/verify/checks/mirroredImages';
@@ -397,54 +398,104 @@ describe('notificationTopicCheck (SNS GetTopicAttributes / ListSubscriptionsByTo
 });
 
 describe('pullPermissionsCheck (IAM SimulatePrincipalPolicy)', () => {
-  it("passes when the node role is allowed the lab's four pull actions, simulated on the mirrored repositories and *", async () => {
+  const arn = (repository: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${repository}`;
+  const REPOSITORY_ACTIONS = PULL_ACTIONS.filter((action) => action !== 'ecr:GetAuthorizationToken');
+  /** Every result title: each repository action on each mirrored repository, then the token action. */
+  const TITLES = [...REPOSITORY_ACTIONS.flatMap((action) => [`${action} on ${ALB.repository}`, `${action} on ${CA.repository}`]), 'ecr:GetAuthorizationToken'];
+
+  it("passes when the node role is allowed the lab's four pull actions, simulated on each mirrored repository and *", async () => {
     // Act
     const results = await pullPermissionsCheck.run(liveContext());
 
     // Assess
-    expect(results.map((result) => [result.title, result.status])).toEqual(PULL_ACTIONS.map((action) => [action, 'pass']));
+    expect(results.map((result) => [result.title, result.status])).toEqual(TITLES.map((title) => [title, 'pass']));
     expect(iam).toHaveReceivedCommandTimes(SimulatePrincipalPolicyCommand, 2);
-    expect(iam).toHaveReceivedCommandWith(SimulatePrincipalPolicyCommand, {
-      PolicySourceArn: NODE_ROLE,
-      ActionNames: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
-      ResourceArns: [`arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${ALB.repository}`, `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${CA.repository}`],
-    });
+    expect(iam).toHaveReceivedCommandWith(SimulatePrincipalPolicyCommand, { PolicySourceArn: NODE_ROLE, ActionNames: REPOSITORY_ACTIONS, ResourceArns: [arn(ALB.repository), arn(CA.repository)] });
     expect(iam).toHaveReceivedCommandWith(SimulatePrincipalPolicyCommand, { PolicySourceArn: NODE_ROLE, ActionNames: ['ecr:GetAuthorizationToken'], ResourceArns: ['*'] });
   });
 
-  it('fails the one action the simulation denies implicitly, naming it and the role', async () => {
-    // Prepare
-    stackState.decisions['ecr:GetDownloadUrlForLayer'] = 'implicitDeny';
+  it('simulates on the ARNs of the account STS names when the registry names none (a role scoped to the account passes)', async () => {
+    // Prepare: as the deployed function runs: no registryId. A role allowed only in this account's repositories.
+    stackState.decisions = { 'ecr:GetAuthorizationToken': 'allowed' };
+    for (const action of REPOSITORY_ACTIONS) for (const repository of [ALB.repository, CA.repository]) stackState.decisions[`${action} ${arn(repository)}`] = 'allowed';
+
+    // Act
+    const results = await pullPermissionsCheck.run(liveContext({ registryId: undefined }));
+
+    // Assess: no `arn:aws:ecr:<region>:*:…` reaches IAM.
+    expect(results.map((result) => result.status)).toEqual(TITLES.map(() => 'pass'));
+    expect(account.sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 1);
+    expect(iam).toHaveReceivedCommandWith(SimulatePrincipalPolicyCommand, { ResourceArns: [arn(ALB.repository), arn(CA.repository)] });
+    expect(JSON.stringify(iam.commandCalls(SimulatePrincipalPolicyCommand).map((call) => call.args[0].input))).not.toContain(':*:repository');
+  });
+
+  it('reports each action on each repository: allowed on one, denied on the other, both said', async () => {
+    // Prepare: the aggregate decision of the action is implicitDeny, the ALB repository's is allowed.
+    stackState.decisions['ecr:BatchGetImage'] = 'allowed';
+    stackState.decisions[`ecr:BatchGetImage ${arn(CA.repository)}`] = 'implicitDeny';
 
     // Act
     const results = await pullPermissionsCheck.run(liveContext());
 
     // Assess
-    expect(results.filter((result) => result.status === 'fail')).toEqual([
-      expect.objectContaining({ id: 'permission:ecr:GetDownloadUrlForLayer', title: 'ecr:GetDownloadUrlForLayer', found: 'implicitDeny', expected: 'allowed' }),
-    ]);
-    expect(item(results, 'permission:ecr:GetDownloadUrlForLayer').fix).toBe(
-      `attach arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly (or a policy allowing ecr:GetDownloadUrlForLayer) to ${NODE_ROLE}`,
+    expect(item(results, `permission:ecr:BatchGetImage:${ALB.repository}`)).toMatchObject({ status: 'pass', found: 'allowed' });
+    expect(item(results, `permission:ecr:BatchGetImage:${CA.repository}`)).toMatchObject({
+      status: 'fail',
+      found: 'implicitDeny',
+      fix: `attach arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly (or a policy allowing ecr:BatchGetImage on ${arn(CA.repository)}) to ${NODE_ROLE}`,
+    });
+    expect(results.filter((result) => result.status === 'fail')).toHaveLength(1);
+  });
+
+  it('reads the decisions of the older answer too: one result per action and resource, without ResourceSpecificResults', async () => {
+    // Prepare
+    iam.on(SimulatePrincipalPolicyCommand).callsFake((input) => ({
+      EvaluationResults: (input.ActionNames as string[]).flatMap((action) =>
+        (input.ResourceArns as string[]).map((resource) => ({ EvalActionName: action, EvalResourceName: resource, EvalDecision: resource === arn(ALB.repository) && action === 'ecr:GetDownloadUrlForLayer' ? 'explicitDeny' : 'allowed' })),
+      ),
+    }));
+
+    // Act
+    const results = await pullPermissionsCheck.run(liveContext());
+
+    // Assess: the last result for an action does not overwrite the others.
+    expect(results.filter((result) => result.status === 'fail').map((result) => [result.id, result.found])).toEqual([[`permission:ecr:GetDownloadUrlForLayer:${ALB.repository}`, 'explicitDeny']]);
+    expect(item(results, `permission:ecr:GetDownloadUrlForLayer:${ALB.repository}`).fix).toBe(
+      `remove the statement that denies ecr:GetDownloadUrlForLayer on ${arn(ALB.repository)} from the policies of ${NODE_ROLE} (or its permissions boundary, or a service control policy)`,
     );
   });
 
-  it('fails an explicitly denied action, and an action the simulation leaves out as implicitDeny', async () => {
+  it('reads every page of the simulation', async () => {
+    // Prepare: the token action on a second page.
+    iam.on(SimulatePrincipalPolicyCommand).callsFake((input) =>
+      input.Marker === undefined
+        ? { EvaluationResults: [], IsTruncated: true, Marker: 'page-2' }
+        : { EvaluationResults: (input.ActionNames as string[]).map((action) => ({ EvalActionName: action, EvalDecision: 'allowed', ResourceSpecificResults: (input.ResourceArns as string[]).map((resource) => ({ EvalResourceName: resource, EvalResourceDecision: 'allowed' })) })), IsTruncated: false },
+    );
+
+    // Act
+    const results = await pullPermissionsCheck.run(liveContext());
+
+    // Assess
+    expect(results.every((result) => result.status === 'pass')).toBe(true);
+    expect(iam).toHaveReceivedCommandTimes(SimulatePrincipalPolicyCommand, 4);
+  });
+
+  it('fails an action the simulation leaves out as implicitDeny', async () => {
     // Prepare
     iam.on(SimulatePrincipalPolicyCommand).callsFake((input) => ({
       EvaluationResults: (input.ActionNames as string[])
         .filter((action) => action !== 'ecr:BatchCheckLayerAvailability')
-        .map((action) => ({ EvalActionName: action, EvalResourceName: '*', EvalDecision: action === 'ecr:GetAuthorizationToken' ? 'explicitDeny' : 'allowed' })),
+        .map((action) => ({ EvalActionName: action, EvalResourceName: '*', EvalDecision: 'allowed', ResourceSpecificResults: (input.ResourceArns as string[]).map((resource) => ({ EvalResourceName: resource, EvalResourceDecision: 'allowed' })) })),
     }));
 
     // Act
     const results = await pullPermissionsCheck.run(liveContext());
 
     // Assess
-    expect(results.map((result) => [result.title, result.status, result.found])).toEqual([
-      ['ecr:BatchCheckLayerAvailability', 'fail', 'implicitDeny'],
-      ['ecr:BatchGetImage', 'pass', 'allowed'],
-      ['ecr:GetDownloadUrlForLayer', 'pass', 'allowed'],
-      ['ecr:GetAuthorizationToken', 'fail', 'explicitDeny'],
+    expect(results.filter((result) => result.status === 'fail').map((result) => [result.title, result.found])).toEqual([
+      [`ecr:BatchCheckLayerAvailability on ${ALB.repository}`, 'implicitDeny'],
+      [`ecr:BatchCheckLayerAvailability on ${CA.repository}`, 'implicitDeny'],
     ]);
   });
 
@@ -465,7 +516,7 @@ describe('runLabChecklist (every check, live adapters)', () => {
 
     // Assess
     expect(report.passed).toBe(true);
-    expect(report.counts).toEqual({ pass: 24, fail: 0, warn: 1, skipped: 0 });
+    expect(report.counts).toEqual({ pass: 27, fail: 0, warn: 1, skipped: 0 });
     const sections = report.items.map((result) => CHECKLIST_SECTIONS.indexOf(result.section));
     expect(sections).toEqual([...sections].sort((a, b) => a - b));
     expect(new Set(report.items.map((result) => result.section))).toEqual(new Set(CHECKLIST_SECTIONS));

@@ -27,6 +27,7 @@ import {
 import { EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeStateMachineCommand, ListExecutionsCommand, SFNClient, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, NotFoundException, SNSClient } from '@aws-sdk/client-sns';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -265,7 +266,7 @@ export interface StackState {
   rules: Array<{ rule: string; state: string; target: string }>;
   /** Undefined: the topic does not exist. */
   subscriptions: Array<{ protocol: string; endpoint: string; arn: string }> | undefined;
-  /** Action → decision; anything absent is implicitDeny. */
+  /** `action` or `action resource-arn` → decision (the second wins); anything absent is implicitDeny. */
   decisions: Record<string, string>;
   /** Fleet state machine name relative to the stack (`fleet-sweep`) → its last execution's status; absent: no such machine; null: never ran. */
   stateMachines: Record<string, string | null>;
@@ -297,9 +298,12 @@ export interface StackMocks {
   sns: AwsClientStub<SNSClient>;
   iam: AwsClientStub<IAMClient>;
   sfn: AwsClientStub<SFNClient>;
+  sts: AwsClientStub<STSClient>;
 }
 
-/** Serves `state` through the EventBridge, SNS, IAM and Step Functions mocks (read calls only). */
+const RESTRICTIVENESS = ['allowed', 'implicitDeny', 'explicitDeny'];
+
+/** Serves `state` through the EventBridge, SNS, IAM, Step Functions and STS mocks (read calls only). */
 export function serveStack(mocks: StackMocks, state: StackState): void {
   const machineOf = (arn: string | undefined) => (arn ?? '').slice((arn ?? '').lastIndexOf(':') + 1).replace(`${STACK}-`, '');
   mocks.sfn.on(DescribeStateMachineCommand).callsFake((input) => {
@@ -329,21 +333,30 @@ export function serveStack(mocks: StackMocks, state: StackState): void {
   mocks.sns.on(ListSubscriptionsByTopicCommand).callsFake((input) => ({
     Subscriptions: (state.subscriptions ?? []).map((subscription) => ({ TopicArn: input.TopicArn, Protocol: subscription.protocol, Endpoint: subscription.endpoint, SubscriptionArn: subscription.arn })),
   }));
+  // As IAM answers today: one result per action, its decision the most restrictive of the
+  // resources', and each resource's own decision in ResourceSpecificResults.
   mocks.iam.on(SimulatePrincipalPolicyCommand).callsFake((input) => ({
-    EvaluationResults: (input.ActionNames as string[]).map((action) => ({ EvalActionName: action, EvalResourceName: '*', EvalDecision: state.decisions[action] ?? 'implicitDeny' })),
+    EvaluationResults: (input.ActionNames as string[]).map((action) => {
+      const perResource = (input.ResourceArns as string[]).map((arn) => ({ EvalResourceName: arn, EvalResourceDecision: state.decisions[`${action} ${arn}`] ?? state.decisions[action] ?? 'implicitDeny' }));
+      const aggregate = perResource.map((entry) => entry.EvalResourceDecision).reduce((worst, decision) => (RESTRICTIVENESS.indexOf(decision) > RESTRICTIVENESS.indexOf(worst) ? decision : worst), 'allowed');
+      return { EvalActionName: action, EvalResourceName: '*', EvalDecision: aggregate, ResourceSpecificResults: perResource };
+    }),
     IsTruncated: false,
   }));
+  mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${STACK}-verifyLab/session`, UserId: 'AROAEXAMPLE:session' });
 }
 
 /** A check context whose readers are the live adapters, talking to the mocked clients. */
-export function liveContext(options: { config?: AutopilotConfig; upstream?: SnapshotUpstreamImage[] } = {}): CheckContext {
+export function liveContext(options: { config?: AutopilotConfig; upstream?: SnapshotUpstreamImage[]; registryId?: string | undefined } = {}): CheckContext {
   const ecr = new ECRClient({ region: REGION });
+  // The deployed function names no registry (the caller's); tests name it unless they pass registryId: undefined.
+  const registryId = 'registryId' in options ? options.registryId : ACCOUNT;
   return {
     config: options.config ?? labConfig({ nodeRoleArn: NODE_ROLE }),
-    registry: new EcrRegistry({ client: ecr, region: REGION, registryId: ACCOUNT }),
+    registry: new EcrRegistry({ client: ecr, region: REGION, ...(registryId ? { registryId } : {}) }),
     ptc: new EcrPullThroughCache({ ecr, secrets: new SecretsManagerClient({ region: REGION }), region: REGION, registryId: ACCOUNT }),
     upstream: new SnapshotUpstreamReader(options.upstream ?? upstreamImages()),
-    stack: new AwsStackReader({ ecr, events: new EventBridgeClient({ region: REGION }), sns: new SNSClient({ region: REGION }), iam: new IAMClient({ region: REGION }), sfn: new SFNClient({ region: REGION }) }),
+    stack: new AwsStackReader({ ecr, events: new EventBridgeClient({ region: REGION }), sns: new SNSClient({ region: REGION }), iam: new IAMClient({ region: REGION }), sfn: new SFNClient({ region: REGION }), sts: new STSClient({ region: REGION }) }),
     stackName: STACK,
     topicArn: TOPIC_ARN,
   };
@@ -366,6 +379,7 @@ export const account = {
   sns: mockClient(SNSClient),
   iam: mockClient(IAMClient),
   sfn: mockClient(SFNClient),
+  sts: mockClient(STSClient),
 };
 
 /** Resets every stub and serves a healthy lab; returns its state for a test to break. */
@@ -374,6 +388,6 @@ export function serveHealthyLab(): { ecrState: EcrState; stackState: StackState 
   const ecrState = healthyEcr();
   const stackState = healthyStack();
   serveEcr(account.ecr, ecrState);
-  serveStack({ events: account.events, sns: account.sns, iam: account.iam, sfn: account.sfn }, stackState);
+  serveStack({ events: account.events, sns: account.sns, iam: account.iam, sfn: account.sfn, sts: account.sts }, stackState);
   return { ecrState, stackState };
 }

@@ -13,6 +13,7 @@ import { CHECKLIST_SECTIONS } from '../../../lib/verify/types';
 import { LAB_CHECKS, verifyLab, VerifyLabEvent, type VerifyDeps } from '../../../lib/verify/verifyLab';
 import {
   ACCOUNT,
+  ALB,
   CA,
   deferred,
   labConfig,
@@ -75,11 +76,12 @@ describe('verifyLab', () => {
       `repository:${CA.repository}`,
       'rule:onImagePush-rule-1',
       'subscriptions',
-      'permission:ecr:BatchGetImage',
+      `permission:ecr:BatchGetImage:${ALB.repository}`,
+      `permission:ecr:BatchGetImage:${CA.repository}`,
     ]);
     expect(report.outcome).toBe('failed');
     expect(report.checklist.passed).toBe(false);
-    expect(report.decision).toBe('Lab check failed: 19 pass, 4 fail, 2 warn, 1 skipped.');
+    expect(report.decision).toBe('Lab check failed: 21 pass, 5 fail, 2 warn, 1 skipped.');
   });
 
   it('publishes exactly two SNS messages, the test message then the checklist, and passes the notification path with the message id', async () => {
@@ -192,7 +194,8 @@ describe('verifyLab', () => {
       registryScanning: () => enter('scanning', { scanType: 'ENHANCED', rules: [] }),
       rulesWithPrefix: () => enter('event rules', []),
       topic: () => enter('notifications', undefined),
-      simulate: () => enter('pull permissions', {}),
+      simulate: () => enter('pull permissions', []),
+      accountId: () => enter('pull permissions', ACCOUNT),
       stateMachineRuns: () => enter('fleet runs', { exists: true }),
     };
     const upstream: UpstreamReader = { resolve: unused };
