@@ -1,6 +1,6 @@
 import { PlanningWriter } from '../../lib/plan/PlanningWriter';
 import { describeValidation, reconcilePullThroughCache, syncPullThroughCache, type PtcSyncReport } from '../../lib/pull-through-cache/syncPullThroughCache';
-import type { PtcRuleReport } from '../../lib/pull-through-cache/types';
+import type { PtcReadFailures, PtcRuleReport } from '../../lib/pull-through-cache/types';
 import { cliDeps, DEFAULT_SNAPSHOT, type DepsOptions } from '../deps';
 import type { CommandIo, ExitCode } from '../io';
 import { printReport } from '../printReport';
@@ -38,14 +38,17 @@ export async function runPtcSync(options: PtcSyncOptions, io: CommandIo): Promis
  */
 export async function runPtcStatus(options: DepsOptions, io: CommandIo): Promise<ExitCode> {
   const deps = await cliDeps(options, io, { readOnly: true });
-  const result = await reconcilePullThroughCache({ ...deps, writer: new PlanningWriter() });
+  // Tolerant: a read that fails is reported with its fix and the rest is still checked, rule by rule.
+  const result = await reconcilePullThroughCache({ ...deps, writer: new PlanningWriter() }, { tolerant: true });
   const pending = result.plan.changes;
-  const wrong = pending.length > 0 || result.rules.some((rule) => rule.problems.length > 0);
+  const unreadable = readFailures(result.unreadable);
+  const wrong = pending.length > 0 || unreadable.length > 0 || result.rules.some((rule) => rule.problems.length > 0);
   if (io.json) {
-    io.data({ mode: deps.mode, source: deps.mode === 'plan' ? (options.snapshot ?? DEFAULT_SNAPSHOT) : 'live', region: deps.ptc.region, ok: !wrong, rules: result.rules, pendingChanges: pending });
+    io.data({ mode: deps.mode, source: deps.mode === 'plan' ? (options.snapshot ?? DEFAULT_SNAPSHOT) : 'live', region: deps.ptc.region, ok: !wrong, rules: result.rules, pendingChanges: pending, readFailures: unreadable });
     return wrong ? 1 : 0;
   }
   io.out(`ptc status · ${deps.mode === 'plan' ? `snapshot ${options.snapshot ?? 'events/registry-snapshot.json'}` : 'live'} · ${deps.ptc.region}`);
+  for (const failure of unreadable) io.out(`  could not read ${failure.what}: ${failure.message}`);
   printRules(io, result.rules);
   if (pending.length > 0) {
     io.out(`  ${pending.length} change(s) pending; run \`ecr-autopilot ptc sync\` to apply:`);
@@ -53,6 +56,14 @@ export async function runPtcStatus(options: DepsOptions, io: CommandIo): Promise
   }
   io.out(wrong ? '  status: NOT IN SYNC' : '  status: in sync');
   return wrong ? 1 : 0;
+}
+
+/** The reads that failed, as lines to print (secrets are reported on their rules). */
+function readFailures(unreadable: PtcReadFailures | undefined): Array<{ what: string; message: string }> {
+  return [
+    ...(unreadable?.rules ? [{ what: 'the pull-through cache rules', message: unreadable.rules }] : []),
+    ...(unreadable?.templates ? [{ what: 'the repository creation templates', message: unreadable.templates }] : []),
+  ];
 }
 
 /** One line per rule, then every problem with its fix and command. */

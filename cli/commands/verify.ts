@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { AutopilotError } from '../../lib/errors';
-import { teardownLab } from '../../lib/verify/teardownLab';
+import { teardownLab, type TeardownReport } from '../../lib/verify/teardownLab';
 import type { CheckResult } from '../../lib/verify/types';
 import { verifyLab } from '../../lib/verify/verifyLab';
 import { cliDeps, type DepsOptions } from '../deps';
@@ -54,10 +54,10 @@ export async function runTeardown(options: DepsOptions & { yes?: boolean }, io: 
   const plan = await teardownLab({ apply: false }, deps);
   if (options.plan || plan.changes.length === 0) {
     if (io.json) io.data({ mode: deps.mode, report: plan });
-    else printReport(io, plan, { mode: 'plan' });
-    return 0;
+    else printTeardown(io, plan, 'plan');
+    return plan.problems.length > 0 ? 1 : 0;
   }
-  if (!io.json) printReport(io, plan, { mode: 'plan' });
+  if (!io.json) printTeardown(io, plan, 'plan');
   if (!options.yes) {
     if (!process.stdin.isTTY) throw new AutopilotError('USAGE', 'teardown deletes repositories and images: confirm with --yes (or run it in a terminal), or use --plan');
     const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -70,6 +70,12 @@ export async function runTeardown(options: DepsOptions & { yes?: boolean }, io: 
   }
   const report = await teardownLab({ apply: true }, deps);
   if (io.json) io.data({ mode: deps.mode, report });
-  else printReport(io, report, { mode: deps.mode });
+  else printTeardown(io, report, deps.mode);
   return report.outcome === 'failed' ? 1 : 0;
+}
+
+/** The report, then each step that failed (a listing), with what to do. */
+function printTeardown(io: CommandIo, report: TeardownReport, mode: 'live' | 'plan'): void {
+  printReport(io, report, { mode });
+  for (const problem of report.problems) io.out(`  failed: ${problem.step}: ${problem.message}`);
 }

@@ -34,9 +34,17 @@ export interface PtcPlan {
  * const plan = diffPtcState(desiredPtcState(config), await readPtcState(reader, desired), { region });
  */
 export function diffPtcState(desired: DesiredPtcState, state: PtcState, options: { region?: string } = {}): PtcPlan {
+  // Rules that could not be read (ptc status): where each declared rule stands is unknown; nothing is planned.
+  if (state.unreadable?.rules !== undefined) return unknownRules(desired, state, options.region);
   const actualRules = new Map(state.rules.map((rule) => [normalizePrefix(rule.prefix), rule]));
   const actualTemplates = new Map(state.templates.map((template) => [normalizePrefix(template.prefix), template]));
   const declared = new Set(desired.rules.map((rule) => rule.prefix));
+  // Templates that could not be read are not compared, so none is created or updated.
+  const templateChanges = (rule: DesiredPtcRule, actual: ActualTemplate | undefined, report: PtcRuleReport): PtcChange[] => {
+    if (state.unreadable?.templates === undefined) return planTemplate(rule, actual, report);
+    report.template = 'unknown';
+    return [];
+  };
 
   const deletions: PtcChange[] = [];
   const unmanaged: PtcRuleReport[] = [];
@@ -140,9 +148,38 @@ export function diffPtcState(desired: DesiredPtcState, state: PtcState, options:
   return { changes: [...deletions, ...ruleChanges], rules: [...reports, ...unmanaged] };
 }
 
+/** Every declared rule when the rules could not be read: unknown, with what is known (its secret). */
+function unknownRules(desired: DesiredPtcState, state: PtcState, region: string | undefined): PtcPlan {
+  const rules = desired.rules.map((rule): PtcRuleReport => {
+    const secret = checkSecret(rule, state, region);
+    const report: PtcRuleReport = {
+      prefix: rule.prefix,
+      declared: true,
+      onDemand: rule.onDemand,
+      status: 'unknown',
+      exists: false,
+      upstreamRegistryUrl: rule.upstreamRegistryUrl,
+      credential: secret.status,
+      template: 'unknown',
+      reasons: [`the pull-through cache rules could not be read, so whether rule ${rule.prefix} exists is not known`],
+      problems: secret.problem ? [secret.problem] : [],
+    };
+    if (rule.credentialSecret) report.credentialSecret = rule.credentialSecret;
+    return report;
+  });
+  return { changes: [], rules };
+}
+
 /** The declared secret's state; its ARN is what a rule's `credentialArn` must be. */
 function checkSecret(rule: DesiredPtcRule, state: PtcState, region: string | undefined): { status: PtcRuleReport['credential']; arn?: string; problem?: PtcProblem } {
   if (!rule.credentialSecret) return { status: 'none' };
+  const unreadable = state.unreadable?.secrets?.get(rule.credentialSecret);
+  if (unreadable !== undefined) {
+    return {
+      status: 'unknown',
+      problem: { code: 'READ_FAILED', message: `its credential secret ${rule.credentialSecret} could not be described: ${unreadable}`, fix: 'fix the cause named in the message, then run `ecr-autopilot ptc status` again' },
+    };
+  }
   const secret = state.secrets.get(rule.credentialSecret);
   if (!secret) {
     return {
@@ -233,7 +270,7 @@ function overQuota(prefix: string, ruleCount: number): PtcProblem {
   };
 }
 
-function templateChanges(rule: DesiredPtcRule, actual: ActualTemplate | undefined, report: PtcRuleReport): PtcChange[] {
+function planTemplate(rule: DesiredPtcRule, actual: ActualTemplate | undefined, report: PtcRuleReport): PtcChange[] {
   if (!actual) {
     report.template = 'missing';
     return [

@@ -1,6 +1,8 @@
+import { hasErrorCode } from '../errors';
+import { explainAwsFailure } from '../shared/awsFailure';
 import type { CallOptions } from '../shared/retry';
 import type { PtcStateReader } from './PtcStateReader';
-import type { DesiredPtcState, PtcState, SecretMetadata } from './types';
+import type { DesiredPtcState, PtcReadFailures, PtcState, SecretMetadata } from './types';
 
 /**
  * Reads everything the reconcile compares, once: every rule, every template, and the metadata of
@@ -10,11 +12,45 @@ import type { DesiredPtcState, PtcState, SecretMetadata } from './types';
  * @example
  * const state = await readPtcState(reader, desiredPtcState(config));
  */
-export async function readPtcState(reader: PtcStateReader, desired: Pick<DesiredPtcState, 'rules'>, call: CallOptions = {}): Promise<PtcState> {
-  const [rules, templates] = await Promise.all([reader.listRules(call), reader.listTemplates(call)]);
+export async function readPtcState(reader: PtcStateReader, desired: Pick<DesiredPtcState, 'rules'>, call: CallOptions = {}, options: { tolerant?: boolean } = {}): Promise<PtcState> {
+  if (!options.tolerant) {
+    const [rules, templates] = await Promise.all([reader.listRules(call), reader.listTemplates(call)]);
+    const secrets = new Map<string, SecretMetadata | undefined>();
+    for (const rule of desired.rules) {
+      if (rule.credentialSecret && !secrets.has(rule.credentialSecret)) secrets.set(rule.credentialSecret, await reader.describeSecret(rule.credentialSecret, call));
+    }
+    return { rules, templates, secrets };
+  }
+  // Tolerant (ptc status): every read is tried; a failure about one item (denied, expired credentials,
+  // an unexpected answer) is recorded with its fix, and the rest goes on.
+  const failures: { rules?: string; templates?: string; secrets: Map<string, string> } = { secrets: new Map() };
+  const attempt = async <T>(operation: string, read: () => Promise<T>, record: (message: string) => void): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (hasErrorCode(error, 'ABORTED')) throw error;
+      const explained = explainAwsFailure(error, operation);
+      // AWS out of reach (silent, throttled, failing): every other read would wait for the same; say it once.
+      if (explained.retryable) throw explained;
+      record(explained.message);
+      return undefined;
+    }
+  };
+  const [rules, templates] = await Promise.all([
+    attempt('ecr:DescribePullThroughCacheRules', () => reader.listRules(call), (message) => (failures.rules = message)),
+    attempt('ecr:DescribeRepositoryCreationTemplates', () => reader.listTemplates(call), (message) => (failures.templates = message)),
+  ]);
   const secrets = new Map<string, SecretMetadata | undefined>();
   for (const rule of desired.rules) {
-    if (rule.credentialSecret && !secrets.has(rule.credentialSecret)) secrets.set(rule.credentialSecret, await reader.describeSecret(rule.credentialSecret, call));
+    const name = rule.credentialSecret;
+    if (!name || secrets.has(name) || failures.secrets.has(name)) continue;
+    const metadata = await attempt(`secretsmanager:DescribeSecret ${name}`, async () => ({ found: await reader.describeSecret(name, call) }), (message) => failures.secrets.set(name, message));
+    if (metadata) secrets.set(name, metadata.found);
   }
-  return { rules, templates, secrets };
+  const unreadable: PtcReadFailures = {
+    ...(failures.rules ? { rules: failures.rules } : {}),
+    ...(failures.templates ? { templates: failures.templates } : {}),
+    ...(failures.secrets.size > 0 ? { secrets: failures.secrets } : {}),
+  };
+  return { rules: rules ?? [], templates: templates ?? [], secrets, ...(Object.keys(unreadable).length > 0 ? { unreadable } : {}) };
 }

@@ -14,7 +14,8 @@ import { diffPtcState, type PtcPlan } from './diffPtcState';
 import { explainPtcFailure } from './explainPtcFailure';
 import type { PtcStateReader } from './PtcStateReader';
 import { readPtcState } from './readPtcState';
-import type { DesiredPtcState, PtcDeps, PtcProblem, PtcRuleReport } from './types';
+import { explainAwsFailure } from '../shared/awsFailure';
+import type { DesiredPtcState, PtcDeps, PtcProblem, PtcReadFailures, PtcRuleReport } from './types';
 
 /** A manual invoke (`serverless invoke`, the console, right after deploy): `{}` or `{"prune": true}`. */
 export const SyncPtcRequest = z.strictObject({
@@ -41,6 +42,8 @@ export interface PtcReconcileResult {
   applied: AppliedChange<PtcChange>[];
   /** The plan's rule reports, completed with change failures and validation results. */
   rules: PtcRuleReport[];
+  /** Reads that failed (tolerant runs only), each with its fix. */
+  unreadable?: PtcReadFailures;
 }
 
 /**
@@ -59,11 +62,20 @@ export interface PtcReconcileResult {
  */
 export async function reconcilePullThroughCache(
   deps: Pick<PtcDeps, 'config' | 'ptc' | 'writer'>,
-  options: { prune?: boolean } & RunSignals = {},
+  options: {
+    prune?: boolean;
+    /**
+     * `ptc status`: a read or a validation that fails is reported (on the rule, or in `unreadable`)
+     * with its fix, and the others still run; what could not be read is `unknown`. The sync leaves
+     * it off: it changes nothing on a state it could not read.
+     */
+    tolerant?: boolean;
+  } & RunSignals = {},
 ): Promise<PtcReconcileResult> {
   const run: RunSignals = { signal: options.signal, stop: options.stop };
+  const tolerant = options.tolerant ?? false;
   const desired = desiredPtcState(deps.config, options.prune === undefined ? {} : { prune: options.prune });
-  const state = await readPtcState(deps.ptc, desired, { signal: readSignal(run) });
+  const state = await readPtcState(deps.ptc, desired, { signal: readSignal(run) }, { tolerant });
   const plan = diffPtcState(desired, state, { region: deps.ptc.region });
   const applied = await applyChanges(deps.writer as ChangeWriter<PtcChange>, plan.changes, run);
   const rules = plan.rules.map((report) => ({ ...report, reasons: [...report.reasons], problems: [...report.problems] }));
@@ -73,11 +85,18 @@ export async function reconcilePullThroughCache(
       .find((report) => report.prefix === change.target)
       ?.problems.push({ code: 'CHANGE_FAILED', message: `${change.action} failed: ${outcome.message ?? 'unknown error'}`, fix: 'fix the cause named in the message, then run the sync again' });
   }
-  await validateRules(deps.ptc, desired, rules, applied, run);
-  return { desired, plan, applied, rules };
+  await validateRules(deps.ptc, desired, rules, applied, run, tolerant);
+  return { desired, plan, applied, rules, ...(state.unreadable ? { unreadable: state.unreadable } : {}) };
 }
 
-async function validateRules(reader: PtcStateReader, desired: DesiredPtcState, rules: PtcRuleReport[], applied: readonly AppliedChange<PtcChange>[], run: RunSignals): Promise<void> {
+async function validateRules(
+  reader: PtcStateReader,
+  desired: DesiredPtcState,
+  rules: PtcRuleReport[],
+  applied: readonly AppliedChange<PtcChange>[],
+  run: RunSignals,
+  tolerant: boolean,
+): Promise<void> {
   for (const report of rules) {
     // After the stop no rule is validated: the report says the run stopped, the next run validates.
     if (firedSignal(run)) return;
@@ -96,8 +115,10 @@ async function validateRules(reader: PtcStateReader, desired: DesiredPtcState, r
     } catch (error) {
       if (hasErrorCode(error, 'ABORTED') && firedSignal(run)) return;
       // A final error (no permission, rule gone) is this rule's validation result; throttling is not.
-      if (!(error instanceof AutopilotError) || error.retryable) throw error;
-      validation = { isValid: false, failure: error.message };
+      // ptc status also explains what no adapter translated (expired credentials, …) and goes on.
+      const final = tolerant && !hasErrorCode(error, 'ABORTED') ? explainAwsFailure(error, `ecr:ValidatePullThroughCacheRule ${report.prefix}`) : error;
+      if (!(final instanceof AutopilotError) || final.retryable) throw final;
+      validation = { isValid: false, failure: final.message };
     }
     report.validation = validation;
     if (!validation.isValid) {

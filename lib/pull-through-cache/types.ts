@@ -94,6 +94,21 @@ export interface PtcState {
   templates: ActualTemplate[];
   /** The declared credential secrets by name; undefined when DescribeSecret found none. */
   secrets: ReadonlyMap<string, SecretMetadata | undefined>;
+  /**
+   * Reads that failed, each with what to do (only a tolerant read, `ptc status`, records them; the
+   * sync stops instead). What could not be read is `unknown` in the report, never guessed.
+   */
+  unreadable?: PtcReadFailures;
+}
+
+/** Reads of the pull-through cache state that failed: what, and the message with its fix. */
+export interface PtcReadFailures {
+  /** DescribePullThroughCacheRules failed. */
+  rules?: string;
+  /** DescribeRepositoryCreationTemplates failed. */
+  templates?: string;
+  /** DescribeSecret failed, by secret name. */
+  secrets?: ReadonlyMap<string, string>;
 }
 
 /** Something wrong the reconcile cannot fix by itself, with what to do about it. */
@@ -105,7 +120,9 @@ export interface PtcProblem {
     | 'CREDENTIAL_NOT_REMOVABLE'
     | 'OVER_QUOTA'
     | 'VALIDATION_FAILED'
-    | 'CHANGE_FAILED';
+    | 'CHANGE_FAILED'
+    /** A read failed (ptc status goes on): the message says which and what to do. */
+    | 'READ_FAILED';
   message: string;
   fix: string;
   /** A command that fixes it, e.g. `aws secretsmanager create-secret …` (placeholders, never values). */
@@ -131,7 +148,9 @@ export type PtcRuleStatus =
   /** Exists, not declared: reported (deleted with prune). */
   | 'unmanaged'
   /** Not declared and deleted (prune). */
-  | 'delete';
+  | 'delete'
+  /** The rules could not be read (ptc status): where it stands is not known. */
+  | 'unknown';
 
 /** One line of the reconcile report: a declared rule, or an existing undeclared one. */
 export interface PtcRuleReport {
@@ -144,11 +163,11 @@ export interface PtcRuleReport {
   upstreamRegistryUrl: string;
   /** False when the existing rule's upstream differs from the declared one. */
   upstreamMatches?: boolean;
-  /** `none` (anonymous upstream), `ok`, `missing`, `scheduled-for-deletion`, `changed` (will be updated). */
-  credential: 'none' | 'ok' | 'missing' | 'scheduled-for-deletion' | 'changed';
+  /** `none` (anonymous upstream), `ok`, `missing`, `scheduled-for-deletion`, `changed` (will be updated), `unknown` (DescribeSecret failed). */
+  credential: 'none' | 'ok' | 'missing' | 'scheduled-for-deletion' | 'changed' | 'unknown';
   credentialSecret?: string;
-  /** `ok`, `missing`/`differs` (will be created/updated), `none` (undeclared rule: not managed). */
-  template: 'ok' | 'missing' | 'differs' | 'none';
+  /** `ok`, `missing`/`differs` (will be created/updated), `none` (undeclared rule: not managed), `unknown` (the templates could not be read). */
+  template: 'ok' | 'missing' | 'differs' | 'none' | 'unknown';
   /** Filled after the changes are applied, for rules with a credential. */
   validation?: RuleValidation | 'pending';
   /** Why the status is what it is, one sentence per change or finding. */

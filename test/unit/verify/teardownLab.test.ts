@@ -2,6 +2,7 @@ import {
   DeletePullThroughCacheRuleCommand,
   DeleteRepositoryCommand,
   DeleteRepositoryCreationTemplateCommand,
+  DescribeRepositoryCreationTemplatesCommand,
   ECRClient,
   ECRServiceException,
   PullThroughCacheRuleNotFoundException,
@@ -193,6 +194,66 @@ describe('teardownLab (EcrRegistry + EcrPullThroughCache against the ECR mock)',
     expect(deletesSent()).toContain(`DeleteRepository ${CA.repository}`);
   });
 
+  it('goes on item by item through errors the SDK raises untranslated, and reports each with its fix, never the raw error', async () => {
+    // Prepare: expired credentials on one repository, an unexpected client error on a template.
+    const expired = new ECRServiceException({ name: 'ExpiredTokenException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'The security token included in the request is expired' });
+    ecr.on(DeleteRepositoryCommand, { repositoryName: 'k8s/pause' }).rejects(expired);
+    ecr.on(DeleteRepositoryCreationTemplateCommand, { prefix: 'k8s' }).rejects(new ECRServiceException({ name: 'KmsException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'key disabled' }));
+
+    // Act
+    const report = await teardownLab({ apply: true }, deps());
+
+    // Assess: every other change ran; each failure says what to do.
+    expect(report.outcome).toBe('failed');
+    const failed = Object.fromEntries(report.changes.filter((applied) => applied.outcome.status === 'failed').map((applied) => [applied.change.target, applied.outcome.message]));
+    expect(failed).toEqual({
+      k8s: 'ecr:DeleteRepositoryCreationTemplate k8s failed: KmsException: key disabled; check that the resource and the region are the ones meant, then run it again',
+      'k8s/pause':
+        'ecr:DeleteRepository k8s/pause: the AWS credentials have expired (The security token included in the request is expired); refresh them (aws sso login, or new session credentials) and run it again',
+    });
+    expect(report.changes.filter((applied) => applied.outcome.status === 'applied')).toHaveLength(9);
+    expect(deletesSent()).toContain(`DeleteRepository ${CA.repository}`);
+    expect(report.decision).toMatch(/2 removals failed: fix what each says and run the teardown again \(it is idempotent\)\.$/);
+  });
+
+  it('starts nothing more once AWS is out of reach: the change that failed says why, the rest are stopped', async () => {
+    // Prepare: the endpoint stops answering at the first template.
+    ecr.on(DeleteRepositoryCreationTemplateCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+
+    // Act
+    const report = await teardownLab({ apply: true }, deps());
+
+    // Assess: the three rules went, the first template failed, nothing after it was sent.
+    const statuses = report.changes.map((applied) => `${applied.outcome.status} ${applied.change.target}`);
+    expect(statuses.slice(0, 4)).toEqual(['applied ecr-public', 'applied k8s', 'applied github', 'failed ecr-public']);
+    expect(report.changes.slice(4).every((applied) => applied.outcome.status === 'stopped' && applied.outcome.message === 'not started: AWS did not answer ecr:DeleteRepositoryCreationTemplate ecr-public; run the teardown again')).toBe(true);
+    expect(report.changes[3]?.outcome.message).toBe(
+      'ecr:DeleteRepositoryCreationTemplate ecr-public: the AWS endpoint could not be reached (ECONNRESET); check the network, AWS_REGION and AWS_ENDPOINT_URL, then run it again',
+    );
+    expect(deletesSent().filter((sent) => sent.startsWith('DeleteRepository '))).toEqual([]);
+  });
+
+  it('goes on when a listing fails: removes what the others found, and reports the failed step with its fix', async () => {
+    // Prepare: no permission to list the templates.
+    ecr.on(DescribeRepositoryCreationTemplatesCommand).rejects(new ECRServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: {}, message: 'not authorized to perform: ecr:DescribeRepositoryCreationTemplates' }));
+
+    // Act
+    const report = await teardownLab({ apply: true }, deps());
+
+    // Assess
+    expect(report.outcome).toBe('failed');
+    expect(report.problems).toEqual([
+      {
+        step: 'list the repository creation templates (ecr:DescribeRepositoryCreationTemplates)',
+        message: "DescribeRepositoryCreationTemplates was denied: not authorized to perform: ecr:DescribeRepositoryCreationTemplates; grant the function's role ecr:DescribeRepositoryCreationTemplates",
+      },
+    ]);
+    expect(deletesSent().filter((sent) => sent.startsWith('DeleteRepositoryCreationTemplate'))).toEqual([]);
+    expect(deletesSent()).toContain(`DeleteRepository ${CA.repository}`);
+    expect(deletesSent()).toContain('DeletePullThroughCacheRule k8s');
+    expect(report.decision).toContain('1 step failed (list the repository creation templates (ecr:DescribeRepositoryCreationTemplates)), so what it would have found is not removed');
+  });
+
   it('only plans with apply: false (the default event): no Delete call, the same changes, planned', async () => {
     // Act
     const report = await teardownLab(TeardownLabEvent.parse({}), deps());
@@ -245,9 +306,10 @@ describe('planTeardown', () => {
     state.templates = state.templates.filter((prefix) => prefix !== 'k8s');
 
     // Act
-    const changes = await planTeardown(deps());
+    const { changes, problems } = await planTeardown(deps());
 
     // Assess
+    expect(problems).toEqual([]);
     expect(changes.filter((change) => change.target === 'k8s')).toEqual([]);
     expect(changes.map((change) => change.target)).toContain('k8s/pause');
     expect(changes.some((change) => change.target === 'docker-hub')).toBe(false);
