@@ -5,6 +5,7 @@ import { bundledConfig } from './runtime/bundledConfig';
 import { lambdaEntry } from './runtime/lambdaEntry';
 import { liveOncePerKey } from './runtime/liveOncePerKey';
 import { livePullThroughCache } from './runtime/livePullThroughCache';
+import { liveStateStore } from './runtime/liveStateStore';
 import { liveSnsPublisher, notificationTopicArn } from './runtime/liveSnsPublisher';
 
 /**
@@ -20,6 +21,8 @@ export const handler = lambdaEntry(onPullThroughCache, ({ logger }) => {
     deps: {
       config,
       ptc,
+      // Which undeclared prefixes were reported already (once per prefix, across invocations).
+      state: liveStateStore(),
       writer: routeChanges({ ...ptcWriters(ptc), sns: liveSnsPublisher(config.notifications, once) }),
       topicArn: notificationTopicArn(),
       clock: () => new Date(),

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { repositoryConsoleUrl, repositoryUri } from '../ecr/consoleLinks';
 import { CloudTrailEcrCallEvent } from '../events/cloudTrailEcrCall';
+import { hasErrorCode } from '../errors';
 import { originOf, type EventOrigin } from '../events/envelope';
 import { PtcActionEvent } from '../events/ptcAction';
 import { isImageDigest } from '../events/primitives';
@@ -10,6 +11,7 @@ import type { PtcCreatedNotice, PtcFailureNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
 import type { FunctionDefinition, FunctionReport } from '../runtime/types';
+import type { StateStore } from '../state/StateStore';
 import { outcomeOf } from '../runtime/types';
 import { alreadyExisted, type PtcChange } from './changes';
 import { desiredPtcState } from './desiredPtcState';
@@ -23,6 +25,15 @@ import { upstreamOfAlias, UPSTREAMS } from './upstreams';
 /** `onPullThroughCache` handles both: a rule's sync failed, or a pull missed every rule (CloudTrail). */
 export const PullThroughCacheEvent = z.discriminatedUnion('detail-type', [PtcActionEvent, CloudTrailEcrCallEvent]);
 export type PullThroughCacheEvent = z.output<typeof PullThroughCacheEvent>;
+
+/** Where the state table keeps the prefixes already reported as undeclared (`sk` = the prefix). */
+const UNDECLARED_REPORTS = 'pull-through-cache#undeclared-prefix-reported';
+/** A prefix is reported once; if pulls still fail under it this much later, it is reported again. */
+export const UNDECLARED_REPORT_DAYS = 90;
+const UNDECLARED_REPORT_WINDOW = `${UNDECLARED_REPORT_DAYS} days`;
+
+/** onPullThroughCache keeps, between invocations, which undeclared prefixes it has reported. */
+export type OnDemandPtcDeps = PtcDeps & { state: StateStore };
 
 /** The pulls that reveal a missing rule (aws-ecr-facts §7): the manifest, then the layers. */
 const PULL_EVENT_NAMES: ReadonlySet<string> = new Set(['BatchGetImage', 'GetDownloadUrlForLayer']);
@@ -50,9 +61,9 @@ const ImageIds = z.array(z.looseObject({ imageTag: z.optional(z.string()), image
  *   2. The repository must start with a declared prefix (longest match; `autoCreate` ones wait for
  *      exactly this, the others are missing because the sync has not run yet or the rule was
  *      deleted). Under no declared prefix, a first path segment that is a known upstream alias
- *      (`docker-hub`, `ghcr`, …) is reported, once per prefix a day (the notice id is the prefix,
- *      and the SNS publisher's idempotency guard keeps it for a day), with the configuration entry
- *      to add; nothing is created. Anything else is ignored.
+ *      (`docker-hub`, `ghcr`, …) is reported with the configuration entry to add, once per prefix
+ *      (a claim in the state table, kept `UNDECLARED_REPORT_DAYS`); nothing is created. Anything
+ *      else is ignored.
  *   3. Read the rules, templates and the rule's secret; a rule that exists is ignored (the miss has
  *      another cause). Plan that one rule with the sync's planner (`diffPtcState`), so it is built
  *      exactly as the sync builds it: template first, then the rule. A missing secret or a full
@@ -65,7 +76,7 @@ const ImageIds = z.array(z.looseObject({ imageTag: z.optional(z.string()), image
  * @example
  * const report = await handlePullThroughCacheEvent(parseEvent(PullThroughCacheEvent, raw, 'event'), deps);
  */
-export async function handlePullThroughCacheEvent(event: PullThroughCacheEvent, deps: PtcDeps): Promise<FunctionReport> {
+export async function handlePullThroughCacheEvent(event: PullThroughCacheEvent, deps: OnDemandPtcDeps): Promise<FunctionReport> {
   return event['detail-type'] === 'ECR Pull Through Cache Action' ? reportSyncFailure(event, deps) : createRuleOnDemand(event, deps);
 }
 
@@ -106,7 +117,7 @@ async function reportSyncFailure(event: PtcActionEvent, deps: PtcDeps): Promise<
   };
 }
 
-async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps): Promise<FunctionReport> {
+async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: OnDemandPtcDeps): Promise<FunctionReport> {
   const detail = event.detail;
   const base = { function: 'onPullThroughCache', eventId: event.id };
   const ignore = (why: string): FunctionReport => ({ ...base, outcome: 'ignored', decision: `Ignored ${detail.eventName}${detail.errorCode ? ` (${detail.errorCode})` : ''}: ${why}.`, changes: [] });
@@ -201,25 +212,33 @@ function pulledReference(event: CloudTrailEcrCallEvent, registryId: string, repo
  * is the prefix, not the event, so the SNS publisher's idempotency guard sends it once per prefix
  * for as long as it remembers a notice (a day), however many pulls fail.
  */
-async function reportUndeclaredPrefix(event: CloudTrailEcrCallEvent, deps: PtcDeps, rule: UndeclaredRule, repositoryName: string): Promise<FunctionReport> {
-  const guidance = explainUndeclaredPrefix(rule, { region: event.region, repositoryName });
-  const { configLines, ...advice } = guidance;
-  const notice: PtcFailureNotice = {
-    ...failureNotice(originOf(event), advice, { source: 'undeclared', prefix: rule.prefix, repositoryName, upstreamRegistryUrl: UPSTREAMS[rule.upstream].url }),
-    id: `ptc.undeclared:${rule.prefix}`,
-  };
+async function reportUndeclaredPrefix(event: CloudTrailEcrCallEvent, deps: OnDemandPtcDeps, rule: UndeclaredRule, repositoryName: string): Promise<FunctionReport> {
+  const { configLines, ...advice } = explainUndeclaredPrefix(rule, { region: event.region, repositoryName });
+  const base = { function: 'onPullThroughCache', eventId: event.id };
+  const missed = `A pull of ${repositoryName} missed every rule: ${rule.prefix}/ is the usual prefix for ${UPSTREAMS[rule.upstream].title} but is not declared, so no rule is created.`;
+  // Claim the prefix first: of all the pulls that fail under it, only the one whose claim succeeds reports.
+  const key = { pk: UNDECLARED_REPORTS, sk: rule.prefix };
+  const now = deps.clock();
+  try {
+    await deps.state.put(key, { repositoryName, eventId: event.id }, { expectedVersion: 0, expiresAt: Math.floor(now.getTime() / 1000) + UNDECLARED_REPORT_DAYS * 24 * 60 * 60, signal: deps.signal });
+  } catch (error) {
+    if (!hasErrorCode(error, 'STATE_CONFLICT')) throw error;
+    return { ...base, outcome: 'ignored', decision: `${missed} Already reported for this prefix (once per prefix, for ${UNDECLARED_REPORT_WINDOW}).`, changes: [] };
+  }
+  const notice = failureNotice(originOf(event), advice, { source: 'undeclared', prefix: rule.prefix, repositoryName, upstreamRegistryUrl: UPSTREAMS[rule.upstream].url });
   notice.data.configLines = configLines;
-  const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `${rule.prefix}/ is not a declared pull-through cache prefix`)]);
-  const repeated = changes.some(({ outcome }) => outcome.message?.startsWith('duplicate delivery'));
-  return {
-    function: 'onPullThroughCache',
-    eventId: event.id,
-    outcome: outcomeOf(changes),
-    decision: `A pull of ${repositoryName} missed every rule: ${rule.prefix}/ is the usual prefix for ${UPSTREAMS[rule.upstream].title} but is not declared, so no rule is created. ${
-      repeated ? 'Already reported for this prefix today.' : `Reported with the entry to add under pullThroughCache.rules: ${configLines.join(' ')}.`
-    }`,
-    changes,
-  };
+  // Not reported after all (a retryable failure throws, a permanent one is an outcome): release the
+  // claim, so that Lambda's retry, or the next failed pull, reports it.
+  const release = () => deps.state.delete(key, { expectedVersion: 1 }).catch(() => undefined);
+  let changes: AppliedChange[];
+  try {
+    changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `${rule.prefix}/ is not a declared pull-through cache prefix`)], { signal: deps.signal });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  if (changes.some(({ outcome }) => outcome.status !== 'applied' && outcome.status !== 'planned')) await release();
+  return { ...base, outcome: outcomeOf(changes), decision: `${missed} Reported with the entry to add under pullThroughCache.rules: ${configLines.join(' ')}.`, changes };
 }
 
 function ruleFor(deps: Pick<PtcDeps, 'config'>, prefix: string): DesiredPtcRule | undefined {
@@ -292,7 +311,7 @@ function failureNotice(
 }
 
 /** `onPullThroughCache`: `ECR Pull Through Cache Action` and CloudTrail pull failures. */
-export const onPullThroughCache: FunctionDefinition<typeof PullThroughCacheEvent, PtcDeps> = {
+export const onPullThroughCache: FunctionDefinition<typeof PullThroughCacheEvent, OnDemandPtcDeps> = {
   name: 'onPullThroughCache',
   eventName: 'pull-through cache event (ECR Pull Through Cache Action or AWS API Call via CloudTrail)',
   eventSchema: PullThroughCacheEvent,

@@ -83,7 +83,7 @@ describe('AWS documentation samples through the Lambda handlers (as `aws events 
   let logs: ReturnType<typeof captureLogs>;
 
   beforeAll(async () => {
-    restoreEnv = setEnv(LAMBDA_ENV);
+    restoreEnv = setEnv({ ...LAMBDA_ENV, STATE_TABLE_NAME: 'ecr-autopilot-test-state' });
     handlers.onImagePush = (await import('../../../functions/onImagePush')).handler as unknown as Handler;
     handlers.onImageScan = (await import('../../../functions/onImageScan')).handler as unknown as Handler;
     handlers.onPullThroughCache = (await import('../../../functions/onPullThroughCache')).handler as unknown as Handler;

@@ -7,9 +7,9 @@ import { PlanningWriter } from '../../../lib/plan/PlanningWriter';
 import { routeChanges } from '../../../lib/plan/routeChanges';
 import type { ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
 import { ptcWriters, type PtcChange } from '../../../lib/pull-through-cache/changes';
-import { handlePullThroughCacheEvent, PullThroughCacheEvent } from '../../../lib/pull-through-cache/onPullThroughCache';
+import { handlePullThroughCacheEvent, PullThroughCacheEvent, type OnDemandPtcDeps } from '../../../lib/pull-through-cache/onPullThroughCache';
 import { reconcilePullThroughCache } from '../../../lib/pull-through-cache/syncPullThroughCache';
-import type { PtcDeps } from '../../../lib/pull-through-cache/types';
+import { MemoryStateStore } from '../../../lib/state/MemoryStateStore';
 import { loadEvent, type EventJson } from '../../support/events';
 import { ACCOUNT, InMemoryPtcRegistry, NOW, ptcConfig, REGION, secretArn, TOPIC_ARN } from './ptcFixtures';
 
@@ -29,9 +29,10 @@ class NoticeRecorder implements ChangeWriter<PublishNoticeChange> {
 
 function harness(registry = new InMemoryPtcRegistry({ secrets: [DOCKER_SECRET] })) {
   const sns = new NoticeRecorder();
-  const deps: PtcDeps = {
+  const deps: OnDemandPtcDeps = {
     config: ptcConfig(),
     ptc: registry,
+    state: new MemoryStateStore({ now: () => NOW.getTime() }),
     writer: routeChanges({ ...ptcWriters(registry), sns }),
     topicArn: TOPIC_ARN,
     clock: () => NOW,
@@ -212,7 +213,7 @@ describe('onPullThroughCache: failed pulls (CloudTrail)', () => {
     expect(report.decision).toContain('ghcr/ is the usual prefix for GitHub Container Registry but is not declared, so no rule is created');
     const notice = sns.notices[0] as PtcFailureNotice;
     expect(notice).toMatchObject({
-      id: 'ptc.undeclared:ghcr',
+      id: 'c2a9f0d4-6b3e-4d17-8e5a-91f7b3c0d6e2:ptc.failure',
       kind: 'ptc.failure',
       severity: 'warning',
       data: {
@@ -228,6 +229,46 @@ describe('onPullThroughCache: failed pulls (CloudTrail)', () => {
     expect(notice.data.guidance.likelyCause).toContain('already cached under github/');
     expect(notice.data.guidance.commands[0]).toMatch(/^aws secretsmanager create-secret --name ecr-pullthroughcache\/ghcr /);
     expect(Notice.safeParse(notice).success).toBe(true);
+  });
+
+  it('reports an undeclared prefix once: later pulls under it are ignored with the reason, other prefixes still reported', async () => {
+    // Prepare
+    const { deps, sns } = harness();
+    const under = (repositoryName: string, id: string) =>
+      event(CLOUDTRAIL, (raw) => {
+        raw.id = id;
+        raw.detail.requestParameters.repositoryName = repositoryName;
+      });
+
+    // Act
+    const reports = [];
+    for (const [name, id] of [['ghcr/fluxcd/flux-cli', 'e-1'], ['ghcr/stefanprodan/podinfo', 'e-2'], ['ghcr/fluxcd/flux-cli', 'e-3'], ['chainguard/static', 'e-4']] as const) {
+      reports.push(await handlePullThroughCacheEvent(under(name, id), deps));
+    }
+
+    // Assess
+    expect(reports.map((report) => report.outcome)).toEqual(['done', 'ignored', 'ignored', 'done']);
+    expect(reports[1]?.decision).toContain('Already reported for this prefix (once per prefix, for 90 days).');
+    expect(sns.notices.map((notice) => (notice as PtcFailureNotice).data.prefix)).toEqual(['ghcr', 'chainguard']);
+  });
+
+  it('reports an undeclared prefix again once its record has expired (90 days)', async () => {
+    // Prepare
+    const { deps, sns } = harness();
+    let now = NOW;
+    const state = new MemoryStateStore({ now: () => now.getTime() });
+    const run = (id: string) => handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => ((raw.id = id), (raw.detail.requestParameters.repositoryName = 'ghcr/fluxcd/flux-cli'))), { ...deps, state, clock: () => now });
+
+    // Act
+    await run('e-1');
+    now = new Date(NOW.getTime() + 89 * 86_400_000);
+    const within = await run('e-2');
+    now = new Date(NOW.getTime() + 90 * 86_400_000);
+    const after = await run('e-3');
+
+    // Assess
+    expect([within.outcome, after.outcome]).toEqual(['ignored', 'done']);
+    expect(sns.notices).toHaveLength(2);
   });
 
   it('gives configuration lines that, added to the configuration, declare exactly that rule', async () => {

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import {
   CreatePullThroughCacheRuleCommand,
   CreateRepositoryCreationTemplateCommand,
@@ -9,7 +9,7 @@ import {
   ValidatePullThroughCacheRuleCommand,
 } from '@aws-sdk/client-ecr';
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventValidationError } from '../../../lib/errors';
@@ -31,6 +31,28 @@ let restoreEnv: () => void;
 let logs: ReturnType<typeof captureLogs>;
 
 const DOCKER_ARN = secretArn('ecr-pullthroughcache/docker-hub');
+const STATE_TABLE = 'ecr-autopilot-test-state';
+
+/**
+ * The state table's conditional write, as DynamoStateStore uses it: `expectedVersion: 0` fails with
+ * ConditionalCheckFailedException when a live item exists. Returns the keys written.
+ */
+function fakeStateTable(): Set<string> {
+  const items = new Set<string>();
+  const keyOf = (input: { Key?: Record<string, { S?: string }> }) => `${input.Key?.pk?.S}|${input.Key?.sk?.S}`;
+  dynamo.on(UpdateItemCommand, { TableName: STATE_TABLE }).callsFake((input: UpdateItemCommandInput) => {
+    if (input.ConditionExpression?.includes('attribute_not_exists') && items.has(keyOf(input))) {
+      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
+    }
+    items.add(keyOf(input));
+    return { Attributes: { ...input.Key, data: input.ExpressionAttributeValues?.[':data'], version: { N: '1' }, updatedAt: { S: '2026-11-20T09:00:00.000Z' } } };
+  });
+  dynamo.on(DeleteItemCommand, { TableName: STATE_TABLE }).callsFake((input) => {
+    items.delete(keyOf(input));
+    return {};
+  });
+  return items;
+}
 
 function templateFor(prefix: string, url: string) {
   return {
@@ -44,7 +66,7 @@ function templateFor(prefix: string, url: string) {
 }
 
 beforeAll(async () => {
-  restoreEnv = setEnv(LAMBDA_ENV);
+  restoreEnv = setEnv({ ...LAMBDA_ENV, STATE_TABLE_NAME: STATE_TABLE });
   onPullThroughCache = (await import('../../../functions/onPullThroughCache')).handler as unknown as Handler;
   syncPullThroughCache = (await import('../../../functions/syncPullThroughCache')).handler as unknown as Handler;
 });
@@ -70,8 +92,9 @@ beforeEach(() => {
 afterEach(() => logs.restore());
 
 describe('functions/onPullThroughCache handler', () => {
-  it('reports a pull under an undeclared upstream alias once per prefix across invocations, creating nothing', async () => {
+  it('reports a pull under an undeclared upstream alias once per prefix across invocations (state table), creating nothing', async () => {
     // Prepare
+    const claims = fakeStateTable();
     const ghcr = loadEvent('cloudtrail/batch-get-image-undeclared-alias');
     const ghcrAgain = loadEvent('cloudtrail/batch-get-image-undeclared-alias');
     ghcrAgain.id = 'b4e9d3c2-6f8a-4b07-9d1e-3c5f7a9b2d46';
@@ -90,9 +113,28 @@ describe('functions/onPullThroughCache handler', () => {
     expect(ecr).not.toHaveReceivedCommand(CreateRepositoryCreationTemplateCommand);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
     expect(first.decision).toContain('Reported with the entry to add under pullThroughCache.rules: { prefix: ghcr, upstream: github-container-registry, credentialSecret: ecr-pullthroughcache/ghcr }');
-    expect(second.decision).toContain('Already reported for this prefix today.');
+    expect(second.decision).toContain('Already reported for this prefix (once per prefix, for 90 days).');
     expect(other.decision).toContain('{ prefix: dockerhub, upstream: docker-hub, credentialSecret: ecr-pullthroughcache/dockerhub }');
-    expect([first.outcome, second.outcome, other.outcome]).toEqual(['done', 'done', 'done']);
+    expect([first.outcome, second.outcome, other.outcome]).toEqual(['done', 'ignored', 'done']);
+    expect([...claims].sort()).toEqual(['pull-through-cache#undeclared-prefix-reported|dockerhub', 'pull-through-cache#undeclared-prefix-reported|ghcr']);
+  });
+
+  it('releases the claim when the report cannot be published, so the retry reports it', async () => {
+    // Prepare
+    const claims = fakeStateTable();
+    const denied = new SNSServiceException({ name: 'AuthorizationErrorException', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized to publish' });
+    sns.on(PublishCommand).rejectsOnce(denied).resolves({ MessageId: 'message-2' });
+
+    // Act
+    const failed = await onPullThroughCache(loadEvent('cloudtrail/batch-get-image-undeclared-alias'), lambdaContext('ecr-autopilot-test-onPullThroughCache')).catch((error: unknown) => error);
+    const claimedAfterFailure = claims.size;
+    const retried = await onPullThroughCache(loadEvent('cloudtrail/batch-get-image-undeclared-alias'), lambdaContext('ecr-autopilot-test-onPullThroughCache'));
+
+    // Assess
+    expect(claimedAfterFailure).toBe(0);
+    expect(failed).toMatchObject({ code: 'NOTIFY_FAILED', retryable: true });
+    expect(retried.outcome).toBe('done');
+    expect(claims.size).toBe(1);
   });
 
   it('creates the template, then the rule with the secret ARN, and publishes once for a redelivered event', async () => {
