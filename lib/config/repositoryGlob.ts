@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { isRepositoryName, REPOSITORY_NAME_CHARACTERS, REPOSITORY_NAME_RULE } from '../ecr/repositoryName';
 
 /**
@@ -182,3 +183,16 @@ export function repositoryGlobToArnPatterns(glob: string): string[] {
   }
   return [...new Set(patterns.map((pattern) => pattern.replace(/\*{2,}/g, '*')))];
 }
+
+/**
+ * The schema of a repository-name glob wherever one is written (repository classes, accepted
+ * findings, a manual sweep's `repositories`): 1–256 characters that can match some ECR name.
+ */
+export const RepositoryGlob = z.string().check(
+  z.minLength(1),
+  z.maxLength(256),
+  z.superRefine((glob, ctx) => {
+    const problem = repositoryGlobProblem(glob);
+    if (problem) ctx.issues.push({ code: 'custom', input: glob, message: problem.message, params: { fix: problem.fix } });
+  }),
+);

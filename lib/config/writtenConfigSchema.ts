@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { REPOSITORY_NAME_RULE, RepositoryName, RepositoryNamePrefix } from '../ecr/repositoryName';
-import { repositoryGlobProblem } from './repositoryGlob';
+import { RepositoryGlob } from './repositoryGlob';
 import { MAX_TAG_MUTABILITY_FILTERS, TAG_MUTABILITY_FILTER_PATTERN } from '../ecr/limits';
 import { MAX_PTC_RULES, MAX_TEMPLATE_ROLE_ARN_LENGTH, PTC_PREFIX_PATTERN, PTC_SECRET_PREFIX, TEMPLATE_KMS_KEY_PATTERN, TEMPLATE_ROLE_ARN_PATTERN } from '../pull-through-cache/limits';
 import { UPSTREAM_REGISTRIES } from '../pull-through-cache/upstreams';
@@ -10,16 +10,6 @@ import { UPSTREAM_REGISTRIES } from '../pull-through-cache/upstreams';
  * (a typo such as `scanOnpush` must not silently do nothing). Defaults are filled in here; file
  * references and cross-field rules are resolved by `loadConfig`.
  */
-
-/** A repository-name glob that can match some ECR repository name (lib/config/repositoryGlob.ts). */
-const GlobPattern = z.string().check(
-  z.minLength(1),
-  z.maxLength(256),
-  z.superRefine((glob, ctx) => {
-    const problem = repositoryGlobProblem(glob);
-    if (problem) ctx.issues.push({ code: 'custom', input: glob, message: problem.message, params: { fix: problem.fix } });
-  }),
-);
 
 export const TAG_MUTABILITY_VALUES = ['MUTABLE', 'IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE_WITH_EXCLUSION'] as const;
 export type TagMutability = (typeof TAG_MUTABILITY_VALUES)[number];
@@ -43,7 +33,7 @@ export const WrittenRepositoryClass = z.strictObject({
   name: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes')),
   description: z.optional(z.string()),
   /** Repository-name globs: `*` matches within one path segment, `**` across segments. */
-  repositories: z.array(GlobPattern).check(z.minLength(1)),
+  repositories: z.array(RepositoryGlob).check(z.minLength(1)),
   /**
    * The lifecycle policy: a path to a JSON file (relative to this configuration file) or the
    * policy document inline. Absent means the lifecycle policy is not managed.
@@ -75,7 +65,7 @@ const AcceptedFinding = z.strictObject({
   id: z.string().check(z.minLength(1)),
   reason: z.string().check(z.minLength(1)),
   /** Repository-name globs it applies to; all repositories when absent. */
-  repositories: z.optional(z.array(GlobPattern)),
+  repositories: z.optional(z.array(RepositoryGlob)),
   /** ISO date after which the finding counts again. */
   expires: z.optional(z.iso.date()),
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { matchRepositoryClass } from '../config/matchRepositoryClass';
-import { compileRepositoryGlobs } from '../config/repositoryGlob';
+import { compileRepositoryGlobs, RepositoryGlob } from '../config/repositoryGlob';
 import type { BatchDeleteImageChange, GovernanceChange } from '../ecr/changes';
 import { hasErrorCode } from '../errors';
 import { ScheduledEvent } from '../events/scheduled';
@@ -19,8 +19,8 @@ import { DeletionBudget, sweepRepository } from './sweepRepository';
 
 /** A manual invoke: optionally limited to some repositories, with another cap. `{}` sweeps everything. */
 export const ManualSweepInput = z.strictObject({
-  /** Repository-name globs to sweep (default: every repository). */
-  repositories: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  /** Repository-name globs to sweep (default: every repository); a glob no ECR name can match is rejected. */
+  repositories: z.optional(z.array(RepositoryGlob).check(z.minLength(1))),
   /** Overrides `lifecycle.maxDeletionsPerRun` for this run. */
   maxDeletions: z.optional(z.int().check(z.gte(0))),
 });

@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig, type AutopilotConfig } from '../../../
 import type { BatchDeleteImageChange } from '../../../../lib/ecr/changes';
 import { SnapshotRegistry } from '../../../../lib/ecr/SnapshotRegistry';
 import { parseEvent } from '../../../../lib/events/parseEvent';
+import type { EventValidationError } from '../../../../lib/errors';
 import { SWEEP_STOP_MARGIN_MS, sweepLifecycle, SweepLifecycleEvent, type SweepReport } from '../../../../lib/lifecycle/sweepLifecycle';
 import { sweepCursorKey, type SweepCursor } from '../../../../lib/lifecycle/sweepCursor';
 import type { PublishNoticeChange } from '../../../../lib/notify/changes';
@@ -468,5 +469,20 @@ describe('sweepLifecycle', () => {
       expect(ecr.calls()).toHaveLength(0);
       expect(sns.calls()).toHaveLength(0);
     });
+  });
+});
+
+describe('SweepLifecycleEvent', () => {
+  it('rejects a manual sweep of globs no ECR repository name can match, naming the fix, before anything is read', () => {
+    // Act
+    let issues: ReadonlyArray<{ path: string; fix?: string }> = [];
+    try {
+      parseEvent(SweepLifecycleEvent, { repositories: ['team-a/**', 'Team-B/**'] }, 'lifecycle sweep event');
+    } catch (error) {
+      issues = (error as EventValidationError).issues;
+    }
+
+    // Assess: `Team-B/**` would silently sweep nothing.
+    expect(issues).toEqual([expect.objectContaining({ path: 'repositories[1]', fix: 'write "team-b/**"' })]);
   });
 });
