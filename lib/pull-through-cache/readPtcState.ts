@@ -1,5 +1,4 @@
-import { hasErrorCode } from '../errors';
-import { explainAwsFailure } from '../shared/awsFailure';
+import { readOrReport } from '../shared/awsFailure';
 import type { CallOptions } from '../shared/retry';
 import type { PtcStateReader } from './PtcStateReader';
 import type { DesiredPtcState, PtcReadFailures, PtcState, SecretMetadata } from './types';
@@ -24,27 +23,15 @@ export async function readPtcState(reader: PtcStateReader, desired: Pick<Desired
   // Tolerant (ptc status): every read is tried; a failure about one item (denied, expired credentials,
   // an unexpected answer) is recorded with its fix, and the rest goes on.
   const failures: { rules?: string; templates?: string; secrets: Map<string, string> } = { secrets: new Map() };
-  const attempt = async <T>(operation: string, read: () => Promise<T>, record: (message: string) => void): Promise<T | undefined> => {
-    try {
-      return await read();
-    } catch (error) {
-      if (hasErrorCode(error, 'ABORTED')) throw error;
-      const explained = explainAwsFailure(error, operation);
-      // AWS out of reach (silent, throttled, failing): every other read would wait for the same; say it once.
-      if (explained.retryable) throw explained;
-      record(explained.message);
-      return undefined;
-    }
-  };
   const [rules, templates] = await Promise.all([
-    attempt('ecr:DescribePullThroughCacheRules', () => reader.listRules(call), (message) => (failures.rules = message)),
-    attempt('ecr:DescribeRepositoryCreationTemplates', () => reader.listTemplates(call), (message) => (failures.templates = message)),
+    readOrReport('ecr:DescribePullThroughCacheRules', () => reader.listRules(call), (message) => (failures.rules = message)),
+    readOrReport('ecr:DescribeRepositoryCreationTemplates', () => reader.listTemplates(call), (message) => (failures.templates = message)),
   ]);
   const secrets = new Map<string, SecretMetadata | undefined>();
   for (const rule of desired.rules) {
     const name = rule.credentialSecret;
     if (!name || secrets.has(name) || failures.secrets.has(name)) continue;
-    const metadata = await attempt(`secretsmanager:DescribeSecret ${name}`, async () => ({ found: await reader.describeSecret(name, call) }), (message) => failures.secrets.set(name, message));
+    const metadata = await readOrReport(`secretsmanager:DescribeSecret ${name}`, async () => ({ found: await reader.describeSecret(name, call) }), (message) => failures.secrets.set(name, message));
     if (metadata) secrets.set(name, metadata.found);
   }
   const unreadable: PtcReadFailures = {

@@ -1,4 +1,4 @@
-import { AutopilotError } from '../errors';
+import { AutopilotError, hasErrorCode } from '../errors';
 
 /**
  * An error an AWS call ended with that no adapter translated (expired credentials, a network
@@ -47,4 +47,26 @@ export function explainAwsFailure(error: unknown, what: string): AutopilotError 
     return new AutopilotError('AWS_ERROR', `${what}: AWS answered with an internal error (${name}: ${detail}); run it again`, { ...options, retryable: true });
   }
   return new AutopilotError('AWS_ERROR', `${what} failed: ${name}: ${detail}; check that the resource and the region are the ones meant, then run it again`, options);
+}
+
+/**
+ * One read of a command that goes item by item (teardown, `ptc status`): its result, or, when it
+ * fails for a reason of its own (denied, expired credentials, an unexpected answer), undefined
+ * after `report` got the explained message. Cancellation is rethrown, and so is AWS out of reach
+ * (silent, unreachable, throttled or failing past the retries), explained: every other call would
+ * wait for the same, so it is said once.
+ *
+ * @example
+ * const rules = (await readOrReport('ecr:DescribePullThroughCacheRules', () => reader.listRules(), (message) => failures.push(message))) ?? [];
+ */
+export async function readOrReport<T>(operation: string, read: () => Promise<T>, report: (message: string) => void): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (hasErrorCode(error, 'ABORTED')) throw error;
+    const explained = explainAwsFailure(error, operation);
+    if (explained.retryable) throw explained;
+    report(explained.message);
+    return undefined;
+  }
 }

@@ -13,7 +13,7 @@ import { outcomeOf } from '../runtime/types';
 import { stopLine } from '../runtime/deadline';
 import type { CallOptions } from '../shared/retry';
 import { hasErrorCode } from '../errors';
-import { explainAwsFailure } from '../shared/awsFailure';
+import { explainAwsFailure, readOrReport } from '../shared/awsFailure';
 
 /** `{}` plans only; `{"apply": true}` deletes. A destructive function never acts on an empty event. */
 export const TeardownLabEvent = z.strictObject({ apply: z._default(z.boolean(), false) });
@@ -55,18 +55,8 @@ export interface TeardownReport extends FunctionReport {
 export async function planTeardown(deps: Pick<TeardownDeps, 'config' | 'registry' | 'ptc'>, call: CallOptions = {}): Promise<{ changes: TeardownChange[]; problems: TeardownProblem[] }> {
   const prefixes = desiredPtcState(deps.config).rules.map((rule) => normalizePrefix(rule.prefix));
   const problems: TeardownProblem[] = [];
-  const list = async <T>(step: string, operation: string, read: () => Promise<T[]>): Promise<T[]> => {
-    try {
-      return await read();
-    } catch (error) {
-      if (hasErrorCode(error, 'ABORTED')) throw error;
-      const explained = explainAwsFailure(error, operation);
-      // AWS out of reach (silent, throttled, failing): every call would wait for the same; say it once.
-      if (explained.retryable) throw explained;
-      problems.push({ step: `${step} (${operation})`, message: explained.message });
-      return [];
-    }
-  };
+  const list = async <T>(step: string, operation: string, read: () => Promise<T[]>): Promise<T[]> =>
+    (await readOrReport(operation, read, (message) => problems.push({ step: `${step} (${operation})`, message }))) ?? [];
   const [rules, templates, repositoryNames] = await Promise.all([
     list('list the pull-through cache rules', 'ecr:DescribePullThroughCacheRules', () => deps.ptc.listRules(call)),
     list('list the repository creation templates', 'ecr:DescribeRepositoryCreationTemplates', () => deps.ptc.listTemplates(call)),

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig, readConfig } from '../../../lib/config';
-import type { ConfigError, ValidationIssue } from '../../../lib/errors';
+import { ConfigError, type ValidationIssue } from '../../../lib/errors';
 import { desiredPtcState } from '../../../lib/pull-through-cache/desiredPtcState';
 import { configText, NOW, PTC_POLICY_TEXT } from './ptcFixtures';
 
@@ -20,6 +20,17 @@ function warningsOf(section: string): string[] {
 const KMS_KEY = 'arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const ROLE = 'arn:aws:iam::123456789012:role/ecr-repository-creation';
 const SAMPLES = resolve(DEFAULT_CONFIG_PATH, '../../test/samples/config');
+
+/** The issues loading a sample configuration of test/samples/config fails with. */
+function sampleIssues(name: string): readonly ValidationIssue[] {
+  try {
+    loadConfig(resolve(SAMPLES, name));
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error(`${name} was accepted`);
+}
 
 const rules = (...lines: string[]) => `pullThroughCache:\n  rules:\n${lines.map((line) => `    - ${line}`).join('\n')}`;
 
@@ -123,12 +134,7 @@ describe('pullThroughCache configuration', () => {
 
   it('rejects every value of test/samples/config/rejected-api-values.yml that ECR would answer with a 400', () => {
     // Act
-    let issues: ValidationIssue[] = [];
-    try {
-      loadConfig(resolve(SAMPLES, 'rejected-api-values.yml'));
-    } catch (error) {
-      issues = (error as ConfigError).issues as ValidationIssue[];
-    }
+    const issues = sampleIssues('rejected-api-values.yml');
 
     // Assess
     expect(issues.map((issue) => issue.path)).toEqual(['repositoryClasses[0].tagMutabilityExclusions[1]', 'pullThroughCache.template.kmsKey', 'pullThroughCache.template.customRoleArn']);
@@ -136,12 +142,7 @@ describe('pullThroughCache configuration', () => {
 
   it('asks once, at the shared template, for the role every rule needs (test/samples/config/template-kms-without-role.yml)', () => {
     // Act
-    let issues: ValidationIssue[] = [];
-    try {
-      loadConfig(resolve(SAMPLES, 'template-kms-without-role.yml'));
-    } catch (error) {
-      issues = (error as ConfigError).issues as ValidationIssue[];
-    }
+    const issues = sampleIssues('template-kms-without-role.yml');
 
     // Assess: the trust policy names ecr.amazonaws.com, the role policy the key.
     expect(issues).toEqual([
