@@ -108,7 +108,7 @@ export function exitCodeFor(error: unknown): 2 | 3 {
 /** Prints an error once, with every issue for validation errors; the stack only for bugs. */
 export function reportError(error: unknown, io: CommandIo): ExitCode {
   if (error instanceof EventValidationError || error instanceof ConfigError) {
-    io.err(`error: ${error.message.split('\n')[0]}`);
+    io.err(`error: ${error.headline}:`);
     for (const issue of error.issues) io.err(`  - ${formatIssue(issue)}`);
     return 2;
   }

@@ -105,14 +105,18 @@ export function formatIssue(issue: ValidationIssue): string {
 export class EventValidationError extends AutopilotError {
   readonly issues: readonly ValidationIssue[];
   readonly eventId: string | undefined;
+  /** What was invalid, without the issues: for hosts that list `issues` one per line. */
+  readonly headline: string;
 
   constructor(what: string, issues: readonly ValidationIssue[], eventId?: string) {
+    const headline = `Invalid ${what}${eventId ? ` (event id ${eventId})` : ''}`;
     const first = issues.slice(0, 5).map(formatIssue).join('; ');
     const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
-    super('EVENT_INVALID', `Invalid ${what}${eventId ? ` (event id ${eventId})` : ''}: ${first}${more}`);
+    super('EVENT_INVALID', `${headline}: ${first}${more}`);
     this.name = 'EventValidationError';
     this.issues = issues;
     this.eventId = eventId;
+    this.headline = headline;
   }
 }
 
@@ -120,10 +124,14 @@ export class EventValidationError extends AutopilotError {
 export class ConfigError extends AutopilotError {
   readonly issues: readonly ValidationIssue[];
 
+  /** What was invalid, without the issues: for hosts that list `issues` one per line. */
+  readonly headline: string;
+
   constructor(file: string, issues: readonly ValidationIssue[]) {
     super('CONFIG_INVALID', `Invalid configuration ${file}:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
     this.name = 'ConfigError';
     this.issues = issues;
+    this.headline = `Invalid configuration ${file}`;
   }
 }
 

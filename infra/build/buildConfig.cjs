@@ -8,13 +8,26 @@ const { pathToFileURL } = require('node:url');
 const ROOT = resolve(__dirname, '../..');
 let loaded;
 
+let failureReported = false;
+
 /**
  * `{ config, fleetDefinitions, mirrorRepositories, ptcPrefixes, templateRoles, expireOnPushRepositoryPatterns }`,
- * loaded once per build. Throws on an invalid configuration.
+ * loaded once per build. Rejects on an invalid configuration: osls reports every variable that could
+ * not be resolved, so the first rejection carries the configuration's problems (without a stack:
+ * they are the user's to fix, not ours) and the others only point at it.
  */
 function loadBuildConfig() {
   loaded ??= load();
-  return loaded;
+  return loaded.catch((error) => {
+    if (failureReported) throw withoutStack(new Error('the configuration is invalid: its problems are listed once, under the ConfigError in this list'));
+    failureReported = true;
+    throw error.name === 'ConfigError' ? withoutStack(error) : error;
+  });
+}
+
+function withoutStack(error) {
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
 }
 
 async function load() {

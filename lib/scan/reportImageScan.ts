@@ -4,6 +4,7 @@ import { AutopilotError, hasErrorCode } from '../errors';
 import { noticeOriginOf, publishNotice } from '../notify/changes';
 import type { NoticeFinding, NoticeSeverity, ScanSummaryNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
+import { sentence } from '../shared/sentence';
 import type { AppliedChange, Change } from '../plan/types';
 import type { AutopilotDeps, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
@@ -40,13 +41,13 @@ const NOTICE_SEVERITY: Record<ScanVerdict, NoticeSeverity> = { PASS: 'info', WAR
 export async function reportImageScan(event: ImageScanEvent, deps: ScanDeps): Promise<FunctionReport> {
   const base = { function: 'onImageScan', eventId: event.id };
   const scan = toCompletedScan(event);
-  if ('ignored' in scan) return { ...base, outcome: 'ignored', decision: `Ignored ${event['detail-type']}: ${scan.ignored}.`, changes: [] };
+  if ('ignored' in scan) return { ...base, outcome: 'ignored', decision: sentence(`Ignored ${event['detail-type']}: ${scan.ignored}`), changes: [] };
   try {
     return await reportCompletedScan(scan, deps, base);
   } catch (error) {
     // The image (or its repository) was deleted between the scan and this event: nothing to report.
     if (hasErrorCode(error, 'REPOSITORY_NOT_FOUND') || hasErrorCode(error, 'IMAGE_NOT_FOUND')) {
-      return { ...base, outcome: 'ignored', decision: `Ignored the scan of ${scan.repositoryName}@${scan.imageDigest}: ${(error as Error).message}.`, changes: [] };
+      return { ...base, outcome: 'ignored', decision: sentence(`Ignored the scan of ${scan.repositoryName}@${scan.imageDigest}: ${(error as Error).message}`), changes: [] };
     }
     throw error;
   }

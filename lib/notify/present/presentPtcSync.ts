@@ -1,5 +1,6 @@
 import type { MessageDocument } from '../document';
 import type { PtcSyncNotice } from '../notices';
+import { sentence } from '../../shared/sentence';
 import { plural } from './format';
 
 /**
@@ -22,7 +23,7 @@ export function presentPtcSync(notice: PtcSyncNotice): MessageDocument {
   ];
   return {
     subject: `Pull-through cache sync: ${parts.join(', ')}`,
-    headline: `Pull-through cache sync: ${parts.join(', ')}.${c.problems > 0 ? ` First: ${d.problems[0]?.prefix}: ${d.problems[0]?.message}.` : ''}${d.stoppedEarly ? ` Stopped early (${d.stoppedEarly}): the next run makes the changes marked stopped.` : ''}`,
+    headline: `Pull-through cache sync: ${parts.join(', ')}.${c.problems > 0 ? ` First: ${d.problems[0]?.prefix}: ${sentence(d.problems[0]?.message ?? '')}` : ''}${d.stoppedEarly ? ` Stopped early (${d.stoppedEarly}): the next run makes the changes marked stopped.` : ''}`,
     severity: notice.severity,
     facts: [
       { label: 'Rules', value: `${c.declared} declared, ${c.inSync} in sync, ${c.onDemand} on demand, ${c.unmanaged} unmanaged` },
@@ -31,7 +32,7 @@ export function presentPtcSync(notice: PtcSyncNotice): MessageDocument {
     ],
     sections: [
       ...(d.problems.length > 0
-        ? [{ title: 'Problems', items: d.problems.map((problem) => ({ label: problem.prefix, text: `${problem.message}. Fix: ${problem.fix}${problem.command ? ` — ${problem.command}` : ''}` })) }]
+        ? [{ title: 'Problems', items: d.problems.map((problem) => ({ label: problem.prefix, text: `${sentence(problem.message)} Fix: ${problem.fix}${problem.command ? ` — ${problem.command}` : ''}` })) }]
         : []),
       ...(d.changes.length > 0
         ? [{ title: 'Changes', items: d.changes.map((change) => ({ label: change.action, text: `${change.status}: ${change.reason}${change.message ? ` (${change.message})` : ''}` })) }]

@@ -103,8 +103,10 @@ describe('ecr-autopilot invoke', () => {
 
     // Assess
     expect(code).toBe(2);
-    expect(cliStderr()).toContain('error: Invalid ECR Image Action event (event id 13cde686-328b-6117-af20-0e5566167482)');
+    expect(cliStderr()).toContain('error: Invalid ECR Image Action event (event id 13cde686-328b-6117-af20-0e5566167482):\n');
     expect(cliStderr()).toContain('  - detail.image-digest: must be "sha256:" followed by the digest');
+    // Each problem once: the headline does not repeat what the list says.
+    expect(cliStderr().split('detail.image-digest').length - 1).toBe(1);
   });
 
   it('exits 2 for an event file that is not JSON', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { presentNotice } from '../../../lib/notify/present/presentNotice';
 import { renderText } from '../../../lib/notify/render/renderText';
+import { Notice } from '../../../lib/notify/notices';
 import { pushNotice, scanNotice } from '../../support/notices';
 
 describe('presentNotice', () => {
@@ -145,5 +146,33 @@ describe('presentNotice', () => {
     // Assess
     expect(doc.sections[0]).toMatchObject({ title: 'Top findings', omitted: 25 - 3 - 2 });
     expect(doc.facts.find((fact) => fact.label === 'Accepted')?.value).toBe('3 not counted (scan.acceptedFindings)');
+  });
+});
+
+describe('messages of others inside our sentences', () => {
+  it('ends each sentence with one full stop when an AWS message brings its own', () => {
+    // Prepare: ValidatePullThroughCacheRule's failure text ends with a full stop
+    const notice = Notice.parse({
+      id: 'sync-1:ptc.sync',
+      kind: 'ptc.sync',
+      severity: 'warning',
+      occurredAt: '2026-11-20T08:56:41Z',
+      origin: { region: 'ap-northeast-2' },
+      data: {
+        prune: false,
+        counts: { declared: 1, inSync: 0, changed: 0, onDemand: 0, unmanaged: 0, failedChanges: 0, problems: 1 },
+        rules: [{ prefix: 'github', declared: true, status: 'exists', upstreamRegistryUrl: 'ghcr.io', credential: 'ecr-pullthroughcache/github', template: 'present' }],
+        problems: [{ prefix: 'github', code: 'VALIDATION_FAILED', message: "Unable to retrieve the secret: Secrets Manager can't find the specified secret.", fix: 'store a valid token' }],
+        changes: [],
+      },
+    });
+
+    // Act
+    const text = renderText(presentNotice(notice));
+
+    // Assess
+    expect(text).toContain("First: github: Unable to retrieve the secret: Secrets Manager can't find the specified secret.\n");
+    expect(text).toContain("Secrets Manager can't find the specified secret. Fix: store a valid token");
+    expect(text).not.toMatch(/[^.]\.\.(?!\.)/);
   });
 });
