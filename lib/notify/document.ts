@@ -22,6 +22,8 @@ export interface MessageDocument {
   footer: string;
   /** Stable thread key (e.g. repository + digest), for channels that thread updates. */
   threadKey: string;
+  /** What one section is about (`repository`), for "… and 12 more repositories" when a channel cannot show them all. */
+  sectionNoun?: string;
 }
 
 export interface DocumentFact {

@@ -76,7 +76,7 @@ describe('SlackWebhook against a local HTTP server', () => {
     expect(request?.path).toBe('/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX');
     expect(request?.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(JSON.parse(request?.body ?? '')).toEqual(MESSAGE);
-    expect(JSON.parse(request?.body ?? '').blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: ':rotating_light: FAIL team-a/api:v1.4.0: 1 CRITICAL, 1 HIGH (1 new, 1 fixed)', emoji: true } });
+    expect(JSON.parse(request?.body ?? '').blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: ':rotating_light: FAIL team-a/api:v1.4.0: 1 CRITICAL > 0 allowed (1 new, 1 fixed)', emoji: true } });
   });
 
   it('honours 429 Retry-After: waits the requested second, then posts again', async () => {

@@ -1,6 +1,6 @@
 import type { DocumentItem, DocumentSection, MessageDocument } from '../document';
 import type { LifecycleLedgerNotice } from '../notices';
-import { formatBytes, plural, shortDigest } from './format';
+import { formatBytes, plural, shortDigest, upperFirst } from './format';
 import { presentFleetRun } from './presentFleetRun';
 
 /**
@@ -52,7 +52,7 @@ export function presentLifecycleLedger(notice: LifecycleLedgerNotice): MessageDo
   return {
     subject: `${what}: ${plural(t.imagesExpired, 'image')} ${verb} (${formatBytes(t.bytesReclaimed)})${t.governanceChanges > 0 ? `, ${t.governanceChanges} fixed` : ''}${part}`,
     headline:
-      `${d.continuedFrom ? `${capitalize(d.continuedFrom)}. ` : ''}${what} over ${plural(d.repositoriesScanned, 'repository')}${part}: ${headlineParts.join(', ')}.` +
+      `${d.continuedFrom ? `${upperFirst(d.continuedFrom)}. ` : ''}${what} over ${plural(d.repositoriesScanned, 'repository')}${part}: ${headlineParts.join(', ')}.` +
       `${t.capReached ? ' The per-run deletion cap was reached; the rest waits for the next run.' : ''}` +
       `${d.stoppedEarly ? ` Stopped early: ${d.stoppedEarly}.` : ''}` +
       `${d.resume ? ` ${plural(d.resume.notFinished, 'repository')} not finished; the next run starts at ${d.resume.nextRepository}.` : ''}${fleet.headline}`,
@@ -73,9 +73,6 @@ export function presentLifecycleLedger(notice: LifecycleLedgerNotice): MessageDo
     links: fleet.links,
     footer: `notice ${notice.id}${notice.origin.eventId ? ` · event ${notice.origin.eventId}` : ''} · ${notice.origin.region}`,
     threadKey: `lifecycle:${notice.origin.region}:${notice.occurredAt.slice(0, 10)}`,
+    sectionNoun: 'repository',
   };
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

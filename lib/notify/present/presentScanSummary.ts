@@ -19,21 +19,35 @@ export function presentScanSummary(notice: ScanSummaryNotice): MessageDocument {
   const counts = formatCounts(d.counts);
   const diff = d.comparison ? ` (${d.comparison.newCount} new, ${d.comparison.fixedCount} fixed)` : '';
 
+  // A new finding among the top ones is marked there, and not listed again under "New".
+  const newIds = new Set(d.comparison?.newFindings.map((finding) => finding.id) ?? []);
+  const topIds = new Set(d.topFindings.map((finding) => finding.id));
   const sections: DocumentSection[] = [];
   if (d.topFindings.length > 0) {
-    sections.push({ title: 'Top findings', items: d.topFindings.map(findingItem), omitted: Math.max(0, d.totalFindings - d.acceptedFindings - d.topFindings.length) });
+    sections.push({
+      title: 'Top findings',
+      items: d.topFindings.map((finding) => findingItem(finding, newIds.has(finding.id))),
+      omitted: Math.max(0, d.totalFindings - d.acceptedFindings - d.topFindings.length),
+    });
   }
-  if (d.comparison && d.comparison.newFindings.length > 0) {
-    sections.push({ title: 'New since the previous image', items: d.comparison.newFindings.map(findingItem), omitted: d.comparison.newCount - d.comparison.newFindings.length });
+  const newElsewhere = d.comparison?.newFindings.filter((finding) => !topIds.has(finding.id)) ?? [];
+  const newOmitted = d.comparison ? d.comparison.newCount - d.comparison.newFindings.length : 0;
+  if (d.comparison && (newElsewhere.length > 0 || newOmitted > 0)) {
+    sections.push({
+      title: newElsewhere.length < d.comparison.newFindings.length ? 'Also new since the previous image' : 'New since the previous image',
+      items: newElsewhere.map((finding) => findingItem(finding, false)),
+      omitted: newOmitted,
+    });
   }
   if (d.comparison && d.comparison.fixedFindings.length > 0) {
-    sections.push({ title: 'Fixed since the previous image', items: d.comparison.fixedFindings.map(findingItem), omitted: d.comparison.fixedCount - d.comparison.fixedFindings.length });
+    sections.push({ title: 'Fixed since the previous image', items: d.comparison.fixedFindings.map((finding) => findingItem(finding, false)), omitted: d.comparison.fixedCount - d.comparison.fixedFindings.length });
   }
 
   const verdictReason = d.reasons.length > 0 ? `: ${d.reasons.join('; ')}` : '';
   const found = d.totalFindings === 0 ? 'found no vulnerabilities' : `found ${plural(d.totalFindings, 'finding')} (${counts})`;
   return {
-    subject: `${d.verdict} ${name}${platform}: ${d.totalFindings === 0 ? 'no findings' : counts}${diff}`,
+    // The verdict's reason leads: it is what the reader acts on (the counts follow in the facts).
+    subject: `${d.verdict} ${name}${platform}: ${d.reasons.length > 0 ? d.reasons.join('; ') : d.totalFindings === 0 ? 'no findings' : counts}${diff}`,
     headline: `Scan of ${name}${platform} ${found}${diff}. Verdict ${d.verdict}${verdictReason}.`,
     severity: notice.severity,
     facts: [
@@ -64,10 +78,10 @@ export function formatCounts(counts: Readonly<Record<string, number>>): string {
   return parts.length > 0 ? parts.join(', ') : 'none';
 }
 
-function findingItem(finding: NoticeFinding): DocumentItem {
+function findingItem(finding: NoticeFinding, isNew: boolean): DocumentItem {
   const pkg = finding.packageName ? ` ${finding.packageName}${finding.installedVersion ? ` ${finding.installedVersion}` : ''}` : '';
   const fix = finding.fixedVersion ? ` → fixed in ${finding.fixedVersion}` : finding.packageName ? ' (no fix yet)' : '';
-  const item: DocumentItem = { label: finding.id, text: `${finding.severity}${pkg}${fix}` };
+  const item: DocumentItem = { label: finding.id, text: `${finding.severity}${isNew ? ' (new)' : ''}${pkg}${fix}` };
   if (finding.uri) item.url = finding.uri;
   return item;
 }

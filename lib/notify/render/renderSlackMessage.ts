@@ -2,6 +2,7 @@ import type { DocumentItem, MessageDocument } from '../document';
 import type { NoticeSeverity } from '../notices';
 import { escapeSlackText, slackLink } from './escapeSlackText';
 import { truncateTo } from './truncate';
+import { plural } from '../present/format';
 
 /** Block Kit limits (api.slack.com/reference/block-kit). */
 export const SLACK_LIMITS = {
@@ -55,17 +56,24 @@ export function renderSlackMessage(doc: MessageDocument): SlackMessage {
     { type: 'section', text: { type: 'mrkdwn', text: truncateTo(escapeSlackText(doc.headline), SLACK_LIMITS.sectionText) } },
   ];
 
-  const fields = doc.facts.slice(0, SLACK_LIMITS.fields).map((fact) => ({
-    type: 'mrkdwn' as const,
-    text: truncateTo(`*${escapeSlackText(fact.label)}*\n${fact.code ? `\`${escapeSlackText(fact.value)}\`` : escapeSlackText(fact.value)}`, SLACK_LIMITS.fieldText),
-  }));
+  const fields = doc.facts.slice(0, SLACK_LIMITS.fields).map((fact) => {
+    // Two columns leave no room for 71-character digests: the first 12 hex digits identify one (the link has it whole).
+    const value = escapeSlackText(fact.value.replace(FULL_DIGEST, (_digest, algorithm: string, hex: string) => `${algorithm}:${hex.slice(0, 12)}`));
+    return { type: 'mrkdwn' as const, text: truncateTo(`*${escapeSlackText(fact.label)}*\n${fact.code ? `\`${value}\`` : value}`, SLACK_LIMITS.fieldText) };
+  });
   if (fields.length > 0) blocks.push({ type: 'section', fields });
 
-  // Leave room for the links, the divider and the footer.
-  const reserved = 3;
-  for (const section of doc.sections) {
-    if (blocks.length >= SLACK_LIMITS.blocks - reserved) break;
+  // Leave room for "and N more", the links, the divider and the footer.
+  const reserved = 4;
+  const room = SLACK_LIMITS.blocks - reserved - blocks.length;
+  for (const section of doc.sections.slice(0, room)) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: sectionText(section.title, section.items, section.omitted ?? 0) } });
+  }
+  const cut = doc.sections.length - Math.max(0, room);
+  if (cut > 0) {
+    // `plural` gives "12 repositories": the noun without its count.
+    const noun = plural(cut, doc.sectionNoun ?? 'section').replace(/^\d+ /, '');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `_… and ${cut} more ${noun}: the email and the notice JSON list them all_` } });
   }
 
   if (doc.links.length > 0) {
@@ -74,8 +82,9 @@ export function renderSlackMessage(doc: MessageDocument): SlackMessage {
   blocks.push({ type: 'divider' });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateTo(escapeSlackText(`ecr-autopilot · ${doc.footer}`), SLACK_LIMITS.sectionText) }] });
 
-  // The fallback text is mrkdwn too (a `<!channel>` in it would notify the channel): escaped like the rest.
-  return { text: truncateTo(escapeSlackText(`${doc.subject}: ${doc.headline}`), SLACK_LIMITS.fallbackText), blocks: blocks.map(verbatim) };
+  // The fallback is what notifications show: the headline, which stands on its own (the subject says
+  // the same in fewer words). It is mrkdwn too (a `<!channel>` in it would notify the channel): escaped.
+  return { text: truncateTo(escapeSlackText(doc.headline), SLACK_LIMITS.fallbackText), blocks: blocks.map(verbatim) };
 }
 
 /**
@@ -92,6 +101,26 @@ function verbatim(block: SlackBlock): SlackBlock {
   };
 }
 
+/** A full digest (`sha256:` and 64 hex digits). */
+const FULL_DIGEST = /\b(sha256):([0-9a-f]{64})\b/g;
+
+/**
+ * A command we tell people to run, from the program up to where the sentence goes on: a closing
+ * parenthesis, a semicolon, an explaining parenthesis or clause (` (then …`, ` to …`, ` or …`), or the end.
+ */
+const COMMAND = /(?<![\w`-])((?:ecr-autopilot|aws|npx|docker|kubectl|podman|skopeo|crane) [^\n;)`]*?)(?=\s\(|[;)]|\s(?:to|or|and|then)\s|$|\n)/g;
+
+/**
+ * Fix commands as inline code, so they read as commands and copy cleanly. Only where a fix is
+ * given: after "Fix:", or an item that is a command.
+ */
+function codeCommands(text: string): string {
+  const fix = text.lastIndexOf('Fix: ');
+  const from = fix >= 0 ? fix + 'Fix: '.length : /^(?:ecr-autopilot|aws|npx|docker|kubectl|podman|skopeo|crane) /.test(text) ? 0 : -1;
+  if (from < 0) return text;
+  return text.slice(0, from) + text.slice(from).replace(COMMAND, (command: string) => `\`${command.trim()}\``);
+}
+
 /** A list section: as many items as fit in one block, then "… and N more". */
 function sectionText(title: string, items: readonly DocumentItem[], omitted: number): string {
   const heading = `*${escapeSlackText(title)}*`;
@@ -99,7 +128,7 @@ function sectionText(title: string, items: readonly DocumentItem[], omitted: num
   let length = heading.length;
   let shown = 0;
   for (const item of items) {
-    const line = `• ${item.label ? `${item.url ? slackLink(item.url, item.label) : `*${escapeSlackText(item.label)}*`} ` : ''}${escapeSlackText(item.text)}`;
+    const line = `• ${item.label ? `${item.url ? slackLink(item.url, item.label) : `*${escapeSlackText(item.label)}*`} ` : ''}${codeCommands(escapeSlackText(item.text))}`;
     // 40 characters stay free for the "and N more" line.
     if (length + line.length + 1 > SLACK_LIMITS.sectionText - 40) break;
     lines.push(line);

@@ -80,7 +80,7 @@ describe('presentNotice', () => {
     expect(doc.facts.map((fact) => fact.label)).toEqual(['Repository', 'Tags', 'Digest', 'Size', 'Image']);
   });
 
-  it('presents a scan summary, verdict first, with top, new and fixed findings', () => {
+  it('presents a scan summary, verdict first, with top findings (new ones marked there, not listed again) and fixed findings', () => {
     // Act
     const text = renderText(presentNotice(scanNotice()));
 
@@ -97,11 +97,8 @@ describe('presentNotice', () => {
       Compared with: team-a/api:v1.3.0: 1 new, 1 fixed
 
       Top findings:
-        - CVE-2024-6387 CRITICAL openssh-client 1:9.2p1-2+deb12u2 → fixed in 1:9.2p1-2+deb12u3 <https://nvd.nist.gov/vuln/detail/CVE-2024-6387>
+        - CVE-2024-6387 CRITICAL (new) openssh-client 1:9.2p1-2+deb12u2 → fixed in 1:9.2p1-2+deb12u3 <https://nvd.nist.gov/vuln/detail/CVE-2024-6387>
         - CVE-2023-44487 HIGH libnghttp2-14 1.52.0-1+deb12u1 (no fix yet) <https://nvd.nist.gov/vuln/detail/CVE-2023-44487>
-
-      New since the previous image:
-        - CVE-2024-6387 CRITICAL openssh-client (no fix yet)
 
       Fixed since the previous image:
         - CVE-2023-4911 HIGH libc6 (no fix yet)

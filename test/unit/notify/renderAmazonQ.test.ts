@@ -18,18 +18,18 @@ describe('renderAmazonQ', () => {
       id: '85fc3613-e913-7fc4-a80c-a3753e4aa9ae:scan.summary',
       content: {
         textType: 'client-markdown',
-        title: ':rotating_light: FAIL team-a/api:v1.4.0: 1 CRITICAL, 1 HIGH (1 new, 1 fixed)',
+        title: ':rotating_light: FAIL team-a/api:v1.4.0: 1 CRITICAL &gt; 0 allowed (1 new, 1 fixed)',
         keywords: ['scan.summary', 'critical', 'team-a/api'],
         nextSteps: [expect.stringMatching(/^<https:\/\/ap-northeast-2\.console\.aws\.amazon\.com\/.*\|Scan results in the ECR console>$/)],
       },
       metadata: {
-        summary: 'FAIL team-a/api:v1.4.0: 1 CRITICAL, 1 HIGH (1 new, 1 fixed)',
+        summary: 'FAIL team-a/api:v1.4.0: 1 CRITICAL &gt; 0 allowed (1 new, 1 fixed)',
         eventType: 'scan.summary',
         relatedResources: ['team-a/api'],
         additionalContext: { noticeId: '85fc3613-e913-7fc4-a80c-a3753e4aa9ae:scan.summary', eventId: '85fc3613-e913-7fc4-a80c-a3753e4aa9ae' },
       },
     });
-    expect(notification.content.description).toContain('*Top findings*\n• <https://nvd.nist.gov/vuln/detail/CVE-2024-6387|CVE-2024-6387> CRITICAL openssh-client');
+    expect(notification.content.description).toContain('*Top findings*\n• <https://nvd.nist.gov/vuln/detail/CVE-2024-6387|CVE-2024-6387> CRITICAL (new) openssh-client');
   });
 
   it('threads every notice about the same image together', () => {

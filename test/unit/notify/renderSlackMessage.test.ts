@@ -78,20 +78,86 @@ describe('renderSlackMessage', () => {
     expect(message.blocks.at(-3)?.text?.text).toBe('<https://console.aws.amazon.com/ecr|Open>');
   });
 
-  it('renders a header, the headline, facts as fields, lists, links and a footer', () => {
+  it('renders a header with the verdict and its reason, the headline, facts as fields, lists, links and a footer', () => {
     // Act
     const message = renderSlackMessage(presentNotice(scanNotice()));
 
     // Assess
-    expect(message.blocks.map((block) => block.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'section', 'section', 'divider', 'context']);
-    expect(message.blocks[0]?.text).toEqual({ type: 'plain_text', text: ':rotating_light: FAIL team-a/api:v1.4.0: 1 CRITICAL, 1 HIGH (1 new, 1 fixed)', emoji: true });
+    expect(message.blocks.map((block) => block.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'section', 'divider', 'context']);
+    expect(message.blocks[0]?.text).toEqual({ type: 'plain_text', text: ':rotating_light: FAIL team-a/api:v1.4.0: 1 CRITICAL > 0 allowed (1 new, 1 fixed)', emoji: true });
     expect(message.blocks[2]?.fields?.[0]).toEqual({ type: 'mrkdwn', text: '*Verdict*\nFAIL', verbatim: true });
     expect(message.blocks[3]?.text?.text).toBe(
-      '*Top findings*\n• <https://nvd.nist.gov/vuln/detail/CVE-2024-6387|CVE-2024-6387> CRITICAL openssh-client 1:9.2p1-2+deb12u2 → fixed in 1:9.2p1-2+deb12u3\n• <https://nvd.nist.gov/vuln/detail/CVE-2023-44487|CVE-2023-44487> HIGH libnghttp2-14 1.52.0-1+deb12u1 (no fix yet)',
+      '*Top findings*\n• <https://nvd.nist.gov/vuln/detail/CVE-2024-6387|CVE-2024-6387> CRITICAL (new) openssh-client 1:9.2p1-2+deb12u2 → fixed in 1:9.2p1-2+deb12u3\n• <https://nvd.nist.gov/vuln/detail/CVE-2023-44487|CVE-2023-44487> HIGH libnghttp2-14 1.52.0-1+deb12u1 (no fix yet)',
     );
-    expect(message.text).toBe(
-      'FAIL team-a/api:v1.4.0: 1 CRITICAL, 1 HIGH (1 new, 1 fixed): Scan of team-a/api:v1.4.0 found 2 findings (1 CRITICAL, 1 HIGH) (1 new, 1 fixed). Verdict FAIL: 1 CRITICAL &gt; 0 allowed.',
-    );
+    expect(message.blocks[4]?.text?.text).toMatch(/^\*Fixed since the previous image\*/);
+  });
+
+  it('uses the headline alone as the fallback text: it stands on its own, and the subject would repeat it', () => {
+    const message = renderSlackMessage(presentNotice(scanNotice()));
+
+    expect(message.text).toBe('Scan of team-a/api:v1.4.0 found 2 findings (1 CRITICAL, 1 HIGH) (1 new, 1 fixed). Verdict FAIL: 1 CRITICAL &gt; 0 allowed.');
+  });
+
+  it('lists a new finding once: marked among the top findings, not again under "New"', () => {
+    const message = renderSlackMessage(presentNotice(scanNotice()));
+
+    const texts = message.blocks.map((block) => block.text?.text ?? '').join('\n');
+    expect(texts.split('CVE-2024-6387|CVE-2024-6387').length - 1).toBe(1);
+    expect(texts).not.toContain('New since the previous image');
+  });
+
+  it('shortens digests in the two-column fields', () => {
+    const message = renderSlackMessage(presentNotice(scanNotice()));
+
+    const digest = message.blocks[2]?.fields?.find((field) => field.text.startsWith('*Digest*'));
+    expect(digest?.text).toBe('*Digest*\n`sha256:1d6c9ebad60d`');
+  });
+
+  it('formats the fix commands as code', () => {
+    // Prepare: what a verify item and a pull-through cache failure say
+    const message = renderSlackMessage({
+      subject: 'Lab check failed',
+      headline: 'The lab is not complete.',
+      severity: 'warning',
+      facts: [],
+      sections: [
+        {
+          title: 'Fixes',
+          items: [
+            { label: 'Rule k8s', text: 'expected the rule exists; found no rule. Fix: ecr-autopilot ptc sync' },
+            { label: 'Topic', text: 'expected a subscription; found none. Fix: aws sns subscribe --topic-arn arn:aws:sns:eu-west-1:123456789012:t --protocol email (then confirm the email)' },
+            { label: 'Mirror', text: 'expected the image; found none. Fix: run mirrorImages (ecr-autopilot mirror --source quay.io/a)' },
+            { text: 'aws ecr validate-pull-through-cache-rule --ecr-repository-prefix github' },
+            { label: 'Prose', text: 'the aws account has no docker images' },
+          ],
+        },
+      ],
+      links: [],
+      footer: 'notice x',
+      threadKey: 'x',
+    });
+
+    // Assess
+    expect(message.blocks[2]?.text?.text.split('\n').slice(1)).toEqual([
+      '• *Rule k8s* expected the rule exists; found no rule. Fix: `ecr-autopilot ptc sync`',
+      '• *Topic* expected a subscription; found none. Fix: `aws sns subscribe --topic-arn arn:aws:sns:eu-west-1:123456789012:t --protocol email` (then confirm the email)',
+      '• *Mirror* expected the image; found none. Fix: run mirrorImages (`ecr-autopilot mirror --source quay.io/a`)',
+      '• `aws ecr validate-pull-through-cache-rule --ecr-repository-prefix github`',
+      '• *Prose* the aws account has no docker images',
+    ]);
+  });
+
+  it('says how many more repositories a ledger has when Slack cannot show them all', () => {
+    // Prepare: a ledger over more repositories than a message has blocks
+    const sections = Array.from({ length: 60 }, (_, index) => ({ title: `team-${index}/api`, items: [{ text: 'expired 1 image' }] }));
+
+    // Act
+    const message = renderSlackMessage({ subject: 'Lifecycle sweep', headline: 'Swept.', severity: 'info', facts: [], sections, links: [], footer: 'notice x', threadKey: 'x', sectionNoun: 'repository' });
+
+    // Assess
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    const shown = message.blocks.filter((block) => block.text?.text.startsWith('*team-')).length;
+    expect(message.blocks.at(-3)?.text?.text).toBe(`_… and ${60 - shown} more repositories: the email and the notice JSON list them all_`);
   });
 
   it('escapes &, < and > from untrusted text, so a tag cannot ping the channel', () => {

@@ -334,7 +334,7 @@ describe('reportImageScan', () => {
       expect(notice().data.reportedUnder).toEqual({ indexDigest: WEB_V2, tags: ['v2.0.0', 'latest'], platform: 'linux/arm64/v8' });
       expect(report.decision).toMatch(/^Scan of team-a\/web:v2\.0\.0 \(linux\/arm64\/v8\): 2 finding\(s\)/);
       const subject = sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject;
-      expect(subject).toBe('[ecr-autopilot] WARN team-a/web:v2.0.0 (linux/arm64/v8): 1 HIGH, 1 MEDIUM (0 new, 1 fixed)');
+      expect(subject).toBe('[ecr-autopilot] WARN team-a/web:v2.0.0 (linux/arm64/v8): 1 HIGH > 0 allowed (0 new, 1 fixed)');
     });
 
     it('is compared with the same platform of the previous index', async () => {

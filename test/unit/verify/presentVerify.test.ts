@@ -83,7 +83,7 @@ describe('renderSlackMessage(presentVerifyChecklist(…))', () => {
     expect(headings).toEqual(['*✗ Pull-through cache*', '*✗ Event rules*', '*! Notifications*', '*✓ Mirrored images*', '*✓ Scanning*', '*– Pull permissions*']);
     const ptcBlock = message.blocks.find((block) => block.text?.text.startsWith('*✗ Pull-through cache*'));
     expect(ptcBlock?.text?.text.split('\n').slice(1)).toEqual([
-      '• *✗ Title ptc-k8s* expected expected ptc-k8s; found found ptc-k8s. Fix: ecr-autopilot ptc sync',
+      '• *✗ Title ptc-k8s* expected expected ptc-k8s; found found ptc-k8s. Fix: `ecr-autopilot ptc sync`',
       '• *! Title ptc-auto* expected expected ptc-auto; found found ptc-auto. Fix: pull any image',
       '• *✓ Title ptc-ok* found ptc-ok',
     ]);
