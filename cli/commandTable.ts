@@ -58,7 +58,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: ['demo'],
     description: 'replay every sample event in events/ through its function in plan mode (no AWS account needed)',
     args: [],
-    flags: ['snapshot', 'json', 'verbose'],
+    flags: ['snapshot', 'json', 'verbose', 'slack'],
     run: async ({ options }, io) => (await import('./commands/demo')).runDemo(options, io),
   }),
   command({

@@ -68,6 +68,8 @@ export const FLAGS = {
     parse: wholeNumber('--timeout', TIMEOUT_BOUNDS),
     complete: 'none',
   }),
+  // demo
+  slack: flag<boolean>('--slack', 'also print each notification as the Slack Block Kit payload notifySlack would post'),
   // invoke
   event: flag<string>('--event <file>', 'event JSON file, or - to read it from stdin, e.g. events/ecr-image-action/push-tagged.json', { complete: 'file', required: true }),
   // lifecycle preview

@@ -7,6 +7,8 @@ import { ScheduledEvent } from '../events/scheduled';
 import type { Repository } from '../ecr/types';
 import { publishNotice, registryNoticeOrigin } from '../notify/changes';
 import { applyChanges, type RunSignals } from '../plan/applyChanges';
+import { PUBLISH, statusOf, tell } from '../plan/tense';
+import { plural } from '../notify/present/format';
 import type { ChangeWriter } from '../plan/types';
 import { stopLine } from '../runtime/deadline';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
@@ -155,9 +157,9 @@ export async function sweepLifecycle(event: SweepLifecycleEvent, deps: SweepDeps
     outcome: errors > 0 ? 'failed' : outcomeOf(changes),
     decision:
       `${continuedFrom ? `Continued a stopped sweep (${continuedFrom}). ` : ''}` +
-      `Swept ${scanned} repositories (${ungoverned} not governed by any class): ${fixed} governance change(s), ${expired} image(s) ${dryRun ? 'to expire' : 'expired'}` +
+      `Swept ${scanned} repositories (${ungoverned} not governed by any class): ${dryRun ? 'would fix' : 'fixed'} ${plural(fixed, 'setting')}, ${dryRun ? 'would expire' : 'expired'} ${plural(expired, 'image')}` +
       `${budget.capReached ? ', deletion cap reached' : ''}${errors > 0 ? `, ${errors} repositories failed` : ''}${stopText}` +
-      `${notices.length > 0 ? `; ledger published${notices.length > 1 ? ` in ${notices.length} parts` : ''}` : '; nothing changed, no ledger'}.`,
+      `${notices.length > 0 ? `; ${tell(statusOf(published), PUBLISH)} the ledger${notices.length > 1 ? ` in ${notices.length} parts` : ''}` : '; nothing changed, no ledger'}.`,
     changes,
     ...(stoppedEarly ? { stoppedEarly } : {}),
     ...(continuedFrom ? { continuedFrom } : {}),

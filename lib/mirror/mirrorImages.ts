@@ -8,6 +8,8 @@ import { publishNotice, registryNoticeOrigin, toNoticeChange } from '../notify/c
 import type { MirrorReportNotice } from '../notify/notices';
 import { applyChanges, firedSignal, readSignal, type RunSignals, stopReason } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
+import { FIX, PUBLISH, statusOf, tell } from '../plan/tense';
+import { plural } from '../notify/present/format';
 import { stopLine } from '../runtime/deadline';
 import type { AutopilotDeps, FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
@@ -104,9 +106,9 @@ export async function mirrorImages(event: MirrorImagesEvent, deps: MirrorDeps): 
     eventId,
     outcome: count('failed') > 0 ? 'failed' : outcomeOf(changesAll),
     decision:
-      `Mirrored ${targets.length} image tag(s) into ${registry}: ${count('copied') + count('planned')} ${dryRun ? 'to copy' : 'copied'}, ${count('unchanged')} unchanged, ${count('failed')} failed` +
-      `${count('stopped') > 0 ? `, ${count('stopped')} not copied` : ''}${governance.length > 0 ? `; ${governance.length} governance change(s)` : ''}` +
-      `${stoppedEarly ? `; stopped early (${stoppedEarly}): the next run copies what is left` : ''}.`,
+      `${dryRun ? `Checked ${plural(targets.length, 'image tag')} for ${registry}: would copy ${count('planned')}` : `Mirrored ${plural(targets.length, 'image tag')} into ${registry}: ${count('copied')} copied`}, ${count('unchanged')} unchanged, ${count('failed')} failed` +
+      `${count('stopped') > 0 ? `, ${count('stopped')} not copied` : ''}${governance.length > 0 ? `; ${tell(statusOf(governance), FIX)} ${plural(governance.length, 'setting')}` : ''}` +
+      `${stoppedEarly ? `; stopped early (${stoppedEarly}): the next run copies what is left` : ''}${published.length > 0 ? `; ${tell(statusOf(published), PUBLISH)} the report` : ''}.`,
     changes: changesAll,
     ...(stoppedEarly ? { stoppedEarly } : {}),
   };

@@ -3,6 +3,9 @@ import type { SnsEvent } from '../events/snsRecords';
 import { SnsEvent as SnsEventSchema } from '../events/snsRecords';
 import { applyChanges } from '../plan/applyChanges';
 import type { Change, ChangeWriter } from '../plan/types';
+import { POST, statusOf, tell } from '../plan/tense';
+import { sentence } from '../shared/sentence';
+import { plural, upperFirst } from './present/format';
 import type { FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
 import { toValidationIssues } from '../validation/toValidationIssues';
@@ -63,7 +66,7 @@ export async function deliverToSlack(event: SnsEvent, deps: SlackDeps): Promise<
     function: 'notifySlack',
     ...(first ? { eventId: first } : {}),
     outcome: outcomeOf(applied),
-    decision: `Rendered ${notices.length} notice(s) for Slack: ${changes.map((change) => change.reason).join('; ')}.`,
+    decision: sentence(`${upperFirst(tell(statusOf(applied), POST))} ${plural(notices.length, 'notice')} to Slack: ${changes.map((change) => change.reason).join('; ')}`),
     changes: applied,
   };
 }

@@ -10,6 +10,8 @@ import { noticeOriginOf, publishNotice } from '../notify/changes';
 import type { PtcCreatedNotice, PtcFailureNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
+import { CREATE, PUBLISH, REPORT, statusOf, TELL, tell } from '../plan/tense';
+import { upperFirst } from '../notify/present/format';
 import type { FunctionDefinition, FunctionReport } from '../runtime/types';
 import type { StateStore } from '../state/StateStore';
 import { outcomeOf } from '../runtime/types';
@@ -112,7 +114,7 @@ async function reportSyncFailure(event: PtcActionEvent, deps: PtcDeps): Promise<
   return {
     ...base,
     outcome: outcomeOf(changes),
-    decision: `Pull-through cache sync of ${image} ended ${detail['sync-status']} (${failureCode}): ${guidance.title}. Published the likely cause and fix.`,
+    decision: `Pull-through cache sync of ${image} ended ${detail['sync-status']} (${failureCode}): ${guidance.title}. ${upperFirst(tell(statusOf(changes), PUBLISH))} the likely cause and fix.`,
     changes,
   };
 }
@@ -183,7 +185,7 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: OnDemandP
   } else {
     const notice = createdNotice(origin, rule, { repositoryName, reference, trigger: `${detail.eventName} failed with ${REPOSITORY_NOT_FOUND}`, applied, registryId });
     changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} created on demand: pull again`)], { signal: deps.signal })));
-    decision = `A pull of ${repositoryName} missed every rule, and ${why}: ${created.outcome.status === 'planned' ? 'would create' : 'created'} rule ${rule.prefix} → ${rule.upstreamRegistryUrl} and its template; told the user to pull ${reference} again.`;
+    decision = `A pull of ${repositoryName} missed every rule, and ${why}: ${tell(created.outcome.status, CREATE)} rule ${rule.prefix} → ${rule.upstreamRegistryUrl} and its template; ${tell(statusOf(changes.slice(applied.length)), TELL)} the user to pull ${reference} again.`;
   }
   return { ...base, outcome: outcomeOf(changes), decision, changes };
 }
@@ -238,7 +240,7 @@ async function reportUndeclaredPrefix(event: CloudTrailEcrCallEvent, deps: OnDem
     throw error;
   }
   if (changes.some(({ outcome }) => outcome.status !== 'applied' && outcome.status !== 'planned')) await release();
-  return { ...base, outcome: outcomeOf(changes), decision: `${missed} Reported with the entry to add under pullThroughCache.rules: ${configLines.join(' ')}.`, changes };
+  return { ...base, outcome: outcomeOf(changes), decision: `${missed} ${upperFirst(tell(statusOf(changes), REPORT))} it with the entry to add under pullThroughCache.rules: ${configLines.join(' ')}.`, changes };
 }
 
 function ruleFor(deps: Pick<PtcDeps, 'config'>, prefix: string): DesiredPtcRule | undefined {

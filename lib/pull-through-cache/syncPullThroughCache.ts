@@ -5,6 +5,8 @@ import { publishNotice } from '../notify/changes';
 import type { NoticeChange, NoticeSeverity, PtcSyncNotice } from '../notify/notices';
 import { applyChanges, firedSignal, readSignal, type RunSignals } from '../plan/applyChanges';
 import type { AppliedChange, Change, ChangeWriter } from '../plan/types';
+import { MAKE, PUBLISH, statusOf, tell } from '../plan/tense';
+import { plural, upperFirst } from '../notify/present/format';
 import { stopLine } from '../runtime/deadline';
 import type { FunctionDefinition, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
@@ -188,7 +190,7 @@ export async function runPullThroughCacheSync(event: SyncPtcEvent, deps: PtcDeps
   const count = (status: PtcRuleReport['status']) => rules.filter((report) => report.status === status).length;
   const decision = [
     `Pull-through cache: ${rules.filter((report) => report.declared).length} declared rule(s), ${count('in-sync')} in sync`,
-    ...(result.applied.length > 0 ? [`${result.applied.length} change(s)`] : []),
+    ...(result.applied.length > 0 ? [`${tell(statusOf(result.applied), MAKE)} ${plural(result.applied.length, 'change')}`] : []),
     ...(count('on-demand') > 0 ? [`${count('on-demand')} waiting for a first pull (autoCreate)`] : []),
     ...(count('unmanaged') > 0 ? [`${count('unmanaged')} unmanaged (kept: prune is off)`] : []),
     ...(count('delete') > 0 ? [`${count('delete')} unmanaged deleted (prune)`] : []),
@@ -199,7 +201,7 @@ export async function runPullThroughCacheSync(event: SyncPtcEvent, deps: PtcDeps
     function: 'syncPullThroughCache',
     ...(scheduled ? { eventId: scheduled.id } : {}),
     outcome: outcomeOf(changes),
-    decision: `${decision}.${problemText}${stopText}${changes.length > result.applied.length ? ' Published the sync summary.' : ' Nothing to report: no notification.'}`,
+    decision: `${decision}.${problemText}${stopText}${changes.length > result.applied.length ? ` ${upperFirst(tell(statusOf(changes.slice(result.applied.length)), PUBLISH))} the sync summary.` : ' Nothing to report: no notification.'}`,
     changes,
     prune: result.desired.prune,
     rules,

@@ -8,6 +8,8 @@ import { governRepository } from '../governance/governRepository';
 import { expireOnPush } from '../lifecycle/expireOnPush';
 import { publishNotice } from '../notify/changes';
 import { applyChanges } from '../plan/applyChanges';
+import { APPLY, FIX, PUBLISH, statusOf, tell } from '../plan/tense';
+import { plural, upperFirst } from '../notify/present/format';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
 import type { AutopilotDeps, FunctionReport } from '../runtime/types';
 import { outcomeOf } from '../runtime/types';
@@ -65,10 +67,10 @@ async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { fu
     repositoryClass
       ? governance.length === 0
         ? `${repositoryName} already matches class ${repositoryClass.name}.`
-        : `${repositoryName} (class ${repositoryClass.name}): ${governance.length} governance change(s).`
+        : `${repositoryName} (class ${repositoryClass.name}): ${tell(statusOf(governance), FIX)} ${plural(governance.length, 'setting')}.`
       : `${repositoryName} matches no repository class: not governed.`,
   ];
-  if (expiry.length > 0) parts.push(`${expiry.length} expiry change(s).`);
+  if (expiry.length > 0) parts.push(`${upperFirst(tell(statusOf(expiry), APPLY))} ${plural(expiry.length, 'expiry change')}.`);
 
   const notices: AppliedChange[] = [];
   if (tag === undefined) {
@@ -82,7 +84,7 @@ async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { fu
       { origin, registryId: deps.registry.registryId ?? event.account, repositoryClass: repositoryClass?.name, governance },
     );
     notices.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `push summary for ${repositoryName}:${tag}`)], { signal: deps.signal })));
-    parts.push(`Published the push summary for ${repositoryName}:${tag}${notice.data.platforms.length > 0 ? ` (${notice.data.platforms.length} platforms)` : ''}.`);
+    parts.push(`${upperFirst(tell(statusOf(notices), PUBLISH))} the push summary for ${repositoryName}:${tag}${notice.data.platforms.length > 0 ? ` (${notice.data.platforms.length} platforms)` : ''}.`);
   }
 
   const changes = [...governance, ...expiry, ...notices];

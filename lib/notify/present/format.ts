@@ -19,6 +19,16 @@ export function shortDigest(digest: string): string {
   return hex ? `${algorithm}:${hex.slice(0, 12)}` : digest;
 }
 
+/**
+ * The text with its first letter in upper case, to start a sentence.
+ *
+ * @example
+ * upperFirst('would publish'); // 'Would publish'
+ */
+export function upperFirst(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** `a, b and 3 more` */
 export function listWithMore(items: readonly string[], max: number): string {
   if (items.length <= max) return items.join(', ');

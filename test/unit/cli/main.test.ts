@@ -36,7 +36,15 @@ describe('ecr-autopilot invoke', () => {
     expect(cliStdout()).toContain('onImagePush · event 13cde686-328b-6117-af20-0e5566167482 · plan mode (nothing changed)');
     expect(cliStdout()).toContain('[planned] ecr:PutLifecyclePolicy team-a/api');
     expect(cliStdout()).toMatch(/\[planned\] sns:Publish arn:aws:sns:ap-northeast-2:123456789012:ecr-autopilot-[\w-]*notifications\n/);
-    expect(cliStdout()).toContain('notification (email / SNS default):');
+    expect(cliStdout()).toContain('notification it would publish (email / SNS default):');
+  });
+
+  it('speaks in the conditional in plan mode: would fix, would publish, never "Published" beside [planned]', async () => {
+    const code = await runCli('invoke', 'onImagePush', '--event', eventFile(SAMPLE_EVENTS.pushTagged), '--plan');
+
+    expect(code).toBe(0);
+    expect(cliStdout()).toContain('decision: team-a/api (class services): would fix 3 settings. Would publish the push summary for team-a/api:v1.4.0.');
+    expect(cliStdout()).not.toMatch(/Published|governance change\(s\)/);
   });
 
   it('runs onImageScan in plan mode and shows the verdict', async () => {
@@ -178,6 +186,31 @@ describe('ecr-autopilot demo', () => {
     expect(cliStdout()).toContain(`${samples.length} sample events replayed;`);
     expect(cliStdout()).toContain('none applied.');
     expect(cliStderr()).toBe('');
+  });
+
+  it('fits 100 columns and says first that the sample registry fails on purpose', async () => {
+    // Act
+    await runCli('demo');
+
+    // Assess
+    const lines = cliStdout().split('\n');
+    expect(lines.filter((line) => [...line].length > 100)).toEqual([]);
+    expect(lines.slice(0, 8).join('\n')).toContain('The sample registry is an ECR lab left half done on purpose');
+    expect(cliStdout()).not.toMatch(/^ {2}decision: .*\bPublished\b/m);
+  });
+
+  it('prints each notification as its Slack Block Kit payload with --slack', async () => {
+    // Act
+    const code = await runCli('demo', '--slack');
+
+    // Assess: every payload is JSON Slack takes (text and blocks), as it would be posted
+    expect(code).toBe(0);
+    const payloads = [...cliStdout().matchAll(/Slack Block Kit payload, [^\n]*:\n((?: {4}.*\n)+)/g)].map((match) => JSON.parse(match[1] ?? '') as { text: string; blocks: Array<{ type: string }> });
+    expect(payloads.length).toBeGreaterThanOrEqual(10);
+    for (const payload of payloads) {
+      expect(payload.text.length).toBeGreaterThan(0);
+      expect(payload.blocks[0]?.type).toBe('header');
+    }
   });
 
   it('prints every report as JSON with --json', async () => {

@@ -30,7 +30,7 @@ const EXPECTED: Record<string, { outcome: 'done' | 'ignored'; decision: RegExp }
   'ecr-image-action/aws-doc-restore': { outcome: 'ignored', decision: /^Ignored UPDATE_STORAGE_CLASS SUCCESS of ubuntu/ },
   'ecr-image-action/push-platform-untagged': { outcome: 'done', decision: /Untagged push .*: no summary\.$/ },
   'ecr-image-action/push-by-digest': { outcome: 'done', decision: /^team-a\/api \(class services\).*Untagged push/ },
-  'ecr-image-action/push-repository-double-underscore': { outcome: 'done', decision: /^team__a\/api \(class services\).*Published the push summary for team__a\/api:v0\.9\.1/ },
+  'ecr-image-action/push-repository-double-underscore': { outcome: 'done', decision: /^team__a\/api \(class services\): would fix 2 settings\. Would publish the push summary for team__a\/api:v0\.9\.1/ },
   'ecr-image-scan/aws-doc-basic-complete': { outcome: 'ignored', decision: /^Ignored ECR Image Scan: the scan of my-repository-name has image-digest sha256:7f5b/ },
   'ecr-image-scan/scan-failed': { outcome: 'done', decision: /verdict WARN \(scan status FAILED: no findings could be read\)/ },
   'ecr-image-scan/zero-findings-no-counts': { outcome: 'done', decision: /^Scan of team__a\/api:v0\.9\.1: 0 finding\(s\), verdict PASS/ },

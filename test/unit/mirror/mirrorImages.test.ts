@@ -142,7 +142,7 @@ describe('mirrorImages', () => {
     expect(notices.notices).toEqual([]);
     expect(report.changes).toEqual([]);
     expect(report.outcome).toBe('done');
-    expect(report.decision).toBe(`Mirrored 2 image tag(s) into ${DESTINATION}: 0 copied, 2 unchanged, 0 failed.`);
+    expect(report.decision).toBe(`Mirrored 2 image tags into ${DESTINATION}: 0 copied, 2 unchanged, 0 failed.`);
     expect(upstream.asked.map((target) => target.sourceReference)).toEqual([`${ALB}:v2.9.2`, `${CA}:v1.32.0`]);
     // Existence and digests come from metadata only: a manifest read (BatchGetImage) or a layer URL
     // would count as a pull and defeat sinceImagePulled lifecycle rules.
@@ -228,7 +228,7 @@ describe('mirrorImages', () => {
     expect(ecr).toHaveReceivedCommandExactlyOnceWith(PutImageTagMutabilityCommand, { repositoryName: ALB_REPOSITORY, imageTagMutability: 'IMMUTABLE' });
     expect(ecr).not.toHaveReceivedCommand(CreateRepositoryCommand);
     expect(copies.copies).toEqual([]);
-    expect(report.decision).toMatch(/0 copied, 2 unchanged, 0 failed; 3 governance change\(s\)\.$/);
+    expect(report.decision).toMatch(/0 copied, 2 unchanged, 0 failed; fixed 3 settings; published the report\.$/);
     const notice = notices.sole();
     expect(notice.data.images.map((image) => image.status)).toEqual(['unchanged', 'unchanged']);
     expect(notice.data.governance.map((change) => change.action).sort()).toEqual(['ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:PutLifecyclePolicy']);
@@ -355,7 +355,7 @@ describe('mirrorImages', () => {
     expect(upstream.asked.map((target) => target.sourceReference)).toEqual([`${CA}:v1.32.0`]);
     expect(ecr).not.toHaveReceivedCommandWith(DescribeRepositoriesCommand, { repositoryNames: [ALB_REPOSITORY] });
     expect(copies.copies.map((copy) => copy.target)).toEqual([`${CA_REPOSITORY}:v1.32.0`]);
-    expect(report.decision).toMatch(/^Mirrored 1 image tag\(s\)/);
+    expect(report.decision).toMatch(/^Mirrored 1 image tag into /);
   });
 
   it('refuses a manual invoke naming a source that is not configured, before touching anything', async () => {
@@ -444,7 +444,7 @@ describe('mirrorImages', () => {
     ]);
     expect(ecr).not.toHaveReceivedCommand(CreateRepositoryCommand);
     expect(ecr).not.toHaveReceivedCommand(PutLifecyclePolicyCommand);
-    expect(report.decision).toContain('1 to copy, 1 unchanged, 0 failed');
+    expect(report.decision).toContain('would copy 1, 1 unchanged, 0 failed; would publish the report.');
     const notice = (planned.changes.at(-1) as unknown as { notice: Notice }).notice;
     expect(notice).toMatchObject({ kind: 'mirror.report', data: { dryRun: true, images: [{ status: 'unchanged' }, { status: 'planned', digest: CA_NOW.digest }] } });
   });

@@ -112,7 +112,7 @@ describe('functions/onPullThroughCache handler', () => {
     expect(ecr).not.toHaveReceivedCommand(CreatePullThroughCacheRuleCommand);
     expect(ecr).not.toHaveReceivedCommand(CreateRepositoryCreationTemplateCommand);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
-    expect(first.decision).toContain('Reported with the entry to add under pullThroughCache.rules: { prefix: ghcr, upstream: github-container-registry, credentialSecret: ecr-pullthroughcache/ghcr }');
+    expect(first.decision).toContain('Reported it with the entry to add under pullThroughCache.rules: { prefix: ghcr, upstream: github-container-registry, credentialSecret: ecr-pullthroughcache/ghcr }');
     expect(second.decision).toContain('Already reported for this prefix (once per prefix, for 90 days).');
     expect(other.decision).toContain('{ prefix: dockerhub, upstream: docker-hub, credentialSecret: ecr-pullthroughcache/dockerhub }');
     expect([first.outcome, second.outcome, other.outcome]).toEqual(['done', 'ignored', 'done']);

@@ -150,7 +150,7 @@ describe('handleImagePush', () => {
       imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
       imageTagMutabilityExclusionFilters: ['latest', 'main', 'dev-*'].map((filter) => ({ filterType: 'WILDCARD', filter })),
     });
-    expect(report.decision).toMatch(/^team-a\/api \(class services\): 3 governance change\(s\)\./);
+    expect(report.decision).toMatch(/^team-a\/api \(class services\): fixed 3 settings\./);
   });
 
   it('publishes one summary for an index push, with both platforms and their summed size', async () => {

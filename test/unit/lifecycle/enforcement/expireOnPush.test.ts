@@ -96,7 +96,7 @@ describe('expireOnPush (through handleImagePush)', () => {
       ['sns:Publish', 'applied'],
       ['sns:Publish', 'applied'],
     ]);
-    expect(report.decision).toContain('2 expiry change(s).');
+    expect(report.decision).toContain('Applied 2 expiry changes.');
     const [ledger, summary] = published();
     expect(published()).toHaveLength(2);
     expect(summary?.kind).toBe('push.summary');

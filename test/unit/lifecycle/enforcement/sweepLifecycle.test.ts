@@ -142,7 +142,7 @@ describe('sweepLifecycle', () => {
       expect(listedRepositories()).toEqual(['team-a/api', 'team-a/web', 'team-b/svc']);
       expect(deletesFor('ops/tools')).toEqual([]);
       expect(report.eventId).toBe(scheduled.id);
-      expect(report.decision).toBe('Swept 5 repositories (2 not governed by any class): 0 governance change(s), 2 image(s) expired; ledger published.');
+      expect(report.decision).toBe('Swept 5 repositories (2 not governed by any class): fixed 0 settings, expired 2 images; published the ledger.');
       const ledger = onlyLedger();
       expect(ledger.id).toBe(`${scheduled.id}:lifecycle.ledger`);
       expect(ledger.data.repositoriesScanned).toBe(5);
@@ -163,7 +163,7 @@ describe('sweepLifecycle', () => {
       expect(deletesFor('team-a/api').flat()).toHaveLength(2);
       expect(deletesFor('team-a/web').flat()).toHaveLength(1);
       expect(report.eventId).toBe(`manual-sweep-${NOW.toISOString()}`);
-      expect(report.decision).toMatch(/^Swept 2 repositories \(0 not governed by any class\): 0 governance change\(s\), 3 image\(s\) expired;/);
+      expect(report.decision).toMatch(/^Swept 2 repositories \(0 not governed by any class\): fixed 0 settings, expired 3 images;/);
     });
   });
 
@@ -178,7 +178,7 @@ describe('sweepLifecycle', () => {
       // Assess
       expect(deletesFor('team-a/api').flat()).toHaveLength(3);
       expect(deletesFor('team-a/web').map((ids) => [...ids].sort())).toEqual([['web-old-2', 'web-old-3'].map(digestOf).sort()]);
-      expect(report.decision).toContain('5 image(s) expired, deletion cap reached');
+      expect(report.decision).toContain('expired 5 images, deletion cap reached');
       const ledger = onlyLedger();
       expect(ledger.data.totals).toMatchObject({ imagesExpired: 5, capReached: true, keptBySafety: 0 });
     });
@@ -416,7 +416,7 @@ describe('sweepLifecycle', () => {
 
       // Assess
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
-      expect(report.decision).toBe('Swept 2 repositories (0 not governed by any class): 0 governance change(s), 0 image(s) expired; nothing changed, no ledger.');
+      expect(report.decision).toBe('Swept 2 repositories (0 not governed by any class): fixed 0 settings, expired 0 images; nothing changed, no ledger.');
       expect(report.changes).toEqual([]);
     });
 
@@ -465,7 +465,7 @@ describe('sweepLifecycle', () => {
       expect(ledger.data.dryRun).toBe(true);
       expect(ledger.data.repositories.find((repository) => repository.repositoryName === 'team-a/web')?.kept.map((kept) => kept.reason)).toEqual(['index-child', 'index-child']);
       expect(report.changes.every(({ outcome }) => outcome.status === 'planned')).toBe(true);
-      expect(report.decision).toContain('2 image(s) to expire');
+      expect(report.decision).toContain('would fix 7 settings, would expire 2 images; would publish the ledger.');
       expect(ecr.calls()).toHaveLength(0);
       expect(sns.calls()).toHaveLength(0);
     });
