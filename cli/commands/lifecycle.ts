@@ -1,5 +1,6 @@
 import { AutopilotError } from '../../lib/errors';
 import type { RepositoryClass } from '../../lib/config/types';
+import { repositoryNameProblem } from '../../lib/ecr/repositoryName';
 import { isIndexMediaType, type ImageDetail } from '../../lib/ecr/types';
 import { readDescribeImagesPage } from '../../lib/lifecycle/describeImagesInput';
 import { explainLifecyclePreview, type ExplainedPreview } from '../../lib/lifecycle/explainLifecyclePreview';
@@ -97,6 +98,9 @@ async function repositoryClassOf(repositoryName: string): Promise<RepositoryClas
 
 /** `--repository`: every image (all pages) and the index manifests, as the sweep reads them; live, or (`--plan`, `--snapshot`) from a snapshot. */
 async function readRepository(repositoryName: string, options: DepsOptions): Promise<PreviewInput> {
+  // ECR would answer a name outside its pattern with a 400 (API Reference, DescribeImages repositoryName).
+  const problem = repositoryNameProblem(repositoryName);
+  if (problem) throw new AutopilotError('USAGE', `--repository ${repositoryName}: ${problem}`);
   const registry = await (await import('../deps')).cliRegistryReader(options);
   const images: ImageDetail[] = [];
   for await (const image of registry.listImages(repositoryName)) images.push(image);

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { FleetRunSummary, LifecycleLedgerNotice, MirrorReportNotice } from '../notify/notices';
+import { RepositoryName } from '../ecr/repositoryName';
 
 /**
  * The data contract between the steps of a fleet run (List → Distributed Map → Aggregate). Every
@@ -15,7 +16,7 @@ export type FleetJob = (typeof FLEET_JOBS)[number];
 const ItemLocation = {
   account: z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id')),
   region: z.string().check(z.regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as ap-northeast-2')),
-  repository: z.string().check(z.minLength(2), z.maxLength(256)),
+  repository: RepositoryName,
 };
 
 /** A repository to sweep, with the class that governs it at listing time. */

@@ -347,6 +347,16 @@ describe('ecr-autopilot lifecycle preview', () => {
     expect(cliStderr()).toContain('Give exactly one of');
   });
 
+  it('exits 2 for a --repository ECR could never name, before any AWS call', async () => {
+    // Act
+    const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--repository', 'Team/API', '--now', NOW);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(cliStderr()).toContain('error [USAGE]: --repository Team/API: must be a valid ECR repository name');
+    expect(ecr.calls()).toHaveLength(0);
+  });
+
   it('reads a repository of a snapshot with --repository and --snapshot', async () => {
     // Act
     const code = await runCli('lifecycle', 'preview', '--policy', SERVICES_POLICY, '--repository', 'team-a/api', '--snapshot', SNAPSHOT, '--now', NOW, '--json');
