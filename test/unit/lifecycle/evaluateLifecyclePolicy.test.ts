@@ -552,6 +552,113 @@ describe('evaluateLifecyclePolicy', () => {
     const act = () => evaluateLifecyclePolicy(policyOf(rule(1, { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 })), [], { now: new Date('nope') });
 
     // Assess
-    expect(act).toThrow(/now/);
+    expect(act).toThrow(expect.objectContaining({ code: 'USAGE', message: '`now` is not a valid time' }));
+  });
+
+  it('ranks and lists push-time ties by digest, the same for every input order (all 120 orders of five images)', () => {
+    // Prepare: five images pushed at the same instant; rule 1 keeps the first two by rank.
+    const rules = [rule(1, { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 2 })];
+    const names = ['d', 'b', 'e', 'a', 'c'];
+    const orders: string[][] = [];
+    const permute = (rest: string[], prefix: string[]): void => {
+      if (rest.length === 0) orders.push(prefix);
+      rest.forEach((name, i) => permute([...rest.slice(0, i), ...rest.slice(i + 1)], [...prefix, name]));
+    };
+    permute(names, []);
+
+    for (const order of orders) {
+      // Act
+      const preview = evaluate(rules, order.map((name) => image({ name, pushedDaysAgo: 3 })));
+
+      // Assess: a and b rank first and are kept; the rest are listed in digest order.
+      expect(preview.previewResults.map((result) => result.imageDigest)).toEqual(['c', 'd', 'e'].map(digestOf));
+    }
+  });
+
+  it('tells which image and which time is invalid', () => {
+    // Prepare
+    const rules = [rule(1, { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 })];
+    const valid = image({ name: 'ok', pushedDaysAgo: 1 });
+    const cases: Array<[Partial<LifecycleImage>, string]> = [
+      [{ imagePushedAt: new Date('not a time') }, 'images[1] (sha256:bad): imagePushedAt is not a valid time'],
+      [{ imagePushedAt: '2026-01-01T00:00:00Z' as unknown as Date }, 'images[1] (sha256:bad): imagePushedAt is not a valid time'],
+      [{ imagePushedAt: undefined as unknown as Date }, 'images[1] (sha256:bad): imagePushedAt is required'],
+      [{ lastActivatedAt: new Date(Number.NaN) }, 'images[1] (sha256:bad): lastActivatedAt is not a valid time'],
+      [{ lastRecordedPullTime: new Date(Number.NaN) }, 'images[1] (sha256:bad): lastRecordedPullTime is not a valid time'],
+      [{ lastArchivedAt: new Date(Number.NaN) }, 'images[1] (sha256:bad): lastArchivedAt is not a valid time'],
+    ];
+
+    for (const [broken, message] of cases) {
+      // Act
+      const act = () => evaluate(rules, [valid, { ...image({ name: 'bad', pushedDaysAgo: 2 }), ...broken }]);
+
+      // Assess
+      expect(act).toThrow(expect.objectContaining({ code: 'USAGE', message }));
+    }
+  });
+
+  it('names the duplicated digest and its position', () => {
+    // Act
+    const act = () => evaluate([rule(1, { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 })], [image({ name: 'A', pushedDaysAgo: 3 }), image({ name: 'A', pushedDaysAgo: 1 })]);
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ code: 'USAGE', message: 'images[1]: digest sha256:A appears more than once' }));
+  });
+
+  it('matches an exact tag pattern (no wildcard) against the whole tag', () => {
+    // Prepare
+    const rules = [rule(1, { tagStatus: 'tagged', tagPatternList: ['latest'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 })];
+    const images = [
+      image({ name: 'latest', tags: ['v1', 'latest'], pushedDaysAgo: 2 }),
+      image({ name: 'latest-1', tags: ['latest-1'], pushedDaysAgo: 2 }),
+      image({ name: 'old-latest', tags: ['old-latest'], pushedDaysAgo: 2 }),
+    ];
+
+    // Act
+    const names = expiredNames(rules, images);
+
+    // Assess
+    expect(names).toEqual(['latest']);
+  });
+
+  it('matches prefix, suffix and glob patterns of several rules that share them', () => {
+    // Prepare: rule 1 needs both `v*` and `*-rc`; rule 2 reuses `v*` alone, rule 3 `*-rc` alone, rule 4
+    // a glob. A mask shared between rules must not be narrowed by rule 1's combination.
+    const rules = [
+      rule(1, { tagStatus: 'tagged', tagPatternList: ['v*', '*-rc'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 }),
+      rule(2, { tagStatus: 'tagged', tagPatternList: ['v*'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 }),
+      rule(3, { tagStatus: 'tagged', tagPatternList: ['*-rc'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 }),
+      rule(4, { tagStatus: 'tagged', tagPatternList: ['b*x*z'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 }),
+    ];
+    const images = [
+      image({ name: 'v-and-rc', tags: ['v2-rc'], pushedDaysAgo: 2 }),
+      image({ name: 'v-only', tags: ['v2'], pushedDaysAgo: 2 }),
+      image({ name: 'rc-only', tags: ['beta-rc'], pushedDaysAgo: 2 }),
+      image({ name: 'glob', tags: ['b1x2z'], pushedDaysAgo: 2 }),
+      image({ name: 'none', tags: ['b1y2z'], pushedDaysAgo: 2 }),
+    ];
+
+    // Act
+    const preview = evaluate(rules, images);
+
+    // Assess
+    expect(Object.fromEntries(preview.previewResults.map((result) => [result.imageDigest.slice(7), result.appliedRulePriority]))).toEqual({
+      'v-and-rc': 1,
+      'v-only': 2,
+      'rc-only': 3,
+      glob: 4,
+    });
+  });
+
+  it('selects nothing with a tagged rule that has no pattern or prefix (a policy built without parseLifecyclePolicy)', () => {
+    // Prepare: parseLifecyclePolicy rejects such a rule; the evaluator still must not read it as "any".
+    const policy = policyOf(rule(1, { tagStatus: 'tagged', tagPatternList: ['*'], countType: 'imageCountMoreThan', countNumber: 1 }));
+    const bare = { ...policy, rules: policy.rules.map((r) => ({ ...r, tagPatternList: [], tagPrefixList: [] })) };
+
+    // Act
+    const preview = evaluateLifecyclePolicy(bare, [image({ name: 'a', tags: ['x'], pushedDaysAgo: 2 }), image({ name: 'b', pushedDaysAgo: 3 })], { now: NOW });
+
+    // Assess
+    expect(preview.previewResults).toEqual([]);
   });
 });

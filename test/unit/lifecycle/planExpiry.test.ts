@@ -147,6 +147,18 @@ describe('planExpiry', () => {
     // Assess
     expect(result.expire).toEqual([]);
     expect(keptReasons(result)).toEqual([['child', 'index-child']]);
+    expect(result.kept[0]?.detail).toBe('listed by index sha256:unlisted-index (untagged), which is kept');
+  });
+
+  it('names every tag of the kept index that keeps a child', () => {
+    // Prepare
+    const images = [image({ name: 'index', tags: ['prod-9', 'stable'], pushedDaysAgo: 1 }), image({ name: 'child', pushedDaysAgo: 30 })];
+
+    // Act
+    const result = plan(images, { indexChildren: { index: ['child'] } });
+
+    // Assess
+    expect(result.kept.map((kept) => kept.detail)).toEqual(['listed by index sha256:index (tags: prod-9, stable), which is kept']);
   });
 
   it('expires an index with its expiring children, the index first', () => {
@@ -422,6 +434,7 @@ describe('planExpiry', () => {
 
       // Assess
       expect(act).toThrow(AutopilotError);
+      expect(act).toThrow(expect.objectContaining({ code: 'USAGE', message: `maxDeletions must be a whole number ≥ 0, got ${maxDeletions}` }));
     });
   });
 

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// The unit tests that pin down the safety-critical modules `npm run test:mutation` mutates
+// (stryker.config.mjs). No integration tests: mutants run thousands of times.
+export default defineConfig({
+  test: {
+    include: ['test/unit/lifecycle/**/*.test.ts', 'test/unit/oci/redirectGuard.test.ts', 'test/unit/oci/schemePolicy.test.ts', 'test/unit/events/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
+    pool: 'forks',
+  },
+});
