@@ -419,6 +419,24 @@ describe('planExpiry', () => {
       expect(keptReasons(result)).toEqual([['index-2', 'cap-reached']]);
     });
 
+    it('ranks a unit by its oldest image, even one that only the referrer cascade brought in', () => {
+      // Prepare: rule 2 selects Y (20 days), rule 1 selects S (15 days); R refers to S and is
+      // older than both, so S's unit is the oldest and goes first under a cap of 2.
+      const cascade = [
+        image({ name: 'Y', pushedDaysAgo: 20 }),
+        image({ name: 'S', tags: ['prod-1'], pushedDaysAgo: 15 }),
+        image({ name: 'R', tags: ['sig-1'], pushedDaysAgo: 30, subject: 'S' }),
+        image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 1 }),
+      ];
+
+      // Act
+      const result = plan(cascade, { maxDeletions: 2 });
+
+      // Assess
+      expect(order(result)).toEqual(['R', 'S']);
+      expect(keptReasons(result)).toEqual([['Y', 'cap-reached']]);
+    });
+
     it('plans nothing with a cap of 0', () => {
       // Act
       const result = plan(images, { indexChildren, maxDeletions: 0 });

@@ -23,12 +23,33 @@ describe('compileTagPattern', () => {
     { pattern: 'a*b*c', tag: 'acb', matches: false },
     { pattern: '*test*1*2*3', tag: 'my-test-1-2-3', matches: true },
     { pattern: 'a**b', tag: 'ab', matches: true },
+    // Head and tail may not overlap, and neither may a middle part and the tail, nor two middles.
+    { pattern: 'ab*ba', tag: 'aba', matches: false },
+    { pattern: 'ab*ba', tag: 'abba', matches: true },
+    { pattern: 'a*b*b', tag: 'aab', matches: false },
+    { pattern: 'a*b*b', tag: 'abb', matches: true },
+    { pattern: 'a*xy*y*b', tag: 'axyb', matches: false },
+    { pattern: 'a*xy*y*b', tag: 'axyyb', matches: true },
+    { pattern: 'a*x*b', tag: 'ayyb', matches: false },
   ])('matches "$tag" against "$pattern": $matches', ({ pattern, tag, matches }) => {
     // Act
     const result = matchesTag(compileTagPattern(pattern), tag);
 
     // Assess
     expect(result).toBe(matches);
+  });
+
+  it.each([
+    { pattern: 'latest', compiled: { kind: 'exact', key: 'pattern:latest', text: 'latest' } },
+    { pattern: '*', compiled: { kind: 'everything', key: 'pattern:*' } },
+    { pattern: '**', compiled: { kind: 'everything', key: 'pattern:**' } },
+    { pattern: 'prod*', compiled: { kind: 'prefix', key: 'pattern:prod*', head: 'prod' } },
+    { pattern: 'prod**', compiled: { kind: 'prefix', key: 'pattern:prod**', head: 'prod' } },
+    { pattern: '*-rc', compiled: { kind: 'suffix', key: 'pattern:*-rc', tail: '-rc' } },
+    { pattern: 'v*-rc', compiled: { kind: 'glob', key: 'pattern:v*-rc', head: 'v', tail: '-rc', middles: [], minLength: 4 } },
+    { pattern: '*a**b*', compiled: { kind: 'glob', key: 'pattern:*a**b*', head: '', tail: '', middles: ['a', 'b'], minLength: 2 } },
+  ])('compiles "$pattern" to the fastest matcher that means it', ({ pattern, compiled }) => {
+    expect(compileTagPattern(pattern)).toEqual(compiled);
   });
 
   it('agrees with an anchored regular expression on random patterns and tags', () => {
