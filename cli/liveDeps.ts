@@ -18,6 +18,7 @@ import { slackWebhookUrlFromSecret } from '../lib/notify/publish/slackWebhookSec
 import { SlackWebhook } from '../lib/notify/publish/SlackWebhook';
 import { SlackWriter } from '../lib/notify/publish/SlackWriter';
 import { SnsPublisher } from '../lib/notify/publish/SnsPublisher';
+import { withRepeatWindows } from '../lib/notify/repeatWindows';
 import { anonymousCredentials } from '../lib/oci/transport/credentials';
 import { routeChanges } from '../lib/plan/routeChanges';
 import type { ChangeWriter } from '../lib/plan/types';
@@ -71,6 +72,8 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
   const tableName = readOptionalEnv('IDEMPOTENCY_TABLE_NAME');
   const stateTableName = readOptionalEnv('STATE_TABLE_NAME');
   const once = tableName ? powertoolsOncePerKey({ tableName, client: new DynamoDBClient(client) }) : undefined;
+  const state = stateTableName ? new DynamoStateStore({ client: new DynamoDBClient(client), tableName: stateTableName }) : new MemoryStateStore();
+  const clock = () => new Date();
   const destination = ecrDestination(ecr);
   const writers: Record<string, ChangeWriter<never>> = {
     ecr: registry,
@@ -79,7 +82,8 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
       onProgress: (change, progress) =>
         options.io.progress(`${change.target}: ${progress.phase} · blobs ${progress.blobsDone}/${progress.blobsTotal} · ${(progress.bytesDone / 1048576).toFixed(1)}/${(progress.bytesTotal / 1048576).toFixed(1)} MB`),
     }),
-    sns: new SnsPublisher({ client: new SNSClient(client), settings: config.notifications, ...(once ? { once } : {}) }),
+    // Storms of repeated notices are told once a window, counted in the same state table as the deployed functions.
+    sns: withRepeatWindows(new SnsPublisher({ client: new SNSClient(client), settings: config.notifications, ...(once ? { once } : {}) }), { state, clock }),
     events: new EventBridgeVerdictPublisher({ client: new EventBridgeClient(client) }),
     ...ptcWriters(ptc),
   };
@@ -94,7 +98,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
     config,
     registry,
     ptc,
-    state: stateTableName ? new DynamoStateStore({ client: new DynamoDBClient(client), tableName: stateTableName }) : new MemoryStateStore(),
+    state,
     upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
     stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client), sfn: new SFNClient(client), sts: new STSClient(client) }),
     stackName: stackName(),
@@ -102,7 +106,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
     writer: routeChanges(writers),
     topicArn: topicArn ?? '',
     eventBusName: readOptionalEnv('EVENT_BUS_NAME') ?? 'default',
-    clock: () => new Date(),
+    clock,
     logger: cliLogger(options.io, options.verbose),
   };
 }

@@ -51,10 +51,16 @@ async function expireOnPushRepositoryArns() {
   return expireOnPushRepositoryPatterns.map(repositoryArn);
 }
 
+/** The state table, for onImagePush only when a class expires on push (its shared deletion cap); else empty. */
+async function expireOnPushStateTableArns({ resolveVariable }) {
+  const { expireOnPushRepositoryPatterns } = await loadBuildConfig();
+  return expireOnPushRepositoryPatterns.length > 0 ? [await resolveVariable('param:stateTableArn')] : [];
+}
+
 /** `verify.nodeRoleArn`, the one role verifyLab simulates; empty (so no statement) when it is unset. */
 async function nodeRoleArns() {
   const { config } = await loadBuildConfig();
   return config.verify?.nodeRoleArn ? [config.verify.nodeRoleArn] : [];
 }
 
-module.exports = { mirrorRepositoryArns, labRepositoryArns, templateRoleArns, expireOnPushRepositoryArns, nodeRoleArns, fleetSweepDefinition, fleetMirrorDefinition, fleetRetentionDays };
+module.exports = { mirrorRepositoryArns, labRepositoryArns, templateRoleArns, expireOnPushRepositoryArns, expireOnPushStateTableArns, nodeRoleArns, fleetSweepDefinition, fleetMirrorDefinition, fleetRetentionDays };

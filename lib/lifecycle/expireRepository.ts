@@ -9,6 +9,7 @@ import { applyChanges, firedSignal, readSignal, type RunSignals, stopReason } fr
 import type { AppliedChange, ChangeWriter, ItemFailure } from '../plan/types';
 import { evaluateLifecyclePolicy } from './evaluateLifecyclePolicy';
 import { planExpiry, type ExpiryGraph, type ExpiryPlan, type KeptImage, type KeptReason, type PlannedExpiry } from './planExpiry';
+import type { SharedDeletionCap } from './sharedDeletionCap';
 import { parseLifecyclePolicy } from './validateLifecyclePolicy';
 
 /** The per-run deletion cap when the configuration has no lifecycle section (the schema's default). */
@@ -50,7 +51,11 @@ export async function expireRepository(
   repositoryName: string,
   repositoryClass: RepositoryClass,
   deps: { registry: RegistryReader; writer: ChangeWriter<BatchDeleteImageChange>; now: Date },
-  options: { maxDeletions: number } & RunSignals,
+  options: {
+    maxDeletions: number;
+    /** A cap shared with concurrent runs (expire-on-push): deletions are reserved from it after planning and what was not deleted is given back. */
+    sharedCap?: SharedDeletionCap;
+  } & RunSignals,
 ): Promise<RepositoryExpiry | undefined> {
   if (!repositoryClass.lifecyclePolicy) return undefined;
   const run: RunSignals = { signal: options.signal, stop: options.stop };
@@ -62,14 +67,21 @@ export async function expireRepository(
   // Manifests are read only when something would expire: BatchGetImage may count as a pull.
   const expiring = preview.previewResults.some((result) => result.action.type === 'EXPIRE');
   const graph: ExpiryGraph = expiring ? await readIndexGraph(deps.registry, repositoryName, images, readSignal(run)) : { indexChildren: new Map() };
-  const plan = planExpiry({
-    preview,
-    images,
-    protectedTagPatterns: repositoryClass.protectedTags,
-    graph,
-    maxDeletions: options.maxDeletions,
-    policy,
-  });
+  const planWithin = (maxDeletions: number, capDescription?: string): ExpiryPlan =>
+    planExpiry({ preview, images, protectedTagPatterns: repositoryClass.protectedTags, graph, maxDeletions, policy, ...(capDescription ? { capDescription } : {}) });
+  let plan = planWithin(options.maxDeletions);
+  const sharedCap = options.sharedCap;
+  let reserved = 0;
+  // After a stop nothing is reserved: the deletion below holds every batch as run-stopped.
+  if (sharedCap && plan.expire.length > 0 && !firedSignal(run)) {
+    reserved = await sharedCap.reserve(plan.expire.length, { signal: readSignal(run) }).catch(stoppedAs(run, 0));
+    if (reserved < plan.expire.length && !firedSignal(run)) {
+      // Other runs took the rest of the shared cap: plan again within what this one got.
+      plan = planWithin(reserved, sharedCap.description);
+      await giveBack(sharedCap, reserved - plan.expire.length, run);
+      reserved = plan.expire.length;
+    }
+  }
 
   const { deletions, held } = await deleteInWaves(repositoryName, repositoryClass, plan, graph, images, deps, run);
 
@@ -89,6 +101,8 @@ export async function expireRepository(
       failures.push(...(outcome.failures ?? []));
     }
   }
+  // What was reserved but not deleted (held back, failed, stopped) goes back to the shared cap.
+  if (sharedCap) await giveBack(sharedCap, reserved - expired.length, run);
   return {
     repositoryName,
     plan,
@@ -98,6 +112,23 @@ export async function expireRepository(
     failures,
     bytesReclaimed: expired.reduce((sum, image) => sum + (image.imageSizeInBytes ?? 0), 0),
   };
+}
+
+/** The value to go on with when the run's stop cancelled a call; any other error is rethrown. */
+function stoppedAs<T>(run: RunSignals, value: T): (error: unknown) => T {
+  return (error) => {
+    if (hasErrorCode(error, 'ABORTED') && firedSignal(run)) return value;
+    throw error;
+  };
+}
+
+/**
+ * Gives reserved deletions back to the shared cap, best effort: a give-back that fails leaves the
+ * cap used up for the rest of its window, which deletes less, never more.
+ */
+async function giveBack(sharedCap: SharedDeletionCap, count: number, run: RunSignals): Promise<void> {
+  if (count <= 0 || run.signal?.aborted) return;
+  await sharedCap.release(count, { signal: run.signal }).catch(() => undefined);
 }
 
 /**

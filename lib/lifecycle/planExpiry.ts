@@ -30,6 +30,8 @@ export interface PlanExpiryInput {
   readonly graph: ExpiryGraph;
   /** The per-run deletion cap; omit for no cap. */
   readonly maxDeletions?: number;
+  /** What the cap is, for the reason of what it keeps; default `the per-run deletion cap of <maxDeletions>`. */
+  readonly capDescription?: string;
   /** The evaluated policy, so reasons can say what each rule selects. */
   readonly policy?: LifecyclePolicy;
 }
@@ -156,7 +158,7 @@ export function planExpiry(input: PlanExpiryInput): ExpiryPlan {
   const repository = new RepositoryView(input.images, input.preview, input.protectedTagPatterns);
   const kept = new KeptImages();
   const expiring = settleExpiring(repository, input.graph, kept);
-  const deletionOrder = scheduleDeletions(repository, input.graph, expiring, kept, maxDeletions);
+  const deletionOrder = scheduleDeletions(repository, input.graph, expiring, kept, maxDeletions, input.capDescription ?? `the per-run deletion cap of ${maxDeletions}`);
 
   const expire = deletionOrder
     .map((digest) => repository.factsOf(digest))
@@ -323,6 +325,7 @@ function scheduleDeletions(
   expiring: ReadonlyMap<string, ExpiryCause>,
   kept: KeptImages,
   maxDeletions: number,
+  capDescription: string,
 ): string[] {
   const edges: Array<readonly [string, string]> = []; // [delete first, then]
   for (const [index, children] of graph.indexChildren) {
@@ -350,7 +353,7 @@ function scheduleDeletions(
     // Stop at the first unit that does not fit, so a newer image is never deleted while an older
     // one is kept for lack of room.
     capReached = true;
-    const detail = `the per-run deletion cap of ${maxDeletions} is reached (${deletionOrder.length} deletions planned)`;
+    const detail = `${capDescription} is reached (${deletionOrder.length} deletions planned)`;
     for (const image of unit) kept.keep(image.digest, 'cap-reached', detail);
   }
   return deletionOrder;

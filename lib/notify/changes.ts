@@ -1,6 +1,7 @@
 import type { EventOrigin } from '../events/envelope';
 import type { AppliedChange, Change } from '../plan/types';
 import type { Notice, NoticeChange, NoticeOrigin } from './notices';
+import type { NoticeRepeat } from './repeatWindows';
 
 /** Publishing a notice on the notification topic is a change like any other: planned, then applied. */
 export interface PublishNoticeChange extends Change {
@@ -8,10 +9,16 @@ export interface PublishNoticeChange extends Change {
   /** The topic ARN. */
   target: string;
   notice: Notice;
+  /**
+   * Set on a notice that a repeating external event triggers (a failed pull, a failed cache sync):
+   * it is published once per window for its scope and cause, and the next one carries the count of
+   * the repeats in between (`withRepeatWindows`).
+   */
+  repeat?: NoticeRepeat;
 }
 
-export function publishNotice(topicArn: string, notice: Notice, reason: string): PublishNoticeChange {
-  return { action: 'sns:Publish', target: topicArn, reason, notice };
+export function publishNotice(topicArn: string, notice: Notice, reason: string, repeat?: NoticeRepeat): PublishNoticeChange {
+  return { action: 'sns:Publish', target: topicArn, reason, notice, ...(repeat ? { repeat } : {}) };
 }
 
 /** A change and its outcome as notices report them. */

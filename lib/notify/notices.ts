@@ -40,6 +40,8 @@ function notice<const Kind extends string, Data extends z.ZodMiniType>(kind: Kin
     repository: z.optional(z.string()),
     occurredAt: z.string(),
     origin: NoticeOrigin,
+    /** Set when notices like this one (same scope and cause) were suppressed since `since`: their count. */
+    repeats: z.optional(z.object({ suppressed: z.int().check(z.gte(1)), since: z.string(), windowSeconds: z.int().check(z.gte(1)) })),
     data,
   });
 }

@@ -12,10 +12,15 @@ import { APPLY, FIX, PUBLISH, statusOf, tell } from '../plan/tense';
 import { plural, upperFirst } from '../notify/present/format';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
 import type { AutopilotDeps, FunctionReport } from '../runtime/types';
+import type { StateStore } from '../state/StateStore';
 import { outcomeOf } from '../runtime/types';
 import { summarizePush } from './summarizePush';
 
-export type PushDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'logger' | 'signal'> & Partial<Pick<AutopilotDeps, 'clock'>>;
+export type PushDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'logger' | 'signal'> &
+  Partial<Pick<AutopilotDeps, 'clock'>> & {
+    /** The state table: the deletion cap that concurrent expire-on-push invocations share. */
+    state: StateStore;
+  };
 
 /**
  * `onImagePush`: governs the pushed repository and reports the push.

@@ -131,9 +131,11 @@ function allRoleStatements(packaged: Packaged): Json[] {
 describe('grants that follow the configuration', () => {
   const repositoryArn = (pattern: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ecr:\${AWS::Region}:\${AWS::AccountId}:repository/${pattern}` });
   const granting = (statements: Json[], action: string) => statements.filter((statement) => actionsOf(statement).includes(action));
+  const onStateTable = (statements: Json[]) => statements.filter((statement) => JSON.stringify(statement.Resource).includes('StateTable'));
 
-  it('gives onImagePush no ecr:BatchDeleteImage when no class expires on push (the shipped configuration)', () => {
+  it('gives onImagePush no ecr:BatchDeleteImage and no state table when no class expires on push (the shipped configuration)', () => {
     expect(granting(roleStatements(dev, 'OnImagePush'), 'ecr:BatchDeleteImage')).toEqual([]);
+    expect(onStateTable(roleStatements(dev, 'OnImagePush'))).toEqual([]);
   });
 
   it('gives onImagePush ecr:BatchDeleteImage on exactly the repositories of the expireOnPush classes', () => {
@@ -144,6 +146,11 @@ describe('grants that follow the configuration', () => {
     expect(statements).toEqual([
       { Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: ['previews/*', 'apps/pr', 'apps/*/pr', 'scratch-*'].map(repositoryArn) },
     ]);
+    // The deletion cap concurrent pushes share lives in the state table.
+    expect(onStateTable(roleStatements(configured, 'OnImagePush'))).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }] },
+    ]);
+    expect(configured.template.Resources.OnImagePushLambdaFunction?.Properties.Environment.Variables.STATE_TABLE_NAME).toEqual({ Ref: 'StateTable' });
   });
 
   it('gives verifyLab iam:SimulatePrincipalPolicy only on verify.nodeRoleArn, and none when it is unset', () => {

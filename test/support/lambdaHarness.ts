@@ -56,6 +56,7 @@ export const LAMBDA_ENV = {
   AWS_REGION: 'ap-northeast-2',
   NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:ap-northeast-2:123456789012:ecr-autopilot-notifications',
   IDEMPOTENCY_TABLE_NAME: 'ecr-autopilot-test-idempotency',
+  STATE_TABLE_NAME: 'ecr-autopilot-test-state',
   EVENT_BUS_NAME: 'default',
   SLACK_WEBHOOK_SECRET_ID: 'ecr-autopilot/slack-webhook',
   POWERTOOLS_SERVICE_NAME: 'ecr-autopilot',

@@ -154,6 +154,7 @@ describe('shapes AWS sends, as properties', () => {
           writer: new Proxy({}, { get: unreachable }) as never,
           topicArn: 'arn:aws:sns:us-west-2:123456789012:topic',
           logger: undefined as never,
+          state: new Proxy({}, { get: unreachable }) as never,
         });
 
         // Assess

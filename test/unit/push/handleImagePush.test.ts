@@ -1,3 +1,4 @@
+import { MemoryStateStore } from '../../../lib/state/MemoryStateStore';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
@@ -64,6 +65,7 @@ async function push(raw: EventJson, config: AutopilotConfig = CONFIG): Promise<F
     registry,
     writer: routeChanges({ ecr: registry, sns: publisher }),
     topicArn: TOPIC_ARN,
+    state: new MemoryStateStore(),
     logger: silent,
   });
 }

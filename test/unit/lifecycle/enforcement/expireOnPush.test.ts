@@ -1,3 +1,4 @@
+import { MemoryStateStore } from '../../../../lib/state/MemoryStateStore';
 import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,
@@ -16,11 +17,13 @@ import { EcrImageActionEvent, parseEvent } from '../../../../lib/events';
 import type { Notice } from '../../../../lib/notify/notices';
 import { memoryOncePerKey } from '../../../../lib/notify/publish/oncePerKey';
 import { SnsPublisher } from '../../../../lib/notify/publish/SnsPublisher';
+import { withRepeatWindows } from '../../../../lib/notify/repeatWindows';
+import type { StateStore } from '../../../../lib/state/StateStore';
 import { routeChanges } from '../../../../lib/plan/routeChanges';
 import { handleImagePush } from '../../../../lib/push/handleImagePush';
 import type { FunctionReport } from '../../../../lib/runtime/types';
 import { imageActionEvent, TOPIC_ARN, type EventJson } from '../../../support/events';
-import { deleteCalls, digestOf, ecrRegistry, NOW, POLICY_TEXT, REGION, serveImages, serveRepositories, servicesClass, silentLogger, type TestImage } from './enforcementFixtures';
+import { deleteCalls, digestOf, ecrError, ecrRegistry, NOW, POLICY_TEXT, REGION, serveImages, serveRepositories, servicesClass, silentLogger, type TestImage } from './enforcementFixtures';
 
 const ecr = mockClient(ECRClient);
 const sns = mockClient(SNSClient);
@@ -34,14 +37,17 @@ function configWith(repositoryClass: RepositoryClass, maxDeletionsPerRun = 200):
   return { ...BASE_CONFIG, repositoryClasses: [repositoryClass], lifecycle: { maxDeletionsPerRun, notifyWhenUnchanged: false } };
 }
 
-async function push(config: AutopilotConfig): Promise<FunctionReport> {
+/** One push through handleImagePush, wired as the Lambda is: notices through the repeat windows, both over `state`. */
+async function push(config: AutopilotConfig, options: { event?: EventJson; state?: StateStore } = {}): Promise<FunctionReport> {
   const registry = ecrRegistry();
+  const state = options.state ?? new MemoryStateStore({ now: () => NOW.getTime() });
   const publisher = new SnsPublisher({ client: new SNSClient({ region: REGION }), settings: config.notifications, once: memoryOncePerKey() });
-  return handleImagePush(parseEvent(EcrImageActionEvent, EVENT, 'ECR Image Action event'), {
+  return handleImagePush(parseEvent(EcrImageActionEvent, options.event ?? EVENT, 'ECR Image Action event'), {
     config,
     registry,
-    writer: routeChanges({ ecr: registry, sns: publisher }),
+    writer: routeChanges({ ecr: registry, sns: withRepeatWindows(publisher, { state, clock: () => NOW }) }),
     topicArn: TOPIC_ARN,
+    state,
     logger: silentLogger,
     clock: () => NOW,
   });
@@ -119,6 +125,66 @@ describe('expireOnPush (through handleImagePush)', () => {
     expect(deleteCalls(ecr)).toEqual([[digestOf('old-2')]]);
     const ledger = published().find((notice) => notice.kind === 'lifecycle.ledger');
     expect(ledger?.kind === 'lifecycle.ledger' && ledger.data.totals.capReached).toBe(true);
+  });
+
+  it('shares the deletion cap between a burst of concurrent pushes: never more than lifecycle.maxDeletionsPerRun in the hour', async () => {
+    // Prepare: six repositories, each with three old untagged images (18), a cap of 5.
+    const repositories = Array.from({ length: 6 }, (_, i) => `team-a/svc-${i}`);
+    serveRepositories(ecr, repositories);
+    serveImages(ecr, Object.fromEntries(repositories.map((name) => [name, [PUSHED, ...[10, 11, 12].map((age) => ({ name: `${name}-old-${age}`, pushedDaysAgo: age }))]])));
+    const state = new MemoryStateStore({ now: () => NOW.getTime() });
+    const config = configWith(servicesClass({ expireOnPush: true }), 5);
+
+    // Act: the burst, then one more push later in the same hour.
+    const reports = await Promise.all(
+      repositories.map((name, i) => push(config, { state, event: imageActionEvent({ 'repository-name': name, 'image-digest': digestOf('pushed'), 'image-tag': 'v9.0.0' }, { id: `burst-${i}` }) })),
+    );
+    await push(config, { state, event: imageActionEvent({ 'repository-name': repositories[0], 'image-digest': digestOf('pushed'), 'image-tag': 'v9.0.0' }, { id: 'later' }) });
+
+    // Assess
+    expect(reports.every((report) => report.outcome === 'done')).toBe(true);
+    expect(deleteCalls(ecr).flat()).toHaveLength(5);
+    const ledgers = published().filter((notice): notice is Extract<Notice, { kind: 'lifecycle.ledger' }> => notice.kind === 'lifecycle.ledger');
+    expect(ledgers.reduce((sum, ledger) => sum + ledger.data.totals.imagesExpired, 0)).toBe(5);
+    expect(ledgers.some((ledger) => ledger.data.totals.capReached)).toBe(true);
+  });
+
+  it('gives back to the shared cap what a push reserved but did not delete', async () => {
+    // Prepare: the first push's deletion is denied, so its two reserved deletions return to the cap.
+    const state = new MemoryStateStore({ now: () => NOW.getTime() });
+    const config = configWith(servicesClass({ expireOnPush: true }), 2);
+    serveImages(ecr, { [REPO]: [PUSHED, { name: 'old-1', pushedDaysAgo: 10 }, { name: 'old-2', pushedDaysAgo: 12 }] });
+    ecr
+      .on(BatchDeleteImageCommand)
+      .rejectsOnce(ecrError('AccessDeniedException', 'not authorized to perform: ecr:BatchDeleteImage'))
+      .callsFake((input: BatchDeleteImageCommandInput) => ({ imageIds: (input.imageIds ?? []).map((id) => ({ imageDigest: id.imageDigest })), failures: [] }));
+    await push(config, { state });
+
+    // Act
+    await push(config, { state, event: imageActionEvent({ 'image-digest': digestOf('pushed'), 'image-tag': 'v9.0.0' }, { id: 'second' }) });
+
+    // Assess
+    expect(deleteCalls(ecr).map((ids) => [...ids].sort())).toEqual([
+      [digestOf('old-1'), digestOf('old-2')].sort(),
+      [digestOf('old-1'), digestOf('old-2')].sort(),
+    ]);
+  });
+
+  it('publishes the ledger of a push whose expiry only failed once an hour, and the next one counts the repeats', async () => {
+    // Prepare: every BatchDeleteImage is denied; five pushes in the hour, one after it.
+    const state = new MemoryStateStore({ now: () => NOW.getTime() });
+    const config = configWith(servicesClass({ expireOnPush: true }));
+    serveImages(ecr, { [REPO]: [PUSHED, { name: 'old-1', pushedDaysAgo: 10 }] });
+    ecr.on(BatchDeleteImageCommand).rejects(ecrError('AccessDeniedException', 'not authorized to perform: ecr:BatchDeleteImage'));
+
+    // Act
+    const reports: FunctionReport[] = [];
+    for (let i = 0; i < 5; i += 1) reports.push(await push(config, { state, event: imageActionEvent({ 'image-digest': digestOf('pushed'), 'image-tag': 'v9.0.0' }, { id: `push-${i}` }) }));
+
+    // Assess: five push summaries, one failure ledger; the others were suppressed, and say so.
+    expect(published().filter((notice) => notice.kind === 'push.summary')).toHaveLength(5);
+    expect(published().filter((notice) => notice.kind === 'lifecycle.ledger').map((notice) => notice.origin.eventId)).toEqual(['push-0']);
+    expect(reports[1]?.changes.find(({ change }) => change.reason.startsWith('expiry ledger'))?.outcome.message).toMatch(/^suppressed: a lifecycle.ledger notice for team-a\/api \(DeleteFailed\) was published at /);
   });
 
   it('publishes no ledger (only the push summary) when nothing expires', async () => {

@@ -5,7 +5,9 @@ import type { BatchDeleteImageChange } from '../../../../lib/ecr/changes';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, type EcrRegistry } from '../../../../lib/ecr/EcrRegistry';
 import { AutopilotError } from '../../../../lib/errors';
 import { expireRepository, type RepositoryExpiry } from '../../../../lib/lifecycle/expireRepository';
+import { sharedDeletionCap } from '../../../../lib/lifecycle/sharedDeletionCap';
 import { PlanningWriter } from '../../../../lib/plan/PlanningWriter';
+import { MemoryStateStore } from '../../../../lib/state/MemoryStateStore';
 import { routeChanges } from '../../../../lib/plan/routeChanges';
 import type { ChangeWriter } from '../../../../lib/plan/types';
 import {
@@ -637,6 +639,27 @@ describe('expireRepository', () => {
       expect(expiry.plan.kept).toHaveLength(6);
       expect(expiry.plan.kept.every((kept) => kept.reason === 'cap-reached')).toBe(true);
       expect(expiry.plan.kept[0]?.detail).toBe('the per-run deletion cap of 4 is reached (4 deletions planned)');
+    });
+
+    it('plans within what a shared cap grants, names that cap for what it keeps, and gives back what it did not delete', async () => {
+      // Prepare: another run already used 7 of the window's 10; one of the three granted images gets a tag meanwhile.
+      deleteEverything(ecr);
+      const state = new MemoryStateStore({ now: () => NOW.getTime() });
+      const sharedCap = sharedDeletionCap(state, { scope: 'expire-on-push', cap: 10, windowSeconds: 3600, now: NOW });
+      expect(await sharedCap.reserve(7)).toBe(7);
+      const images = untaggedImages('old', 5, 10);
+      serveImages(ecr, { [REPO]: images }, { afterListing: () => ((images[4] as TestImage).tags = ['release-9']) });
+
+      // Act
+      const expiry = (await expireRepository(REPO, servicesClass(), { registry, writer: routeChanges<BatchDeleteImageChange>({ ecr: registry }), now: NOW }, { maxDeletions: 200, sharedCap })) as RepositoryExpiry;
+
+      // Assess: old-4, old-3, old-2 are the oldest; old-4 changed, so two are deleted and one is given back.
+      expect(deleteCalls(ecr).map(sorted)).toEqual([sorted(['old-3', 'old-2'].map(digestOf))]);
+      expect(expiry.kept.filter((kept) => kept.reason === 'cap-reached').map((kept) => kept.detail)).toEqual([
+        'at most 10 deletion(s) on push per 60 minutes, shared by every run (window from 2026-11-20T09:00:00.000Z) is reached (3 deletions planned)',
+        'at most 10 deletion(s) on push per 60 minutes, shared by every run (window from 2026-11-20T09:00:00.000Z) is reached (3 deletions planned)',
+      ]);
+      expect(await sharedCap.reserve(5)).toBe(1);
     });
 
     it('deletes nothing with a cap of 0', async () => {

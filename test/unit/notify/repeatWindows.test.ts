@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { AutopilotError } from '../../../lib/errors';
+import { publishNotice, type PublishNoticeChange } from '../../../lib/notify/changes';
+import { Notice, type PtcFailureNotice } from '../../../lib/notify/notices';
+import { presentNotice } from '../../../lib/notify/present/presentNotice';
+import { REPEAT_WINDOW_SECONDS, withRepeatWindows, type NoticeRepeat } from '../../../lib/notify/repeatWindows';
+import type { Change, ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
+import { MemoryStateStore } from '../../../lib/state/MemoryStateStore';
+import type { StateStore } from '../../../lib/state/StateStore';
+
+const TOPIC = 'arn:aws:sns:ap-northeast-2:123456789012:ecr-autopilot-dev-notifications';
+const START = Date.parse('2026-11-20T09:00:00.000Z');
+const SECRET_MISSING: NoticeRepeat = { scope: 'docker-hub', cause: 'SECRET_MISSING', windowSeconds: REPEAT_WINDOW_SECONDS };
+
+/** The auto-create failure of one failed pull (event `eventId`). */
+function failure(eventId: string, prefix = 'docker-hub'): PtcFailureNotice {
+  return Notice.parse({
+    id: `${eventId}:ptc.failure`,
+    kind: 'ptc.failure',
+    severity: 'critical',
+    repository: `${prefix}/library/alpine`,
+    occurredAt: '2026-11-20T09:00:00Z',
+    origin: { eventId, account: '123456789012', region: 'ap-northeast-2' },
+    data: {
+      source: 'auto-create',
+      prefix,
+      repositoryName: `${prefix}/library/alpine`,
+      failureCode: 'SECRET_MISSING',
+      guidance: { code: 'SECRET_MISSING', category: 'credentials', title: 'The credential secret is missing', likelyCause: 'No secret.', fix: 'Create it.', commands: [] },
+    },
+  }) as PtcFailureNotice;
+}
+
+/** A publisher that records what it published; `fail` makes the next publishes fail. */
+class RecordingPublisher implements ChangeWriter<Change> {
+  readonly published: Notice[] = [];
+  fail: 'outcome' | 'throw' | undefined;
+
+  async apply(change: Change): Promise<ChangeOutcome> {
+    if (this.fail === 'throw') throw new AutopilotError('NOTIFY_FAILED', 'SNS said no', { retryable: true });
+    if (this.fail === 'outcome') return { status: 'failed', message: 'SNS said no' };
+    this.published.push((change as PublishNoticeChange).notice);
+    return { status: 'applied', message: `message ${this.published.length}` };
+  }
+}
+
+function setup(state: StateStore = new MemoryStateStore({ now: () => clock.now })) {
+  const publisher = new RecordingPublisher();
+  const writer = withRepeatWindows(publisher, { state, clock: () => new Date(clock.now) });
+  const send = (notice: Notice, repeat: NoticeRepeat | null = SECRET_MISSING) => writer.apply(publishNotice(TOPIC, notice, 'pull-through cache failure', repeat ?? undefined), {});
+  return { publisher, send };
+}
+
+const clock = { now: START };
+
+describe('withRepeatWindows', () => {
+  it('publishes the first of a storm, suppresses the repeats of the hour, and the next one after it carries their count', async () => {
+    // Prepare
+    clock.now = START;
+    const { publisher, send } = setup();
+
+    // Act: one failed pull a minute for an hour and a half.
+    const outcomes: ChangeOutcome[] = [];
+    for (let minute = 0; minute < 90; minute += 1) {
+      clock.now = START + minute * 60_000;
+      outcomes.push(await send(failure(`pull-${minute}`)));
+    }
+
+    // Assess: minute 0 and minute 60 published; 59 suppressed in between, then 29 more.
+    expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['pull-0', 'pull-60']);
+    expect(publisher.published[0]?.repeats).toBeUndefined();
+    expect(publisher.published[1]?.repeats).toEqual({ suppressed: 59, since: '2026-11-20T09:00:00.000Z', windowSeconds: 3600 });
+    expect(outcomes[1]).toEqual({
+      status: 'applied',
+      message: 'suppressed: a ptc.failure notice for docker-hub (SECRET_MISSING) was published at 2026-11-20T09:00:00.000Z; 1 repeat(s) suppressed since, told with the next one',
+      data: { suppressed: true },
+    });
+    expect(outcomes[89]?.message).toContain('was published at 2026-11-20T10:00:00.000Z; 29 repeat(s) suppressed since');
+  });
+
+  it('keeps separate windows per scope and per cause', async () => {
+    // Prepare
+    clock.now = START;
+    const { publisher, send } = setup();
+
+    // Act
+    await send(failure('a'));
+    await send(failure('b', 'github'), { ...SECRET_MISSING, scope: 'github' });
+    await send(failure('c'), { ...SECRET_MISSING, cause: 'QUOTA_EXCEEDED' });
+    await send(failure('d'));
+
+    // Assess
+    expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('lets a redelivery of the published event through to the publisher (its idempotency), without counting it', async () => {
+    // Prepare
+    clock.now = START;
+    const { publisher, send } = setup();
+    await send(failure('first'));
+
+    // Act
+    await send(failure('first'));
+    clock.now = START + 2 * 3600_000;
+    await send(failure('later'));
+
+    // Assess
+    expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['first', 'first', 'later']);
+    expect(publisher.published[2]?.repeats).toBeUndefined();
+  });
+
+  it.each(['outcome', 'throw'] as const)('publishes the next repeat, with every count, when the window\'s notice failed to publish (%s)', async (how) => {
+    // Prepare: a storm told once, then a new window whose notice fails.
+    clock.now = START;
+    const { publisher, send } = setup();
+    await send(failure('p0'));
+    clock.now = START + 60_000;
+    await send(failure('p1'));
+    clock.now = START + 3600_000;
+    publisher.fail = how;
+    if (how === 'throw') await expect(send(failure('p2'))).rejects.toMatchObject({ code: 'NOTIFY_FAILED' });
+    else expect((await send(failure('p2'))).status).toBe('failed');
+
+    // Act
+    publisher.fail = undefined;
+    clock.now = START + 3600_000 + 60_000;
+    await send(failure('p3'));
+
+    // Assess: p3 is not suppressed, and tells p1 (from the first window).
+    expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['p0', 'p3']);
+    expect(publisher.published[1]?.repeats).toEqual({ suppressed: 1, since: '2026-11-20T09:00:00.000Z', windowSeconds: 3600 });
+  });
+
+  it('publishes exactly one of a burst of concurrent repeats and counts the others', async () => {
+    // Prepare
+    clock.now = START;
+    const { publisher, send } = setup();
+
+    // Act
+    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => send(failure(`burst-${i}`))));
+    clock.now = START + 3600_000;
+    await send(failure('after'));
+
+    // Assess
+    expect(publisher.published).toHaveLength(2);
+    expect(outcomes.filter((outcome) => outcome.data?.suppressed === true)).toHaveLength(7);
+    expect(publisher.published[1]?.repeats?.suppressed).toBe(7);
+  });
+
+  it('never loses a notice to the state table: it publishes without storm control and says why', async () => {
+    // Prepare
+    clock.now = START;
+    const denied: StateStore = {
+      get: async () => {
+        throw new AutopilotError('ACCESS_DENIED', 'dynamodb:GetItem on the state table was denied');
+      },
+      put: async () => {
+        throw new Error('not reached');
+      },
+      delete: async () => undefined,
+    };
+    const { publisher, send } = setup(denied);
+
+    // Act
+    const outcomes = [await send(failure('x')), await send(failure('y'))];
+
+    // Assess
+    expect(publisher.published).toHaveLength(2);
+    expect(outcomes[0]?.message).toBe('message 1 (no storm control: dynamodb:GetItem on the state table was denied)');
+  });
+
+  it('passes notices without repeat, and other changes, straight through', async () => {
+    // Prepare
+    clock.now = START;
+    const { publisher, send } = setup();
+
+    // Act
+    await send(failure('a'), null);
+    await send(failure('b'), null);
+    const other = await withRepeatWindows<Change>({ apply: async (change) => ({ status: 'applied', message: change.action }) }, { state: new MemoryStateStore(), clock: () => new Date(clock.now) }).apply(
+      { action: 'ecr:BatchDeleteImage', target: 'team-a/api', reason: 'expire' },
+      {},
+    );
+
+    // Assess
+    expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['a', 'b']);
+    expect(other).toEqual({ status: 'applied', message: 'ecr:BatchDeleteImage' });
+  });
+
+  it('says in the message how many similar notices it stands for', () => {
+    // Act
+    const document = presentNotice({ ...failure('x'), repeats: { suppressed: 41, since: '2026-11-20T09:00:00.000Z', windowSeconds: 3600 } });
+
+    // Assess
+    expect(document.headline).toMatch(/ 41 similar notices suppressed since 2026-11-20T09:00:00.000Z \(one per hour\)\.$/);
+    expect(document.facts).toContainEqual({ label: 'Repeats', value: '41 similar notices suppressed since 2026-11-20T09:00:00.000Z (one per hour)' });
+  });
+});
