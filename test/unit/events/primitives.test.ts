@@ -133,6 +133,8 @@ describe('event primitives', () => {
     { value: 'x2019-11-16T01:54:34Z', ok: false },
     { value: '2019-11-16T01:54:34Zx', ok: false },
     { value: '19-11-16T01:54:34Z', ok: false },
+    // An expanded year: Date.parse takes it, EventBridge never writes it.
+    { value: '+002019-11-16T01:54:34Z', ok: false },
   ])('IsoTimestamp: $value → $ok', ({ value, ok }) => {
     expect(accepts(IsoTimestamp, value)).toBe(ok);
     if (!ok) expect(messageOf(IsoTimestamp, value)).toBe('must be an ISO-8601 timestamp such as 2024-05-08T20:44:54Z');

@@ -238,6 +238,22 @@ describe('planExpiry', () => {
     expect(result.kept[0]?.detail).toBe('subject of referrer sha256:signature (tags: sig-keep), which is kept');
   });
 
+  it('names the first kept referrer by digest when several keep a subject', () => {
+    // Prepare: both signatures are protected; the listing has sig-b first.
+    const images = [
+      image({ name: 'subject', tags: ['prod-1'], pushedDaysAgo: 20 }),
+      image({ name: 'sig-b', tags: ['b-keep'], pushedDaysAgo: 19, subject: 'subject' }),
+      image({ name: 'sig-a', tags: ['a-keep'], pushedDaysAgo: 19, subject: 'subject' }),
+      image({ name: 'prod-new', tags: ['prod-2'], pushedDaysAgo: 1 }),
+    ];
+
+    // Act
+    const result = plan(images, { protectedTagPatterns: ['*-keep'] });
+
+    // Assess
+    expect(result.kept.find((kept) => kept.reason === 'referrer-subject')?.detail).toBe('subject of referrer sha256:sig-a (tags: a-keep), which is kept');
+  });
+
   it('keeps the subject of a referrer that a kept index lists', () => {
     // Prepare
     const images = [
@@ -417,6 +433,40 @@ describe('planExpiry', () => {
       // Assess
       expect(order(result)).toEqual(['index-1']);
       expect(keptReasons(result)).toEqual([['index-2', 'cap-reached']]);
+    });
+
+    it('breaks push-time ties by digest, whatever the input order', () => {
+      // Prepare: three untagged images pushed at the same instant; room for one.
+      const tied = ['c', 'a', 'b'].map((name) => image({ name, pushedDaysAgo: 10 }));
+
+      for (const images of [tied, [...tied].reverse(), [tied[1], tied[2], tied[0]] as LifecycleImage[]]) {
+        // Act
+        const result = plan(images, { maxDeletions: 1 });
+
+        // Assess
+        expect(order(result)).toEqual(['a']);
+        expect(keptReasons(result)).toEqual([
+          ['b', 'cap-reached'],
+          ['c', 'cap-reached'],
+        ]);
+      }
+    });
+
+    it('keeps two expiring referrers of images that stay in separate units under the cap', () => {
+      // Prepare: untagged signatures old enough for rule 2, of tagged images no rule selects.
+      const images = [
+        image({ name: 'app-1', tags: ['v1'], pushedDaysAgo: 40 }),
+        image({ name: 'app-2', tags: ['v2'], pushedDaysAgo: 40 }),
+        image({ name: 'sig-1', pushedDaysAgo: 30, subject: 'app-1' }),
+        image({ name: 'sig-2', pushedDaysAgo: 20, subject: 'app-2' }),
+      ];
+
+      // Act
+      const result = plan(images, { maxDeletions: 1 });
+
+      // Assess
+      expect(order(result)).toEqual(['sig-1']);
+      expect(keptReasons(result)).toEqual([['sig-2', 'cap-reached']]);
     });
 
     it('ranks a unit by its oldest image, even one that only the referrer cascade brought in', () => {

@@ -29,6 +29,7 @@ describe('compileTagPattern', () => {
     { pattern: 'a*b*b', tag: 'aab', matches: false },
     { pattern: 'a*b*b', tag: 'abb', matches: true },
     { pattern: 'a*xy*y*b', tag: 'axyb', matches: false },
+    { pattern: 'a*xy*y*b', tag: 'axyzb', matches: false },
     { pattern: 'a*xy*y*b', tag: 'axyyb', matches: true },
     { pattern: 'a*x*b', tag: 'ayyb', matches: false },
   ])('matches "$tag" against "$pattern": $matches', ({ pattern, tag, matches }) => {
