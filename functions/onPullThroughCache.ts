@@ -1,3 +1,4 @@
+import { withRepeatWindows } from '../lib/notify/repeatWindows';
 import { ptcWriters } from '../lib/pull-through-cache/changes';
 import { onPullThroughCache } from '../lib/pull-through-cache/onPullThroughCache';
 import { routeChanges } from '../lib/plan/routeChanges';
@@ -17,15 +18,16 @@ export const handler = lambdaEntry(onPullThroughCache, ({ logger }) => {
   const config = bundledConfig();
   const ptc = livePullThroughCache();
   const once = liveOncePerKey();
+  const clock = () => new Date();
+  // Storms of failed pulls and syncs are told once per window per prefix and cause, across invocations.
+  const sns = withRepeatWindows(liveSnsPublisher(config.notifications, once), { state: liveStateStore(), clock });
   return {
     deps: {
       config,
       ptc,
-      // Which undeclared prefixes were reported already (once per prefix, across invocations).
-      state: liveStateStore(),
-      writer: routeChanges({ ...ptcWriters(ptc), sns: liveSnsPublisher(config.notifications, once) }),
+      writer: routeChanges({ ...ptcWriters(ptc), sns }),
       topicArn: notificationTopicArn(),
-      clock: () => new Date(),
+      clock,
       logger,
     },
     onInvoke: (context) => once.registerLambdaContext(context),

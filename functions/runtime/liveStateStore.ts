@@ -3,7 +3,7 @@ import { readEnv } from '../../lib/runtime/env';
 import { DynamoStateStore } from '../../lib/state/DynamoStateStore';
 import { clientOptions } from './liveClients';
 
-/** The stack's state table (`STATE_TABLE_NAME`): where a stopped sweep resumes, which undeclared pull-through cache prefixes were reported. */
+/** The stack's state table (`STATE_TABLE_NAME`): where a stopped sweep resumes, the repeat windows of notices, the shared expire-on-push cap. */
 export function liveStateStore(): DynamoStateStore {
   return new DynamoStateStore({
     client: new DynamoDBClient(clientOptions()),

@@ -1,19 +1,18 @@
 import * as z from 'zod/mini';
 import { repositoryConsoleUrl, repositoryUri } from '../ecr/consoleLinks';
 import { CloudTrailEcrCallEvent } from '../events/cloudTrailEcrCall';
-import { hasErrorCode } from '../errors';
 import { originOf, type EventOrigin } from '../events/envelope';
 import { PtcActionEvent } from '../events/ptcAction';
 import { isImageDigest } from '../events/primitives';
 import { TAG_PATTERN } from '../oci/reference';
 import { noticeOriginOf, publishNotice } from '../notify/changes';
+import { REPEAT_WINDOW_SECONDS, type NoticeRepeat } from '../notify/repeatWindows';
 import type { PtcCreatedNotice, PtcFailureNotice } from '../notify/notices';
 import { applyChanges } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
 import { CREATE, PUBLISH, REPORT, statusOf, TELL, tell } from '../plan/tense';
 import { upperFirst } from '../notify/present/format';
 import type { FunctionDefinition, FunctionReport } from '../runtime/types';
-import type { StateStore } from '../state/StateStore';
 import { outcomeOf } from '../runtime/types';
 import { alreadyExisted, type PtcChange } from './changes';
 import { desiredPtcState } from './desiredPtcState';
@@ -28,14 +27,27 @@ import { upstreamOfAlias, UPSTREAMS } from './upstreams';
 export const PullThroughCacheEvent = z.discriminatedUnion('detail-type', [PtcActionEvent, CloudTrailEcrCallEvent]);
 export type PullThroughCacheEvent = z.output<typeof PullThroughCacheEvent>;
 
-/** Where the state table keeps the prefixes already reported as undeclared (`sk` = the prefix). */
-const UNDECLARED_REPORTS = 'pull-through-cache#undeclared-prefix-reported';
 /** A prefix is reported once; if pulls still fail under it this much later, it is reported again. */
 export const UNDECLARED_REPORT_DAYS = 90;
 const UNDECLARED_REPORT_WINDOW = `${UNDECLARED_REPORT_DAYS} days`;
 
-/** onPullThroughCache keeps, between invocations, which undeclared prefixes it has reported. */
-export type OnDemandPtcDeps = PtcDeps & { state: StateStore };
+/**
+ * Every notice this function publishes answers an external event that repeats (a pod in image-pull
+ * back-off, anyone allowed to call BatchGetImage, a cache sync failing on every pull): each goes
+ * through the notice publisher's repeat windows (`withRepeatWindows`), keyed by prefix and cause,
+ * once an hour; an undeclared prefix once per `UNDECLARED_REPORT_DAYS`.
+ */
+function repeatOf(prefix: string, cause: string, windowSeconds = REPEAT_WINDOW_SECONDS): NoticeRepeat {
+  return { scope: prefix, cause, windowSeconds };
+}
+
+/** Whether the notice publish was a repeat within its window: counted, not published. */
+function suppressed(changes: readonly AppliedChange[]): boolean {
+  return changes.some(({ change, outcome }) => change.action === 'sns:Publish' && outcome.data?.suppressed === true);
+}
+
+const REPEAT_SUPPRESSED = ' A repeat of the same failure within the hour: counted, and told with the next notice.';
+
 
 /** The pulls that reveal a missing rule (aws-ecr-facts §7): the manifest, then the layers. */
 const PULL_EVENT_NAMES: ReadonlySet<string> = new Set(['BatchGetImage', 'GetDownloadUrlForLayer']);
@@ -64,7 +76,7 @@ const ImageIds = z.array(z.looseObject({ imageTag: z.optional(z.string()), image
  *      exactly this, the others are missing because the sync has not run yet or the rule was
  *      deleted). Under no declared prefix, a first path segment that is a known upstream alias
  *      (`docker-hub`, `ghcr`, …) is reported with the configuration entry to add, once per prefix
- *      (a claim in the state table, kept `UNDECLARED_REPORT_DAYS`); nothing is created. Anything
+ *      every `UNDECLARED_REPORT_DAYS` (the notice's repeat window); nothing is created. Anything
  *      else is ignored.
  *   3. Read the rules, templates and the rule's secret; a rule that exists is ignored (the miss has
  *      another cause). Plan that one rule with the sync's planner (`diffPtcState`), so it is built
@@ -78,7 +90,7 @@ const ImageIds = z.array(z.looseObject({ imageTag: z.optional(z.string()), image
  * @example
  * const report = await handlePullThroughCacheEvent(parseEvent(PullThroughCacheEvent, raw, 'event'), deps);
  */
-export async function handlePullThroughCacheEvent(event: PullThroughCacheEvent, deps: OnDemandPtcDeps): Promise<FunctionReport> {
+export async function handlePullThroughCacheEvent(event: PullThroughCacheEvent, deps: PtcDeps): Promise<FunctionReport> {
   return event['detail-type'] === 'ECR Pull Through Cache Action' ? reportSyncFailure(event, deps) : createRuleOnDemand(event, deps);
 }
 
@@ -110,16 +122,16 @@ async function reportSyncFailure(event: PtcActionEvent, deps: PtcDeps): Promise<
     failureReason: detail['failure-reason'],
     consoleUrl: repositoryConsoleUrl(event.region, event.account, detail['repository-name']),
   });
-  const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `pull-through cache failure of ${image}`)], { signal: deps.signal });
+  const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `pull-through cache failure of ${image}`, repeatOf(prefix, guidance.code))], { signal: deps.signal });
   return {
     ...base,
     outcome: outcomeOf(changes),
-    decision: `Pull-through cache sync of ${image} ended ${detail['sync-status']} (${failureCode}): ${guidance.title}. ${upperFirst(tell(statusOf(changes), PUBLISH))} the likely cause and fix.`,
+    decision: `Pull-through cache sync of ${image} ended ${detail['sync-status']} (${failureCode}): ${guidance.title}.${suppressed(changes) ? REPEAT_SUPPRESSED : ` ${upperFirst(tell(statusOf(changes), PUBLISH))} the likely cause and fix.`}`,
     changes,
   };
 }
 
-async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: OnDemandPtcDeps): Promise<FunctionReport> {
+async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps): Promise<FunctionReport> {
   const detail = event.detail;
   const base = { function: 'onPullThroughCache', eventId: event.id };
   const ignore = (why: string): FunctionReport => ({ ...base, outcome: 'ignored', decision: `Ignored ${detail.eventName}${detail.errorCode ? ` (${detail.errorCode})` : ''}: ${why}.`, changes: [] });
@@ -164,8 +176,13 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: OnDemandP
     });
     if (blocker?.command && !guidance.commands.includes(blocker.command)) guidance.commands.unshift(blocker.command);
     const notice = failureNotice(origin, guidance, { source: 'auto-create', prefix: rule.prefix, repositoryName, upstreamRegistryUrl: rule.upstreamRegistryUrl, failureReason: blocker?.message });
-    const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} cannot be created on demand`)], { signal: deps.signal });
-    return { ...base, outcome: outcomeOf(changes), decision: `A pull of ${repositoryName} missed every rule, and ${why}, but it cannot be created: ${blocker?.message ?? 'nothing to do'}.`, changes };
+    const changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} cannot be created on demand`, repeatOf(rule.prefix, guidance.code))], { signal: deps.signal });
+    return {
+      ...base,
+      outcome: outcomeOf(changes),
+      decision: `A pull of ${repositoryName} missed every rule, and ${why}, but it cannot be created: ${blocker?.message ?? 'nothing to do'}.${suppressed(changes) ? REPEAT_SUPPRESSED : ''}`,
+      changes,
+    };
   }
 
   const applied: AppliedChange<PtcChange>[] = await applyChanges(deps.writer as ChangeWriter<PtcChange>, plan.changes, { signal: deps.signal });
@@ -177,8 +194,9 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: OnDemandP
     const message = failure?.outcome.message ?? 'the rule was not created';
     const guidance = explainPtcFailure('CREATE_FAILED', { prefix: rule.prefix, repositoryName, region: event.region, upstream: rule.upstreamRegistry, reason: message, ...(rule.credentialSecret ? { secretName: rule.credentialSecret } : {}) });
     const notice = failureNotice(origin, guidance, { source: 'auto-create', prefix: rule.prefix, repositoryName, upstreamRegistryUrl: rule.upstreamRegistryUrl, failureReason: message });
-    changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} could not be created on demand`)], { signal: deps.signal })));
-    decision = `A pull of ${repositoryName} missed every rule; creating rule ${rule.prefix} failed: ${message}`;
+    const published = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} could not be created on demand`, repeatOf(rule.prefix, guidance.code))], { signal: deps.signal });
+    changes.push(...published);
+    decision = `A pull of ${repositoryName} missed every rule; creating rule ${rule.prefix} failed: ${message}${suppressed(published) ? `.${REPEAT_SUPPRESSED}` : ''}`;
   } else if (alreadyExisted(created.outcome)) {
     // Another event (or a person) created it between our read and our create: it notified already.
     decision = `A pull of ${repositoryName} missed every rule; rule ${rule.prefix} was created concurrently by another event: nothing more to do.`;
@@ -210,36 +228,24 @@ function pulledReference(event: CloudTrailEcrCallEvent, registryId: string, repo
 
 /**
  * A pull under a known upstream alias that no rule declares: nothing is created (ecr-autopilot
- * creates only declared rules); a `ptc.failure` notice gives the configuration entry to add. Its id
- * is the prefix, not the event, so the SNS publisher's idempotency guard sends it once per prefix
- * for as long as it remembers a notice (a day), however many pulls fail.
+ * creates only declared rules); a `ptc.failure` notice gives the configuration entry to add, once
+ * per prefix for `UNDECLARED_REPORT_DAYS` however many pulls fail (the repeat windows; the next
+ * report counts the pulls in between). A repeat is reported as ignored, with the reason.
  */
-async function reportUndeclaredPrefix(event: CloudTrailEcrCallEvent, deps: OnDemandPtcDeps, rule: UndeclaredRule, repositoryName: string): Promise<FunctionReport> {
+async function reportUndeclaredPrefix(event: CloudTrailEcrCallEvent, deps: PtcDeps, rule: UndeclaredRule, repositoryName: string): Promise<FunctionReport> {
   const { configLines, ...advice } = explainUndeclaredPrefix(rule, { region: event.region, repositoryName });
   const base = { function: 'onPullThroughCache', eventId: event.id };
   const missed = `A pull of ${repositoryName} missed every rule: ${rule.prefix}/ is the usual prefix for ${UPSTREAMS[rule.upstream].title} but is not declared, so no rule is created.`;
-  // Claim the prefix first: of all the pulls that fail under it, only the one whose claim succeeds reports.
-  const key = { pk: UNDECLARED_REPORTS, sk: rule.prefix };
-  const now = deps.clock();
-  try {
-    await deps.state.put(key, { repositoryName, eventId: event.id }, { expectedVersion: 0, expiresAt: Math.floor(now.getTime() / 1000) + UNDECLARED_REPORT_DAYS * 24 * 60 * 60, signal: deps.signal });
-  } catch (error) {
-    if (!hasErrorCode(error, 'STATE_CONFLICT')) throw error;
-    return { ...base, outcome: 'ignored', decision: `${missed} Already reported for this prefix (once per prefix, for ${UNDECLARED_REPORT_WINDOW}).`, changes: [] };
-  }
   const notice = failureNotice(originOf(event), advice, { source: 'undeclared', prefix: rule.prefix, repositoryName, upstreamRegistryUrl: UPSTREAMS[rule.upstream].url });
   notice.data.configLines = configLines;
-  // Not reported after all (a retryable failure throws, a permanent one is an outcome): release the
-  // claim, so that Lambda's retry, or the next failed pull, reports it.
-  const release = () => deps.state.delete(key, { expectedVersion: 1 }).catch(() => undefined);
-  let changes: AppliedChange[];
-  try {
-    changes = await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `${rule.prefix}/ is not a declared pull-through cache prefix`)], { signal: deps.signal });
-  } catch (error) {
-    await release();
-    throw error;
+  const changes = await applyChanges(
+    deps.writer,
+    [publishNotice(deps.topicArn, notice, `${rule.prefix}/ is not a declared pull-through cache prefix`, repeatOf(rule.prefix, advice.code, UNDECLARED_REPORT_DAYS * 86_400))],
+    { signal: deps.signal },
+  );
+  if (suppressed(changes)) {
+    return { ...base, outcome: 'ignored', decision: `${missed} Already reported for this prefix (once per prefix, for ${UNDECLARED_REPORT_WINDOW}); this pull is counted for the next report.`, changes };
   }
-  if (changes.some(({ outcome }) => outcome.status !== 'applied' && outcome.status !== 'planned')) await release();
   return { ...base, outcome: outcomeOf(changes), decision: `${missed} ${upperFirst(tell(statusOf(changes), REPORT))} it with the entry to add under pullThroughCache.rules: ${configLines.join(' ')}.`, changes };
 }
 
@@ -313,7 +319,7 @@ function failureNotice(
 }
 
 /** `onPullThroughCache`: `ECR Pull Through Cache Action` and CloudTrail pull failures. */
-export const onPullThroughCache: FunctionDefinition<typeof PullThroughCacheEvent, OnDemandPtcDeps> = {
+export const onPullThroughCache: FunctionDefinition<typeof PullThroughCacheEvent, PtcDeps> = {
   name: 'onPullThroughCache',
   eventName: 'pull-through cache event (ECR Pull Through Cache Action or AWS API Call via CloudTrail)',
   eventSchema: PullThroughCacheEvent,

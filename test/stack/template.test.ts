@@ -348,7 +348,8 @@ describe('the packaged CloudFormation template', () => {
     expect(sweep.Properties.Environment.Variables.STATE_TABLE_NAME).toEqual({ Ref: 'StateTable' });
     expect(onStateTable).toEqual([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } }]);
     const withState = resourcesOfType(dev, 'AWS::IAM::Role').filter(([, role]) => JSON.stringify(role.Properties).includes('StateTable')).map(([name]) => name);
-    // onPullThroughCache also keeps state (the undeclared prefixes it reported): test/unit/pull-through-cache/ptcStack.test.ts.
+    // onPullThroughCache also keeps state (the repeat windows of its notices): test/unit/pull-through-cache/ptcStack.test.ts;
+    // onImagePush only with expireOnPush classes (below).
     expect(withState.sort()).toEqual(['OnPullThroughCacheIamRoleLambdaExecution', 'SweepLifecycleIamRoleLambdaExecution']);
   });
 

@@ -7,7 +7,9 @@ import { PlanningWriter } from '../../../lib/plan/PlanningWriter';
 import { routeChanges } from '../../../lib/plan/routeChanges';
 import type { ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
 import { ptcWriters, type PtcChange } from '../../../lib/pull-through-cache/changes';
-import { handlePullThroughCacheEvent, PullThroughCacheEvent, type OnDemandPtcDeps } from '../../../lib/pull-through-cache/onPullThroughCache';
+import { handlePullThroughCacheEvent, PullThroughCacheEvent } from '../../../lib/pull-through-cache/onPullThroughCache';
+import type { PtcDeps } from '../../../lib/pull-through-cache/types';
+import { withRepeatWindows } from '../../../lib/notify/repeatWindows';
 import { reconcilePullThroughCache } from '../../../lib/pull-through-cache/syncPullThroughCache';
 import { MemoryStateStore } from '../../../lib/state/MemoryStateStore';
 import { loadEvent, type EventJson } from '../../support/events';
@@ -27,15 +29,16 @@ class NoticeRecorder implements ChangeWriter<PublishNoticeChange> {
   }
 }
 
-function harness(registry = new InMemoryPtcRegistry({ secrets: [DOCKER_SECRET] })) {
+/** The use case wired as the Lambda is: notices through the repeat windows over `state`. */
+function harness(registry = new InMemoryPtcRegistry({ secrets: [DOCKER_SECRET] }), clock: { now: Date } = { now: NOW }) {
   const sns = new NoticeRecorder();
-  const deps: OnDemandPtcDeps = {
+  const state = new MemoryStateStore({ now: () => clock.now.getTime() });
+  const deps: PtcDeps = {
     config: ptcConfig(),
     ptc: registry,
-    state: new MemoryStateStore({ now: () => NOW.getTime() }),
-    writer: routeChanges({ ...ptcWriters(registry), sns }),
+    writer: routeChanges({ ...ptcWriters(registry), sns: withRepeatWindows(sns, { state, clock: () => clock.now }) }),
     topicArn: TOPIC_ARN,
-    clock: () => NOW,
+    clock: () => clock.now,
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   };
   return { deps, sns, registry };
@@ -248,27 +251,73 @@ describe('onPullThroughCache: failed pulls (CloudTrail)', () => {
 
     // Assess
     expect(reports.map((report) => report.outcome)).toEqual(['done', 'ignored', 'ignored', 'done']);
-    expect(reports[1]?.decision).toContain('Already reported for this prefix (once per prefix, for 90 days).');
+    expect(reports[1]?.decision).toContain('Already reported for this prefix (once per prefix, for 90 days); this pull is counted for the next report.');
     expect(sns.notices.map((notice) => (notice as PtcFailureNotice).data.prefix)).toEqual(['ghcr', 'chainguard']);
   });
 
-  it('reports an undeclared prefix again once its record has expired (90 days)', async () => {
+  it('reports an undeclared prefix again after 90 days, with the count of the pulls in between', async () => {
     // Prepare
-    const { deps, sns } = harness();
-    let now = NOW;
-    const state = new MemoryStateStore({ now: () => now.getTime() });
-    const run = (id: string) => handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => ((raw.id = id), (raw.detail.requestParameters.repositoryName = 'ghcr/fluxcd/flux-cli'))), { ...deps, state, clock: () => now });
+    const clock = { now: NOW };
+    const { deps, sns } = harness(undefined, clock);
+    const run = (id: string) => handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => ((raw.id = id), (raw.detail.requestParameters.repositoryName = 'ghcr/fluxcd/flux-cli'))), deps);
 
     // Act
     await run('e-1');
-    now = new Date(NOW.getTime() + 89 * 86_400_000);
+    clock.now = new Date(NOW.getTime() + 89 * 86_400_000);
     const within = await run('e-2');
-    now = new Date(NOW.getTime() + 90 * 86_400_000);
+    clock.now = new Date(NOW.getTime() + 90 * 86_400_000);
     const after = await run('e-3');
 
     // Assess
     expect([within.outcome, after.outcome]).toEqual(['ignored', 'done']);
     expect(sns.notices).toHaveLength(2);
+    expect(sns.notices[1]?.repeats).toEqual({ suppressed: 1, since: NOW.toISOString(), windowSeconds: 90 * 86_400 });
+  });
+
+  it('publishes one critical notice an hour for a storm of failed pulls under an autoCreate prefix whose secret is missing, the next carrying the count', async () => {
+    // Prepare: docker-hub is in autoCreate and needs ecr-pullthroughcache/docker-hub, which does not exist.
+    const clock = { now: NOW };
+    const { deps, sns, registry } = harness(new InMemoryPtcRegistry({ secrets: [] }), clock);
+    const pull = (id: string) => handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.id = id)), deps);
+
+    // Act: a pod in image-pull back-off, one failed pull every 20 seconds for 70 minutes.
+    const reports = [];
+    for (let i = 0; i < 210; i += 1) {
+      clock.now = new Date(NOW.getTime() + i * 20_000);
+      reports.push(await pull(`backoff-${i}`));
+    }
+
+    // Assess
+    expect(registry.rules).toEqual([]);
+    expect(sns.notices.map((notice) => [notice.kind, notice.severity, notice.origin.eventId])).toEqual([
+      ['ptc.failure', 'critical', 'backoff-0'],
+      ['ptc.failure', 'critical', 'backoff-180'],
+    ]);
+    expect(sns.notices[0]?.repeats).toBeUndefined();
+    expect(sns.notices[1]?.repeats).toEqual({ suppressed: 179, since: NOW.toISOString(), windowSeconds: 3600 });
+    expect(reports[1]?.decision).toMatch(/A repeat of the same failure within the hour: counted, and told with the next notice\.$/);
+  });
+
+  it('publishes one notice an hour per prefix and failure code for failed cache syncs', async () => {
+    // Prepare
+    const clock = { now: NOW };
+    const { deps, sns } = harness(undefined, clock);
+    const sync = (id: string, code: string) =>
+      handlePullThroughCacheEvent(
+        event(SYNC_FAILED, (raw) => {
+          raw.id = id;
+          raw.detail['failure-code'] = code;
+        }),
+        deps,
+      );
+
+    // Act
+    for (let i = 0; i < 5; i += 1) await sync(`limited-${i}`, 'UpstreamTooManyRequests');
+    await sync('denied-0', 'UpstreamAccessDenied');
+    await sync('denied-1', 'UpstreamAccessDenied');
+
+    // Assess
+    expect(sns.notices.map((notice) => notice.origin.eventId)).toEqual(['limited-0', 'denied-0']);
   });
 
   it('gives configuration lines that, added to the configuration, declare exactly that rule', async () => {

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreatePullThroughCacheRuleCommand,
   CreateRepositoryCreationTemplateCommand,
@@ -16,6 +16,7 @@ import { EventValidationError } from '../../../lib/errors';
 import type { FunctionReport } from '../../../lib/runtime/types';
 import { lambdaContext, loadEvent } from '../../support/events';
 import { fakeIdempotencyTable } from '../../support/idempotencyTable';
+import { fakeStateTable, type FakeStateTable } from '../../support/stateTable';
 import { captureLogs, LAMBDA_ENV, setEnv } from '../../support/lambdaHarness';
 import { PTC_POLICY_TEXT, secretArn } from './ptcFixtures';
 
@@ -33,25 +34,9 @@ let logs: ReturnType<typeof captureLogs>;
 const DOCKER_ARN = secretArn('ecr-pullthroughcache/docker-hub');
 const STATE_TABLE = 'ecr-autopilot-test-state';
 
-/**
- * The state table's conditional write, as DynamoStateStore uses it: `expectedVersion: 0` fails with
- * ConditionalCheckFailedException when a live item exists. Returns the keys written.
- */
-function fakeStateTable(): Set<string> {
-  const items = new Set<string>();
-  const keyOf = (input: { Key?: Record<string, { S?: string }> }) => `${input.Key?.pk?.S}|${input.Key?.sk?.S}`;
-  dynamo.on(UpdateItemCommand, { TableName: STATE_TABLE }).callsFake((input: UpdateItemCommandInput) => {
-    if (input.ConditionExpression?.includes('attribute_not_exists') && items.has(keyOf(input))) {
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
-    }
-    items.add(keyOf(input));
-    return { Attributes: { ...input.Key, data: input.ExpressionAttributeValues?.[':data'], version: { N: '1' }, updatedAt: { S: '2026-11-20T09:00:00.000Z' } } };
-  });
-  dynamo.on(DeleteItemCommand, { TableName: STATE_TABLE }).callsFake((input) => {
-    items.delete(keyOf(input));
-    return {};
-  });
-  return items;
+/** The keys of the repeat windows kept in the state table (`pk|sk`). */
+function stateKeys(table: FakeStateTable): string[] {
+  return [...table.items.keys()].sort();
 }
 
 function templateFor(prefix: string, url: string) {
@@ -94,7 +79,7 @@ afterEach(() => logs.restore());
 describe('functions/onPullThroughCache handler', () => {
   it('reports a pull under an undeclared upstream alias once per prefix across invocations (state table), creating nothing', async () => {
     // Prepare
-    const claims = fakeStateTable();
+    const table = fakeStateTable(dynamo, STATE_TABLE);
     const ghcr = loadEvent('cloudtrail/batch-get-image-undeclared-alias');
     const ghcrAgain = loadEvent('cloudtrail/batch-get-image-undeclared-alias');
     ghcrAgain.id = 'b4e9d3c2-6f8a-4b07-9d1e-3c5f7a9b2d46';
@@ -113,28 +98,27 @@ describe('functions/onPullThroughCache handler', () => {
     expect(ecr).not.toHaveReceivedCommand(CreateRepositoryCreationTemplateCommand);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
     expect(first.decision).toContain('Reported it with the entry to add under pullThroughCache.rules: { prefix: ghcr, upstream: github-container-registry, credentialSecret: ecr-pullthroughcache/ghcr }');
-    expect(second.decision).toContain('Already reported for this prefix (once per prefix, for 90 days).');
+    expect(second.decision).toContain('Already reported for this prefix (once per prefix, for 90 days); this pull is counted for the next report.');
     expect(other.decision).toContain('{ prefix: dockerhub, upstream: docker-hub, credentialSecret: ecr-pullthroughcache/dockerhub }');
     expect([first.outcome, second.outcome, other.outcome]).toEqual(['done', 'ignored', 'done']);
-    expect([...claims].sort()).toEqual(['pull-through-cache#undeclared-prefix-reported|dockerhub', 'pull-through-cache#undeclared-prefix-reported|ghcr']);
+    expect(stateKeys(table)).toEqual(['notice#repeats|ptc.failure#dockerhub#NOT_DECLARED', 'notice#repeats|ptc.failure#ghcr#NOT_DECLARED']);
   });
 
-  it('releases the claim when the report cannot be published, so the retry reports it', async () => {
+  it('closes the window when the report cannot be published, so the retry reports it', async () => {
     // Prepare
-    const claims = fakeStateTable();
+    const table = fakeStateTable(dynamo, STATE_TABLE);
     const denied = new SNSServiceException({ name: 'AuthorizationErrorException', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized to publish' });
     sns.on(PublishCommand).rejectsOnce(denied).resolves({ MessageId: 'message-2' });
 
     // Act
     const failed = await onPullThroughCache(loadEvent('cloudtrail/batch-get-image-undeclared-alias'), lambdaContext('ecr-autopilot-test-onPullThroughCache')).catch((error: unknown) => error);
-    const claimedAfterFailure = claims.size;
     const retried = await onPullThroughCache(loadEvent('cloudtrail/batch-get-image-undeclared-alias'), lambdaContext('ecr-autopilot-test-onPullThroughCache'));
 
     // Assess
-    expect(claimedAfterFailure).toBe(0);
     expect(failed).toMatchObject({ code: 'NOTIFY_FAILED', retryable: true });
     expect(retried.outcome).toBe('done');
-    expect(claims.size).toBe(1);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    expect(stateKeys(table)).toEqual(['notice#repeats|ptc.failure#ghcr#NOT_DECLARED']);
   });
 
   it('creates the template, then the rule with the secret ARN, and publishes once for a redelivered event', async () => {

@@ -8,10 +8,10 @@ import { renderSlackMessage } from '../../../lib/notify/render/renderSlackMessag
 import { renderSnsMessage } from '../../../lib/notify/render/renderSnsMessage';
 import { renderText } from '../../../lib/notify/render/renderText';
 import { PlanningWriter } from '../../../lib/plan/PlanningWriter';
-import { handlePullThroughCacheEvent, PullThroughCacheEvent, type OnDemandPtcDeps } from '../../../lib/pull-through-cache/onPullThroughCache';
+import { handlePullThroughCacheEvent, PullThroughCacheEvent } from '../../../lib/pull-through-cache/onPullThroughCache';
 import { SnapshotPtcReader } from '../../../lib/pull-through-cache/SnapshotPtcReader';
 import { syncPullThroughCache } from '../../../lib/pull-through-cache/syncPullThroughCache';
-import { MemoryStateStore } from '../../../lib/state/MemoryStateStore';
+import type { PtcDeps } from '../../../lib/pull-through-cache/types';
 import { loadEvent } from '../../support/events';
 import { NOW, ptcConfig, TOPIC_ARN } from './ptcFixtures';
 
@@ -20,9 +20,8 @@ const SNAPSHOT = new URL('../../../events/registry-snapshot.json', import.meta.u
 /** The notice a sample event produces in plan mode against the sample snapshot. */
 async function noticeOf(sample: string | 'sync'): Promise<Notice> {
   const writer = new PlanningWriter();
-  const deps: OnDemandPtcDeps = {
+  const deps: PtcDeps = {
     config: ptcConfig(),
-    state: new MemoryStateStore(),
     ptc: new SnapshotPtcReader(SnapshotRegistry.fromFile(SNAPSHOT).snapshot),
     writer,
     topicArn: TOPIC_ARN,

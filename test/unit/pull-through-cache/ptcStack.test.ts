@@ -92,17 +92,17 @@ describe('the pull-through cache stack', () => {
     const onDemand = ['ecr:CreatePullThroughCacheRule', 'ecr:CreateRepositoryCreationTemplate', 'ecr:DescribePullThroughCacheRules', 'ecr:DescribeRepositoryCreationTemplates', 'ecr:UpdateRepositoryCreationTemplate'];
 
     // Act / Assess
-    // The state table's two writes come on top of the idempotency table's (a statement each).
-    expect(actionsOf('OnPullThroughCache')).toEqual([...common, ...onDemand, 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'].sort());
+    // The state table's read and write come on top of the idempotency table's (a statement each).
+    expect(actionsOf('OnPullThroughCache')).toEqual([...common, ...onDemand, 'dynamodb:GetItem', 'dynamodb:UpdateItem'].sort());
     expect(actionsOf('SyncPullThroughCache')).toEqual([...common, ...onDemand, 'ecr:DeletePullThroughCacheRule', 'ecr:UpdatePullThroughCacheRule', 'ecr:ValidatePullThroughCacheRule'].sort());
   });
 
-  it('gives onPullThroughCache the state table (its name, and only the writes it makes) to report an undeclared prefix once', () => {
+  it('gives onPullThroughCache the state table (its name, and only the read and write it makes) for the repeat windows of its notices', () => {
     // Act
     const state = statementsOf('OnPullThroughCache').filter((statement) => JSON.stringify(statement.Resource).includes('StateTable'));
 
     // Assess
-    expect(state).toEqual([{ Effect: 'Allow', Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } }]);
+    expect(state).toEqual([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } }]);
     expect(resources.OnPullThroughCacheLambdaFunction?.Properties.Environment.Variables.STATE_TABLE_NAME).toEqual({ Ref: 'StateTable' });
   });
 
