@@ -59,9 +59,11 @@ export async function cliDeps(options: DepsOptions, io: CommandIo, { readOnly = 
     throw new AutopilotError('USAGE', '--snapshot only applies with --plan; add --plan to run against the snapshot');
   }
   const verbose = options.verbose ?? false;
-  if (options.plan || options.snapshot !== undefined) return planDeps({ io, verbose, ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}) });
+  // The first Ctrl-C ends long work as its deadline would: it stops, reports, and the run exits 130.
+  const deadline = { interrupted: io.interrupt };
+  if (options.plan || options.snapshot !== undefined) return { ...planDeps({ io, verbose, ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}) }), deadline };
   const { liveDeps } = await import('./liveDeps');
-  return liveDeps({ io, verbose, aws: options });
+  return { ...(await liveDeps({ io, verbose, aws: options })), deadline };
 }
 
 /**

@@ -18,6 +18,11 @@ export interface CommandIo {
   data(value: object): void;
   /** `text` in the tone's colour when stdout shows colour (a terminal, NO_COLOR/FORCE_COLOR), else as is. */
   paint(tone: Tone, text: string): string;
+  /**
+   * Fires on the first Ctrl-C (cli/interrupt.ts): long work wraps up, closes what it opened and
+   * reports what it did; the run then exits 130.
+   */
+  readonly interrupt: AbortSignal;
 }
 
 /** What a coloured word means: `[PASS]` green, `[FAIL]` red, `[WARN]` yellow. */
@@ -34,6 +39,6 @@ export const JSON_SCHEMA_VERSION = 1;
  * 0 success; 1 the command ran and found a problem (invalid policy, failed check, failed verdict);
  * 2 bad usage, input, event or configuration, or anything else the user can fix (credentials,
  * permissions, a missing repository); 3 a failure that may succeed later (network, throttling,
- * a registry or AWS fault).
+ * a registry or AWS fault); 130 interrupted (Ctrl-C), after printing what was done.
  */
-export type ExitCode = 0 | 1 | 2 | 3;
+export type ExitCode = 0 | 1 | 2 | 3 | 130;

@@ -3,6 +3,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { AutopilotError, type ErrorCode, EventValidationError, ConfigError, formatIssue } from '../lib/errors';
 import { COMMANDS, type CommandSpec, GROUPS } from './commandTable';
 import { FLAGS, type FlagName } from './flags';
+import { runInterruptible } from './interrupt';
 import type { CommandIo, ExitCode } from './io';
 import { terminalIo } from './terminal';
 
@@ -124,9 +125,13 @@ export function reportError(error: unknown, io: CommandIo): ExitCode {
 }
 
 export async function main(argv: string[] = process.argv): Promise<ExitCode> {
+  return runInterruptible((interrupt) => runProgram(argv, interrupt));
+}
+
+async function runProgram(argv: string[], interrupt: AbortSignal): Promise<ExitCode> {
   let exitCode: ExitCode = 0;
   const program = buildProgram(async (spec, { args, options }) => {
-    const io = terminalIo({ json: options.json === true });
+    const io = terminalIo({ json: options.json === true, interrupt });
     try {
       exitCode = await spec.run({ args, options }, io);
     } catch (error) {

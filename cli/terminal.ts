@@ -17,7 +17,7 @@ const DEFAULT_COLUMNS = 80;
  * Once a reader closes stdout early (`| head`), further output is dropped: the command still
  * finishes and exits with its real status (cli/bin.ts ignores the EPIPE).
  */
-export function terminalIo(options: { json: boolean; stdout?: Output; stderr?: Output; env?: NodeJS.ProcessEnv }): CommandIo {
+export function terminalIo(options: { json: boolean; stdout?: Output; stderr?: Output; env?: NodeJS.ProcessEnv; interrupt?: AbortSignal }): CommandIo {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const colour = !options.json && colourEnabled(stdout, options.env ?? process.env);
@@ -31,7 +31,20 @@ export function terminalIo(options: { json: boolean; stdout?: Output; stderr?: O
       progressShown = false;
     }
   };
+  const interrupt = options.interrupt ?? new AbortController().signal;
+  let interrupted = false;
+  interrupt.addEventListener(
+    'abort',
+    () => {
+      // Close the progress line at once: what follows (the partial report) starts on a clean line.
+      clearProgress();
+      interrupted = true;
+      write(stderr, 'Interrupted: finishing cleanly (press Ctrl-C again to quit at once)…\n');
+    },
+    { once: true },
+  );
   return {
+    interrupt,
     json: options.json,
     out(line) {
       if (options.json) return;
@@ -43,7 +56,7 @@ export function terminalIo(options: { json: boolean; stdout?: Output; stderr?: O
       write(stderr, `${line}\n`);
     },
     progress(line) {
-      if (!stderr.isTTY) return;
+      if (!stderr.isTTY || interrupted) return;
       // Some terminals (serial consoles, emulators in editors) report 0 columns: assume the classic 80.
       const width = stderr.columns !== undefined && stderr.columns > 0 ? stderr.columns : DEFAULT_COLUMNS;
       write(stderr, `\r\x1b[2K${line.slice(0, width - 1)}`);
@@ -59,7 +72,7 @@ export function terminalIo(options: { json: boolean; stdout?: Output; stderr?: O
 }
 
 /** An io that keeps everything in memory: for tests of commands. */
-export function memoryIo(json = false): CommandIo & { lines: string[]; errors: string[]; values: unknown[] } {
+export function memoryIo(json = false, interrupt: AbortSignal = new AbortController().signal): CommandIo & { lines: string[]; errors: string[]; values: unknown[] } {
   const lines: string[] = [];
   const errors: string[] = [];
   const values: unknown[] = [];
@@ -77,5 +90,6 @@ export function memoryIo(json = false): CommandIo & { lines: string[]; errors: s
       if (json) values.push(value);
     },
     paint: (_tone, text) => text,
+    interrupt,
   };
 }

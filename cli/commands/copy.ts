@@ -4,13 +4,15 @@
  * with every platform and digests unchanged. Credentials are found where skopeo, crane and Docker
  * keep them (see cli/copyCredentials.ts); ECR hosts authenticate with GetAuthorizationToken.
  */
+import { hasErrorCode } from '../../lib/errors';
 import { copyImage } from '../../lib/oci/copy/copyImage';
-import type { CopyReport } from '../../lib/oci/copy/types';
+import type { CopyProgress, CopyReport } from '../../lib/oci/copy/types';
 import { parseImageReference } from '../../lib/oci/reference';
 import { explainCopyFailure } from '../copyFailures';
 import { buildCopyCredentials, type CopyCredentialDeps } from '../copyCredentials';
 import { copyProgressLine, formatBytes } from '../copyProgress';
 import type { AwsOptions } from '../flags';
+import { INTERRUPTED } from '../interrupt';
 import type { CommandIo, ExitCode } from '../io';
 
 export interface CopyCommandOptions {
@@ -41,6 +43,15 @@ export interface CopyCommandDeps extends Omit<CopyCredentialDeps, 'aws'> {
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** What an interrupted copy did: how far it got, and that the destination tag is untouched. */
+function interruptedSummary(options: Pick<CopyCommandOptions, 'source' | 'destination'>, last: CopyProgress | undefined): string[] {
+  return [
+    `Interrupted: ${options.source} → ${options.destination} was not completed`,
+    ...(last && last.blobsTotal > 0 ? [`  blobs ${last.blobsDone}/${last.blobsTotal} copied (${formatBytes(last.bytesDone)} of ${formatBytes(last.bytesTotal)}); the next copy skips those`] : []),
+    '  the destination tag was not changed; upload sessions in progress were closed',
+  ];
 }
 
 /** What the copy did, in a few lines; a copy that had nothing to do says so first. */
@@ -84,6 +95,7 @@ export async function runCopy(options: CopyCommandOptions, io: CommandIo, deps: 
   if (warning) io.err(warning);
 
   const progressLine = copyProgressLine({ source: options.source.replace(/^docker:\/\//, ''), destinationRegistry: destination.registry });
+  let last: CopyProgress | undefined;
   let report: CopyReport;
   try {
     report = await copyImage(source, destination, {
@@ -91,11 +103,21 @@ export async function runCopy(options: CopyCommandOptions, io: CommandIo, deps: 
       ...(platforms.length > 0 ? { platforms } : {}),
       ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
       ...(options.includeReferrers ? { includeReferrers: true } : {}),
-      ...(signal ? { signal } : {}),
+      // Ctrl-C (cli/interrupt.ts) cancels the copy: transfers stop, their upload sessions are deleted.
+      signal: signal ?? io.interrupt,
       ...(options.aws?.timeout !== undefined ? { timeoutMs: options.aws.timeout * 1000 } : {}),
-      onProgress: (progress) => io.progress(progressLine(progress)),
+      onProgress: (progress) => {
+        last = progress;
+        io.progress(progressLine(progress));
+      },
     });
   } catch (error) {
+    if (hasErrorCode(error, 'ABORTED') && io.interrupt.aborted) {
+      // Interrupted: every transfer has settled and closed its upload session; say how far it got.
+      if (io.json) io.data({ interrupted: true, source: options.source, destination: options.destination, progress: last ?? null, destinationTagChanged: false });
+      else for (const line of interruptedSummary(options, last)) io.out(line);
+      return INTERRUPTED;
+    }
     throw await explainCopyFailure(error, { source, destination, insecureRegistries: options.insecureRegistries ?? [] });
   }
 

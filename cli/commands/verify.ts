@@ -60,10 +60,8 @@ export async function runTeardown(options: DepsOptions & { yes?: boolean }, io: 
   if (!io.json) printTeardown(io, plan, 'plan');
   if (!options.yes) {
     if (!process.stdin.isTTY) throw new AutopilotError('USAGE', 'teardown deletes repositories and images: confirm with --yes (or run it in a terminal), or use --plan');
-    const prompt = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await prompt.question(`Delete these ${plan.changes.length} resource(s)? Type "yes": `);
-    prompt.close();
-    if (answer.trim() !== 'yes') {
+    const answer = await confirm(`Delete these ${plan.changes.length} resource(s)? Type "yes": `, io.interrupt);
+    if (answer?.trim() !== 'yes') {
       io.err('Nothing deleted.');
       return 1;
     }
@@ -78,4 +76,22 @@ export async function runTeardown(options: DepsOptions & { yes?: boolean }, io: 
 function printTeardown(io: CommandIo, report: TeardownReport, mode: 'live' | 'plan'): void {
   printReport(io, report, { mode });
   for (const problem of report.problems) io.out(`  failed: ${problem.step}: ${problem.message}`);
+}
+
+/**
+ * Asks on the terminal; undefined when Ctrl-C interrupts the question. The terminal is in raw mode
+ * while readline asks, so Ctrl-C reaches readline, not the process: it is passed on as SIGINT, so
+ * the run is interrupted as anywhere else.
+ */
+async function confirm(question: string, interrupt: AbortSignal): Promise<string | undefined> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  prompt.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
+  try {
+    return await prompt.question(question, { signal: interrupt });
+  } catch (error) {
+    if (interrupt.aborted) return undefined;
+    throw error;
+  } finally {
+    prompt.close();
+  }
 }

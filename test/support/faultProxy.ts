@@ -7,6 +7,7 @@
  * - `{ kind: 'drop', afterBytes: n }` forwards, sends the response headers and the first n body
  *   bytes, then destroys the connection (a connection dropped mid-blob);
  * - `{ kind: 'reset' }` destroys the connection before answering;
+ * - `{ kind: 'hang' }` reads the request and never answers (until the client gives up);
  * - `{ kind: 'stall', afterBytes: n }` forwards, sends the headers and the first n body bytes, then
  *   sends nothing more and keeps the connection open until the client gives up (a copy in flight).
  * `on: [2]` applies a rule to the 2nd matching request only; `on: [1, 2, 3]` to the first three;
@@ -22,6 +23,7 @@ export type FaultAction =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'drop'; afterBytes: number }
   | { kind: 'stall'; afterBytes: number }
+  | { kind: 'hang' }
   | { kind: 'reset' };
 
 export interface FaultRule {
@@ -150,6 +152,10 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     }
     if (fault?.kind === 'reset') {
       request.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'hang') {
+      request.resume();
       return;
     }
     proxyRequest(target, request, response, entry, fault?.kind === 'drop' || fault?.kind === 'stall' ? { afterBytes: fault.afterBytes, stall: fault.kind === 'stall' } : undefined);

@@ -34,6 +34,7 @@ function captureIo(json: boolean): CapturedIo {
     progress: vi.fn<(line: string) => void>(),
     data: (value) => values.push(value),
     paint: (_tone, text) => text,
+    interrupt: new AbortController().signal,
   };
 }
 
