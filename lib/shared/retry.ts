@@ -186,6 +186,37 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/**
+ * A signal that fires `graceMs` after `stop` does (with its reason), or at once when `outright`
+ * fires: for work already on the wire when a run stops, which may finish within the grace while
+ * nothing new starts. Undefined without a `stop`. Call `dispose` when the work is over.
+ *
+ * @example
+ * const grace = graceAfter(stop, 3_000);
+ * try { await send({ signal: grace.signal, stop }); } finally { grace.dispose(); }
+ */
+export function graceAfter(stop: AbortSignal | undefined, graceMs: number, outright?: AbortSignal): { signal: AbortSignal | undefined; dispose(): void } {
+  if (!stop) return { signal: outright, dispose: () => undefined };
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onStop = (): void => {
+    timer ??= setTimeout(() => controller.abort(stop.reason), graceMs);
+  };
+  const onOutright = (): void => controller.abort(outright?.reason);
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  if (outright?.aborted) onOutright();
+  else outright?.addEventListener('abort', onOutright, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
+      outright?.removeEventListener('abort', onOutright);
+    },
+  };
+}
+
 /** How a caller retries: attempts, waits and which classes of failure are worth another try. */
 export interface RetryPolicy extends BackoffSettings {
   /** Attempts in total, the first included. */

@@ -22,7 +22,8 @@ export interface ScriptedRoute {
   path: string | RegExp;
   /** Answer as soon as headers arrive, without reading the request body. */
   beforeBody?: boolean;
-  respond: (request: RecordedRequest) => ScriptedAnswer;
+  /** The answer, or a promise of it: the server answers when it settles (an exchange held on the wire). */
+  respond: (request: RecordedRequest) => ScriptedAnswer | Promise<ScriptedAnswer>;
 }
 
 export interface RecordedRequest {
@@ -68,13 +69,16 @@ export async function startScriptedRegistry(routes: ScriptedRoute[]): Promise<Sc
       answer({ status: 404, body: JSON.stringify({ errors: [{ code: 'NAME_UNKNOWN', message: 'not scripted' }] }) });
       return;
     }
+    const respond = (): void => {
+      void Promise.resolve(route.respond(recorded)).then(answer);
+    };
     if (route.beforeBody) {
-      answer(route.respond(recorded));
+      respond();
       request.resume();
       return;
     }
     request.on('data', (chunk: Buffer) => (recorded.bodyLength += chunk.length));
-    request.on('end', () => answer(route.respond(recorded)));
+    request.on('end', respond);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

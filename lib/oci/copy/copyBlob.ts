@@ -25,9 +25,10 @@ export async function copyBlob(ctx: CopyContext, blob: Descriptor): Promise<Blob
     return 'skipped';
   }
 
-  const openVerified = async (): Promise<BodySource> => {
+  // The upload gives the download its own signals: a cancel then stops both alike.
+  const openVerified = async (calls: { signal?: AbortSignal; stop?: AbortSignal } = signal): Promise<BodySource> => {
     ctx.progress.blobBytes(blob.digest, 0);
-    const download = await ctx.client.blobs.open(ctx.source, blob, { scopes: ctx.sourceScopes, ...signal });
+    const download = await ctx.client.blobs.open(ctx.source, blob, { scopes: ctx.sourceScopes, ...calls });
     return verifyingSource(download, blob, { onBytes: (bytesSoFar) => ctx.progress.blobBytes(blob.digest, bytesSoFar) });
   };
 

@@ -10,7 +10,8 @@ import { computeDigest, parseDigest } from '../digest';
 import type { BodySource } from '../transport/bodySource';
 import type { Descriptor, RepositoryRef } from '../types';
 import { DigestMismatchError, redactUrl } from '../transport/registryErrors';
-import { runWithRetry } from '../transport/retryPolicy';
+import { abortedError, runWithRetry } from '../transport/retryPolicy';
+import { graceAfter } from '../../shared/retry';
 import type { RegistryHttp, RegistryResponse } from '../transport/RegistryHttp';
 import { resumableDownload } from './resumableDownload';
 import { SourceSlicer } from './sourceSlicer';
@@ -39,6 +40,12 @@ const singlePostUnsupported = new Set<string>();
 
 /** Cleaning up an abandoned upload session must never hold up reporting the real failure for long. */
 const CANCEL_UPLOAD_TIMEOUT_MS = 5_000;
+/**
+ * When an upload is cancelled (a deadline, Ctrl-C), a request already on the wire gets this long to
+ * finish: a session-opening POST then tells us the session's name, so it can be deleted, and a PUT
+ * that was about to commit commits instead of leaving a session behind. Nothing new starts.
+ */
+export const UPLOAD_CANCEL_GRACE_MS = 3_000;
 
 export interface BlobClientOptions {
   chunkedUploadThreshold?: number;
@@ -49,6 +56,8 @@ export interface BlobClientOptions {
 export interface BlobCallOptions {
   scopes?: readonly string[];
   signal?: AbortSignal;
+  /** No request starts once it fired; one on the wire then finishes within `signal` (`RegistryRequest.stop`). */
+  stop?: AbortSignal;
 }
 
 export interface UploadOptions extends BlobCallOptions {
@@ -59,8 +68,11 @@ export interface UploadOptions extends BlobCallOptions {
 /** How a blob reached the destination. */
 export type UploadOutcome = 'uploaded' | 'mounted';
 
-/** Opens the blob's content for one upload attempt (a retry opens it again). */
-export type BlobSource = () => Promise<BodySource>;
+/**
+ * Opens the blob's content for one upload attempt (a retry opens it again), under the signals the
+ * upload gives it: its download then stops, and lingers, exactly as the upload it feeds.
+ */
+export type BlobSource = (calls?: Pick<BlobCallOptions, 'signal' | 'stop'>) => Promise<BodySource>;
 
 function blobPath(repository: string, digest: string): string {
   return `/v2/${repository}/blobs/${digest}`;
@@ -80,6 +92,11 @@ function pushScope(repository: string): string[] {
 
 function signalOption(signal: AbortSignal | undefined): { signal?: AbortSignal } {
   return signal ? { signal } : {};
+}
+
+/** The request options of a call: its signal, and its stop when it has one. */
+function callSignals(options: Pick<BlobCallOptions, 'signal' | 'stop'>): { signal?: AbortSignal; stop?: AbortSignal } {
+  return { ...signalOption(options.signal), ...(options.stop ? { stop: options.stop } : {}) };
 }
 
 /**
@@ -137,7 +154,7 @@ export class BlobClient {
         headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
         scopes: options.scopes ?? pullScope(repo.repository),
         expect: offset > 0 ? [200, 206] : [200],
-        ...signalOption(options.signal),
+        ...callSignals(options),
       });
     const first = await get(0);
     return resumableDownload({
@@ -183,39 +200,51 @@ export class BlobClient {
    */
   async upload(repo: RepositoryRef, descriptor: Descriptor, source: BlobSource, options: UploadOptions = {}): Promise<UploadOutcome> {
     let tryMount = options.mountFrom !== undefined && options.mountFrom !== repo.repository;
-    return runWithRetry(this.registryHttp.retryPolicy, options.signal, async () => {
-      let location: string;
-      let content: BodySource | undefined;
-      if (tryMount && options.mountFrom !== undefined) {
-        tryMount = false;
-        const started = await this.startUpload(repo, options, { mount: descriptor.digest, from: options.mountFrom }, [201, 202]);
-        if (started.status === 201) return 'mounted';
-        // 202: the registry declined the mount (blob not readable there, or mounting disabled)
-        // and opened an ordinary upload session instead; use it.
-        location = started.location;
-      } else if (descriptor.size <= SINGLE_POST_MAX_BYTES && !singlePostUnsupported.has(repo.registry)) {
-        const started = await this.startSinglePost(repo, descriptor, source, options);
-        if (started.status === 201) return 'uploaded';
-        singlePostUnsupported.add(repo.registry);
-        location = started.location;
-      } else {
-        // Open the session and the source at once: one round trip less per blob.
-        [location, content] = await this.startUploadWithSource(repo, source, options);
-      }
-      try {
-        content ??= await source();
-        if (descriptor.size >= this.chunkedUploadThreshold) {
-          await this.uploadChunked(repo, descriptor, location, content, options);
+    // Cancelling stops new requests at once; requests on the wire get a short grace (see UPLOAD_CANCEL_GRACE_MS).
+    const stop = options.stop ?? options.signal;
+    const grace = graceAfter(stop, UPLOAD_CANCEL_GRACE_MS, options.stop ? options.signal : undefined);
+    const calls: UploadOptions = { ...options, ...(grace.signal ? { signal: grace.signal } : {}), ...(stop ? { stop } : {}) };
+    const open = (): Promise<BodySource> => source(callSignals(calls));
+    const stopped = (): boolean => stop?.aborted === true;
+    try {
+      return await runWithRetry(this.registryHttp.retryPolicy, stop, async () => {
+        const session = { location: '' };
+        let content: BodySource | undefined;
+        if (tryMount && options.mountFrom !== undefined) {
+          tryMount = false;
+          const started = await this.startUpload(repo, calls, { mount: descriptor.digest, from: options.mountFrom }, [201, 202]);
+          if (started.status === 201) return 'mounted';
+          // 202: the registry declined the mount (blob not readable there, or mounting disabled)
+          // and opened an ordinary upload session instead; use it.
+          session.location = started.location;
+        } else if (descriptor.size <= SINGLE_POST_MAX_BYTES && !singlePostUnsupported.has(repo.registry)) {
+          const started = await this.startSinglePost(repo, descriptor, open, calls);
+          if (started.status === 201) return 'uploaded';
+          singlePostUnsupported.add(repo.registry);
+          session.location = started.location;
         } else {
-          await this.uploadMonolithic(repo, descriptor, location, content, options);
+          // Open the session and the source at once: one round trip less per blob.
+          [session.location, content] = await this.startUploadWithSource(repo, open, calls);
         }
-      } catch (error) {
-        content?.destroy();
-        await this.cancelUpload(repo, location);
-        throw error;
-      }
-      return 'uploaded';
-    });
+        try {
+          // Cancelled while the session opened: close it rather than send content into it.
+          if (stopped()) throw abortedError(stop);
+          content ??= await open();
+          if (descriptor.size >= this.chunkedUploadThreshold) {
+            await this.uploadChunked(repo, descriptor, session, content, calls);
+          } else {
+            await this.uploadMonolithic(repo, descriptor, session.location, content, calls);
+          }
+        } catch (error) {
+          content?.destroy();
+          await this.cancelUpload(repo, session.location);
+          throw error;
+        }
+        return 'uploaded';
+      });
+    } finally {
+      grace.dispose();
+    }
   }
 
   /**
@@ -241,7 +270,7 @@ export class BlobClient {
     }
   }
 
-  private async startUploadWithSource(repo: RepositoryRef, source: BlobSource, options: UploadOptions): Promise<[string, BodySource]> {
+  private async startUploadWithSource(repo: RepositoryRef, source: () => Promise<BodySource>, options: UploadOptions): Promise<[string, BodySource]> {
     const [started, opened] = await Promise.allSettled([this.startUpload(repo, options, {}, [202]), source()]);
     if (started.status === 'rejected') {
       if (opened.status === 'fulfilled') opened.value.destroy();
@@ -265,14 +294,14 @@ export class BlobClient {
       query,
       scopes: mountScopes,
       expect,
-      ...signalOption(options.signal),
+      ...callSignals(options),
     });
     response.discard();
     return { status: response.status, location: this.locationOf(response, repo) };
   }
 
   /** `POST ?digest=` with the whole body: one request where the registry supports it (201). */
-  private async startSinglePost(repo: RepositoryRef, descriptor: Descriptor, source: BlobSource, options: UploadOptions): Promise<{ status: number; location: string }> {
+  private async startSinglePost(repo: RepositoryRef, descriptor: Descriptor, source: () => Promise<BodySource>, options: UploadOptions): Promise<{ status: number; location: string }> {
     const content = await source();
     let response: RegistryResponse;
     try {
@@ -284,7 +313,7 @@ export class BlobClient {
         body: { length: descriptor.size, open: () => content, replayable: false },
         scopes: options.scopes ?? pushScope(repo.repository),
         expect: [201, 202],
-        ...signalOption(options.signal),
+        ...callSignals(options),
       });
     } catch (error) {
       // The download may never have been read (a failed ping or token): free its socket.
@@ -315,7 +344,7 @@ export class BlobClient {
         body: { length: descriptor.size, open: () => content, replayable: false },
         scopes: options.scopes ?? pushScope(repo.repository),
         expect: [201, 204],
-        ...signalOption(options.signal),
+        ...callSignals(options),
       });
     } finally {
       // Frees the source download when the PUT failed before (or while) reading it.
@@ -325,10 +354,11 @@ export class BlobClient {
     this.checkCommitted(response, descriptor);
   }
 
-  private async uploadChunked(repo: RepositoryRef, descriptor: Descriptor, firstLocation: string, content: BodySource, options: UploadOptions): Promise<void> {
+  /** PATCH by PATCH; `session.location` follows the registry's newest Location, the one a cancel must name. */
+  private async uploadChunked(repo: RepositoryRef, descriptor: Descriptor, session: { location: string }, content: BodySource, options: UploadOptions): Promise<void> {
     const slicer = new SourceSlicer(content);
     const scopes = options.scopes ?? pushScope(repo.repository);
-    let location = firstLocation;
+    let location = session.location;
     try {
       for (let offset = 0; offset < descriptor.size; ) {
         const length = Math.min(this.uploadChunkSize, descriptor.size - offset);
@@ -345,11 +375,12 @@ export class BlobClient {
           // goes stale after the first chunk (aws/containers-roadmap#2831): we track the offset
           // ourselves and never read `Range`.
           expect: [201, 202, 204],
-          ...signalOption(options.signal),
+          ...callSignals(options),
         });
         response.discard();
         const next = response.header('location');
         if (next) location = new URL(next, response.url).toString();
+        session.location = location;
         offset += length;
       }
       const response = await this.registryHttp.send({
@@ -360,7 +391,7 @@ export class BlobClient {
         query: { digest: descriptor.digest },
         scopes,
         expect: [201, 204],
-        ...signalOption(options.signal),
+        ...callSignals(options),
       });
       response.discard();
       this.checkCommitted(response, descriptor);

@@ -74,6 +74,12 @@ export interface RegistryRequest {
   /** Statuses the caller handles itself. Any other status is thrown as a `RegistryError`. Default: 200–299. */
   expect?: readonly number[];
   signal?: AbortSignal;
+  /**
+   * No attempt, hop or exchange starts once it fired; an exchange already on the wire then finishes
+   * unless `signal` fires too. For requests whose answer is needed to clean up after a cancel (the
+   * POST that names an upload session). Default: `signal`.
+   */
+  stop?: AbortSignal;
   /** Set false for best-effort requests that must not wait for retries (default true). */
   retry?: boolean;
 }
@@ -241,11 +247,12 @@ export class RegistryHttp {
    * const tags = JSON.parse(await response.text());
    */
   async send(request: RegistryRequest): Promise<RegistryResponse> {
+    if (request.stop?.aborted) throw abortedError(request.stop);
     const state = await this.registryState(request.registry, request.signal);
     const url = this.buildUrl(state.base, request.path, request.query);
     const replayable = request.body?.replayable ?? true;
     if (!replayable || request.retry === false) return this.sendWithAuth(request, state, url);
-    return runWithRetry(this.retryPolicy, request.signal, () => this.sendWithAuth(request, state, url));
+    return runWithRetry(this.retryPolicy, request.stop ?? request.signal, () => this.sendWithAuth(request, state, url));
   }
 
   private buildUrl(base: URL, path: string, query: RegistryRequest['query']): URL {
@@ -279,6 +286,8 @@ export class RegistryHttp {
     /** A token for the host a redirect led to (never the registry's own credentials). */
     let foreign: string | undefined;
     for (let hops = 0; ; ) {
+      // Nothing new after a stop: not a token request, a redirect hop, a re-authorization.
+      if (request.stop?.aborted) throw abortedError(request.stop);
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...request.headers };
       if (sendAuthorization) {
         const authorization = await this.authorization(request.registry, state, scopes, request.signal);

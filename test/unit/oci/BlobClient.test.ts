@@ -76,6 +76,32 @@ describe('BlobClient.upload', () => {
     expect(summary(server?.requests ?? [])).toEqual(['POST /v2/app/blobs/uploads/ 0', 'DELETE /v2/app/blobs/uploads/s9 0']);
   });
 
+  it('lets the session-opening POST on the wire at a cancel finish, then deletes that session and sends nothing else', async () => {
+    // Prepare: the POST is held by the registry until the test lets it answer; the content never comes.
+    const big = Buffer.alloc(100_000, 7);
+    const bigBlob: Descriptor = { mediaType: 'application/octet-stream', digest: computeDigest(big), size: big.length };
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const blobs = await clientFor([
+      { method: 'POST', path: '/v2/app/blobs/uploads/', respond: async () => (await held, { status: 202, headers: { location: '/v2/app/blobs/uploads/s7?_state=abc' } }) },
+      { method: 'DELETE', path: '/v2/app/blobs/uploads/s7', respond: () => ({ status: 204 }) },
+    ]);
+    const controller = new AbortController();
+    const never = async (): Promise<BodySource> => bodySourceFromReadable(new Readable({ read: () => undefined }));
+
+    // Act: cancel while the POST is on the wire, then let it answer.
+    const upload = blobs.upload({ registry: server?.host ?? '', repository: 'app' }, bigBlob, never, { signal: controller.signal });
+    await vi.waitFor(() => expect(server?.requests.some((request) => request.method === 'POST')).toBe(true));
+    controller.abort(new AutopilotError('ABORTED', 'interrupted'));
+    release();
+
+    // Assess
+    await expect(upload).rejects.toMatchObject({ code: 'ABORTED', message: 'interrupted' });
+    expect(summary(server?.requests ?? [])).toEqual(['POST /v2/app/blobs/uploads/ 0', 'DELETE /v2/app/blobs/uploads/s7 0']);
+  });
+
   it('reports a mount when the registry answers 201 to the mount POST', async () => {
     const blobs = await clientFor([{ method: 'POST', path: '/v2/app/blobs/uploads/', respond: () => ({ status: 201 }) }]);
     expect(await blobs.upload({ registry: server?.host ?? '', repository: 'app' }, blob, open, { mountFrom: 'other' })).toBe('mounted');

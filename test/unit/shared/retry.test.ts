@@ -1,5 +1,5 @@
 import { ECRServiceException } from '@aws-sdk/client-ecr';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AutopilotError } from '../../../lib/errors';
 import {
   abortableSleep,
@@ -7,6 +7,7 @@ import {
   backoffDelay,
   classifyFailure,
   classifyStatus,
+  graceAfter,
   parseRetryAfter,
   retry,
   type RetryPolicy,
@@ -171,6 +172,36 @@ describe('abortableSleep', () => {
   it('resolves after zero ms', async () => {
     // Act & Assess
     await expect(abortableSleep(0)).resolves.toBeUndefined();
+  });
+});
+
+describe('graceAfter', () => {
+  it('fires its grace after the stop, with the stop reason; never without it; at once with the outright cancel', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    try {
+      const stop = new AbortController();
+      const outright = new AbortController();
+      const grace = graceAfter(stop.signal, 3_000);
+      const withOutright = graceAfter(new AbortController().signal, 3_000, outright.signal);
+      const reason = new AutopilotError('ABORTED', 'interrupted');
+
+      // Act & Assess
+      vi.advanceTimersByTime(60_000);
+      expect(grace.signal?.aborted).toBe(false);
+      stop.abort(reason);
+      vi.advanceTimersByTime(2_999);
+      expect(grace.signal?.aborted).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(grace.signal?.reason).toBe(reason);
+      outright.abort();
+      expect(withOutright.signal?.aborted).toBe(true);
+      grace.dispose();
+      withOutright.dispose();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
