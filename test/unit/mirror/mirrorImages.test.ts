@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AutopilotConfig } from '../../../lib/config/types';
 import { EcrRegistry } from '../../../lib/ecr/EcrRegistry';
 import { AutopilotError } from '../../../lib/errors';
@@ -36,6 +36,7 @@ import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../../../lib/pla
 import type { CopyImageChange } from '../../../lib/mirror/changes';
 import { ACCOUNT, digestOf, loadEvent, REGION, sdkImage, sdkRepository, TOPIC_ARN } from '../../support/events';
 import { ALB, ALB_REPOSITORY, CA, CA_REPOSITORY, CopyRecorder, FakeUpstream, mirrorConfig, NoticeRecorder, OCI_INDEX, silentLogger, upstreamImage } from './mirrorFixtures';
+import { anHourLater, runFor, useFakeTime } from '../../support/fakeTime';
 
 const ecr = mockClient(ECRClient);
 const sns = mockClient(SNSClient);
@@ -495,12 +496,7 @@ class SlowCopyWriter implements ChangeWriter<CopyImageChange> {
 }
 
 describe('mirrorImages and its deadline (fake time past it)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTime(NOW);
 
   it('abandons the copy in flight at its stop line, starts no other, reports both as not copied, and calls nothing once it returned', async () => {
     // Prepare: two copies of 100 s each in an invocation of 150 s: the stop line is at 120 s.
@@ -516,10 +512,9 @@ describe('mirrorImages and its deadline (fake time past it)', () => {
 
     // Act
     const running = mirrorImages(MANUAL, deps);
-    await vi.advanceTimersByTimeAsync(200_000);
-    const report = await running;
+    const report = await runFor(running, 200_000);
     const ecrCalls = ecr.calls().length;
-    await vi.advanceTimersByTimeAsync(3_600_000);
+    await anHourLater();
 
     // Assess: the first copy finished at 100 s, the second started then and was abandoned at 120 s.
     expect(copies.finished).toEqual([`${ALB_REPOSITORY}:v2.9.2`]);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SnapshotRegistry } from '../../../lib/ecr/SnapshotRegistry';
 import { AutopilotError, EventValidationError } from '../../../lib/errors';
 import { parseEvent } from '../../../lib/events/parseEvent';
@@ -14,6 +14,7 @@ import type { PtcStateReader } from '../../../lib/pull-through-cache/PtcStateRea
 import type { PtcDeps } from '../../../lib/pull-through-cache/types';
 import { loadEvent } from '../../support/events';
 import { InMemoryPtcRegistry, NOW, ptcConfig, secretArn, TOPIC_ARN } from './ptcFixtures';
+import { anHourLater, runFor, useFakeTime } from '../../support/fakeTime';
 
 const SNAPSHOT = new URL('../../../events/registry-snapshot.json', import.meta.url).pathname;
 const SCHEDULED = parseEvent(SyncPtcEvent, loadEvent('scheduled/sync-pull-through-cache'), 'sync event');
@@ -203,12 +204,7 @@ class SlowPtcRegistry extends InMemoryPtcRegistry {
 }
 
 describe('syncPullThroughCache and its deadline (fake time past it)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTime(NOW);
 
   it('starts no change after its stop line, validates nothing after it, publishes the summary saying so, and calls nothing once it returned', async () => {
     // Prepare: an empty registry, so the lab's rules and templates all need creating; 60 s to do it.
@@ -217,10 +213,9 @@ describe('syncPullThroughCache and its deadline (fake time past it)', () => {
 
     // Act
     const running = syncPullThroughCache.run({}, { ...d, deadline: { at: Date.now() + 60_000 } });
-    await vi.advanceTimersByTimeAsync(120_000);
-    const report = await running;
+    const report = await runFor(running, 120_000);
     const calls = registry.calls.length;
-    await vi.advanceTimersByTimeAsync(3_600_000);
+    await anHourLater();
 
     // Assess: changes started at 0, 20 and 40 s; the stop line is at 50 s.
     const made = report.changes.filter(({ change, outcome }) => change.action !== 'sns:Publish' && outcome.status === 'applied');

@@ -11,12 +11,13 @@ import {
 } from '@aws-sdk/client-ecr';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { EcrRegistry } from '../../../lib/ecr/EcrRegistry';
 import { routeChanges } from '../../../lib/plan/routeChanges';
 import { ptcWriters } from '../../../lib/pull-through-cache/changes';
 import { EcrPullThroughCache } from '../../../lib/pull-through-cache/EcrPullThroughCache';
 import { planTeardown, teardownLab, TeardownLabEvent, type TeardownDeps } from '../../../lib/verify/teardownLab';
+import { anHourLater, runFor, useFakeTime } from '../../support/fakeTime';
 import {
   ACCOUNT,
   ALB,
@@ -268,12 +269,7 @@ describe('teardownLab (EcrRegistry + EcrPullThroughCache against the ECR mock)',
 });
 
 describe('teardownLab and its deadline (fake time past it)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTime(NOW);
 
   it('starts no removal after its stop line, lets the one in flight finish, lists what is left, and calls nothing once it returned', async () => {
     // Prepare: every removal takes 20 s; 100 s to go, so the stop line is at 90 s (five removals started).
@@ -283,10 +279,9 @@ describe('teardownLab and its deadline (fake time past it)', () => {
 
     // Act
     const running = teardownLab({ apply: true }, { ...deps(), deadline: { at: Date.now() + 100_000 } });
-    await vi.advanceTimersByTimeAsync(200_000);
-    const report = await running;
+    const report = await runFor(running, 200_000);
     const calls = ecr.calls().length;
-    await vi.advanceTimersByTimeAsync(3_600_000);
+    await anHourLater();
 
     // Assess
     expect(deletesSent()).toHaveLength(5);

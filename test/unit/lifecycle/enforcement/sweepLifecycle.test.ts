@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig, type AutopilotConfig } from '../../../../lib/config';
 import type { BatchDeleteImageChange } from '../../../../lib/ecr/changes';
 import { SnapshotRegistry } from '../../../../lib/ecr/SnapshotRegistry';
@@ -26,6 +26,7 @@ import { PlanningWriter } from '../../../../lib/plan/PlanningWriter';
 import { routeChanges } from '../../../../lib/plan/routeChanges';
 import type { Deadline } from '../../../../lib/runtime/deadline';
 import { MemoryStateStore } from '../../../../lib/state/MemoryStateStore';
+import { anHourLater, runFor, useFakeTime } from '../../../support/fakeTime';
 import { EVENTS_DIR, loadEvent, TOPIC_ARN } from '../../../support/events';
 import {
   deleteCalls,
@@ -336,12 +337,7 @@ describe('sweepLifecycle', () => {
   });
 
   describe('nothing runs after a stop (fake time past the deadline)', () => {
-    beforeEach(() => {
-      vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    });
-    afterEach(() => {
-      vi.useRealTimers();
-    });
+    useFakeTime(NOW);
 
     it('starts no ECR call after its stop line, publishes its ledger after it, and calls nothing once it returned', async () => {
       // Prepare: listing a repository's images takes 25 s (of fake time); the invocation has 90 s, so
@@ -361,10 +357,9 @@ describe('sweepLifecycle', () => {
 
       // Act
       const running = sweep({}, { deadline, clock: () => new Date() });
-      await vi.advanceTimersByTimeAsync(100_000);
-      const report = await running;
+      const report = await runFor(running, 100_000);
       const callsWhenReturned = ecr.calls().length;
-      await vi.advanceTimersByTimeAsync(3_600_000);
+      await anHourLater();
 
       // Assess: team-b/svc's listing came back after the stop, and nothing followed it.
       expect(deletesFor('team-a/api').flat()).toHaveLength(1);
