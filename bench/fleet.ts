@@ -16,7 +16,7 @@ import { loadConfig } from '../lib/config/loadConfig';
 import type { AutopilotConfig } from '../lib/config/types';
 import { EcrRegistry } from '../lib/ecr/EcrRegistry';
 import { aggregateFleetRun } from '../lib/fleet/aggregateFleetRun';
-import type { FleetStore } from '../lib/fleet/FleetStore';
+import { MemoryFleetStore } from '../lib/fleet/FleetStore';
 import { listFleetWork } from '../lib/fleet/listFleetWork';
 import { BATCH_BUDGET_SHARE, BATCH_TIMEOUT_SECONDS, planFleet, type FleetPlan } from '../lib/fleet/planFleet';
 import { runSweepBatch } from '../lib/fleet/runSweepBatch';
@@ -106,21 +106,6 @@ function recordingSns(): { writer: { apply(change: Change): Promise<ChangeOutcom
   };
 }
 
-function memoryStore(): FleetStore & { put(key: string, value: unknown): void; get(key: string): unknown } {
-  const objects = new Map<string, string>();
-  return {
-    bucket: 'ecr-autopilot-bench-fleet',
-    async putJson(key, value) {
-      objects.set(key, JSON.stringify(value));
-    },
-    async getJson(key) {
-      return JSON.parse(objects.get(key) ?? 'null') as unknown;
-    },
-    put: (key, value) => objects.set(key, JSON.stringify(value)),
-    get: (key) => JSON.parse(objects.get(key) ?? 'null') as unknown,
-  };
-}
-
 interface FleetRunMeasurement {
   plan: FleetPlan;
   budget: number;
@@ -142,7 +127,7 @@ async function runFleet(baseConfig: AutopilotConfig, budget: number, accountRate
   const plan = planFleet(config.fleet, 'sweep');
   const clock = new VirtualClock();
   const ecr = simulator(config, clock, accountRate);
-  const store = memoryStore();
+  const store = new MemoryFleetStore('ecr-autopilot-bench-fleet');
   const sns = recordingSns();
   const retry = { sleep: (ms: number) => clock.sleep(ms), now: () => clock.now() };
   const registry = (pacer?: CallPacer) => new EcrRegistry({ client: ecr.client() as never, region: REGION, registryId: ACCOUNT, retry, ...(pacer ? { pacer } : {}) });

@@ -3,6 +3,7 @@ import type { AutopilotConfig } from '../lib/config/types';
 import type { RegistryReader } from '../lib/ecr/RegistryReader';
 import { SnapshotRegistry } from '../lib/ecr/SnapshotRegistry';
 import { AutopilotError } from '../lib/errors';
+import { type FleetStore, MemoryFleetStore } from '../lib/fleet/FleetStore';
 import type { MirrorDeps } from '../lib/mirror/mirrorImages';
 import { SnapshotUpstreamReader } from '../lib/mirror/UpstreamReader';
 import { PlanningWriter } from '../lib/plan/PlanningWriter';
@@ -33,6 +34,8 @@ export interface CliDeps extends AutopilotDeps, Pick<MirrorDeps, 'upstream' | 'd
   ptc: PtcStateReader;
   /** State kept between runs: the state table when STATE_TABLE_NAME is set (live), otherwise in memory. */
   state: StateStore;
+  /** The fleet bucket (FLEET_BUCKET, live), where fleet runs leave their items and results; empty in plan mode. */
+  store: FleetStore;
 }
 
 /** Logs to stderr, so stdout stays clean for results. */
@@ -92,6 +95,8 @@ export function planDeps(options: { snapshot?: string; config?: AutopilotConfig;
     ptc: new SnapshotPtcReader(registry.snapshot),
     // Plan mode never moves the live sweep's cursor.
     state: new MemoryStateStore(),
+    // No fleet run's results are in a snapshot.
+    store: new MemoryFleetStore(),
     upstream: new SnapshotUpstreamReader(registry.snapshot.upstreamImages),
     stack: new SnapshotStackReader(registry.snapshot.stack, registry.registryId),
     stackName: registry.snapshot.stack?.name ?? stackName(),

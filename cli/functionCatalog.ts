@@ -19,6 +19,7 @@ const LOADERS = {
   mirrorImages: async () => (await import('../lib/mirror/mirrorImages')).mirrorImagesFunction,
   verifyLab: async () => (await import('../lib/verify/verifyLab')).verifyLabFunction,
   teardownLab: async () => (await import('../lib/verify/teardownLab')).teardownLabFunction,
+  onFleetRunInterrupted: async () => (await import('../lib/fleet/reportInterruptedFleetRun')).onFleetRunInterrupted,
 } as const;
 
 export type FunctionName = keyof typeof LOADERS;

@@ -4,12 +4,14 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../lib/config/loadConfig';
 import type { AutopilotConfig } from '../lib/config/types';
 import { EcrRegistry } from '../lib/ecr/EcrRegistry';
 import { AutopilotError } from '../lib/errors';
+import { type FleetStore, S3FleetStore } from '../lib/fleet/FleetStore';
 import { ecrDestination } from '../lib/mirror/ecrDestination';
 import { OciCopyWriter } from '../lib/mirror/OciCopyWriter';
 import { OciUpstreamReader } from '../lib/mirror/OciUpstreamReader';
@@ -44,6 +46,14 @@ function unavailable(message: string): ChangeWriter<never> {
   };
 }
 
+/** A fleet bucket the environment does not name: reading it says what to set. */
+function unavailableFleetStore(): FleetStore {
+  const fail = async (): Promise<never> => {
+    throw new AutopilotError('ENV_INVALID', 'FLEET_BUCKET is not set: set it to the fleet bucket (FleetBucketName in `npx osls info --verbose`), or use --plan');
+  };
+  return { bucket: '', putJson: fail, getJson: fail, list: fail };
+}
+
 /**
  * ECR in the region `--region`, AWS_REGION or the profile names; fails before any work, saying what
  * to set, when no region or no credentials are found.
@@ -57,8 +67,9 @@ export async function liveEcrRegistry(aws?: AwsOptions): Promise<{ registry: Ecr
  * Live mode: `--region`/`--profile`, else the AWS SDK's default credential chain and region
  * (AWS_PROFILE, AWS_REGION, …), and any endpoint the SDK's own `AWS_ENDPOINT_URL` names; every
  * endpoint held to `--timeout`. Notifications need NOTIFICATION_TOPIC_ARN; Slack needs
- * SLACK_WEBHOOK_SECRET_ID; duplicate suppression uses IDEMPOTENCY_TABLE_NAME when set, and a
- * stopped sweep's cursor STATE_TABLE_NAME (shared with the deployed sweep).
+ * SLACK_WEBHOOK_SECRET_ID; duplicate suppression uses IDEMPOTENCY_TABLE_NAME when set, a
+ * stopped sweep's cursor STATE_TABLE_NAME (shared with the deployed sweep), and the report of an
+ * interrupted fleet run FLEET_BUCKET.
  */
 export async function liveDeps(options: { config?: AutopilotConfig; io: CommandIo; verbose?: boolean; aws?: AwsOptions }): Promise<CliDeps> {
   const { registry, ecr } = await liveEcrRegistry(options.aws);
@@ -71,6 +82,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
   const ptc = new EcrPullThroughCache({ ecr: new ECRClient({ ...client, maxAttempts: PTC_SDK_MAX_ATTEMPTS }), secrets, region });
   const tableName = readOptionalEnv('IDEMPOTENCY_TABLE_NAME');
   const stateTableName = readOptionalEnv('STATE_TABLE_NAME');
+  const fleetBucket = readOptionalEnv('FLEET_BUCKET');
   const once = tableName ? powertoolsOncePerKey({ tableName, client: new DynamoDBClient(client) }) : undefined;
   const state = stateTableName ? new DynamoStateStore({ client: new DynamoDBClient(client), tableName: stateTableName }) : new MemoryStateStore();
   const clock = () => new Date();
@@ -99,6 +111,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
     registry,
     ptc,
     state,
+    store: fleetBucket ? new S3FleetStore({ client: new S3Client(client), bucket: fleetBucket }) : unavailableFleetStore(),
     upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
     stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client), sfn: new SFNClient(client), sts: new STSClient(client) }),
     stackName: stackName(),

@@ -41,6 +41,7 @@ export const SAMPLE_ROUTES: ReadonlyArray<{ folder: string; file?: string; funct
   { folder: 'scheduled', file: 'sync-pull-through-cache.json', function: 'syncPullThroughCache' },
   { folder: 'scheduled', file: 'sweep-lifecycle.json', function: 'sweepLifecycle' },
   { folder: 'scheduled', file: 'mirror-images.json', function: 'mirrorImages' },
+  { folder: 'step-functions', function: 'onFleetRunInterrupted' },
 ];
 
 export interface DemoSample {

@@ -8,3 +8,4 @@ export { ScheduledEvent } from './scheduled';
 export { SnsEvent, SnsRecord } from './snsRecords';
 export { parseEvent, eventIdOf } from './parseEvent';
 export * from './primitives';
+export { StepFunctionsExecutionStatusChangeEvent, StepFunctionsExecutionStatusChangeDetail } from './stepFunctionsExecutionStatusChange';

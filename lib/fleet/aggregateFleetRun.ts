@@ -33,7 +33,7 @@ export async function aggregateFleetRun(event: AggregateFleetRunEvent, deps: Agg
   const { run } = event;
   const results = await readRunResults(deps.store, event.results.ResultWriterDetails.Key);
   const fleet = fleetSummary(run, results, deps.config.fleet?.toleratedFailurePercentage ?? 0);
-  const notices: Notice[] = run.job === 'sweep' ? sweepLedger(run, results, fleet, deps) : mirrorReport(run, results, fleet, deps);
+  const notices = composeRunNotices(run, results, fleet, deps, { idBase: `fleet-${run.job}-${run.runId}` });
   const published = await applyChanges(
     deps.writer,
     notices.map((notice) => publishNotice(deps.topicArn, notice, `fleet ${run.job} ${notice.kind === 'lifecycle.ledger' && notice.data.part ? `ledger part ${notice.data.part.index}` : 'report'}`)),
@@ -51,7 +51,11 @@ export async function aggregateFleetRun(event: AggregateFleetRunEvent, deps: Agg
   };
 }
 
-function fleetSummary(run: FleetRun, results: RunResults, toleratedFailurePercentage: number): FleetRunSummary {
+/**
+ * The `fleet` section of a run's notices: its execution, its batches, each failed batch with its
+ * link, and the redrive command when the failures exceeded the tolerance.
+ */
+export function fleetSummary(run: FleetRun, results: RunResults, toleratedFailurePercentage: number): FleetRunSummary {
   const total = results.succeeded.length + results.failed.length;
   const summary: FleetRunSummary = {
     executionArn: run.executionArn,
@@ -74,7 +78,31 @@ function fleetSummary(run: FleetRun, results: RunResults, toleratedFailurePercen
   return summary;
 }
 
-function sweepLedger(run: FleetRun, results: RunResults, fleet: FleetRunSummary, deps: AggregateDeps): Notice[] {
+/** What composing a run's notices reads: the configuration, the clock, and where the registry is (for the notices' origin). */
+export type RunNoticeDeps = Pick<AggregateDeps, 'config' | 'clock'> & { registry: { region: string; registryId: string | undefined } };
+
+/** How a run's notices are named and when they go out. */
+export interface RunNoticeOptions {
+  /** Stable per run (and per report of it), so a duplicate delivery publishes the same notice ids. */
+  idBase: string;
+  /** Publish even when nothing changed and nothing failed (the report of an interrupted run). */
+  always?: boolean;
+  /** The event the notices answer (default: the run id). */
+  eventId?: string;
+}
+
+/**
+ * A run's ledger (sweep) or mirror report from its batches' results: the Aggregate step's, and the
+ * report of an interrupted run (`reportInterruptedFleetRun`), built the same way.
+ *
+ * @example
+ * const notices = composeRunNotices(run, results, fleetSummary(run, results, 5), deps, { idBase: `fleet-sweep-${run.runId}` });
+ */
+export function composeRunNotices(run: FleetRun, results: RunResults, fleet: FleetRunSummary, deps: RunNoticeDeps, options: RunNoticeOptions): Notice[] {
+  return run.job === 'sweep' ? sweepLedger(run, results, fleet, deps, options) : mirrorReport(run, results, fleet, deps, options);
+}
+
+function sweepLedger(run: FleetRun, results: RunResults, fleet: FleetRunSummary, deps: RunNoticeDeps, options: RunNoticeOptions): Notice[] {
   const batches = results.succeeded.filter((batch): batch is SweepBatchResult => batch.job === 'sweep');
   const totals: LedgerTotals = {
     governanceChanges: sum(batches, (b) => b.totals.governanceChanges),
@@ -86,7 +114,7 @@ function sweepLedger(run: FleetRun, results: RunResults, fleet: FleetRunSummary,
   };
   const changed = totals.governanceChanges > 0 || totals.imagesExpired > 0 || totals.failures > 0;
   const shortened = batches.find((b) => b.shortened)?.shortened;
-  if (!changed && fleet.batches.failed === 0 && fleet.notReached.length === 0 && !shortened && !deps.config.lifecycle?.notifyWhenUnchanged) return [];
+  if (!options.always && !changed && fleet.batches.failed === 0 && fleet.notReached.length === 0 && !shortened && !deps.config.lifecycle?.notifyWhenUnchanged) return [];
   const stoppedEarly = [
     fleet.notReached.length > 0 ? `${fleet.notReached.length} repositories were not reached before their batch's deadline; the next run covers them` : undefined,
     shortened ? `some batches listed less (${shortened})` : undefined,
@@ -100,27 +128,28 @@ function sweepLedger(run: FleetRun, results: RunResults, fleet: FleetRunSummary,
       repositoriesScanned: sum(batches, (b) => b.repositoriesScanned),
       capReached: totals.capReached,
       ...(stoppedEarly.length > 0 ? { stoppedEarly: stoppedEarly.join('; ') } : {}),
-      idBase: `fleet-${run.job}-${run.runId}`,
+      idBase: options.idBase,
       occurredAt: deps.clock().toISOString(),
-      origin: registryNoticeOrigin(deps.registry, run.runId),
+      origin: registryNoticeOrigin(deps.registry, options.eventId ?? run.runId),
       fleet,
+      ...(fleet.interrupted ? { severity: 'warning' as const } : {}),
     },
   );
 }
 
-function mirrorReport(run: FleetRun, results: RunResults, fleet: FleetRunSummary, deps: AggregateDeps): Notice[] {
+function mirrorReport(run: FleetRun, results: RunResults, fleet: FleetRunSummary, deps: RunNoticeDeps, options: RunNoticeOptions): Notice[] {
   const batches = results.succeeded.filter((batch): batch is MirrorBatchResult => batch.job === 'mirror');
   const images = batches.flatMap((b) => b.images);
   const governance = batches.flatMap((b) => b.governance);
   const interesting = images.some((image) => image.status !== 'unchanged') || governance.length > 0 || fleet.batches.failed > 0 || fleet.notReached.length > 0;
-  if (!interesting) return [];
-  const failed = images.some((image) => image.status === 'failed') || governance.some((change) => change.status === 'failed') || fleet.batches.failed > 0;
+  if (!interesting && !options.always) return [];
+  const failed = images.some((image) => image.status === 'failed') || governance.some((change) => change.status === 'failed') || fleet.batches.failed > 0 || fleet.interrupted !== undefined;
   const notice: MirrorReportNotice = {
-    id: `fleet-${run.job}-${run.runId}:mirror.report`,
+    id: `${options.idBase}:mirror.report`,
     kind: 'mirror.report',
     severity: failed ? 'warning' : 'info',
     occurredAt: deps.clock().toISOString(),
-    origin: registryNoticeOrigin(deps.registry, run.runId),
+    origin: registryNoticeOrigin(deps.registry, options.eventId ?? run.runId),
     data: { dryRun: batches.some((b) => b.dryRun), registry: batches.find((b) => b.registry)?.registry ?? '', images, governance, fleet },
   };
   return [notice];

@@ -92,7 +92,7 @@ function itemsOf(record: ChildExecutionRecord): string[] {
 }
 
 /** Lambda errors arrive as `{"errorMessage": …, "errorType": …, "stackTrace": …}`: the message is what a reader needs. */
-function summarizeCause(cause: string | undefined): string {
+export function summarizeCause(cause: string | undefined): string {
   if (!cause) return '';
   const parsed = parseJsonOrUndefined(cause) as { errorMessage?: unknown } | undefined;
   const message = typeof parsed?.errorMessage === 'string' ? parsed.errorMessage : cause;

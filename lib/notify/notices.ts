@@ -198,6 +198,24 @@ export const FleetRunSummary = z.object({
   notReached: z.array(z.string()),
   /** The command that restarts the failed batches, when the run can be redriven. */
   redriveCommand: z.optional(z.string()),
+  /**
+   * Set on the report of a run whose execution ended FAILED, TIMED_OUT or ABORTED (published when the
+   * execution stops, from what its batches left in S3): what the run did before it stopped. A
+   * redrive continues the run, and its Aggregate publishes the run's final ledger, which includes
+   * what this one lists.
+   */
+  interrupted: z.optional(
+    z.object({
+      status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
+      /** The execution's error and cause, when Step Functions sent them. */
+      error: z.optional(z.string()),
+      cause: z.optional(z.string()),
+      /** False when the Map wrote no results (the run stopped before or while its batches ran): nothing is known of its batches. */
+      resultsRead: z.boolean(),
+      /** Why Step Functions cannot redrive the run, when it says so (then there is no `redriveCommand`). */
+      notRedrivable: z.optional(z.string()),
+    }),
+  ),
 });
 
 /** One image in the deletion ledger. */

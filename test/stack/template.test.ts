@@ -8,6 +8,7 @@ import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config/loadConfig';
 import { planFleet } from '../../lib/fleet/planFleet';
+import { fleetStateMachineName } from '../../lib/fleet/reportInterruptedFleetRun';
 import { parse, stringify } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -440,6 +441,41 @@ describe('the fleet (Step Functions Distributed Map)', () => {
     expect(byAction('states:DescribeExecution')[0].Resource).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:ecr-autopilot-dev-fleet-${job}/*` });
     expect(byAction('s3:GetObject')[0].Resource).toEqual({ 'Fn::Sub': `\${FleetBucket.Arn}/${prefix}` });
     expect(resource(name).Properties.StateMachineName).toBe(`ecr-autopilot-dev-fleet-${job}`);
+  });
+
+  it('routes exactly the two state machines\' runs that end FAILED, TIMED_OUT or ABORTED to onFleetRunInterrupted, which may read the runs\' results and publish, nothing else', () => {
+    // Act
+    const rule = resource('FleetRunInterruptedRule').Properties;
+    const permission = resource('FleetRunInterruptedPermission').Properties;
+    const statements = roleStatements('OnFleetRunInterruptedIamRoleLambdaExecution').filter((statement) => !actionsOf(statement).some((action) => action.startsWith('logs:')));
+    const fn = resource('OnFleetRunInterruptedLambdaFunction').Properties;
+
+    // Assess
+    expect(rule).toMatchObject({ Name: 'ecr-autopilot-dev-fleet-run-interrupted', EventBusName: 'default', State: 'ENABLED' });
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: 'FleetSweepStateMachine' }, { Ref: 'FleetMirrorStateMachine' }] },
+    });
+    expect(rule.Targets).toEqual([
+      {
+        Id: 'onFleetRunInterrupted',
+        Arn: { 'Fn::GetAtt': ['OnFleetRunInterruptedLambdaFunction', 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+      },
+    ]);
+    expect(permission).toEqual({ Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': ['OnFleetRunInterruptedLambdaFunction', 'Arn'] }, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['FleetRunInterruptedRule', 'Arn'] } });
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: { 'Fn::GetAtt': ['FleetBucket', 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'runs/*' } } },
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': '${FleetBucket.Arn}/runs/*' } },
+      { Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'NotificationTopic' } },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] } },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+    ]);
+    expect(fn.Environment.Variables).toMatchObject({ FLEET_BUCKET: { Ref: 'FleetBucket' }, STACK_NAME: 'ecr-autopilot-dev' });
+    // The state machines' names are what the function recognises (lib/fleet/reportInterruptedFleetRun.ts).
+    expect(['FleetSweepStateMachine', 'FleetMirrorStateMachine'].map((name) => resource(name).Properties.StateMachineName)).toEqual(['sweep', 'mirror'].map((job) => fleetStateMachineName('ecr-autopilot-dev', job as 'sweep')));
   });
 
   it('lets verifyLab read exactly the two state machines and their executions', () => {

@@ -6,7 +6,9 @@
  * per-status files, Transformation NONE). Handlers are the real Lambda entry points.
  *
  * A failed Map Run fails the execution at the Map; `redrive()` reruns only the child executions that
- * did not succeed and continues, as RedriveExecution does.
+ * did not succeed and continues, as RedriveExecution does. Every end of the execution (SUCCEEDED,
+ * FAILED) is recorded in `statusChanges` as the `Step Functions Execution Status Change` event
+ * EventBridge delivers (today's shape: with error, cause and the redrive fields).
  */
 import { randomUUID } from 'node:crypto';
 
@@ -44,7 +46,9 @@ export class FleetStateMachineDriver {
   private readonly bucket: string;
   private readonly context: () => unknown;
   private readonly stateMachineArn: string;
-  private execution: (Execution & { name: string; startTime: string; state: string; data: Json; mapRunId?: string }) | undefined;
+  private execution: (Execution & { name: string; startTime: string; state: string; data: Json; input: Json; redriveCount: number; mapRunId?: string }) | undefined;
+  /** The status change events of the execution's ends, in order (what an EventBridge rule would see). */
+  readonly statusChanges: Json[] = [];
 
   constructor(options: {
     definition: Json;
@@ -65,7 +69,7 @@ export class FleetStateMachineDriver {
 
   async start(input: Json = {}, name: string = randomUUID()): Promise<Execution> {
     const executionArn = this.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
-    this.execution = { status: 'RUNNING', executionArn, name, startTime: '2026-11-20T18:00:00.000Z', state: this.definition.StartAt, data: input, children: [] };
+    this.execution = { status: 'RUNNING', executionArn, name, startTime: '2026-11-20T18:00:00.000Z', state: this.definition.StartAt, data: input, input, redriveCount: 0, children: [] };
     return this.continue();
   }
 
@@ -74,6 +78,7 @@ export class FleetStateMachineDriver {
     const execution = this.execution;
     if (!execution || execution.status !== 'FAILED') throw new Error('only a failed execution can be redriven');
     execution.status = 'RUNNING';
+    execution.redriveCount += 1;
     delete execution.error;
     delete execution.cause;
     return this.continue();
@@ -90,15 +95,50 @@ export class FleetStateMachineDriver {
         execution.status = 'FAILED';
         execution.error = (error as { error?: string }).error ?? 'States.TaskFailed';
         execution.cause = (error as Error).message;
+        this.recordStatusChange();
         return this.snapshot();
       }
       if (state.End) {
         execution.status = 'SUCCEEDED';
         execution.output = execution.data;
+        this.recordStatusChange();
         return this.snapshot();
       }
       execution.state = state.Next;
     }
+  }
+
+  private recordStatusChange(): void {
+    const execution = this.execution as NonNullable<typeof this.execution>;
+    const [, , , region, account] = execution.executionArn.split(':');
+    const failed = execution.status === 'FAILED';
+    this.statusChanges.push({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account,
+      time: '2026-11-20T18:20:00Z',
+      region,
+      resources: [execution.executionArn],
+      detail: {
+        executionArn: execution.executionArn,
+        stateMachineArn: this.stateMachineArn,
+        name: execution.name,
+        status: execution.status,
+        startDate: Date.parse(execution.startTime),
+        stopDate: Date.parse('2026-11-20T18:20:00Z'),
+        input: JSON.stringify(execution.input),
+        inputDetails: { included: true },
+        output: failed ? null : JSON.stringify(execution.output),
+        outputDetails: failed ? null : { included: true },
+        redriveCount: execution.redriveCount,
+        redriveDate: execution.redriveCount > 0 ? Date.parse('2026-11-20T18:10:00Z') : null,
+        redriveStatus: failed ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+        redriveStatusReason: failed ? null : 'Execution is SUCCEEDED and cannot be redriven',
+        ...(failed ? { error: execution.error, cause: execution.cause } : {}),
+      },
+    });
   }
 
   private snapshot(): Execution {

@@ -49,8 +49,21 @@ export function presentLifecycleLedger(notice: LifecycleLedgerNotice): MessageDo
     ...(t.keptBySafety > 0 ? [`${t.keptBySafety} kept by the safety rules`] : []),
     ...(t.failures > 0 ? [`${plural(t.failures, 'failure')}`] : []),
   ];
+  if (fleet.resultsUnknown) {
+    // Nothing was read, so nothing is claimed: no "0 images expired".
+    return {
+      subject: `${what} (${fleet.subjectNote}): what it did is unknown`,
+      headline: `${what}:${fleet.headline}`,
+      severity: notice.severity,
+      facts: fleet.facts,
+      sections: fleet.sections,
+      links: fleet.links,
+      footer: `notice ${notice.id}${notice.origin.eventId ? ` · event ${notice.origin.eventId}` : ''} · ${notice.origin.region}`,
+      threadKey: `lifecycle:${notice.origin.region}:${notice.occurredAt.slice(0, 10)}`,
+    };
+  }
   return {
-    subject: `${what}: ${plural(t.imagesExpired, 'image')} ${verb} (${formatBytes(t.bytesReclaimed)})${t.governanceChanges > 0 ? `, ${t.governanceChanges} fixed` : ''}${part}`,
+    subject: `${what}${fleet.subjectNote ? ` (${fleet.subjectNote})` : ''}: ${plural(t.imagesExpired, 'image')} ${verb} (${formatBytes(t.bytesReclaimed)})${t.governanceChanges > 0 ? `, ${t.governanceChanges} fixed` : ''}${part}`,
     headline:
       `${d.continuedFrom ? `${upperFirst(d.continuedFrom)}. ` : ''}${what} over ${plural(d.repositoriesScanned, 'repository')}${part}: ${headlineParts.join(', ')}.` +
       `${t.capReached ? ' The per-run deletion cap was reached; the rest waits for the next run.' : ''}` +

@@ -35,8 +35,21 @@ export function presentMirrorReport(notice: MirrorReportNotice): MessageDocument
     ...(unchanged.length > 0 ? [{ title: 'Unchanged', items: unchanged.map((image) => ({ label: `${image.repository}:${image.tag}`, text: `${image.digest ? shortDigest(image.digest) : ''} · ${image.platforms.join(', ')}` })) }] : []),
     ...(d.governance.length > 0 ? [{ title: 'Repositories', items: d.governance.map((change) => ({ label: `${change.action} ${change.target}`, text: `${change.status}: ${change.reason}` })) }] : []),
   ];
+  if (fleet.resultsUnknown) {
+    // Nothing was read, so nothing is claimed: no "0 images copied".
+    return {
+      subject: `Mirror (${fleet.subjectNote}): what it did is unknown`,
+      headline: `Mirroring into ${d.registry || 'the registry'}:${fleet.headline}`,
+      severity: notice.severity,
+      facts: fleet.facts,
+      sections: fleet.sections,
+      links: fleet.links,
+      footer: `notice ${notice.id}${notice.origin.eventId ? ` · event ${notice.origin.eventId}` : ''} · ${notice.origin.region}`,
+      threadKey: `mirror:${d.registry}`,
+    };
+  }
   return {
-    subject: `Mirror${d.dryRun ? ' (plan)' : ''}: ${plural(copied.length, 'image')} ${verb}${failed.length > 0 ? `, ${failed.length} failed` : ''}${stopped.length > 0 ? `, ${stopped.length} not copied` : ''}, ${unchanged.length} unchanged`,
+    subject: `Mirror${d.dryRun ? ' (plan)' : ''}${fleet.subjectNote ? ` (${fleet.subjectNote})` : ''}: ${plural(copied.length, 'image')} ${verb}${failed.length > 0 ? `, ${failed.length} failed` : ''}${stopped.length > 0 ? `, ${stopped.length} not copied` : ''}, ${unchanged.length} unchanged`,
     headline:
       `Mirroring into ${d.registry}: ${plural(copied.length, 'image')} ${verb}, ${unchanged.length} unchanged${failed.length > 0 ? `, ${failed.length} failed` : ''}.` +
       `${d.stoppedEarly ? ` Stopped early (${d.stoppedEarly}): ${plural(stopped.length, 'image')} not copied; the next run copies them.` : ''}${fleet.headline}`,

@@ -43,6 +43,10 @@ const EXPECTED: Record<string, { outcome: 'done' | 'ignored'; decision: RegExp }
   'cloudtrail/batch-get-image-declared-rule-missing': { outcome: 'done', decision: /declared rule k8s is missing \(not synced yet, or deleted\): would create rule k8s → registry\.k8s\.io and its template/ },
   'cloudtrail/batch-get-image-undeclared-alias': { outcome: 'done', decision: /ghcr\/ is the usual prefix for GitHub Container Registry but is not declared, so no rule is created/ },
   'ptc-action/sync-failed-empty-image': { outcome: 'done', decision: /^Pull-through cache sync of docker-hub\/library\/alpine ended FAILED \(UpstreamTooManyRequests\)/ },
+  'step-functions/aws-doc-execution-failed': { outcome: 'ignored', decision: /^Ignored the status change of \S+:execution:state-machine-name:execution-name: state-machine is not a fleet state machine of ecr-autopilot-dev/ },
+  'step-functions/aws-doc-execution-timed-out': { outcome: 'ignored', decision: /^Ignored the status change .*: state-machine is not a fleet state machine/ },
+  'step-functions/aws-doc-execution-aborted': { outcome: 'ignored', decision: /^Ignored the status change .*: state-machine is not a fleet state machine/ },
+  'step-functions/fleet-sweep-failed': { outcome: 'done', decision: /^Run 0b7f3c52-9a1e-4d6b-8f20-5c3e1a7d9b64 \(sweep\) ended FAILED \(States\.ExceedToleratedFailureThreshold\): its batches wrote no results; one report to publish; redrive with aws stepfunctions redrive-execution --execution-arn arn:aws:states:ap-northeast-2:123456789012:execution:ecr-autopilot-dev-fleet-sweep:0b7f3c52/ },
 };
 
 describe('the real-shaped corpus in events/, through `ecr-autopilot invoke --plan`', () => {
@@ -83,10 +87,11 @@ describe('AWS documentation samples through the Lambda handlers (as `aws events 
   let logs: ReturnType<typeof captureLogs>;
 
   beforeAll(async () => {
-    restoreEnv = setEnv({ ...LAMBDA_ENV, STATE_TABLE_NAME: 'ecr-autopilot-test-state' });
+    restoreEnv = setEnv({ ...LAMBDA_ENV, STATE_TABLE_NAME: 'ecr-autopilot-test-state', FLEET_BUCKET: 'ecr-autopilot-test-fleet', STACK_NAME: 'ecr-autopilot-test' });
     handlers.onImagePush = (await import('../../../functions/onImagePush')).handler as unknown as Handler;
     handlers.onImageScan = (await import('../../../functions/onImageScan')).handler as unknown as Handler;
     handlers.onPullThroughCache = (await import('../../../functions/onPullThroughCache')).handler as unknown as Handler;
+    handlers.onFleetRunInterrupted = (await import('../../../functions/onFleetRunInterrupted')).handler as unknown as Handler;
   });
 
   afterAll(() => restoreEnv());

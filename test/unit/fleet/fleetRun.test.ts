@@ -1,8 +1,9 @@
 /**
  * The fleet's data contract end to end, in-process: the sweep state machine's own definition run by
- * a local driver with the real Lambda handlers (List, batch, Aggregate) on a mocked registry, S3
- * and SNS. Covers a complete run, a failed batch the aggregate reports, and a run that fails at the
- * Map and completes on redrive.
+ * a local driver with the real Lambda handlers (List, batch, Aggregate, and onFleetRunInterrupted
+ * for the execution's status change events) on a mocked registry, S3 and SNS. Covers a complete
+ * run, a failed batch the aggregate reports, and a run that fails at the Map, is reported as such,
+ * and completes on redrive.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import * as ecrSdk from '@aws-sdk/client-ecr';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ import { loadConfig } from '../../../lib/config/loadConfig';
 import { planFleet } from '../../../lib/fleet/planFleet';
 import { fleetStateMachineDefinition } from '../../../lib/fleet/stateMachineDefinition';
 import type { LifecycleLedgerNotice } from '../../../lib/notify/notices';
+import type { FunctionReport } from '../../../lib/runtime/types';
 import { ACCOUNT, lambdaContext, REGION } from '../../support/events';
 import { FleetStateMachineDriver, type LambdaHandler } from '../../support/fleetStateMachineDriver';
 import { fakeIdempotencyTable } from '../../support/idempotencyTable';
@@ -30,7 +32,8 @@ const sns = mockClient(SNSClient);
 const dynamo = mockClient(DynamoDBClient);
 
 const BUCKET = 'ecr-autopilot-test-fleet';
-const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:ecr-autopilot-test-sweep`;
+const STACK_NAME = 'ecr-autopilot-test';
+const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STACK_NAME}-fleet-sweep`;
 const NOW = Date.now();
 const DAY = 86_400_000;
 const POLICY = {
@@ -83,14 +86,25 @@ function ledgers(): LifecycleLedgerNotice[] {
   return sns.commandCalls(PublishCommand).map((call) => JSON.parse(JSON.parse(call.args[0].input.Message as string).lambda) as LifecycleLedgerNotice);
 }
 
+/** The subject and email text of each published message. */
+function emails(): Array<{ subject: string; text: string }> {
+  return sns.commandCalls(PublishCommand).map((call) => ({ subject: call.args[0].input.Subject ?? '', text: JSON.parse(call.args[0].input.Message as string).email as string }));
+}
+
+/** What the rule in infra/resources/fleet.yml routes: this state machine's runs ending FAILED, TIMED_OUT or ABORTED. */
+function routedByRule(event: { detail: { status: string; stateMachineArn: string } }): boolean {
+  return ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(event.detail.status) && event.detail.stateMachineArn === STATE_MACHINE_ARN;
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fleet-run-'));
   writeFileSync(join(dir, 'autopilot.yml'), CONFIG);
-  restoreEnv = setEnv({ ...LAMBDA_ENV, AUTOPILOT_CONFIG: join(dir, 'autopilot.yml'), FLEET_BUCKET: BUCKET });
+  restoreEnv = setEnv({ ...LAMBDA_ENV, AUTOPILOT_CONFIG: join(dir, 'autopilot.yml'), FLEET_BUCKET: BUCKET, STACK_NAME });
   handlers = {
     list: (await import('../../../functions/listFleetWork')).handler as unknown as LambdaHandler,
     batch: (await import('../../../functions/sweepFleetBatch')).handler as unknown as LambdaHandler,
     aggregate: (await import('../../../functions/aggregateFleetRun')).handler as unknown as LambdaHandler,
+    interrupted: (await import('../../../functions/onFleetRunInterrupted')).handler as unknown as LambdaHandler,
   };
 });
 
@@ -122,6 +136,11 @@ beforeEach(() => {
     expect(input.Bucket).toBe(BUCKET);
     objects.set(input.Key, input.Body);
     return {};
+  });
+  s3.on(ListObjectsV2Command).callsFake((input: { Bucket: string; Prefix: string }) => {
+    expect(input.Bucket).toBe(BUCKET);
+    const keys = [...objects.keys()].filter((key) => key.startsWith(input.Prefix));
+    return { Contents: keys.map((Key, i) => ({ Key, LastModified: new Date(NOW + i) })), IsTruncated: false };
   });
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const body = objects.get(input.Key);
@@ -186,35 +205,73 @@ describe('the fleet sweep state machine, run in-process with the real handlers',
     expect(registry.imagesIn('team/svc-3')).toHaveLength(5);
   });
 
-  it('fails at the Map above the tolerated share, publishes nothing half-done, and a redrive reruns only the failed batches to one complete ledger', async () => {
+  it('fails at the Map above the tolerated share, reports what it did with the redrive command once, and a redrive reruns only the failed batches to one final ledger that includes it', async () => {
     // Prepare: two of four batches fail (50 % > 25 %).
     faulty.add('team/svc-0');
     faulty.add('team/svc-9');
     const run = driver();
 
-    // Act
+    // Act: the run fails at the Map; EventBridge delivers its status change (twice: delivery is at least once).
     const failed = await run.start({}, 'run-3');
+    const failedEvent = run.statusChanges.at(-1);
+    const deliveries = [failedEvent, failedEvent].filter(routedByRule);
+    const reports: FunctionReport[] = [];
+    for (const event of deliveries) reports.push((await handlers.interrupted?.(structuredClone(event), lambdaContext('ecr-autopilot-test-onFleetRunInterrupted'))) as FunctionReport);
 
-    // Assess
+    // Assess: the batches that succeeded did their work, and one report says so, with the failed batches and the redrive.
     expect(failed).toMatchObject({ status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold' });
-    expect(ledgers()).toHaveLength(0);
+    expect(deliveries).toHaveLength(2);
+    expect(reports.map((report) => report.outcome)).toEqual(['done', 'done']);
     expect(registry.imagesIn('team/svc-3')).toHaveLength(3);
     expect(registry.imagesIn('team/svc-0')).toHaveLength(5);
+    const [interim] = ledgers();
+    expect(ledgers()).toHaveLength(1);
+    expect(interim?.id).toBe('fleet-sweep-run-3:failed-0:lifecycle.ledger');
+    expect(interim?.severity).toBe('warning');
+    expect(interim?.data.totals.imagesExpired).toBe(12);
+    expect(interim?.data.repositories.map((repository) => repository.repositoryName).sort()).toEqual(['team/svc-3', 'team/svc-4', 'team/svc-5', 'team/svc-6', 'team/svc-7', 'team/svc-8']);
+    const failedChildren = failed.children.filter((child) => child.status === 'FAILED');
+    expect(interim?.data.fleet).toMatchObject({
+      executionArn: failed.executionArn,
+      redriveCount: 0,
+      batches: { total: 4, succeeded: 2, failed: 2 },
+      redriveCommand: `aws stepfunctions redrive-execution --execution-arn ${failed.executionArn}`,
+      interrupted: { status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold', resultsRead: true },
+    });
+    expect(interim?.data.fleet?.failedBatches.map((batch) => [batch.executionArn, batch.items])).toEqual([
+      [failedChildren[0]?.executionArn, ['team/svc-0', 'team/svc-1', 'team/svc-2']],
+      [failedChildren[1]?.executionArn, ['team/svc-9']],
+    ]);
+    expect(emails()[0]?.subject).toBe('[ecr-autopilot] Lifecycle sweep (run FAILED, not finished): 12 images expired (11.4 MB)');
+    expect(emails()[0]?.text).toContain(`redrive it (aws stepfunctions redrive-execution --execution-arn ${failed.executionArn}): the redrive reruns only what did not succeed and publishes the run's final ledger, which includes what is listed here`);
     const listedBefore = registry.calls.get('DescribeRepositories');
 
-    // Act: the cause is fixed, the execution redriven.
+    // Act: the cause is fixed, the execution redriven; its SUCCEEDED status change is not routed.
     faulty.clear();
     const redriven = await run.redrive();
+    for (const event of run.statusChanges.slice(1).filter(routedByRule)) await handlers.interrupted?.(event, lambdaContext('ecr-autopilot-test-onFleetRunInterrupted'));
 
     // Assess
     expect(redriven.status).toBe('SUCCEEDED');
+    expect(run.statusChanges.map((event) => [event.detail.status, event.detail.redriveCount])).toEqual([
+      ['FAILED', 0],
+      ['SUCCEEDED', 1],
+    ]);
     expect(redriven.children.map((child) => child.redriveCount)).toEqual([1, 0, 0, 1]);
     // Only the two failed batches described their repositories again; List did not run again.
     expect(registry.calls.get('DescribeRepositories')).toBe((listedBefore ?? 0) + 2);
     for (const repository of REPOSITORIES) expect(registry.imagesIn(repository)).toHaveLength(3);
     const published = ledgers();
-    expect(published).toHaveLength(1);
-    expect(published[0]?.data.totals.imagesExpired).toBe(20);
-    expect(published[0]?.data.fleet).toMatchObject({ redriveCount: 1, batches: { total: 4, succeeded: 4, failed: 0 } });
+    expect(published).toHaveLength(2);
+    const final = published[1];
+    expect(final?.id).toBe('fleet-sweep-run-3:lifecycle.ledger');
+    expect(final?.data.totals.imagesExpired).toBe(20);
+    expect(final?.data.fleet).toMatchObject({ redriveCount: 1, batches: { total: 4, succeeded: 4, failed: 0 } });
+    expect(final?.data.fleet?.interrupted).toBeUndefined();
+    // The two ledgers of one run agree: what the interim one lists, the final one lists the same way.
+    for (const repository of interim?.data.repositories ?? []) {
+      expect(final?.data.repositories.find((r) => r.repositoryName === repository.repositoryName)?.expired).toEqual(repository.expired);
+    }
+    expect(emails()[1]?.text).toContain('The run was redriven 1 time: this ledger covers the whole run and replaces the reports of its interruption.');
   });
 });

@@ -4,7 +4,7 @@ import { loadConfig } from '../../../lib/config/loadConfig';
 import { SnapshotRegistry } from '../../../lib/ecr/SnapshotRegistry';
 import { hasErrorCode } from '../../../lib/errors';
 import { aggregateFleetRun } from '../../../lib/fleet/aggregateFleetRun';
-import type { FleetStore } from '../../../lib/fleet/FleetStore';
+import { MemoryFleetStore } from '../../../lib/fleet/FleetStore';
 import { listFleetWork } from '../../../lib/fleet/listFleetWork';
 import { runMirrorBatch } from '../../../lib/fleet/runMirrorBatch';
 import type { FleetRun, MirrorItem } from '../../../lib/fleet/types';
@@ -19,17 +19,6 @@ const config = loadConfig().config;
 const registry = SnapshotRegistry.fromFile(resolve(EVENTS_DIR, 'registry-snapshot.json'));
 const logger: LoggerPort = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:ecr-autopilot-dev-fleet-mirror:run-7`;
-
-function memoryStore(): FleetStore & { put(key: string, value: unknown): void; get(key: string): unknown } {
-  const objects = new Map<string, string>();
-  return {
-    bucket: 'fleet-bucket',
-    putJson: async (key, value) => void objects.set(key, JSON.stringify(value)),
-    getJson: async (key) => JSON.parse(objects.get(key) ?? 'null') as unknown,
-    put: (key, value) => void objects.set(key, JSON.stringify(value)),
-    get: (key) => JSON.parse(objects.get(key) ?? 'null') as unknown,
-  };
-}
 
 function batchDeps(signal?: AbortSignal) {
   return {
@@ -47,7 +36,7 @@ function batchDeps(signal?: AbortSignal) {
 describe('the fleet mirror', () => {
   it('lists one item per configured source with its tags, its destination, account and region', async () => {
     // Prepare
-    const store = memoryStore();
+    const store = new MemoryFleetStore('fleet-bucket');
 
     // Act
     const { listing } = await listFleetWork({ job: 'mirror', executionArn: EXECUTION, executionName: 'run-7', startedAt: '2026-11-20T18:30:00Z' }, { config, registry, store, logger });
@@ -62,7 +51,7 @@ describe('the fleet mirror', () => {
 
   it('runs a batch with the mirror’s own steps and publishes one report for the run with the fleet section', async () => {
     // Prepare
-    const store = memoryStore();
+    const store = new MemoryFleetStore('fleet-bucket');
     const { listing } = await listFleetWork({ job: 'mirror', executionArn: EXECUTION, executionName: 'run-7', startedAt: '2026-11-20T18:30:00Z' }, { config, registry, store, logger });
     const items = store.get(listing.itemsKey) as MirrorItem[];
     const input = { Items: items, BatchInput: { run: listing.run } };
