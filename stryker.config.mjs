@@ -17,6 +17,7 @@ export default {
     'lib/lifecycle/planExpiry.ts',
     // The transport's scheme and redirect policy: where credentials may go, and over what.
     'lib/oci/transport/schemePolicy.ts',
+    'lib/oci/transport/followUpPolicy.ts',
     'lib/oci/transport/redirectGuard.ts',
     // Event primitives: the field shapes every event schema is built from.
     'lib/events/primitives.ts',

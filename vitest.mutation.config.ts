@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // (stryker.config.mjs). No integration tests: mutants run thousands of times.
 export default defineConfig({
   test: {
-    include: ['test/unit/lifecycle/**/*.test.ts', 'test/unit/oci/redirectGuard.test.ts', 'test/unit/oci/schemePolicy.test.ts', 'test/unit/events/primitives.test.ts', 'test/unit/events/eventSchemas.test.ts', 'test/unit/events/parseEvent.test.ts'],
+    include: ['test/mutation/modulesLoad.check.ts', 'test/unit/lifecycle/**/*.test.ts', 'test/unit/oci/redirectGuard.test.ts', 'test/unit/oci/schemePolicy.test.ts', 'test/unit/oci/followUpPolicy.test.ts', 'test/unit/events/primitives.test.ts', 'test/unit/events/eventSchemas.test.ts', 'test/unit/events/parseEvent.test.ts'],
     setupFiles: ['test/setup.ts'],
     // The property tests take seconds under coverage instrumentation; mutants that loop are cut by Stryker's own timeout.
     testTimeout: 60_000,

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { anonymousCredentials, staticCredentials } from '../../../lib/oci/transport/credentials';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
-import { createSchemePolicy, isLoopbackHost } from '../../../lib/oci/transport/schemePolicy';
 import { bodySourceFromReadable } from '../../support/bodySources';
 import { type ScriptedRegistry, startScriptedRegistry } from '../../support/scriptedRegistry';
 
@@ -131,30 +130,5 @@ describe('RegistryHttp', () => {
 
     await expect(failure).rejects.toMatchObject({ code: 'REGISTRY_UNAUTHORIZED', message: expect.stringMatching(/UNAUTHORIZED: authentication required.*credentials used: user "ci"/) });
     await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('topsecret') });
-  });
-});
-
-describe('scheme policy', () => {
-  it.each([
-    ['127.0.0.1:5000', true],
-    ['127.8.9.10', true],
-    ['localhost:5000', true],
-    ['registry.localhost', true],
-    ['[::1]:5000', true],
-    ['10.0.0.1:5000', false],
-    ['registry.example', false],
-  ])('%s is loopback: %s', (host, expected) => {
-    expect(isLoopbackHost(host)).toBe(expected);
-  });
-
-  it('uses http only for loopback and insecure registries, trying https first for the latter', () => {
-    const policy = createSchemePolicy(['registry.lab:5000', 'plain.lab', '127.0.0.1:5443']);
-    expect(policy.choose('127.0.0.1:5000')).toEqual({ schemes: ['http'], skipTlsVerify: false });
-    expect(policy.choose('127.0.0.1:5443')).toEqual({ schemes: ['https', 'http'], skipTlsVerify: true });
-    expect(policy.choose('registry.lab:5000')).toEqual({ schemes: ['https', 'http'], skipTlsVerify: true });
-    expect(policy.choose('plain.lab:8080')).toEqual({ schemes: ['https', 'http'], skipTlsVerify: true });
-    expect(policy.choose('registry.lab:5001')).toEqual({ schemes: ['https'], skipTlsVerify: false });
-    expect(policy.choose('public.ecr.aws')).toEqual({ schemes: ['https'], skipTlsVerify: false });
-    expect(policy.allowsHttp('public.ecr.aws')).toBe(false);
   });
 });

@@ -109,4 +109,25 @@ describe('checkFollowUp', () => {
   it.each(['ftp://registry.example/x', 'file:///etc/passwd', 'javascript:alert(1)'])('refuses %s', (target) => {
     expect(() => follow(target)).toThrow(/unsupported/);
   });
+
+  it('vets no address of the registry itself, and refuses with REGISTRY_ERROR naming what and why', () => {
+    expect(follow('https://registry.example/v2/x').checkAddress).toBeUndefined();
+    expect(() => follow('https://169.254.169.254/latest/meta-data/', publicRegistry, { kind: 'token realm' })).toThrow(
+      expect.objectContaining({
+        code: 'REGISTRY_ERROR',
+        message: 'registry.example sent a token realm to 169.254.169.254, a link-local address (such as the instance metadata service); refusing to go there (only a registry you name may be on such an address)',
+      }),
+    );
+    expect(follow('https://rebind.example/x').checkAddress?.('10.1.1.1')).toMatchObject({ code: 'REGISTRY_ERROR' });
+  });
+
+  it('never lets a registry on a link-local address send us to another link-local one, but lets it reach itself', () => {
+    const linkLocal: RegistryOrigin = { registry: '169.254.170.2', base: new URL('https://169.254.170.2/'), zone: 'link-local' };
+    expect(() => follow('https://169.254.169.254/latest/meta-data/', linkLocal)).toThrow(/a link-local address \(such as the instance metadata service\)/);
+    expect(follow('https://169.254.170.2/v2/x', linkLocal).sameOrigin).toBe(true);
+  });
+
+  it('skips certificate checks for https only: plain http to a named insecure registry has nothing to skip', () => {
+    expect(follow('http://plain.lab/blob', localRegistry, { insecure: ['plain.lab'] }).skipTlsVerify).toBe(false);
+  });
 });

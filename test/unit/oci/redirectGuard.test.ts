@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../../lib/oci/transport/credentials';
 import { checkFollowUp, type RegistryOrigin } from '../../../lib/oci/transport/followUpPolicy';
-import { MAX_REDIRECTS, planRedirect, type RedirectContext } from '../../../lib/oci/transport/redirectGuard';
+import { isRedirectStatus, MAX_REDIRECTS, planRedirect, type RedirectContext } from '../../../lib/oci/transport/redirectGuard';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
 import { createSchemePolicy } from '../../../lib/oci/transport/schemePolicy';
 
@@ -20,6 +20,12 @@ function context(overrides: Partial<RedirectContext>): RedirectContext {
     ...overrides,
   };
 }
+
+describe('isRedirectStatus', () => {
+  it('follows 301, 302, 303, 307 and 308 only', () => {
+    expect([300, 301, 302, 303, 304, 305, 307, 308, 200, 404].filter(isRedirectStatus)).toEqual([301, 302, 303, 307, 308]);
+  });
+});
 
 describe('planRedirect', () => {
   it.each([
@@ -40,12 +46,22 @@ describe('planRedirect', () => {
     { status: 303, method: 'HEAD', expected: { method: 'HEAD', keepBody: false } },
     { status: 307, method: 'PUT', expected: { method: 'PUT', keepBody: true } },
     { status: 308, method: 'PATCH', expected: { method: 'PATCH', keepBody: true } },
+    // An upload session's POST: 307 and 308 repeat it with its body; 301 and 302 turn it into a body-less GET.
+    { status: 307, method: 'POST', expected: { method: 'POST', keepBody: true } },
+    { status: 308, method: 'POST', expected: { method: 'POST', keepBody: true } },
+    { status: 301, method: 'POST', expected: { method: 'GET', keepBody: false } },
+    { status: 301, method: 'PUT', expected: { method: 'PUT', keepBody: true } },
+    { status: 302, method: 'HEAD', expected: { method: 'HEAD', keepBody: true } },
   ])('$status keeps or rewrites $method', ({ status, method, expected }) => {
     expect(planRedirect(context({ status, method }))).toMatchObject(expected);
   });
 
   it('refuses loops, missing locations, other protocols, https→http downgrades and loopback targets of a remote registry', () => {
     expect(() => planRedirect(context({ hops: MAX_REDIRECTS }))).toThrow(/Too many redirects/);
+    expect(planRedirect(context({ hops: MAX_REDIRECTS - 1 })).url.href).toBe('https://registry.example/other');
+    expect(() => planRedirect(context({ hops: MAX_REDIRECTS }))).toThrow(expect.objectContaining({ code: 'REGISTRY_ERROR', message: 'Too many redirects (more than 5) from registry.example' }));
+    expect(() => planRedirect(context({ location: '' }))).toThrow(expect.objectContaining({ code: 'REGISTRY_ERROR', message: 'registry.example answered 307 without a Location header' }));
+    expect(() => planRedirect(context({ location: 'https://[bad' }))).toThrow(expect.objectContaining({ code: 'REGISTRY_ERROR', message: 'registry.example redirected to an invalid URL', cause: expect.any(TypeError) }));
     expect(() => planRedirect(context({ location: undefined }))).toThrow(/without a Location/);
     expect(() => planRedirect(context({ location: 'ftp://registry.example/x' }))).toThrow(/unsupported ftp:/);
     expect(() => planRedirect(context({ location: 'http://registry.example/x' }))).toThrow(/refusing to downgrade/);

@@ -239,6 +239,12 @@ describe('expireRepository', () => {
   });
 
   describe('races with pushes', () => {
+    /** Three recent tagged images: rule 2 keeps these, so any older tagged image expires. */
+    const newestTagged = (): TestImage[] => ['n3', 'n2', 'n1'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i }));
+
+    /** v1 (tags v1 and stable), old enough for rule 2 to expire, beside the three newest. */
+    const taggedTwice = (): TestImage[] => [{ name: 'v1', tags: ['v1', 'stable'], pushedDaysAgo: 30 }, ...newestTagged()];
+
     function keptReasons(expiry: RepositoryExpiry): Array<[string, string]> {
       return expiry.kept.map((kept) => [kept.imageDigest, kept.reason]);
     }
@@ -273,7 +279,7 @@ describe('expireRepository', () => {
       // Prepare: rule 2 keeps the 3 newest tagged images, so v1 is selected.
       deleteEverything(ecr);
       const racing: TestImage = { name: 'v1', tags: ['v1'], pushedDaysAgo: 30 };
-      const images: TestImage[] = [racing, ...['v2', 'v3', 'v4'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i }))];
+      const images: TestImage[] = [racing, ...newestTagged()];
 
       // Act
       const expiry = await expire(images, { afterListing: () => apply(racing) });
@@ -356,7 +362,7 @@ describe('expireRepository', () => {
       const images: TestImage[] = [
         { name: 'v1', tags: ['v1', 'stable'], pushedDaysAgo: 30 },
         { name: 'v2', tags: ['v2'], pushedDaysAgo: 29 },
-        ...['v3', 'v4', 'v5'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
+        ...newestTagged(),
         { name: 'untagged', pushedDaysAgo: 31 },
       ];
 
@@ -381,13 +387,8 @@ describe('expireRepository', () => {
         imageIds: [{ imageDigest: digestOf('v1'), imageTag: 'stable' }],
         failures: [{ imageId: { imageDigest: digestOf('v1'), imageTag: 'v1' }, failureCode: 'ImageTagDoesNotMatchDigest', failureReason: 'Invalid request parameters: image tag digest mismatch' }],
       });
-      const images: TestImage[] = [
-        { name: 'v1', tags: ['v1', 'stable'], pushedDaysAgo: 30 },
-        ...['v3', 'v4', 'v5'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
-      ];
-
       // Act
-      const expiry = await expire(images);
+      const expiry = await expire(taggedTwice());
 
       // Assess
       expect(digestsOf(expiry.expired)).toEqual([digestOf('v1')]);
@@ -405,13 +406,8 @@ describe('expireRepository', () => {
         ],
         failures: [{ imageId: { imageDigest: digestOf('v1'), imageTag: 'stable' }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }],
       });
-      const images: TestImage[] = [
-        { name: 'v1', tags: ['v1', 'stable'], pushedDaysAgo: 30 },
-        ...['v3', 'v4', 'v5'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
-      ];
-
       // Act
-      const expiry = await expire(images);
+      const expiry = await expire(taggedTwice());
 
       // Assess
       expect(digestsOf(expiry.expired)).toEqual([digestOf('v1')]);
