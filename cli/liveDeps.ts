@@ -87,10 +87,13 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
   const state = stateTableName ? new DynamoStateStore({ client: new DynamoDBClient(client), tableName: stateTableName }) : new MemoryStateStore();
   const clock = () => new Date();
   const destination = ecrDestination(ecr);
+  // `--timeout` holds registries to the same wait as AWS endpoints.
+  const registryTimeout = options.aws?.timeout !== undefined ? { timeoutMs: options.aws.timeout * 1000 } : {};
   const writers: Record<string, ChangeWriter<never>> = {
     ecr: registry,
     oci: new OciCopyWriter({
       destination,
+      ...registryTimeout,
       onProgress: (change, progress) =>
         options.io.progress(`${change.target}: ${progress.phase} · blobs ${progress.blobsDone}/${progress.blobsTotal} · ${(progress.bytesDone / 1048576).toFixed(1)}/${(progress.bytesTotal / 1048576).toFixed(1)} MB`),
     }),
@@ -112,7 +115,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
     ptc,
     state,
     store: fleetBucket ? new S3FleetStore({ client: new S3Client(client), bucket: fleetBucket }) : unavailableFleetStore(),
-    upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
+    upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials, ...registryTimeout }),
     stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client), sfn: new SFNClient(client), sts: new STSClient(client) }),
     stackName: stackName(),
     destinationRegistry: () => destination.registry(),
