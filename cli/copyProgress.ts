@@ -3,28 +3,15 @@
  * on), and while blobs move, how fast and how long is left.
  */
 import type { CopyProgress } from '../lib/oci/copy/types';
+import { formatBytes } from '../lib/notify/present/format';
 
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
+/** Transfers are counted in decimal units, as registries and `skopeo` count them. */
+const DECIMAL = 1000;
+
 /** The rate is measured over the last few seconds, so a stall shows quickly and a burst does not mislead. */
 const RATE_WINDOW_MS = 5_000;
 /** Before this much of a window, a rate is noise. */
 const MIN_RATE_SPAN_MS = 1_000;
-
-/**
- * Decimal units, as registries and `docker images` show sizes.
- *
- * @example
- * formatBytes(105_000_000); // '105.0 MB'
- */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < BYTE_UNITS.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${BYTE_UNITS[unit]}`;
-}
 
 /**
  * `45 s`, `3 min 20 s`, `1 h 05 min`.
@@ -65,8 +52,8 @@ export function copyProgressLine(subject: { source: string; destinationRegistry:
     if (span >= MIN_RATE_SPAN_MS) {
       const perMs = (progress.bytesDone - first.bytes) / span;
       const remaining = progress.bytesTotal - progress.bytesDone;
-      speed = perMs > 0 ? ` · ${formatBytes(perMs * 1000)}/s · ${formatDuration(remaining / perMs)} left` : ' · stalled';
+      speed = perMs > 0 ? ` · ${formatBytes(perMs * 1000, DECIMAL)}/s · ${formatDuration(remaining / perMs)} left` : ' · stalled';
     }
-    return `Copying blobs ${progress.blobsDone}/${progress.blobsTotal} · ${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}${speed}`;
+    return `Copying blobs ${progress.blobsDone}/${progress.blobsTotal} · ${formatBytes(progress.bytesDone, DECIMAL)} of ${formatBytes(progress.bytesTotal, DECIMAL)}${speed}`;
   };
 }

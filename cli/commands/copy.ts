@@ -10,7 +10,8 @@ import type { CopyProgress, CopyReport } from '../../lib/oci/copy/types';
 import { parseImageReference } from '../../lib/oci/reference';
 import { explainCopyFailure } from '../copyFailures';
 import { buildCopyCredentials, type CopyCredentialDeps } from '../copyCredentials';
-import { copyProgressLine, formatBytes } from '../copyProgress';
+import { copyProgressLine } from '../copyProgress';
+import { formatBytes, plural } from '../../lib/notify/present/format';
 import type { AwsOptions } from '../flags';
 import { INTERRUPTED } from '../interrupt';
 import type { CommandIo, ExitCode } from '../io';
@@ -41,15 +42,11 @@ export interface CopyCommandDeps extends Omit<CopyCredentialDeps, 'aws'> {
   signal?: AbortSignal;
 }
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 /** What an interrupted copy did: how far it got, and that the destination tag is untouched. */
 function interruptedSummary(options: Pick<CopyCommandOptions, 'source' | 'destination'>, last: CopyProgress | undefined): string[] {
   return [
     `Interrupted: ${options.source} → ${options.destination} was not completed`,
-    ...(last && last.blobsTotal > 0 ? [`  blobs ${last.blobsDone}/${last.blobsTotal} copied (${formatBytes(last.bytesDone)} of ${formatBytes(last.bytesTotal)}); the next copy skips those`] : []),
+    ...(last && last.blobsTotal > 0 ? [`  blobs ${last.blobsDone}/${last.blobsTotal} copied (${formatBytes(last.bytesDone, 1000)} of ${formatBytes(last.bytesTotal, 1000)}); the next copy skips those`] : []),
     '  the destination tag was not changed; upload sessions in progress were closed',
   ];
 }
@@ -72,7 +69,7 @@ export function summary(report: CopyReport): string[] {
     ...platformsLine,
     report.blobsCopied === 0
       ? `  moved no blobs; ${plural(present, 'blob')} already there${report.blobsMounted > 0 ? ` (${report.blobsMounted} mounted)` : ''}`
-      : `  moved ${formatBytes(report.bytesCopied)} in ${plural(report.blobsCopied, 'blob')}; ${present} already there${report.blobsMounted > 0 ? ` (${report.blobsMounted} mounted)` : ''}`,
+      : `  moved ${formatBytes(report.bytesCopied, 1000)} in ${plural(report.blobsCopied, 'blob')}; ${present} already there${report.blobsMounted > 0 ? ` (${report.blobsMounted} mounted)` : ''}`,
     `  manifests ${report.manifestsCopied} pushed, ${report.manifestsSkipped} already there`,
     tookLine,
   ];

@@ -2,12 +2,15 @@
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
 
-/** 1536 → `1.5 KB` (binary multiples, as `docker images` shows sizes). */
-export function formatBytes(bytes: number): string {
+/**
+ * 1536 → `1.5 KB`: binary multiples by default, as `docker images` shows sizes; `1000` for decimal
+ * ones, as registries and `skopeo` count transfers.
+ */
+export function formatBytes(bytes: number, multiple: 1000 | 1024 = 1024): string {
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
+  while (value >= multiple && unit < UNITS.length - 1) {
+    value /= multiple;
     unit += 1;
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit]}`;

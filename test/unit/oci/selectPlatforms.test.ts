@@ -8,23 +8,21 @@ import type { IndexDocument, RawManifest } from '../../../lib/oci/types';
 
 const digestOf = (name: string): string => computeDigest(Buffer.from(name));
 
-function index(): { raw: RawManifest; document: IndexDocument } {
+const ATTESTATION = {
+  mediaType: OCI_MANIFEST,
+  digest: digestOf('att-arm64'),
+  size: 10,
+  platform: { os: 'unknown', architecture: 'unknown' },
+  annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': digestOf('arm64') },
+};
+
+/** An OCI index of `platforms` (`os/arch[/variant]`, each child's digest derived from its architecture), plus `extra` entries. */
+function index(platforms: readonly string[] = ['linux/amd64', 'linux/arm64/v8', 'linux/s390x'], extra: readonly object[] = [ATTESTATION]): { raw: RawManifest; document: IndexDocument } {
   const bytes = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: OCI_INDEX,
-      manifests: [
-        { mediaType: OCI_MANIFEST, digest: digestOf('amd64'), size: 10, platform: { os: 'linux', architecture: 'amd64' } },
-        { mediaType: OCI_MANIFEST, digest: digestOf('arm64'), size: 10, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
-        { mediaType: OCI_MANIFEST, digest: digestOf('s390x'), size: 10, platform: { os: 'linux', architecture: 's390x' } },
-        {
-          mediaType: OCI_MANIFEST,
-          digest: digestOf('att-arm64'),
-          size: 10,
-          platform: { os: 'unknown', architecture: 'unknown' },
-          annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': digestOf('arm64') },
-        },
-      ],
+      manifests: [...platforms.map((platform) => ({ mediaType: OCI_MANIFEST, digest: digestOf(platform.split('/')[1] ?? ''), size: 10, platform: parsePlatform(platform) })), ...extra],
       annotations: { 'org.opencontainers.image.source': 'https://example' },
     }),
   );
@@ -103,22 +101,10 @@ describe('platform strings', () => {
 
   it('selects the index entry linux/arm64 for --platform linux/arm64/v8', () => {
     // Prepare: an index whose arm64 entry carries no variant, as most do
-    const bytes = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: OCI_INDEX,
-        manifests: [
-          { mediaType: OCI_MANIFEST, digest: digestOf('amd64'), size: 10, platform: { os: 'linux', architecture: 'amd64' } },
-          { mediaType: OCI_MANIFEST, digest: digestOf('arm64'), size: 10, platform: { os: 'linux', architecture: 'arm64' } },
-        ],
-      }),
-    );
-    const raw = { mediaType: OCI_INDEX, digest: computeDigest(bytes), bytes };
-    const parsed = parseManifest(raw);
-    if (parsed.kind !== 'index') throw new Error('fixture is not an index');
+    const { raw, document } = index(['linux/amd64', 'linux/arm64'], []);
 
     // Act
-    const selection = selectPlatforms(raw, parsed.document, [parsePlatform('linux/arm64/v8')]);
+    const selection = selectPlatforms(raw, document, [parsePlatform('linux/arm64/v8')]);
 
     // Assess
     expect(selection.children.map((child) => child.digest)).toEqual([digestOf('arm64')]);
