@@ -118,7 +118,7 @@ export async function liveDeps(options: { config?: AutopilotConfig; io: CommandI
     upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials, ...registryTimeout }),
     stack: new AwsStackReader({ ecr, events: new EventBridgeClient(client), sns: new SNSClient(client), iam: new IAMClient(client), sfn: new SFNClient(client), sts: new STSClient(client) }),
     stackName: stackName(),
-    destinationRegistry: () => destination.registry(),
+    destinationRegistry: (options) => destination.registry(options?.signal),
     writer: routeChanges(writers),
     topicArn: topicArn ?? '',
     eventBusName: readOptionalEnv('EVENT_BUS_NAME') ?? 'default',

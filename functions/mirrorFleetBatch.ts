@@ -27,7 +27,7 @@ export const handler = lambdaEntry(mirrorFleetBatchFunction, ({ logger }) => {
       clock: () => new Date(),
       logger,
       upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
-      destinationRegistry: () => destination.registry(),
+      destinationRegistry: (options) => destination.registry(options?.signal),
     },
   };
 });

@@ -38,7 +38,7 @@ export const handler = lambdaEntry(mirrorImagesFunction, ({ logger }) => {
       clock: () => new Date(),
       logger,
       upstream: new OciUpstreamReader({ credentials: () => anonymousCredentials }),
-      destinationRegistry: () => destination.registry(),
+      destinationRegistry: (options) => destination.registry(options?.signal),
     },
     onInvoke: (context) => once.registerLambdaContext(context),
   };

@@ -8,8 +8,11 @@ import type { CopyImageChange } from './changes';
 
 /** Where mirrored images go: the account's ECR registry (or, in tests, a local registry). */
 export interface MirrorDestination {
-  /** `host[:port]` of the destination registry, e.g. `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com`. */
-  registry(): Promise<string>;
+  /**
+   * `host[:port]` of the destination registry, e.g. `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com`.
+   * May call AWS (ECR's `GetAuthorizationToken`) the first time: `signal` cancels that call.
+   */
+  registry(signal?: AbortSignal): Promise<string>;
   credentials: CredentialProvider;
 }
 
@@ -33,7 +36,7 @@ export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
   ) {}
 
   async apply(change: CopyImageChange, options: ApplyOptions): Promise<ChangeOutcome> {
-    const host = await this.options.destination.registry();
+    const host = await this.options.destination.registry(options.signal);
     const upstream = this.options.upstreamCredentials ?? (() => anonymousCredentials);
     const credentials: CredentialsForRegistry = (registry) => (registry === host ? this.options.destination.credentials : upstream(registry));
     try {

@@ -23,8 +23,8 @@ export function ecrDestination(client: ECRClient): MirrorDestination {
   };
   return {
     credentials: ecrCredentials(getToken),
-    async registry() {
-      return new URL((await (latest ?? getToken())).proxyEndpoint).host;
+    async registry(signal?: AbortSignal) {
+      return new URL((await (latest ?? getToken(signal))).proxyEndpoint).host;
     },
   };
 }

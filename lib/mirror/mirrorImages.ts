@@ -30,8 +30,11 @@ export type MirrorImagesEvent = z.output<typeof MirrorImagesEvent>;
 
 export type MirrorDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'clock' | 'logger' | 'signal' | 'deadline'> & {
   upstream: UpstreamReader;
-  /** `host` of the destination registry, for messages (the copy writer resolves its own). */
-  destinationRegistry: () => Promise<string>;
+  /**
+   * `host` of the destination registry, for messages (the copy writer resolves its own). The first
+   * call may ask AWS (`GetAuthorizationToken`): it takes the run's stop.
+   */
+  destinationRegistry: (options?: { signal?: AbortSignal | undefined }) => Promise<string>;
 };
 
 /** Upstream lookups at once: a handful, to stay friendly with public registries' rate limits. */
@@ -141,7 +144,11 @@ export async function mirrorNow(targets: readonly MirrorTarget[], deps: Omit<Mir
   // Copies run under the stop itself: one in flight when it fires is abandoned, never finished late.
   const applied = await applyChanges(deps.writer, changes, { signal: stop });
 
-  const registry = await deps.destinationRegistry();
+  // Known once a copy has run; otherwise asked of AWS, which nothing does after the stop.
+  const registry = await deps.destinationRegistry({ signal: stop }).catch((error: unknown) => {
+    if (hasErrorCode(error, 'ABORTED') && firedSignal(run)) return unresolvedDestination(deps.registry);
+    throw error;
+  });
   const stopped = firedSignal(run);
   const images = [...decisions.map((decision) => reportImage(decision, applied)), ...read.unread.map((target) => notChecked(target, stopped ? stopReason(stopped) : undefined))];
   // Plan mode shows in any planned change: a run that only fixes governance copies nothing.
@@ -201,6 +208,16 @@ async function readStates(
     states: read.filter((state): state is MirrorTargetState => state !== undefined),
     unread: targets.filter((_target, index) => read[index] === undefined),
   };
+}
+
+/**
+ * The destination's host when the run stopped before asking AWS for it: ECR's registry host is the
+ * account id and the region; an account that is not known is named as such.
+ */
+function unresolvedDestination(registry: Pick<MirrorDeps['registry'], 'registryId' | 'region'>): string {
+  // China regions' endpoints end in .com.cn (ECR's service endpoints page).
+  const domain = registry.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return registry.registryId ? `${registry.registryId}.dkr.ecr.${registry.region}.${domain}` : `the private ECR registry of ${registry.region} (not looked up: the run stopped first)`;
 }
 
 /** A target the run stopped before reading. */

@@ -1,5 +1,5 @@
 import { AutopilotError } from '../../errors';
-import { abortableSleep, type CallOptions, classifyFailure, classifyStatus, type FailureClass, parseRetryAfter, retry, type RetryPolicy } from '../../shared/retry';
+import { abortableSleep, abortedError, type CallOptions, classifyFailure, classifyStatus, type FailureClass, parseRetryAfter, retry, type RetryPolicy } from '../../shared/retry';
 import type { SlackMessage } from '../render/renderSlackMessage';
 
 /** Slack's webhook hosts; anything else would receive a credential that is not theirs. */
@@ -72,8 +72,11 @@ export class SlackWebhook {
 
   /** @example await new SlackWebhook({ url: async () => webhookUrl }).post(renderSlackMessage(doc), { signal }); */
   async post(message: SlackMessage, options: CallOptions = {}): Promise<SlackDelivery> {
-    const url = checkWebhookUrl(await this.url());
     const { signal } = options;
+    // The URL comes from Secrets Manager through Powertools Parameters, which takes no signal: a
+    // stopped delivery must not start that read.
+    if (signal?.aborted) throw abortedError(signal, 'Posting to Slack');
+    const url = checkWebhookUrl(await this.url());
     let attempts = 0;
     let waitedMs = 0;
     await retry(

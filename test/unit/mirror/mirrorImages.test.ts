@@ -5,6 +5,7 @@ import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
+  GetAuthorizationTokenCommand,
   GetDownloadUrlForLayerCommand,
   GetLifecyclePolicyCommand,
   ImageNotFoundException,
@@ -26,6 +27,7 @@ import { AutopilotError } from '../../../lib/errors';
 import { parseEvent } from '../../../lib/events/parseEvent';
 import { mirrorImages, mirrorImagesFunction, MirrorImagesEvent, type MirrorDeps } from '../../../lib/mirror/mirrorImages';
 import { MANAGED_BY_TAG } from '../../../lib/mirror/planMirror';
+import { ecrDestination } from '../../../lib/mirror/ecrDestination';
 import { Notice } from '../../../lib/notify/notices';
 import { presentNotice } from '../../../lib/notify/present/presentNotice';
 import { SnsPublisher } from '../../../lib/notify/publish/SnsPublisher';
@@ -545,5 +547,23 @@ describe('mirrorImages and its deadline (fake time past it)', () => {
     expect(copies.started).toEqual([]);
     expect(notices.sole().data.images.map((image) => image.status)).toEqual(['stopped', 'stopped']);
     expect(report.stoppedEarly).toMatch(/^the time budget ran out/);
+  });
+
+  it('does not ask AWS for the destination\'s address after its stop: the report names the registry from the account and region', async () => {
+    // Prepare: the live destination, whose address comes from GetAuthorizationToken; no copy ran to fetch it.
+    const destination = ecrDestination(new ECRClient({ region: REGION }));
+    ecr.on(GetAuthorizationTokenCommand).resolves({ authorizationData: [{ authorizationToken: Buffer.from('AWS:pw').toString('base64'), expiresAt: new Date(Date.now() + 3_600_000), proxyEndpoint: `https://${DESTINATION}` }] });
+    const { deps, notices } = setup();
+    deps.destinationRegistry = (options) => destination.registry(options?.signal);
+    deps.deadline = { at: Date.now() };
+
+    // Act
+    const report = await runFor(mirrorImages(MANUAL, deps), 1_000);
+    await anHourLater();
+
+    // Assess
+    expect(operations()).toEqual([]);
+    expect(notices.sole().data.registry).toBe(DESTINATION);
+    expect(report.decision).toContain(`into ${DESTINATION}`);
   });
 });

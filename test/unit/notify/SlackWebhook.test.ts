@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AutopilotError } from '../../../lib/errors';
-import { checkWebhookUrl } from '../../../lib/notify/publish/SlackWebhook';
+import { checkWebhookUrl, SlackWebhook } from '../../../lib/notify/publish/SlackWebhook';
 
 function refusal(url: string): AutopilotError {
   try {
@@ -79,5 +79,27 @@ describe('checkWebhookUrl', () => {
     // Assess
     expect(error.code).toBe('SECRET_INVALID');
     expect(error.message).not.toContain('s3cr3t');
+  });
+});
+
+describe('SlackWebhook.post after a stop', () => {
+  it('reads no secret and posts nothing once the signal fired (the secret read cannot take the signal)', async () => {
+    // Prepare
+    let secretReads = 0;
+    const webhook = new SlackWebhook({
+      url: async () => {
+        secretReads += 1;
+        return 'http://127.0.0.1:9/hook';
+      },
+    });
+    const stopped = new AbortController();
+    stopped.abort(new AutopilotError('ABORTED', 'the time budget ran out'));
+
+    // Act
+    const posting = webhook.post({ text: 'hello', blocks: [] }, { signal: stopped.signal });
+
+    // Assess
+    await expect(posting).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(secretReads).toBe(0);
   });
 });
