@@ -3,7 +3,8 @@ import type { BatchDeleteImageChange } from '../ecr/changes';
 import type { EventOrigin } from '../events/envelope';
 import { noticeOriginOf, publishNotice } from '../notify/changes';
 import { REPEAT_WINDOW_SECONDS } from '../notify/repeatWindows';
-import { applyChanges } from '../plan/applyChanges';
+import { hasErrorCode } from '../errors';
+import { applyChanges, firedSignal, type RunSignals, stopReason } from '../plan/applyChanges';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
 import type { AutopilotDeps } from '../runtime/types';
 import { DEFAULT_MAX_DELETIONS_PER_RUN, expireRepository } from './expireRepository';
@@ -22,6 +23,10 @@ import type { StateStore } from '../state/StateStore';
  * repeats with every push: its ledger is published once an hour per repository and failure, and the
  * next one carries the count (`withRepeatWindows`).
  *
+ * Under the invocation's stop (`deps.stop`, see `handleImagePush`) nothing more is read or deleted,
+ * the deletion in flight finishes, and the ledger says what was done and that the run stopped; it
+ * is published after the stop, under the outright cancel (`deps.signal`) only.
+ *
  * @example
  * const changes = await expireOnPush('team-a/api', servicesClass, origin, deps);
  */
@@ -29,23 +34,30 @@ export async function expireOnPush(
   repositoryName: string,
   repositoryClass: RepositoryClass,
   origin: EventOrigin,
-  deps: Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'signal'> & { now: Date; state: StateStore },
+  deps: Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'signal'> & { now: Date; state: StateStore; stop?: AbortSignal | undefined },
 ): Promise<AppliedChange[]> {
+  const run: RunSignals = { signal: deps.signal, stop: deps.stop };
   const maxDeletions = deps.config.lifecycle?.maxDeletionsPerRun ?? DEFAULT_MAX_DELETIONS_PER_RUN;
   const sharedCap = sharedDeletionCap(deps.state, { scope: 'expire-on-push', cap: maxDeletions, windowSeconds: EXPIRE_ON_PUSH_WINDOW_SECONDS, now: deps.now });
   const expiry = await expireRepository(
     repositoryName,
     repositoryClass,
     { registry: deps.registry, writer: deps.writer as ChangeWriter<BatchDeleteImageChange>, now: deps.now },
-    { maxDeletions, sharedCap, signal: deps.signal },
-  );
+    { maxDeletions, sharedCap, ...run },
+  ).catch((error: unknown) => {
+    // The stop came while the images were read: nothing was deleted; the next push or the sweep evaluates them.
+    if (hasErrorCode(error, 'ABORTED') && firedSignal(run)) return undefined;
+    throw error;
+  });
   if (!expiry) return [];
+  const stopped = firedSignal(run);
   if (expiry.expired.length === 0 && expiry.failures.length === 0) return expiry.deletions;
   const notices = buildLedgerNotices([{ repositoryName, repositoryClass: repositoryClass.name, governance: [], expiry }], {
     trigger: 'push',
     dryRun: expiry.deletions.some((applied) => applied.outcome.status === 'planned'),
     repositoriesScanned: 1,
     capReached: expiry.plan.kept.some((kept) => kept.reason === 'cap-reached'),
+    ...(stopped ? { stoppedEarly: stopReason(stopped) } : {}),
     idBase: origin.eventId,
     occurredAt: origin.time,
     origin: noticeOriginOf(origin),

@@ -7,7 +7,8 @@ import { isImageDigest } from '../events/primitives';
 import { governRepository } from '../governance/governRepository';
 import { expireOnPush } from '../lifecycle/expireOnPush';
 import { publishNotice } from '../notify/changes';
-import { applyChanges } from '../plan/applyChanges';
+import { applyChanges, firedSignal, readSignal, type RunSignals, stopReason } from '../plan/applyChanges';
+import { stopLine } from '../runtime/deadline';
 import { APPLY, FIX, PUBLISH, statusOf, tell } from '../plan/tense';
 import { plural, upperFirst } from '../notify/present/format';
 import type { AppliedChange, ChangeWriter } from '../plan/types';
@@ -16,11 +17,17 @@ import type { StateStore } from '../state/StateStore';
 import { outcomeOf } from '../runtime/types';
 import { summarizePush } from './summarizePush';
 
-export type PushDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'logger' | 'signal'> &
+export type PushDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'logger' | 'signal' | 'deadline'> &
   Partial<Pick<AutopilotDeps, 'clock'>> & {
     /** The state table: the deletion cap that concurrent expire-on-push invocations share. */
     state: StateStore;
   };
+
+/**
+ * onImagePush stops reading and changing this long before its deadline (a 60 s function): enough for
+ * a BatchDeleteImage in flight to finish and for the ledger and the push summary to be published.
+ */
+export const PUSH_STOP_MARGIN_MS = 10_000;
 
 /**
  * `onImagePush`: governs the pushed repository and reports the push.
@@ -33,6 +40,9 @@ export type PushDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 't
  * 4. For classes with `expireOnPush`, expire what the policy selects now.
  * 5. For a tagged push, publish one push summary (for a multi-arch push: the tagged index, with its
  *    platforms). Untagged pushes (the platform manifests of an index) are governed silently.
+ * It owns its deadline: `PUSH_STOP_MARGIN_MS` before it nothing more is read or changed (the
+ * deletion in flight finishes), the expiry ledger says the run stopped, and the push summary is
+ * built from the event alone if its reads were cut; both are published after the stop.
  *
  * @example
  * const report = await handleImagePush(parseEvent(EcrImageActionEvent, raw, 'event'), deps);
@@ -46,26 +56,28 @@ export async function handleImagePush(event: EcrImageActionEvent, deps: PushDeps
   if (!isImageDigest(detail['image-digest'])) {
     return ignore(`image-digest ${detail['image-digest']} is no sha256 digest of 64 hex characters (AWS's documentation samples carry such placeholders), so no image was pushed`);
   }
+  const stop = stopLine(deps, PUSH_STOP_MARGIN_MS);
   try {
-    return await governPush(event, deps, base);
+    return await governPush(event, deps, base, { signal: deps.signal, stop: stop.signal });
   } catch (error) {
     // Deleted between the push and this event (or, in plan mode, not in the snapshot): nothing to govern.
     if (hasErrorCode(error, 'REPOSITORY_NOT_FOUND')) return ignore((error as Error).message);
     throw error;
+  } finally {
+    stop.dispose();
   }
 }
 
-async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { function: string; eventId: string }): Promise<FunctionReport> {
+async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { function: string; eventId: string }, run: RunSignals): Promise<FunctionReport> {
   const detail = event.detail;
   const repositoryName = detail['repository-name'];
   const repositoryClass = matchRepositoryClass(deps.config, repositoryName);
   const governance = repositoryClass
-    ? await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> }, undefined, { signal: deps.signal })
+    ? await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> }, undefined, run).catch(stoppedAs(run, []))
     : [];
   const origin = originOf(event);
-  const expiry = repositoryClass?.expireOnPush
-    ? await expireOnPush(repositoryName, repositoryClass, origin, { ...deps, now: deps.clock?.() ?? new Date() })
-    : [];
+  const expiry =
+    repositoryClass?.expireOnPush && !firedSignal(run) ? await expireOnPush(repositoryName, repositoryClass, origin, { ...deps, stop: run.stop, now: deps.clock?.() ?? new Date() }) : [];
 
   const tag = detail['image-tag'];
   const parts: string[] = [
@@ -85,13 +97,23 @@ async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { fu
   } else {
     const notice = await summarizePush(
       { repositoryName, imageDigest: detail['image-digest'], tag, mediaType: detail['manifest-media-type'] },
-      { registry: deps.registry, signal: deps.signal },
+      { registry: deps.registry, signal: readSignal(run) },
       { origin, registryId: deps.registry.registryId ?? event.account, repositoryClass: repositoryClass?.name, governance },
     );
     notices.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `push summary for ${repositoryName}:${tag}`)], { signal: deps.signal })));
     parts.push(`${upperFirst(tell(statusOf(notices), PUBLISH))} the push summary for ${repositoryName}:${tag}${notice.data.platforms.length > 0 ? ` (${notice.data.platforms.length} platforms)` : ''}.`);
   }
 
+  const stopped = firedSignal(run);
+  if (stopped) parts.push(`Stopped early (${stopReason(stopped)}): what was not done is left to the next push or the daily sweep.`);
   const changes = [...governance, ...expiry, ...notices];
-  return { ...base, outcome: outcomeOf(changes), decision: parts.join(' '), changes };
+  return { ...base, outcome: outcomeOf(changes), decision: parts.join(' '), changes, ...(stopped ? { stoppedEarly: stopReason(stopped) } : {}) };
+}
+
+/** The value to go on with when the run's stop cancelled a read; any other error is rethrown. */
+function stoppedAs<T>(run: RunSignals, value: T): (error: unknown) => T {
+  return (error) => {
+    if (hasErrorCode(error, 'ABORTED') && firedSignal(run)) return value;
+    throw error;
+  };
 }

@@ -1,7 +1,8 @@
 import { imageConsoleUrl, repositoryUri } from '../ecr/consoleLinks';
 import { parseIndexChildren } from '../ecr/manifests';
 import type { RegistryReader } from '../ecr/RegistryReader';
-import { isIndexMediaType } from '../ecr/types';
+import { isIndexMediaType, type ImageDetail } from '../ecr/types';
+import { hasErrorCode } from '../errors';
 import type { EventOrigin } from '../events/envelope';
 import { noticeOriginOf, toNoticeChange } from '../notify/changes';
 import type { PushSummaryNotice } from '../notify/notices';
@@ -18,7 +19,8 @@ export interface PushedImage {
 
 /**
  * The push summary notice for a tagged push: tags, size and, for a multi-arch index, every platform
- * with its own size (DescribeImages, then BatchGetImage and DescribeImages for the children).
+ * with its own size (DescribeImages, then BatchGetImage and DescribeImages for the children). Its
+ * reads take the run's stop: cut short, the summary has what the event says (tag, digest, media type).
  *
  * @example
  * const notice = await summarizePush(pushed, { registry }, { origin, repositoryClass: 'services', governance: [] });
@@ -30,24 +32,32 @@ export async function summarizePush(
 ): Promise<PushSummaryNotice> {
   const { registry } = deps;
   const call = { signal: deps.signal };
-  const [detail] = await registry.describeImages(pushed.repositoryName, [pushed.imageDigest], call);
+  let detail: ImageDetail | undefined;
+  let sizeInBytes: number | undefined;
+  const platforms: PushSummaryNotice['data']['platforms'] = [];
+  try {
+    [detail] = await registry.describeImages(pushed.repositoryName, [pushed.imageDigest], call);
+    sizeInBytes = detail?.imageSizeInBytes;
+    if (isIndexMediaType(pushed.mediaType ?? detail?.imageManifestMediaType)) {
+      const [index] = (await registry.getManifests(pushed.repositoryName, [pushed.imageDigest], call)).manifests;
+      const children = index ? parseIndexChildren(index.manifest).filter((child) => !child.isAttestation) : [];
+      const childDetails = new Map((await registry.describeImages(pushed.repositoryName, children.map((c) => c.digest), call)).map((d) => [d.imageDigest, d]));
+      let total = 0;
+      for (const child of children) {
+        const childSize = childDetails.get(child.digest)?.imageSizeInBytes;
+        if (childSize !== undefined) total += childSize;
+        platforms.push({ platform: child.platform ?? 'unknown', digest: child.digest, ...(childSize !== undefined ? { sizeInBytes: childSize } : {}) });
+      }
+      if (total > 0) sizeInBytes = total;
+    }
+  } catch (error) {
+    // The run's stop cut the reads short: the summary says what the event says, and no more.
+    if (!(hasErrorCode(error, 'ABORTED') && deps.signal?.aborted)) throw error;
+    platforms.length = 0;
+    sizeInBytes = detail?.imageSizeInBytes;
+  }
   const mediaType = pushed.mediaType ?? detail?.imageManifestMediaType;
   const tags = detail?.imageTags.length ? detail.imageTags : pushed.tag ? [pushed.tag] : [];
-  let sizeInBytes = detail?.imageSizeInBytes;
-  const platforms: PushSummaryNotice['data']['platforms'] = [];
-
-  if (isIndexMediaType(mediaType)) {
-    const [index] = (await registry.getManifests(pushed.repositoryName, [pushed.imageDigest], call)).manifests;
-    const children = index ? parseIndexChildren(index.manifest).filter((child) => !child.isAttestation) : [];
-    const childDetails = new Map((await registry.describeImages(pushed.repositoryName, children.map((c) => c.digest), call)).map((d) => [d.imageDigest, d]));
-    let total = 0;
-    for (const child of children) {
-      const childSize = childDetails.get(child.digest)?.imageSizeInBytes;
-      if (childSize !== undefined) total += childSize;
-      platforms.push({ platform: child.platform ?? 'unknown', digest: child.digest, ...(childSize !== undefined ? { sizeInBytes: childSize } : {}) });
-    }
-    if (total > 0) sizeInBytes = total;
-  }
 
   const data: PushSummaryNotice['data'] = {
     repositoryName: pushed.repositoryName,

@@ -20,10 +20,12 @@ import { SnsPublisher } from '../../../../lib/notify/publish/SnsPublisher';
 import { withRepeatWindows } from '../../../../lib/notify/repeatWindows';
 import type { StateStore } from '../../../../lib/state/StateStore';
 import { routeChanges } from '../../../../lib/plan/routeChanges';
-import { handleImagePush } from '../../../../lib/push/handleImagePush';
+import { handleImagePush, PUSH_STOP_MARGIN_MS } from '../../../../lib/push/handleImagePush';
+import type { Deadline } from '../../../../lib/runtime/deadline';
+import { anHourLater, runFor, useFakeTime } from '../../../support/fakeTime';
 import type { FunctionReport } from '../../../../lib/runtime/types';
 import { imageActionEvent, TOPIC_ARN, type EventJson } from '../../../support/events';
-import { deleteCalls, digestOf, ecrError, ecrRegistry, NOW, POLICY_TEXT, REGION, serveImages, serveRepositories, servicesClass, silentLogger, type TestImage } from './enforcementFixtures';
+import { deleteCalls, digestOf, ecrError, ecrRegistry, NOW, POLICY_TEXT, REGION, sdkImageOf, serveImages, serveRepositories, servicesClass, silentLogger, untaggedImages, type TestImage } from './enforcementFixtures';
 
 const ecr = mockClient(ECRClient);
 const sns = mockClient(SNSClient);
@@ -38,7 +40,7 @@ function configWith(repositoryClass: RepositoryClass, maxDeletionsPerRun = 200):
 }
 
 /** One push through handleImagePush, wired as the Lambda is: notices through the repeat windows, both over `state`. */
-async function push(config: AutopilotConfig, options: { event?: EventJson; state?: StateStore } = {}): Promise<FunctionReport> {
+async function push(config: AutopilotConfig, options: { event?: EventJson; state?: StateStore; deadline?: Deadline } = {}): Promise<FunctionReport> {
   const registry = ecrRegistry();
   const state = options.state ?? new MemoryStateStore({ now: () => NOW.getTime() });
   const publisher = new SnsPublisher({ client: new SNSClient({ region: REGION }), settings: config.notifications, once: memoryOncePerKey() });
@@ -50,6 +52,7 @@ async function push(config: AutopilotConfig, options: { event?: EventJson; state
     state,
     logger: silentLogger,
     clock: () => NOW,
+    ...(options.deadline ? { deadline: options.deadline } : {}),
   });
 }
 
@@ -212,6 +215,65 @@ describe('expireOnPush (through handleImagePush)', () => {
     // Assess
     expect(ecrCommandOrder()).not.toContain('DescribeImages(list)');
     expect(ecr).not.toHaveReceivedCommand(BatchDeleteImageCommand);
+    expect(published().map((notice) => notice.kind)).toEqual(['push.summary']);
+  });
+});
+
+describe('expireOnPush past its deadline (fake time)', () => {
+  useFakeTime(NOW);
+
+  it('starts no ECR call after its stop line, lets the deletion in flight finish, publishes the ledger and the push summary after it, and calls nothing once it returned', async () => {
+    // Prepare: 250 old untagged images expire in three batches; each batch's check before deletion
+    // (DescribeImages by id) takes 20 s of fake time. The invocation has 60 s, so the stop line is at
+    // 50 s, while the third batch's check (40 s → 60 s) is in flight.
+    const images = [PUSHED, ...untaggedImages('old', 250, 10)];
+    ecr.on(DescribeImagesCommand).callsFake((input: { repositoryName: string; imageIds?: Array<{ imageDigest?: string }> }) => {
+      const details = images.map((image) => sdkImageOf(input.repositoryName, image));
+      if (!input.imageIds) return { imageDetails: details };
+      const wanted = new Set(input.imageIds.map((id) => id.imageDigest));
+      return new Promise((resolve) => setTimeout(() => resolve({ imageDetails: details.filter((detail) => wanted.has(detail.imageDigest)) }), 20_000));
+    });
+    let callsAtStop = -1;
+    setTimeout(() => {
+      callsAtStop = ecr.calls().length;
+    }, 60_000 - PUSH_STOP_MARGIN_MS + 1);
+
+    // Act
+    const running = push(configWith(servicesClass({ expireOnPush: true }), 1000), { deadline: { at: Date.now() + 60_000 } });
+    const report = await runFor(running, 70_000);
+    const callsWhenReturned = ecr.calls().length;
+    await anHourLater();
+
+    // Assess: two batches deleted, the third held; nothing sent to ECR after the stop line.
+    expect(deleteCalls(ecr).map((ids) => ids.length)).toEqual([100, 100]);
+    expect(callsAtStop).toBeGreaterThan(0);
+    expect(callsWhenReturned).toBe(callsAtStop);
+    expect(ecr.calls()).toHaveLength(callsAtStop);
+    expect(report.stoppedEarly).toMatch(/^the time budget ran out: the run stopped 10 s before its deadline/);
+    expect(report.decision).toContain('Stopped early (the time budget ran out');
+    const notices = published();
+    const ledgers = notices.flatMap((notice) => (notice.kind === 'lifecycle.ledger' ? [notice] : []));
+    expect(ledgers.length).toBeGreaterThan(0);
+    for (const ledger of ledgers) {
+      expect(ledger.data.stoppedEarly).toMatch(/^the time budget ran out/);
+      expect(ledger.data.totals.imagesExpired).toBe(200);
+    }
+    expect(ledgers.flatMap((ledger) => ledger.data.repositories.flatMap((repository) => repository.expired))).toHaveLength(200);
+    expect(ledgers.flatMap((ledger) => ledger.data.repositories.flatMap((repository) => repository.kept)).some((kept) => kept.reason === 'run-stopped')).toBe(true);
+    // The summary's reads came after the stop: it says what the event says.
+    expect(notices.at(-1)).toMatchObject({ kind: 'push.summary', data: { imageDigest: digestOf('pushed'), tags: ['v9.0.0'], platforms: [] } });
+  });
+
+  it('reads and changes nothing when its stop line has passed, and still publishes the push summary from the event', async () => {
+    // Prepare
+    serveImages(ecr, { [REPO]: [PUSHED, ...untaggedImages('old', 3, 10)] });
+
+    // Act
+    const report = await push(configWith(servicesClass({ expireOnPush: true, scanOnPush: true })), { deadline: { at: Date.now() } });
+
+    // Assess
+    expect(ecr.calls()).toEqual([]);
+    expect(report.stoppedEarly).toMatch(/^the time budget ran out/);
     expect(published().map((notice) => notice.kind)).toEqual(['push.summary']);
   });
 });
