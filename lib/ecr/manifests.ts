@@ -1,6 +1,9 @@
 /**
  * Reading manifests that ECR returns: media types, index children and their platforms.
  */
+import { AutopilotError } from '../errors';
+import { checkDescriptor } from '../oci/manifestDocument';
+import { isIndexMediaType } from './types';
 
 /** One entry of a manifest list / OCI index. */
 export interface IndexChild {
@@ -65,4 +68,31 @@ function formatPlatform(platform: RawIndexEntry['platform']): string | undefined
   if (!platform || typeof platform.os !== 'string' || typeof platform.architecture !== 'string') return undefined;
   const variant = typeof platform.variant === 'string' && platform.variant !== '' ? `/${platform.variant}` : '';
   return `${platform.os}/${platform.architecture}${variant}`;
+}
+
+/**
+ * The digests an index lists, read strictly, for deciding what may be deleted: reading leniently
+ * (as `parseIndexChildren` does for reports) would take the protection of the children away from an
+ * index whose manifest is cut short or malformed. Throws REGISTRY_ERROR, saying what is wrong, for
+ * a manifest that is not JSON, not an index, has no `manifests` list or lists an invalid descriptor.
+ *
+ * @example
+ * readIndexChildDigests(indexText) // ['sha256:…amd64', 'sha256:…arm64']
+ */
+export function readIndexChildDigests(manifest: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(manifest);
+  } catch (error) {
+    throw new AutopilotError('REGISTRY_ERROR', `the manifest is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AutopilotError('REGISTRY_ERROR', 'the manifest is not a JSON object');
+  const document = parsed as { mediaType?: unknown; manifests?: unknown; config?: unknown };
+  if (typeof document.mediaType === 'string' && !isIndexMediaType(document.mediaType)) {
+    throw new AutopilotError('REGISTRY_ERROR', `the manifest is not an index (its mediaType is ${document.mediaType})`);
+  }
+  if (!Array.isArray(document.manifests)) {
+    throw new AutopilotError('REGISTRY_ERROR', document.config === undefined ? 'the manifest has no manifests list' : 'the manifest is not an index (it has a config, as an image manifest does)');
+  }
+  return document.manifests.map((entry, i) => checkDescriptor(entry, `manifests[${i}]`).digest);
 }

@@ -1,7 +1,7 @@
 import type { RepositoryClass } from '../config/types';
 import type { BatchDeleteImageChange, ImageToDelete } from '../ecr/changes';
 import { MAX_IMAGE_IDS_PER_DELETE } from '../ecr/limits';
-import { parseIndexChildren } from '../ecr/manifests';
+import { mediaTypeOf, readIndexChildDigests } from '../ecr/manifests';
 import type { RegistryReader } from '../ecr/RegistryReader';
 import { isIndexMediaType, type ImageDetail } from '../ecr/types';
 import { hasErrorCode } from '../errors';
@@ -265,18 +265,33 @@ function notDeleted(applied: readonly AppliedChange<BatchDeleteImageChange>[]): 
 
 /**
  * Index digest → the manifests it lists, for every index of the repository, and every index whose
- * manifest could not be read (with ECR's failure code), which `planExpiry` treats as unknown children.
+ * manifest could not be read, with why, which `planExpiry` treats as unknown children. ECR's
+ * `imageManifestMediaType` is optional in DescribeImages
+ * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html), so an image listed
+ * without one is read too: it may be an index. A manifest that BatchGetImage did not return, or that
+ * is malformed, counts as unreadable (fail safe), never as an index that lists nothing.
  */
 export async function readIndexGraph(registry: RegistryReader, repositoryName: string, images: readonly ImageDetail[], signal?: AbortSignal): Promise<ExpiryGraph> {
-  const indexDigests = images.filter((image) => isIndexMediaType(image.imageManifestMediaType)).map((image) => image.imageDigest);
-  if (indexDigests.length === 0) return { indexChildren: new Map() };
-  const read = await registry.getManifests(repositoryName, indexDigests, { signal });
-  return {
-    indexChildren: new Map(read.manifests.map((manifest) => [manifest.imageDigest, parseIndexChildren(manifest.manifest).map((child) => child.digest)])),
-    ...(read.failures.length > 0
-      ? { unreadableIndexes: new Map(read.failures.map((failure) => [failure.imageDigest, `${failure.code}${failure.reason ? `: ${failure.reason}` : ''}`])) }
-      : {}),
-  };
+  const listedAsIndex = new Set(images.filter((image) => isIndexMediaType(image.imageManifestMediaType)).map((image) => image.imageDigest));
+  const toRead = images.filter((image) => listedAsIndex.has(image.imageDigest) || image.imageManifestMediaType === undefined).map((image) => image.imageDigest);
+  if (toRead.length === 0) return { indexChildren: new Map() };
+  const read = await registry.getManifests(repositoryName, toRead, { signal });
+  const mayBeIndex = (digest: string) => (listedAsIndex.has(digest) ? '' : '; ECR lists no media type for it, so it may be an index');
+  const indexChildren = new Map<string, string[]>();
+  const unreadableIndexes = new Map<string, string>();
+  for (const manifest of read.manifests) {
+    const isIndex = listedAsIndex.has(manifest.imageDigest) || isIndexMediaType(manifest.mediaType) || isIndexMediaType(mediaTypeOf(manifest.manifest));
+    if (!isIndex) continue; // Listed without a media type, and an image manifest: nothing it lists.
+    try {
+      indexChildren.set(manifest.imageDigest, readIndexChildDigests(manifest.manifest));
+    } catch (error) {
+      unreadableIndexes.set(manifest.imageDigest, `${(error as Error).message}${mayBeIndex(manifest.imageDigest)}`);
+    }
+  }
+  for (const failure of read.failures) {
+    unreadableIndexes.set(failure.imageDigest, `${failure.code}${failure.reason ? `: ${failure.reason}` : ''}${mayBeIndex(failure.imageDigest)}`);
+  }
+  return { indexChildren, ...(unreadableIndexes.size > 0 ? { unreadableIndexes } : {}) };
 }
 
 /**

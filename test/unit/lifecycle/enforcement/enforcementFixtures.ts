@@ -94,6 +94,10 @@ export interface TestImage {
   /** Makes the image a referrer of this image (by name). */
   subject?: string;
   pulledDaysAgo?: number;
+  /** DescribeImages lists no `imageManifestMediaType` for it (the field is optional in ECR's API). */
+  mediaTypeUnlisted?: boolean;
+  /** The manifest BatchGetImage returns for it, instead of the index or image manifest it is. */
+  manifest?: string;
 }
 
 export function sdkImageOf(repositoryName: string, image: TestImage): SdkImageDetail {
@@ -104,7 +108,7 @@ export function sdkImageOf(repositoryName: string, image: TestImage): SdkImageDe
     imageTags: image.tags ?? [],
     imagePushedAt: daysAgo(image.pushedDaysAgo),
     imageSizeInBytes: image.size ?? 1000,
-    imageManifestMediaType: image.children ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest,
+    ...(image.mediaTypeUnlisted ? {} : { imageManifestMediaType: image.children ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest }),
     imageStatus: 'ACTIVE',
     ...(image.pulledDaysAgo !== undefined ? { lastRecordedPullTime: daysAgo(image.pulledDaysAgo) } : {}),
     ...(image.subject ? { subjectManifestDigest: digestOf(image.subject), artifactMediaType: 'application/vnd.dev.cosign.artifact.sig.v1+json' } : {}),
@@ -139,21 +143,29 @@ export function serveImages(
   });
   ecr.on(BatchGetImageCommand).callsFake((input: { repositoryName: string; imageIds: Array<{ imageDigest?: string }> }) => {
     const byDigest = new Map((repositories[input.repositoryName] ?? []).map((image) => [digestOf(image.name), image]));
-    const images = input.imageIds.flatMap(({ imageDigest }) => {
-      const image = imageDigest ? byDigest.get(imageDigest) : undefined;
-      if (!image?.children) return [];
+    const found = input.imageIds.filter(({ imageDigest }) => imageDigest !== undefined && byDigest.has(imageDigest));
+    const images = found.flatMap(({ imageDigest }) => {
+      const image = byDigest.get(imageDigest as string) as TestImage;
       return [
         {
           registryId: ACCOUNT,
           repositoryName: input.repositoryName,
           imageId: { imageDigest },
-          imageManifest: indexManifest(image.children.map((child, i) => ({ digest: digestOf(child), platform: i % 2 === 0 ? 'linux/amd64' : 'linux/arm64' }))),
-          imageManifestMediaType: MEDIA_TYPES.ociIndex,
+          imageManifest: image.manifest ?? manifestOf(image),
+          imageManifestMediaType: image.children ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest,
         },
       ];
     });
-    return { images, failures: [] };
+    const failures = input.imageIds.filter((id) => !found.includes(id)).map((imageId) => ({ imageId, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }));
+    return { images, failures };
   });
+}
+
+/** The manifest ECR stores for a test image: an OCI index of its children, or an image manifest. */
+function manifestOf(image: TestImage): string {
+  if (image.children) return indexManifest(image.children.map((child, i) => ({ digest: digestOf(child), platform: i % 2 === 0 ? 'linux/amd64' : 'linux/arm64' })));
+  const blob = (mediaType: string, name: string) => ({ mediaType, digest: digestOf(`${image.name}-${name}`), size: 1000 });
+  return JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: blob('application/vnd.oci.image.config.v1+json', 'config'), layers: [blob('application/vnd.oci.image.layer.v1.tar+gzip', 'layer')] });
 }
 
 /** BatchDeleteImage deletes everything it is asked to (one id per tag, as ECR answers). */

@@ -17,6 +17,7 @@ import {
   digestOf,
   ecrError,
   ecrRegistry,
+  MEDIA_TYPES,
   NOW,
   serveImages,
   servicesClass,
@@ -25,6 +26,7 @@ import {
   UNTAGGED_REASON,
   type TestImage,
 } from './enforcementFixtures';
+import { indexManifest } from '../../../support/events';
 
 const ecr = mockClient(ECRClient);
 const REPO = 'team-a/api';
@@ -461,6 +463,78 @@ describe('expireRepository', () => {
       ]);
       expect(expiry.kept[0]?.detail).toBe(
         `the manifest of index ${digestOf('index')} could not be read (KmsError: The KMS key is disabled); any untagged image may be one of its platforms, so none is expired this run`,
+      );
+    });
+
+    /** An index with one untagged platform, an unrelated untagged image, and an old tagged image, all of which the policy selects but the index. */
+    const besideIndex = (index: Partial<TestImage>): TestImage[] => [
+      { name: 'index', tags: ['v9'], pushedDaysAgo: 1, children: ['amd64'], ...index },
+      { name: 'amd64', pushedDaysAgo: 20 },
+      { name: 'unrelated', pushedDaysAgo: 20 },
+      { name: 'v1', tags: ['v1'], pushedDaysAgo: 30 },
+      ...['v3', 'v4'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
+    ];
+
+    it.each([
+      { body: 'cut short', manifest: '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaT', why: 'is not valid JSON' },
+      { body: 'without a manifests list', manifest: '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json"}', why: 'has no manifests list' },
+      { body: 'with an entry that has no digest', manifest: '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":1234}]}', why: 'Invalid descriptor' },
+      { body: 'that is not an index', manifest: '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:' + 'c'.repeat(64) + '","size":2},"layers":[]}', why: 'is not an index' },
+    ])('keeps every untagged image when an index manifest is returned $body', async ({ manifest, why }) => {
+      // Prepare: BatchGetImage returns the index, but its manifest does not say what it lists.
+      deleteEverything(ecr);
+
+      // Act
+      const expiry = await expire(besideIndex({ manifest }));
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('v1')]]);
+      expect(expiry.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual([
+        [digestOf('amd64'), 'index-unreadable'],
+        [digestOf('unrelated'), 'index-unreadable'],
+      ]);
+      expect(expiry.kept[0]?.detail).toContain(`the manifest of index ${digestOf('index')} could not be read (`);
+      expect(expiry.kept[0]?.detail).toContain(why);
+    });
+
+    it('reads the manifest of an image listed without a media type, and keeps the platforms of one that is an index', async () => {
+      // Prepare: DescribeImages leaves out imageManifestMediaType for the index and for a plain image.
+      deleteEverything(ecr);
+      const images = besideIndex({ mediaTypeUnlisted: true });
+      (images[2] as TestImage).mediaTypeUnlisted = true;
+
+      // Act
+      const expiry = await expire(images);
+
+      // Assess: the plain image is no index, so it expires; the index's platform does not.
+      const read = ecr.commandCalls(BatchGetImageCommand).flatMap((call) => (call.args[0].input.imageIds ?? []).map((id) => id.imageDigest));
+      expect(sorted(read as string[])).toEqual(sorted([digestOf('index'), digestOf('unrelated')]));
+      expect(sorted(deleteCalls(ecr).flat())).toEqual(sorted([digestOf('unrelated'), digestOf('v1')]));
+      expect(expiry.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual([[digestOf('amd64'), 'index-child']]);
+    });
+
+    it('keeps every untagged image when an image listed without a media type cannot be read, as it may be an index', async () => {
+      // Prepare: v4, one of the newest tagged images, is listed without a media type, and its manifest cannot be read.
+      deleteEverything(ecr);
+      const images = besideIndex({});
+      (images[5] as TestImage).mediaTypeUnlisted = true;
+      serveImages(ecr, { [REPO]: images });
+      ecr.on(BatchGetImageCommand).resolves({
+        images: [{ imageId: { imageDigest: digestOf('index') }, imageManifest: indexManifest([{ digest: digestOf('amd64'), platform: 'linux/amd64' }]), imageManifestMediaType: MEDIA_TYPES.ociIndex }],
+        failures: [{ imageId: { imageDigest: digestOf('v4') }, failureCode: 'KmsError', failureReason: 'The KMS key is disabled' }],
+      });
+
+      // Act
+      const expiry = (await expireRepository(REPO, servicesClass(), { registry, writer: routeChanges<BatchDeleteImageChange>({ ecr: registry }), now: NOW }, { maxDeletions: 100 })) as RepositoryExpiry;
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('v1')]]);
+      expect(expiry.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual([
+        [digestOf('amd64'), 'index-unreadable'],
+        [digestOf('unrelated'), 'index-unreadable'],
+      ]);
+      expect(expiry.kept[1]?.detail).toBe(
+        `the manifest of index ${digestOf('v4')} could not be read (KmsError: The KMS key is disabled; ECR lists no media type for it, so it may be an index); any untagged image may be one of its platforms, so none is expired this run`,
       );
     });
   });
