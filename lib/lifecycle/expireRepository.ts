@@ -101,8 +101,12 @@ export async function expireRepository(
       failures.push(...(outcome.failures ?? []));
     }
   }
-  // What was reserved but not deleted (held back, failed, stopped) goes back to the shared cap.
-  if (sharedCap) await giveBack(sharedCap, reserved - expired.length, run);
+  // What was reserved but surely not deleted (held back, refused) goes back to the shared cap. An
+  // image ECR reports as not found stays used: the first attempt of a retried call (its answer lost)
+  // or someone else deleted it, and giving it back could let the window's runs delete more than the
+  // cap. A batch cancelled in flight gives nothing back (`giveBack`), as it may be partly done.
+  const notFound = failures.filter((failure) => failure.code === 'ImageNotFound').length;
+  if (sharedCap) await giveBack(sharedCap, reserved - expired.length - notFound, run);
   return {
     repositoryName,
     plan,

@@ -732,6 +732,28 @@ describe('expireRepository', () => {
       expect(await sharedCap.reserve(5)).toBe(1);
     });
 
+    it('gives back to a shared cap what ECR refused, but not what it reports as not found (deleted by a lost first attempt, or by someone else)', async () => {
+      // Prepare: three old images granted; ECR deletes one, reports one as not found and refuses one.
+      const state = new MemoryStateStore({ now: () => NOW.getTime() });
+      const sharedCap = sharedDeletionCap(state, { scope: 'expire-on-push', cap: 10, windowSeconds: 3600, now: NOW });
+      serveImages(ecr, { [REPO]: untaggedImages('old', 3, 10) });
+      ecr.on(BatchDeleteImageCommand).resolves({
+        imageIds: [{ imageDigest: digestOf('old-2') }],
+        failures: [
+          { imageId: { imageDigest: digestOf('old-1') }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
+          { imageId: { imageDigest: digestOf('old-0') }, failureCode: 'KmsError', failureReason: 'The KMS key is disabled' },
+        ],
+      });
+
+      // Act
+      const expiry = (await expireRepository(REPO, servicesClass(), { registry, writer: routeChanges<BatchDeleteImageChange>({ ecr: registry }), now: NOW }, { maxDeletions: 200, sharedCap })) as RepositoryExpiry;
+
+      // Assess: the deleted and the not-found image stay used; only the refused one is given back.
+      expect(digestsOf(expiry.expired)).toEqual([digestOf('old-2')]);
+      expect(expiry.failures.map((failure) => failure.code).sort()).toEqual(['ImageNotFound', 'KmsError']);
+      expect(await sharedCap.reserve(10)).toBe(8);
+    });
+
     it('deletes nothing with a cap of 0', async () => {
       // Prepare
       deleteEverything(ecr);
