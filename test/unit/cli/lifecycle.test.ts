@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -442,6 +442,26 @@ describe('ecr-autopilot lifecycle sweep', () => {
     expect(code).toBe(2);
     expect(cliStderr()).toContain(`error: option '--max-deletions <n>' argument '${value}' is invalid. --max-deletions must be a whole number from 0 to 100000, e.g. --max-deletions 50.`);
     expect(cliStdout()).toBe('');
+  });
+
+  it('takes the cap from lifecycle.maxDeletionsPerRun of the configuration without --max-deletions', async () => {
+    // Prepare: the shipped configuration with a cap of 1, its policies beside it.
+    const configDir = mkdtempSync(join(dir, 'config-'));
+    symlinkSync(LIFECYCLE_DIR, join(configDir, 'lifecycle'));
+    const shipped = readFileSync(DEFAULT_CONFIG_PATH, 'utf8');
+    expect(shipped).toMatch(/^  maxDeletionsPerRun: 200\b/m);
+    writeFileSync(join(configDir, 'autopilot.yml'), shipped.replace(/^  maxDeletionsPerRun: 200\b/m, '  maxDeletionsPerRun: 1'));
+    vi.stubEnv('AUTOPILOT_CONFIG', join(configDir, 'autopilot.yml'));
+
+    // Act
+    const code = await runCli('lifecycle', 'sweep', '--plan', '--json');
+
+    // Assess: team-a/api alone has two expiring images; one is planned, the cap is reported.
+    expect(code).toBe(0);
+    const output = JSON.parse(cliStdout()) as SweepOutput & { report: { decision: string } };
+    const deletions = output.report.changes.filter(({ change }) => change.action === 'ecr:BatchDeleteImage');
+    expect(deletions.flatMap(({ change }) => change.images ?? [])).toHaveLength(1);
+    expect(output.report.decision).toContain('deletion cap reached');
   });
 
   it('accepts --max-deletions 0 (plan nothing for deletion)', async () => {
