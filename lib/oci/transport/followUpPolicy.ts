@@ -65,11 +65,11 @@ export function addressZone(host: string): AddressZone {
   if (name === 'localhost' || name.endsWith('.localhost')) return 'loopback';
   const family = isIP(name);
   if (family === 0) return 'public';
-  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address.
-  const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(name)?.[1] : undefined;
-  const [address, type] = mapped ? [mapped, 'ipv4' as const] : [name, family === 4 ? ('ipv4' as const) : ('ipv6' as const)];
+  // An IPv4-mapped IPv6 address (::ffff:127.0.0.1, or ::ffff:7f00:1 as URL writes it) is the IPv4
+  // address: BlockList checks it against the IPv4 subnets itself.
+  const type = family === 4 ? 'ipv4' : 'ipv6';
   for (const [zone, list] of ZONES) {
-    if (list.check(address, type)) return zone;
+    if (list.check(name, type)) return zone;
   }
   return 'public';
 }
