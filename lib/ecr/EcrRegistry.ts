@@ -348,12 +348,16 @@ export class EcrRegistry implements RegistryReader, ChangeWriter<RegistryChange>
    * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchDeleteImage.html).
    *
    * An untagged image is named by its digest. A tagged image is named by its digest together with
-   * each of its tags: ECR checks that a tag still points at the digest (failure
-   * `ImageTagDoesNotMatchDigest`), so a tag moved to another image since it was read is never
-   * removed from that image, as naming the tag alone would. Naming a tag removes it, and removing
-   * the last tag deletes the image, so an image tagged meanwhile keeps its new tag and survives;
-   * whether ECR reads a digest-and-tag id that way or as the whole image is UNCONFIRMED, so
-   * `expireRepository` also describes each batch again just before deleting it.
+   * each of its tags. What AWS documents (API_BatchDeleteImage): naming a tag removes only that tag,
+   * and removing an image's last tag deletes the image; naming the digest deletes the image with all
+   * its tags. What an id naming both does is not documented: its failure code
+   * `ImageTagDoesNotMatchDigest` (API_ImageFailure) shows that ECR checks the tag still points at the
+   * digest, so a tag moved to another image since it was read is never removed from that image (as
+   * naming the tag alone would, deleting that image if it was its only tag); but ECR may then delete
+   * the whole image, tags added meanwhile included, as naming the digest does (moto, the AWS
+   * emulator, does so). So the deletion itself does not keep an image tagged meanwhile:
+   * `expireRepository` describes each batch again just before deleting it and holds every image
+   * that changed, which leaves only the time between that check and this call.
    *
    * Per-image failures come back in the response, not as errors: every one is returned.
    * `ImageReferencedByManifestList` is an expected outcome (an index still lists the image), and an
