@@ -7,8 +7,10 @@
  * and per-batch call pacing `planFleet` derives from `infra/autopilot.yml` (what the state machine
  * is built from), and the Map's scheduling: at most MaxConcurrency batches at once, the next one
  * starting as soon as one ends. The baseline is today's single-invocation sweep (`sweepLifecycle`,
- * one repository after another) on the same simulator. The per-run deletion cap is lifted for both
- * runs, so every expiring image is deleted: the most calls a sweep can make.
+ * one repository after another) on the same simulator. Each budget runs with the shipped per-run
+ * deletion cap (`lifecycle.maxDeletionsPerRun`, 200), which the batches share through the state
+ * table (an in-memory table with DynamoDB-like latency on the same virtual clock); the raised budget
+ * also runs with the cap lifted, so every expiring image is deleted: the most calls a sweep makes.
  *
  * Run alone with: npm run bench -- fleet
  */
@@ -21,17 +23,20 @@ import { listFleetWork } from '../lib/fleet/listFleetWork';
 import { BATCH_BUDGET_SHARE, BATCH_TIMEOUT_SECONDS, planFleet, type FleetPlan } from '../lib/fleet/planFleet';
 import { runSweepBatch } from '../lib/fleet/runSweepBatch';
 import type { SweepItem } from '../lib/fleet/types';
+import { DEFAULT_MAX_DELETIONS_PER_RUN } from '../lib/lifecycle/expireRepository';
 import { sweepLifecycle } from '../lib/lifecycle/sweepLifecycle';
 import type { PublishNoticeChange } from '../lib/notify/changes';
 import { routeChanges } from '../lib/plan/routeChanges';
 import type { Change, ChangeOutcome } from '../lib/plan/types';
 import type { LoggerPort } from '../lib/runtime/types';
 import { CallPacer } from '../lib/shared/callPacer';
+import { hasErrorCode } from '../lib/errors';
+import { MemoryStateStore } from '../lib/state/MemoryStateStore';
+import type { StateStore } from '../lib/state/StateStore';
 import { writeMapRunResults, type ChildExecution } from '../test/support/fleetStateMachineDriver';
 import { SimulatedEcr, type SimulatedImage } from '../test/support/simulatedEcr';
 import { VirtualClock } from '../test/support/virtualClock';
 import type { BenchSection, Measurement } from './types';
-import { MemoryStateStore } from '../lib/state/MemoryStateStore';
 
 const REPOSITORIES = 10_000;
 const IMAGES_PER_REPOSITORY = 100;
@@ -43,6 +48,8 @@ const TARGET_MINUTES = 10;
 /** A raised budget, besides the shipped one: what an account with known higher ECR rates would set. */
 const RAISED_BUDGET = 100;
 const NOW = Date.parse('2026-11-20T18:00:00Z');
+/** A state table call (GetItem, conditional UpdateItem) takes this long: DynamoDB's single-digit milliseconds, plus the network. */
+const STATE_LATENCY_MS = 8;
 const DAY = 86_400_000;
 
 /** Simulated ECR latency per operation (tens of milliseconds), with a deterministic ±20 % spread. */
@@ -106,6 +113,30 @@ function recordingSns(): { writer: { apply(change: Change): Promise<ChangeOutcom
   };
 }
 
+/**
+ * The state table the batches share the deletion cap through: in memory, on the virtual clock
+ * (each call takes `STATE_LATENCY_MS`, so concurrent batches interleave between the read and the
+ * conditional write as they do on DynamoDB), counting calls and lost conditional writes.
+ */
+function sharedStateTable(clock: VirtualClock): { state: StateStore; calls: () => number; conflicts: () => number } {
+  const table = new MemoryStateStore({ now: () => NOW + clock.now() });
+  let calls = 0;
+  let conflicts = 0;
+  const slow = async <T>(call: () => Promise<T>): Promise<T> => {
+    calls += 1;
+    await clock.sleep(STATE_LATENCY_MS);
+    return call().catch((error: unknown) => {
+      if (hasErrorCode(error, 'STATE_CONFLICT')) conflicts += 1;
+      throw error;
+    });
+  };
+  return {
+    state: { get: (key, options) => slow(() => table.get(key, options)), put: (key, data, options) => slow(() => table.put(key, data, options)), delete: (key, options) => slow(() => table.delete(key, options)) },
+    calls: () => calls,
+    conflicts: () => conflicts,
+  };
+}
+
 interface FleetRunMeasurement {
   plan: FleetPlan;
   budget: number;
@@ -119,6 +150,11 @@ interface FleetRunMeasurement {
   ledgers: number;
   ledgerParts: number;
   imagesExpired: number;
+  /** Images the simulated registry no longer has. */
+  imagesDeleted: number;
+  cap: number;
+  stateCalls: number;
+  stateConflicts: number;
 }
 
 /** List → Map (at most MaxConcurrency batches at once) → Aggregate, in virtual time. */
@@ -129,6 +165,7 @@ async function runFleet(baseConfig: AutopilotConfig, budget: number, accountRate
   const ecr = simulator(config, clock, accountRate);
   const store = new MemoryFleetStore('ecr-autopilot-bench-fleet');
   const sns = recordingSns();
+  const table = sharedStateTable(clock);
   const retry = { sleep: (ms: number) => clock.sleep(ms), now: () => clock.now() };
   const registry = (pacer?: CallPacer) => new EcrRegistry({ client: ecr.client() as never, region: REGION, registryId: ACCOUNT, retry, ...(pacer ? { pacer } : {}) });
 
@@ -152,7 +189,7 @@ async function runFleet(baseConfig: AutopilotConfig, budget: number, accountRate
         const batchRegistry = registry(new CallPacer(plan.callsPerSecondPerBatch, clock));
         const started = clock.now();
         try {
-          child.output = await runSweepBatch(child.input, { config, registry: batchRegistry, writer: routeChanges({ ecr: batchRegistry }), clock: () => new Date(NOW), logger: quietLogger });
+          child.output = await runSweepBatch(child.input, { config, registry: batchRegistry, state: table.state, writer: routeChanges({ ecr: batchRegistry }), clock: () => new Date(NOW), logger: quietLogger });
           child.status = 'SUCCEEDED';
         } catch (error) {
           child.error = (error as Error).name;
@@ -183,6 +220,10 @@ async function runFleet(baseConfig: AutopilotConfig, budget: number, accountRate
     ledgers: new Set(ledgers.map((notice) => notice.id.replace(/:\d+$/, ''))).size,
     ledgerParts: ledgers.length,
     imagesExpired: ledgers[0]?.kind === 'lifecycle.ledger' ? ledgers[0].data.totals.imagesExpired : 0,
+    imagesDeleted: REPOSITORIES * IMAGES_PER_REPOSITORY - Array.from({ length: REPOSITORIES }, (_, i) => ecr.imagesIn(repositoryName(i)).length).reduce((a, b) => a + b, 0),
+    cap: config.lifecycle?.maxDeletionsPerRun ?? 0,
+    stateCalls: table.calls(),
+    stateConflicts: table.conflicts(),
   };
 }
 
@@ -200,29 +241,36 @@ export const fleetBench: BenchSection = {
   title: `Fleet sweep: ${REPOSITORIES.toLocaleString('en')} repositories × ${IMAGES_PER_REPOSITORY} images, ${(EXPIRING_PER_REPOSITORY / IMAGES_PER_REPOSITORY) * 100} % expiring, simulated ECR (latency 30–80 ms/call, token bucket at the budget), virtual clock`,
   async run(): Promise<Measurement[]> {
     const loaded = loadConfig().config;
-    // The cap is lifted so that every expiring image is deleted: the most calls a sweep makes.
-    const config: AutopilotConfig = { ...loaded, lifecycle: { notifyWhenUnchanged: false, ...loaded.lifecycle, maxDeletionsPerRun: REPOSITORIES * EXPIRING_PER_REPOSITORY } };
+    const config: AutopilotConfig = { ...loaded, lifecycle: { notifyWhenUnchanged: false, maxDeletionsPerRun: DEFAULT_MAX_DELETIONS_PER_RUN, ...loaded.lifecycle } };
+    // The cap lifted, so that every expiring image is deleted: the most calls a sweep makes.
+    const uncapped: AutopilotConfig = { ...config, lifecycle: { notifyWhenUnchanged: false, ...config.lifecycle, maxDeletionsPerRun: REPOSITORIES * EXPIRING_PER_REPOSITORY } };
     const shipped = config.fleet?.ecrCallsPerSecond ?? 20;
     const measurements: Measurement[] = [];
-    for (const budget of [...new Set([shipped, RAISED_BUDGET])]) {
-      const baseline = await runBaseline(config, budget);
-      const fleet = await runFleet(config, budget);
-      const label = `budget ${budget} calls/s (${budget === shipped ? 'infra/autopilot.yml' : 'raised'}; ${fleet.plan.maxConcurrency} batches of ${fleet.plan.maxItemsPerBatch} at once, ${fleet.plan.callsPerSecondPerBatch} calls/s each)`;
+    const runs: Array<{ budget: number; config: AutopilotConfig; tag: string }> = [
+      ...[...new Set([shipped, RAISED_BUDGET])].map((budget) => ({ budget, config, tag: `${budget}/s` })),
+      { budget: RAISED_BUDGET, config: uncapped, tag: `${RAISED_BUDGET}/s, cap lifted` },
+    ];
+    for (const { budget, config: runConfig, tag } of runs) {
+      const baseline = await runBaseline(runConfig, budget);
+      const fleet = await runFleet(runConfig, budget);
+      const label = `[${tag}] budget ${budget} calls/s (${budget === shipped ? 'infra/autopilot.yml' : 'raised'}; ${fleet.plan.maxConcurrency} batches of ${fleet.plan.maxItemsPerBatch} at once, ${fleet.plan.callsPerSecondPerBatch} calls/s each), deletion cap ${fleet.cap}`;
       console.log(`  ${label}: ${fleet.batches} batches, ${fleet.failedBatches} failed, ${fleet.imagesExpired.toLocaleString('en')} images expired; baseline ${baseline.calls.toLocaleString('en')} calls, ${baseline.throttled} throttled`);
-      if (baseline.wallSeconds > BATCH_TIMEOUT_SECONDS) console.log(`  the baseline needs ${Math.round(baseline.wallSeconds)} s, more than one Lambda invocation's ${BATCH_TIMEOUT_SECONDS} s: deployed, it stops at its deadline with about ${Math.floor((BATCH_TIMEOUT_SECONDS / baseline.wallSeconds) * 100)} % of the repositories swept`);
+      console.log(`    the batches shared the cap in ${fleet.stateCalls.toLocaleString('en')} state table calls, ${fleet.stateConflicts} conditional write(s) lost and retried`);
+      if (baseline.wallSeconds > BATCH_TIMEOUT_SECONDS) console.log(`    the baseline needs ${Math.round(baseline.wallSeconds)} s, more than one Lambda invocation's ${BATCH_TIMEOUT_SECONDS} s: deployed, it stops at its deadline with about ${Math.floor((BATCH_TIMEOUT_SECONDS / baseline.wallSeconds) * 100)} % of the repositories swept`);
       measurements.push(
-        { name: `[${budget}/s] simulated wall time of the sweep`, value: Math.round(fleet.wallSeconds), unit: 's', baseline: { name: 'single-invocation sequential sweep', value: Math.round(baseline.wallSeconds) }, target: { max: TARGET_MINUTES * 60 } },
-        { name: `[${budget}/s] ECR API calls per repository`, value: Number((fleet.calls / REPOSITORIES).toFixed(2)), unit: 'calls/repo', baseline: { name: 'single-invocation sweep', value: Number((baseline.calls / REPOSITORIES).toFixed(2)) } },
-        { name: `[${budget}/s] throttled calls`, value: fleet.throttled, unit: 'count', target: { max: 0 } },
-        { name: `[${budget}/s] peak calls in any second (budget ${budget})`, value: fleet.peakCallsPerSecond, unit: 'calls/s', target: { max: budget } },
-        { name: `[${budget}/s] largest batch, simulated (Lambda timeout ${BATCH_TIMEOUT_SECONDS} s)`, value: Math.round(fleet.largestBatchSeconds), unit: 's', target: { max: BATCH_TIMEOUT_SECONDS * BATCH_BUDGET_SHARE } },
-        { name: `[${budget}/s] ledgers published for the run (${fleet.ledgerParts} part(s))`, value: fleet.ledgers, unit: 'count', target: { max: 1 } },
+        { name: `[${tag}] simulated wall time of the sweep`, value: Math.round(fleet.wallSeconds), unit: 's', baseline: { name: 'single-invocation sequential sweep', value: Math.round(baseline.wallSeconds) }, target: { max: TARGET_MINUTES * 60 } },
+        { name: `[${tag}] ECR API calls per repository`, value: Number((fleet.calls / REPOSITORIES).toFixed(2)), unit: 'calls/repo', baseline: { name: 'single-invocation sweep', value: Number((baseline.calls / REPOSITORIES).toFixed(2)) } },
+        { name: `[${tag}] throttled calls`, value: fleet.throttled, unit: 'count', target: { max: 0 } },
+        { name: `[${tag}] peak calls in any second (budget ${budget})`, value: fleet.peakCallsPerSecond, unit: 'calls/s', target: { max: budget } },
+        { name: `[${tag}] largest batch, simulated (Lambda timeout ${BATCH_TIMEOUT_SECONDS} s)`, value: Math.round(fleet.largestBatchSeconds), unit: 's', target: { max: BATCH_TIMEOUT_SECONDS * BATCH_BUDGET_SHARE } },
+        { name: `[${tag}] ledgers published for the run (${fleet.ledgerParts} part(s))`, value: fleet.ledgers, unit: 'count', target: { max: 1 } },
+        { name: `[${tag}] images deleted by the run (the ledger says ${fleet.imagesExpired})`, value: fleet.imagesDeleted, unit: 'count', target: { max: fleet.cap } },
       );
     }
     // An account whose real ECR rate is below the configured budget: throttling happens, and the
     // shared retry module's backoff has to carry every batch through.
-    const squeezed = await runFleet(config, RAISED_BUDGET, RAISED_BUDGET * 0.8);
-    console.log(`  budget ${RAISED_BUDGET} calls/s against an account that allows ${RAISED_BUDGET * 0.8}/s: ${squeezed.throttled} throttled calls retried with backoff, ${squeezed.failedBatches} of ${squeezed.batches} batches failed, ${squeezed.imagesExpired.toLocaleString('en')} images expired, ${Math.round(squeezed.wallSeconds)} s`);
+    const squeezed = await runFleet(uncapped, RAISED_BUDGET, RAISED_BUDGET * 0.8);
+    console.log(`  budget ${RAISED_BUDGET} calls/s, cap lifted, against an account that allows ${RAISED_BUDGET * 0.8}/s: ${squeezed.throttled} throttled calls retried with backoff, ${squeezed.failedBatches} of ${squeezed.batches} batches failed, ${squeezed.imagesExpired.toLocaleString('en')} images expired, ${Math.round(squeezed.wallSeconds)} s`);
     measurements.push({ name: `[${RAISED_BUDGET}/s vs an ${RAISED_BUDGET * 0.8}/s account] failed batches after throttling backoff`, value: squeezed.failedBatches, unit: 'count', target: { max: 0 } });
     return measurements;
   },

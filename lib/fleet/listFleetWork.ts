@@ -23,8 +23,8 @@ export interface ListFleetWorkReport extends FunctionReport {
  * 1. List the work: every repository a class governs (sweep, all pages of DescribeRepositories), or
  *    every configured mirror image with its tags (mirror). Each item carries account and region.
  * 2. Write the items as one JSON array to `runs/<job>/<execution name>/items.json`.
- * 3. Derive the batches' input from the configuration: the paced call rate, and for the sweep each
- *    batch's share of the per-run deletion cap (shares add up to at most the cap).
+ * 3. Derive the batches' input from the configuration: for the sweep, the run's deletion cap, which
+ *    the batches share through the state table (`runDeletionCap`).
  *
  * @example
  * const { listing } = await listFleetWork({ job: 'sweep', executionArn, executionName, startedAt }, deps);
@@ -46,11 +46,8 @@ export async function listFleetWork(event: ListFleetWorkEvent, deps: ListFleetWo
     executionArn: event.executionArn,
     startedAt: event.startedAt,
   };
-  if (event.job === 'sweep') {
-    const cap = deps.config.lifecycle?.maxDeletionsPerRun ?? DEFAULT_MAX_DELETIONS_PER_RUN;
-    // Batches run at once and cannot share a counter, so each gets an equal share: the run never deletes more than the cap.
-    run.maxDeletionsPerBatch = batches > 0 ? Math.floor(cap / batches) : cap;
-  }
+  // One cap for the whole run, fixed when it is listed: a redrive after a configuration change keeps it.
+  if (event.job === 'sweep') run.maxDeletions = deps.config.lifecycle?.maxDeletionsPerRun ?? DEFAULT_MAX_DELETIONS_PER_RUN;
   const listing: FleetListing = { run, bucket: deps.store.bucket, itemsKey, resultsPrefix: `${prefix}/results`, itemCount: items.length };
   return {
     function: 'listFleetWork',
@@ -59,7 +56,7 @@ export async function listFleetWork(event: ListFleetWorkEvent, deps: ListFleetWo
     decision:
       `Listed ${items.length} ${event.job === 'sweep' ? 'governed repositories' : 'mirror images'} into s3://${deps.store.bucket}/${itemsKey}: ` +
       `${batches} batch(es) of up to ${plan.maxItemsPerBatch}, ${plan.maxConcurrency} at once` +
-      `${run.maxDeletionsPerBatch !== undefined ? `, up to ${run.maxDeletionsPerBatch} deletion(s) each` : ''}.`,
+      `${run.maxDeletions !== undefined ? `, at most ${run.maxDeletions} deletion(s) in all, shared` : ''}.`,
     changes: [],
     listing,
   };

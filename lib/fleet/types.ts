@@ -34,8 +34,11 @@ export const FleetRun = z.strictObject({
   runId: z.string().check(z.minLength(1), z.maxLength(80)),
   executionArn: z.string().check(z.minLength(1)),
   startedAt: z.string(),
-  /** Sweep only: the deletions each batch may make, its share of `lifecycle.maxDeletionsPerRun`. */
-  maxDeletionsPerBatch: z.optional(z.int().check(z.gte(0))),
+  /**
+   * Sweep only: the run's deletion cap (`lifecycle.maxDeletionsPerRun` when it was listed), which
+   * its batches share through the state table (`runDeletionCap`), redrives included.
+   */
+  maxDeletions: z.optional(z.int().check(z.gte(0))),
 });
 export type FleetRun = z.output<typeof FleetRun>;
 

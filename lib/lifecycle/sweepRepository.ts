@@ -9,6 +9,7 @@ import type { ChangeWriter } from '../plan/types';
 import type { LoggerPort } from '../runtime/types';
 import { expireRepository } from './expireRepository';
 import type { RepositoryLifecycleResult } from './ledger';
+import type { SharedDeletionCap } from './sharedDeletionCap';
 
 /** What a sweep may still delete this run, spent repository by repository. */
 export class DeletionBudget {
@@ -36,6 +37,8 @@ export class DeletionBudget {
  * are rethrown. Under a stop (`run.stop`, see `stopLine`) reads are abandoned and no change starts
  * after it, the one in flight finishes; a repository the stop cut short is marked `unfinished` so the
  * caller starts there next time. A cancellation that is not the run's own is rethrown.
+ * With `sharedCap` (the batches of a fleet run), deletions are also reserved from the cap the run's
+ * concurrent batches share, and what was not deleted is given back (`expireRepository`).
  *
  * @example
  * const result = await sweepRepository(repository, servicesClass, { registry, writer, now, logger }, new DeletionBudget(200));
@@ -46,12 +49,13 @@ export async function sweepRepository(
   deps: { registry: RegistryReader; writer: ChangeWriter<GovernanceChange | BatchDeleteImageChange>; now: Date; logger: LoggerPort },
   budget: DeletionBudget,
   run: RunSignals = {},
+  sharedCap?: SharedDeletionCap,
 ): Promise<RepositoryLifecycleResult> {
   const result: RepositoryLifecycleResult = { repositoryName: repository.repositoryName, repositoryClass: repositoryClass.name, governance: [] };
   let cutShort = false;
   try {
     result.governance = await governRepository(repository.repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer }, repository, run);
-    const expiry = await expireRepository(repository.repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer, now: deps.now }, { maxDeletions: budget.remaining, ...run });
+    const expiry = await expireRepository(repository.repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer, now: deps.now }, { maxDeletions: budget.remaining, ...(sharedCap ? { sharedCap } : {}), ...run });
     if (expiry) result.expiry = expiry;
   } catch (error) {
     if (hasErrorCode(error, 'INTERNAL') || (hasErrorCode(error, 'ABORTED') && !firedSignal(run))) throw error;

@@ -351,7 +351,18 @@ describe('the packaged CloudFormation template', () => {
     const withState = resourcesOfType(dev, 'AWS::IAM::Role').filter(([, role]) => JSON.stringify(role.Properties).includes('StateTable')).map(([name]) => name);
     // onPullThroughCache also keeps state (the repeat windows of its notices): test/unit/pull-through-cache/ptcStack.test.ts;
     // onImagePush only with expireOnPush classes (below).
-    expect(withState.sort()).toEqual(['OnPullThroughCacheIamRoleLambdaExecution', 'SweepLifecycleIamRoleLambdaExecution']);
+    expect(withState.sort()).toEqual(['OnPullThroughCacheIamRoleLambdaExecution', 'SweepFleetBatchIamRoleLambdaExecution', 'SweepLifecycleIamRoleLambdaExecution']);
+  });
+
+  it('gives sweepFleetBatch the state table for the run\'s shared deletion cap: read and conditional write, nothing else', () => {
+    // Act
+    const batch = resource('SweepFleetBatchLambdaFunction');
+    const statements = resource('SweepFleetBatchIamRoleLambdaExecution').Properties.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement);
+    const onStateTable = statements.filter((statement: Json) => JSON.stringify(statement.Resource).includes('StateTable'));
+
+    // Assess
+    expect(batch.Properties.Environment.Variables.STATE_TABLE_NAME).toEqual({ Ref: 'StateTable' });
+    expect(onStateTable).toEqual([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } }]);
   });
 
   it('lets only this stack\'s rules send to the DLQ', () => {

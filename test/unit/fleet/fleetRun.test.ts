@@ -25,6 +25,7 @@ import { FleetStateMachineDriver, type LambdaHandler } from '../../support/fleet
 import { fakeIdempotencyTable } from '../../support/idempotencyTable';
 import { captureLogs, LAMBDA_ENV, setEnv } from '../../support/lambdaHarness';
 import { SimulatedEcr, type SimulatedImage } from '../../support/simulatedEcr';
+import { fakeStateTable, type FakeStateTable } from '../../support/stateTable';
 
 const ecr = mockClient(ECRClient);
 const s3 = mockClient(S3Client);
@@ -58,6 +59,7 @@ let objects: Map<string, string>;
 let registry: SimulatedEcr;
 let faulty: Set<string>;
 let handlers: Record<string, LambdaHandler>;
+let stateTable: FakeStateTable;
 
 /** Five images per repository: three tagged and recent (kept), two untagged and a month old (expired). */
 function imagesOf(repository: string): SimulatedImage[] {
@@ -116,6 +118,7 @@ afterAll(() => {
 beforeEach(() => {
   for (const client of [ecr, s3, sns, dynamo]) client.reset();
   fakeIdempotencyTable(dynamo);
+  stateTable = fakeStateTable(dynamo, LAMBDA_ENV.STATE_TABLE_NAME);
   objects = new Map();
   faulty = new Set();
   registry = new SimulatedEcr({
@@ -176,6 +179,8 @@ describe('the fleet sweep state machine, run in-process with the real handlers',
     });
     expect(published[0]?.data.fleet?.executionUrl).toBe(`https://${REGION}.console.aws.amazon.com/states/home?region=${REGION}#/v2/executions/details/${execution.executionArn}`);
     expect(published[0]?.data.fleet?.redriveCommand).toBeUndefined();
+    // The batches drew their deletions from the run's one counter in the state table.
+    expect([...stateTable.items.entries()].map(([key, item]) => [key, item.data?.M?.used])).toEqual([[expect.stringMatching(/^lifecycle#deletions\|fleet-sweep:run-1#/), { N: '20' }]]);
   });
 
   it('reports a failed batch within the tolerated share by its execution link and items, and completes the run', async () => {

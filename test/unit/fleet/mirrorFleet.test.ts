@@ -43,7 +43,7 @@ describe('the fleet mirror', () => {
 
     // Assess
     expect(listing).toMatchObject({ itemsKey: 'runs/mirror/run-7/items.json', resultsPrefix: 'runs/mirror/run-7/results', itemCount: config.mirror?.images.length });
-    expect(listing.run.maxDeletionsPerBatch).toBeUndefined();
+    expect(listing.run.maxDeletions).toBeUndefined();
     expect(store.get(listing.itemsKey)).toEqual(
       config.mirror?.images.map((image) => ({ account: ACCOUNT, region: REGION, repository: expect.stringMatching(/^mirror\//), source: image.source, tags: image.tags })),
     );

@@ -7,6 +7,7 @@ import type { FleetRun } from '../../../lib/fleet/types';
 import { routeChanges } from '../../../lib/plan/routeChanges';
 import type { LoggerPort } from '../../../lib/runtime/types';
 import { ACCOUNT, REGION } from '../../support/events';
+import { MemoryStateStore } from '../../../lib/state/MemoryStateStore';
 import { SimulatedEcr, type SimulatedImage } from '../../support/simulatedEcr';
 
 const POLICY = { rules: [{ rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }, action: { type: 'expire' } }] };
@@ -14,7 +15,7 @@ const loaded = readConfig(`version: 1\nrepositoryClasses:\n  - { name: services,
 if (!loaded.ok) throw new Error('test configuration is invalid');
 const config = loaded.config;
 const logger: LoggerPort = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-const RUN: FleetRun = { job: 'sweep', runId: 'run-1', executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:m:run-1`, startedAt: '2026-11-20T18:00:00Z', maxDeletionsPerBatch: 100 };
+const RUN: FleetRun = { job: 'sweep', runId: 'run-1', executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:m:run-1`, startedAt: '2026-11-20T18:00:00Z', maxDeletions: 100 };
 const NAMES = ['team/a', 'team/b', 'team/c'];
 
 function images(repository: string): SimulatedImage[] {
@@ -38,7 +39,7 @@ describe('runSweepBatch and its deadline', () => {
     const { registry, operations } = setup();
 
     // Act
-    const { result } = await runSweepBatch({ Items: items, BatchInput: { run: RUN } }, { config, registry, writer: routeChanges({ ecr: registry }), clock: () => new Date(), logger, deadline: { at: Date.now() - 1 } });
+    const { result } = await runSweepBatch({ Items: items, BatchInput: { run: RUN } }, { config, registry, state: new MemoryStateStore(), writer: routeChanges({ ecr: registry }), clock: () => new Date(), logger, deadline: { at: Date.now() - 1 } });
 
     // Assess
     expect(operations).toEqual([]);
@@ -55,7 +56,7 @@ describe('runSweepBatch and its deadline', () => {
     });
 
     // Act
-    const { result } = await runSweepBatch({ Items: items, BatchInput: { run: RUN } }, { config, registry, writer: routeChanges({ ecr: registry }), clock: () => new Date(), logger, deadline: { interrupted: interrupt.signal } });
+    const { result } = await runSweepBatch({ Items: items, BatchInput: { run: RUN } }, { config, registry, state: new MemoryStateStore(), writer: routeChanges({ ecr: registry }), clock: () => new Date(), logger, deadline: { interrupted: interrupt.signal } });
 
     // Assess
     expect(ecr.imagesIn('team/a')).toHaveLength(0);
