@@ -45,12 +45,51 @@ const ZONES: ReadonlyArray<[AddressZone, BlockList]> = [
       ['192.0.0.0', 24, 'ipv4'],
       ['198.18.0.0', 15, 'ipv4'],
       ['224.0.0.0', 3, 'ipv4'],
-      // Unique local addresses and multicast.
+      // Unique local addresses, the site-local addresses they replaced (still routed by some), and multicast.
       ['fc00::', 7, 'ipv6'],
+      ['fec0::', 10, 'ipv6'],
       ['ff00::', 8, 'ipv6'],
     ]),
   ],
 ];
+
+/**
+ * IPv6 prefixes whose last 32 bits are an IPv4 address that a translator on the path reaches for
+ * us: NAT64 (RFC 6052's well-known prefix and RFC 8215's local-use one; AWS NAT gateways translate
+ * 64:ff9b::/96 to the VPC's own IPv4 addresses), SIIT's IPv4-translated ::ffff:0:0:0/96 and the
+ * deprecated IPv4-compatible ::/96. Such an address is as internal as the IPv4 address inside it.
+ * (6to4, 2002::/16, carries the IPv4 address in bits 16–47.)
+ */
+const EMBEDDED_IPV4: ReadonlyArray<[BlockList, (words: number[]) => [number, number]]> = [
+  [blockList([['64:ff9b::', 96, 'ipv6'], ['64:ff9b:1::', 48, 'ipv6'], ['::ffff:0:0:0', 96, 'ipv6'], ['::', 96, 'ipv6']]), (words) => [words[6] ?? 0, words[7] ?? 0]],
+  [blockList([['2002::', 16, 'ipv6']]), (words) => [words[1] ?? 0, words[2] ?? 0]],
+];
+
+/** The eight 16-bit words of an IPv6 address (valid, as `isIP` said; an IPv4 tail is two words). */
+function ipv6Words(address: string): number[] {
+  const [head = '', tail] = address.split('::');
+  const parse = (part: string): number[] =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (!group.includes('.')) return [Number.parseInt(group, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number);
+          return [a * 256 + b, c * 256 + d];
+        });
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/** The IPv4 address a translator reaches for an IPv6 address, or undefined. */
+function embeddedIpv4(address: string): string | undefined {
+  for (const [prefixes, extract] of EMBEDDED_IPV4) {
+    if (!prefixes.check(address, 'ipv6')) continue;
+    const [high, low] = extract(ipv6Words(address));
+    return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+  }
+  return undefined;
+}
 
 /**
  * The zone of an IP address, or of a host name that always means this machine (`localhost`).
@@ -61,17 +100,18 @@ const ZONES: ReadonlyArray<[AddressZone, BlockList]> = [
  * addressZone('::ffff:127.0.0.1'); // 'loopback'
  */
 export function addressZone(host: string): AddressZone {
-  const name = (host.startsWith('[') ? host.slice(1, -1) : host).toLowerCase();
+  // `localhost.` is `localhost`: a trailing dot only says the name is fully qualified.
+  const name = (host.startsWith('[') ? host.slice(1, -1) : host).toLowerCase().replace(/\.$/, '');
   if (name === 'localhost' || name.endsWith('.localhost')) return 'loopback';
   const family = isIP(name);
   if (family === 0) return 'public';
+  const zoneOf = (address: string, type: 'ipv4' | 'ipv6'): AddressZone => ZONES.find(([, list]) => list.check(address, type))?.[0] ?? 'public';
+  if (family === 4) return zoneOf(name, 'ipv4');
   // An IPv4-mapped IPv6 address (::ffff:127.0.0.1, or ::ffff:7f00:1 as URL writes it) is the IPv4
   // address: BlockList checks it against the IPv4 subnets itself.
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  for (const [zone, list] of ZONES) {
-    if (list.check(name, type)) return zone;
-  }
-  return 'public';
+  const zone = zoneOf(name, 'ipv6');
+  const embedded = zone === 'public' ? embeddedIpv4(name) : undefined;
+  return embedded === undefined ? zone : zoneOf(embedded, 'ipv4');
 }
 
 /** What the URL is, for messages. */
@@ -98,6 +138,14 @@ export interface FollowUp {
   checkAddress?: (address: string) => Error | undefined;
 }
 
+/**
+ * `host:port` with the port written out: URLs drop a default port (`https://registry.lab:443/` has
+ * the host `registry.lab`), but an insecure registry may be named with it (`registry.lab:443`).
+ */
+function authority(url: URL): string {
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
 function zoneAllowed(zone: AddressZone, originZone: AddressZone): boolean {
   return zone === 'public' || (zone === originZone && zone !== 'link-local');
 }
@@ -120,7 +168,8 @@ export function checkFollowUp(target: URL, from: URL, kind: FollowUpKind, origin
   };
   if (target.protocol !== 'https:' && target.protocol !== 'http:') refuse(`with an unsupported ${target.protocol} URL; refusing to follow it`);
   const ownHost = target.host.toLowerCase() === origin.base.host.toLowerCase();
-  const named = ownHost || schemePolicy.isInsecure(target.host);
+  const insecure = schemePolicy.isInsecure(authority(target));
+  const named = ownHost || insecure;
   const zone = addressZone(target.hostname);
   if (!named && !zoneAllowed(zone, origin.zone)) {
     refuse(`to ${target.host}, ${describeZone(zone)}; refusing to go there (only a registry you name may be on such an address)`);
@@ -136,7 +185,7 @@ export function checkFollowUp(target: URL, from: URL, kind: FollowUpKind, origin
   const followUp: FollowUp = {
     url: target,
     sameOrigin: target.origin === origin.base.origin,
-    skipTlsVerify: target.protocol === 'https:' && schemePolicy.isInsecure(target.host),
+    skipTlsVerify: target.protocol === 'https:' && insecure,
   };
   if (named) return followUp;
   return {

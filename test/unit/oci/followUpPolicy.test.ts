@@ -40,6 +40,20 @@ describe('addressZone', () => {
     ['52.95.110.1', 'public'],
     ['2600:1f18::1', 'public'],
     ['registry.example', 'public'],
+    ['registry.example.', 'public'],
+    // A trailing dot only says the name is fully qualified.
+    ['localhost.', 'loopback'],
+    ['registry.localhost.', 'loopback'],
+    // IPv6 addresses a translator on the path turns into the IPv4 address inside them.
+    ['64:ff9b::a9fe:a9fe', 'link-local'],
+    ['[64:ff9b::10.0.0.1]', 'private'],
+    ['64:ff9b:1::a00:1', 'private'],
+    ['::7f00:1', 'loopback'],
+    ['::ffff:0:a9fe:a9fe', 'link-local'],
+    ['2002:a9fe:a9fe::1', 'link-local'],
+    ['64:ff9b::808:808', 'public'],
+    ['2002:808:808::1', 'public'],
+    ['fec0::1', 'private'],
   ])('%s is %s', (host, zone) => {
     expect(addressZone(host)).toBe(zone);
   });
@@ -69,6 +83,11 @@ describe('checkFollowUp', () => {
     ['the metadata service', 'https://169.254.169.254/latest/meta-data/', /link-local address/],
     ['a private address', 'https://10.0.0.5/x', /a private address/],
     ['an IPv4-mapped loopback address', 'https://[::ffff:7f00:1]/x', /a loopback address/],
+    ['localhost with a trailing dot', 'https://localhost.:9001/2018-06-01/runtime/invocation/next', /a loopback address/],
+    ['the metadata service through NAT64', 'https://[64:ff9b::a9fe:a9fe]/latest/meta-data/', /link-local address/],
+    ['a private address through NAT64', 'https://[64:ff9b::a00:5]/x', /a private address/],
+    ['the metadata service in decimal', 'https://2852039166/latest/meta-data/', /link-local address/],
+    ['loopback in octal', 'https://0177.0.0.1/x', /a loopback address/],
   ])('never sends a remote registry to %s', (_what, target, message) => {
     expect(() => follow(target)).toThrow(message);
   });
@@ -108,6 +127,14 @@ describe('checkFollowUp', () => {
     expect(follow('https://registry.example/x', publicRegistry, { insecure: [] }).skipTlsVerify).toBe(false);
     expect(follow('https://auth.example/token', publicRegistry, { insecure: ['registry.example'] }).skipTlsVerify).toBe(false);
     expect(follow('https://registry.example/x', publicRegistry, { insecure: ['registry.example'] }).skipTlsVerify).toBe(true);
+  });
+
+  it('treats a named insecure registry:443 as the registry at the default https port, as URLs write it', () => {
+    const named: RegistryOrigin = { registry: 'registry.lab:443', base: new URL('https://registry.lab:443/'), zone: 'private' };
+    expect(follow('https://registry.lab/v2/app/blobs/uploads/1', named, { insecure: ['registry.lab:443'], kind: 'upload location' })).toMatchObject({ sameOrigin: true, skipTlsVerify: true });
+    expect(follow('https://registry.lab:8443/x', named, { insecure: ['registry.lab:443'] }).skipTlsVerify).toBe(false);
+    expect(follow('https://10.0.0.5/x', publicRegistry, { insecure: ['10.0.0.5:443'] })).not.toHaveProperty('checkAddress');
+    expect(follow('https://10.0.0.5/x', publicRegistry, { insecure: ['10.0.0.5:443'] }).skipTlsVerify).toBe(true);
   });
 
   it.each(['ftp://registry.example/x', 'file:///etc/passwd', 'javascript:alert(1)'])('refuses %s', (target) => {

@@ -366,6 +366,22 @@ describe('hostile registries', () => {
       // Assess
       await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/link-local address/) });
     });
+
+    it.each([
+      ['through NAT64 (an AWS NAT gateway translates 64:ff9b::/96)', 'https://[64:ff9b::a9fe:a9fe]/latest/api/token', /link-local address/],
+      ['as a 6to4 address', 'https://[2002:a9fe:a9fe::1]/latest/api/token', /link-local address/],
+    ])('refuses a redirect to the metadata service written %s, before connecting', async (_how, location, refusal) => {
+      // Prepare: an IPv6 address with the IPv4 metadata address inside, which a translator on the path would reach.
+      const registry = await hostile((_request, reply) => reply.send(307, { location, 'content-length': '0' }), certificate);
+      const registryHttp = new RegistryHttp({ insecureRegistries: [registry.host], retryPolicy: createRetryPolicy(noWait) });
+      clients.push(registryHttp);
+
+      // Act
+      const send = registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/x', retry: false });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(refusal) });
+    });
   });
 
   describe('digests from remote documents', () => {
