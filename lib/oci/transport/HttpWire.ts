@@ -98,8 +98,11 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dn
 /**
  * A `lookup` for net.connect that resolves as usual, then refuses the connection when `check`
  * refuses any of the addresses: nothing is sent to a refused address, not even a TCP SYN.
+ *
+ * @example
+ * net.connect({ host: 'storage.example', port: 443, lookup: checkedLookup((address) => refuseInternal(address)) });
  */
-function checkedLookup(check: (address: string) => Error | undefined): net.LookupFunction {
+export function checkedLookup(check: (address: string, hostname: string) => Error | undefined): net.LookupFunction {
   return ((hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
     dns.lookup(hostname, options, (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => {
       if (error) {
@@ -108,7 +111,7 @@ function checkedLookup(check: (address: string) => Error | undefined): net.Looku
       }
       const addresses = Array.isArray(address) ? address.map((entry) => entry.address) : [address];
       for (const candidate of addresses) {
-        const refusal = check(candidate);
+        const refusal = check(candidate, hostname);
         if (refusal) {
           callback(refusal as NodeJS.ErrnoException, address, family);
           return;

@@ -526,12 +526,13 @@ export class RegistryHttp {
   private async exchange(attempt: Attempt): Promise<WireResponse> {
     const { url, method, body, signal } = attempt;
     if (signal?.aborted) throw abortedError(signal);
+    const content = body?.open();
     try {
       return await this.wire.exchange({
         url,
         method,
         headers: body ? { ...attempt.headers, 'content-type': attempt.headers['content-type'] ?? body.contentType ?? 'application/octet-stream' } : attempt.headers,
-        ...(body ? { body: { length: body.length, content: body.open() } } : {}),
+        ...(body && content !== undefined ? { body: { length: body.length, content } } : {}),
         rejectUnauthorized: !attempt.skipTlsVerify,
         ...(attempt.checkAddress ? { checkAddress: attempt.checkAddress } : {}),
         timeouts: this.timeoutsFor(body?.length ?? 0),
@@ -539,6 +540,9 @@ export class RegistryHttp {
         abortError: abortedError,
       });
     } catch (error) {
+      // A request refused before it was sent (an address or header the wire would not send to)
+      // never started its body: a download feeding it must not stay open.
+      if (content !== undefined && !Buffer.isBuffer(content)) content.destroy();
       throw this.networkError(method, url, error, signal);
     }
   }

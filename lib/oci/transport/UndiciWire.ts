@@ -6,16 +6,22 @@
  *
  * Same contract as `HttpWire` (same header checks, timeout phases and errors), at the cost of a
  * copy per chunk (undici's buffers are not ours to lend): the direct path keeps `HttpWire`.
- * Addresses: a literal IP in a URL is vetted here; a host name is resolved by the proxy (or, for
- * `NO_PROXY` hosts, by undici) and is not.
+ * Addresses (`checkAddress`, for URLs a registry sent us to): a literal IP is vetted as it is. A
+ * host name is resolved here first and refused when any of its addresses is: a name that points
+ * at 127.0.0.1 or 169.254.169.254 for everyone is caught whichever way the connection goes. A
+ * direct (`NO_PROXY`) connection then goes only to an address vetted in its own lookup, as with
+ * `HttpWire`. Through the proxy, the proxy resolves the name again and we cannot see where it
+ * connects (its DNS may differ, or answer differently a moment later): refusing tunnels to
+ * internal addresses is the proxy's own rule to enforce, as it is for every client behind it.
  *
  * undici is loaded on the first exchange: a Lambda or CLI run without a proxy never evaluates it.
  */
+import dns from 'node:dns';
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import type { EnvHttpProxyAgent } from 'undici';
 import { type BodySource, type ChunkSink, readWhole } from './bodySource';
-import { checkRequestHead, HttpWire } from './HttpWire';
+import { checkedLookup, checkRequestHead, HttpWire } from './HttpWire';
 import { headersFromPairs } from './responseParser';
 import { type ResponseBody, timeoutError, type Wire, type WireRequest, type WireResponse } from './wire';
 
@@ -186,6 +192,23 @@ class UndiciBody implements ResponseBody {
   }
 }
 
+type AddressCheck = (address: string) => Error | undefined;
+
+/**
+ * Every address `host` resolves to here, or none when it does not resolve here (behind a proxy,
+ * the proxy's DNS may know names ours does not). Bounded by `ms`: a silent resolver is a connect
+ * timeout.
+ */
+function resolveHere(host: string, ms: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(timeoutError('connect', ms)), ms);
+    dns.lookup(host, { all: true }, (error, addresses) => {
+      clearTimeout(timer);
+      resolve(error ? [] : addresses.map((entry) => entry.address));
+    });
+  });
+}
+
 /** `discard()` reads a body through (to reuse its connection) only when this little is left. */
 const DISCARD_READ_LIMIT = 256 * 1024;
 
@@ -197,6 +220,19 @@ const DISCARD_READ_LIMIT = 256 * 1024;
  */
 export class UndiciWire implements Wire {
   private readonly agents = new Map<string, EnvHttpProxyAgent>();
+  /** The address checks of the requests in flight, by host name: a direct connection there obeys all of them. */
+  private readonly checks = new Map<string, Set<AddressCheck>>();
+  /** Where direct (`NO_PROXY`) connections to a host name went: the registry's network, for `RegistryHttp`. */
+  private readonly directAddresses = new Map<string, string>();
+  /** The lookup of direct connections: vets each address against the checks of the requests for that name. */
+  private readonly lookup = checkedLookup((address, hostname) => {
+    for (const check of this.checks.get(hostname) ?? []) {
+      const refusal = check(address);
+      if (refusal) return refusal;
+    }
+    this.directAddresses.set(hostname, address);
+    return undefined;
+  });
 
   /** Proxy settings; what is not given is not read from `process.env` either (an empty value means none). */
   constructor(private readonly settings: { httpProxy?: string; httpsProxy?: string; noProxy?: string } = {}) {}
@@ -207,8 +243,17 @@ export class UndiciWire implements Wire {
     if (signal?.aborted) throw abortError();
     checkRequestHead(request.method, `${url.pathname}${url.search}`, request.headers);
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const refusal = isIP(host) !== 0 ? request.checkAddress?.(host) : undefined;
-    if (refusal) throw refusal;
+    const check = request.checkAddress;
+    if (check && isIP(host) !== 0) {
+      const refusal = check(host);
+      if (refusal) throw refusal;
+    } else if (check) {
+      for (const address of await resolveHere(host, timeouts.connectMs)) {
+        const refusal = check(address);
+        if (refusal) throw refusal;
+      }
+      if (signal?.aborted) throw abortError();
+    }
 
     // Our own deadline for the response head, armed once the body is sent and never reset by
     // 1xx heads (undici refreshes its headersTimeout on each): undici's is off.
@@ -247,6 +292,12 @@ export class UndiciWire implements Wire {
     }
     const signals = signal ? [signal, deadline.signal] : [deadline.signal];
     const library = await loadUndici();
+    // A direct connection opened for this request looks its address up in `this.lookup`.
+    const checks = this.checks.get(host) ?? new Set<AddressCheck>();
+    if (check) {
+      checks.add(check);
+      this.checks.set(host, checks);
+    }
     try {
       const response = await library.request(url, {
         dispatcher: this.agent(library, request.rejectUnauthorized, timeouts.connectMs),
@@ -261,7 +312,13 @@ export class UndiciWire implements Wire {
         if (signal?.aborted) return abortError();
         return translate(error, request, library) as Error;
       };
-      return { statusCode: response.statusCode, headers: headersFromPairs(Object.entries(response.headers)), body: new UndiciBody(response.body, DISCARD_READ_LIMIT, bodyError) };
+      const remoteAddress = this.directAddresses.get(host);
+      return {
+        statusCode: response.statusCode,
+        headers: headersFromPairs(Object.entries(response.headers)),
+        body: new UndiciBody(response.body, DISCARD_READ_LIMIT, bodyError),
+        ...(remoteAddress === undefined ? {} : { remoteAddress }),
+      };
     } catch (error) {
       if (signal?.aborted) throw abortError();
       if (deadline.signal.aborted) throw deadline.signal.reason;
@@ -269,6 +326,10 @@ export class UndiciWire implements Wire {
     } finally {
       if (timer) clearTimeout(timer);
       if (idle) clearTimeout(idle);
+      if (check) {
+        checks.delete(check);
+        if (checks.size === 0) this.checks.delete(host);
+      }
     }
   }
 
@@ -289,7 +350,7 @@ export class UndiciWire implements Wire {
         httpsProxy: this.settings.httpsProxy ?? '',
         noProxy: this.settings.noProxy ?? '',
         // Direct (NO_PROXY) connections, and the tunnelled connection to the registry.
-        connect: tls,
+        connect: { ...tls, lookup: this.lookup },
         requestTls: tls,
         proxyTls: { timeout: connectMs },
       });

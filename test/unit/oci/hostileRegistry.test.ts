@@ -2,8 +2,9 @@
  * The hostile-registry suite: for each attack a registry (or a network in front of one) can make,
  * a scripted hostile server makes it against the real client, and the test shows it failing.
  */
+import dns from 'node:dns';
 import { Readable } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OciCopyWriter } from '../../../lib/mirror/OciCopyWriter';
 import { OciUpstreamReader } from '../../../lib/mirror/OciUpstreamReader';
 import { copyImage } from '../../../lib/oci/copy/copyImage';
@@ -15,9 +16,11 @@ import { BlobClient } from '../../../lib/oci/remote/BlobClient';
 import { anonymousCredentials, staticCredentials } from '../../../lib/oci/transport/credentials';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
 import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
+import { UndiciWire } from '../../../lib/oci/transport/UndiciWire';
 import { bodySourceFromReadable } from '../../support/bodySources';
 import { type SelfSignedCertificate, selfSignedCertificate } from '../../support/certificates';
 import { type HostileReply, type HostileRequest, type HostileServer, startHostileServer } from '../../support/hostileServer';
+import { type HttpProxy, startHttpProxy } from '../../support/httpProxy';
 
 const noWait = { sleep: () => Promise.resolve() };
 const started: HostileServer[] = [];
@@ -381,6 +384,115 @@ describe('hostile registries', () => {
 
       // Assess
       await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(refusal) });
+    });
+  });
+
+  describe('through an HTTP proxy (UndiciWire)', () => {
+    let certificate: SelfSignedCertificate;
+    let proxy: HttpProxy;
+
+    beforeAll(() => {
+      certificate = selfSignedCertificate('127.0.0.1');
+    });
+
+    afterEach(async () => {
+      vi.restoreAllMocks();
+      await proxy.stop();
+    });
+
+    /** A DNS where each name answers the addresses given for it, one answer per lookup (the last one repeats). */
+    function hostileDns(answers: Record<string, string[]>): void {
+      const original = dns.lookup.bind(dns);
+      const asked = new Map<string, number>();
+      vi.spyOn(dns, 'lookup').mockImplementation(((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
+        const sequence = answers[hostname];
+        if (!sequence) return original(hostname, options, callback as never);
+        const count = asked.get(hostname) ?? 0;
+        asked.set(hostname, count + 1);
+        const address = sequence[Math.min(count, sequence.length - 1)] ?? '';
+        const family = address.includes(':') ? 6 : 4;
+        process.nextTick(() => (options.all ? callback(null, [{ address, family }]) : callback(null, address, family)));
+        return undefined;
+      }) as never);
+    }
+
+    async function proxiedClient(options: { noProxy?: string; insecure?: string[] } = {}): Promise<RegistryHttp> {
+      proxy = await startHttpProxy();
+      const wire = new UndiciWire({ httpProxy: proxy.url, httpsProxy: proxy.url, ...(options.noProxy ? { noProxy: options.noProxy } : {}) });
+      const registryHttp = new RegistryHttp({ wire, timeoutMs: 2_000, insecureRegistries: options.insecure ?? [], retryPolicy: createRetryPolicy(noWait) });
+      clients.push(registryHttp);
+      return registryHttp;
+    }
+
+    it('refuses a redirect to a name that resolves to the metadata service, without asking the proxy for a tunnel there', async () => {
+      // Prepare
+      hostileDns({ 'metadata.attacker.test': ['169.254.169.254'] });
+      const registry = await hostile((_request, reply) => reply.send(307, { location: 'https://metadata.attacker.test/latest/meta-data/', 'content-length': '0' }));
+      const registryHttp = await proxiedClient();
+
+      // Act
+      const send = registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/x', retry: false });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/metadata\.attacker\.test, which resolves to 169\.254\.169\.254, a link-local address/) });
+      expect(proxy.targets.map((target) => target.authority)).not.toContain('metadata.attacker.test:443');
+    });
+
+    it('connects a NO_PROXY name only to the address it vetted, even when the DNS answers differently the second time (rebinding)', async () => {
+      // Prepare: the first answer is public; every later one is the metadata service.
+      hostileDns({ 'storage.attacker.test': ['203.0.113.7', '169.254.169.254'] });
+      const registry = await hostile((_request, reply) => reply.send(307, { location: 'https://storage.attacker.test/blob', 'content-length': '0' }));
+      const registryHttp = await proxiedClient({ noProxy: 'storage.attacker.test' });
+
+      // Act
+      const send = registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/x', retry: false });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/which resolves to 169\.254\.169\.254, a link-local address/) });
+      expect(new Set(proxy.targets.map((target) => target.authority))).toEqual(new Set([registry.host]));
+    });
+
+    it('closes the download feeding an upload that is refused before it is sent (a Location whose name resolves to the metadata service)', async () => {
+      // Prepare
+      hostileDns({ 'uploads.attacker.test': ['169.254.169.254'] });
+      const registry = await hostile((_request, reply) => reply.send(200, { 'content-length': '0' }));
+      let destroyed = false;
+      const download = { start: () => undefined, resume: () => undefined, destroy: () => void (destroyed = true) };
+      const registryHttp = await proxiedClient();
+
+      // Act
+      const send = registryHttp.send({
+        registry: registry.host,
+        method: 'PUT',
+        path: 'https://uploads.attacker.test/v2/app/blobs/uploads/1?digest=sha256:x',
+        pathKind: 'upload location',
+        body: { length: 4, open: () => download, replayable: false },
+      });
+
+      // Assess
+      await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/link-local address/) });
+      expect(destroyed).toBe(true);
+    });
+
+    it("judges a NO_PROXY registry's network by where its connection went, as the direct wire does", async () => {
+      // Prepare: a local registry named by a name sends us to another local port, which a local
+      // registry may do (a remote one may not); that port's certificate is not trusted.
+      hostileDns({ 'registry.lab.test': ['127.0.0.1'] });
+      const storage = await hostile((_request, reply) => reply.send(200, { 'content-type': 'application/octet-stream' }, 'blob'), certificate);
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') reply.send(200, { 'content-length': '0' });
+        else reply.send(307, { location: `https://127.0.0.1:${storage.url.port}/blob`, 'content-length': '0' });
+      }, certificate);
+      const name = `registry.lab.test:${registry.url.port}`;
+      const registryHttp = await proxiedClient({ noProxy: 'registry.lab.test', insecure: [name] });
+
+      // Act
+      const send = registryHttp.send({ registry: name, method: 'GET', path: '/v2/app/blobs/x', retry: false });
+
+      // Assess: followed (not refused as a loopback address), then stopped by the certificate check.
+      await expect(send).rejects.toMatchObject({ message: expect.stringMatching(/SELF_SIGNED|certificate/i) });
+      expect(storage.connections).toBe(1);
+      expect(proxy.targets.map((target) => target.authority)).toEqual([storage.host]);
     });
   });
 
