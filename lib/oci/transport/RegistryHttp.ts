@@ -35,6 +35,12 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const COMMIT_BYTES_PER_SECOND = 25 * 1024 * 1024;
 /** Error bodies are read only this far: enough for the spec's JSON, bounded against hostile servers. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/**
+ * A document read whole (a manifest, a token answer, an error body) must arrive within the timeout
+ * plus one second per this many bytes of its size limit: the idle timeout alone lets a registry
+ * that drips a byte just before it fires hold a copy forever.
+ */
+export const MIN_DOCUMENT_BYTES_PER_SECOND = 256 * 1024;
 /** Token endpoint answers are small JSON documents; anything bigger is refused. */
 export const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
 /** Identifies us in registry logs. */
@@ -162,21 +168,40 @@ function firstHeader(headers: IncomingHttpHeaders, name: string): string | undef
 }
 
 /**
- * A wire response as a `RegistryResponse` (`url` is where it came from).
+ * Reads `body` whole (at most `maxBytes`), failing with a `REGISTRY_ERROR` (not retried) when it
+ * has not all arrived `timeoutMs` plus one second per `MIN_DOCUMENT_BYTES_PER_SECOND` of
+ * `maxBytes` after the read began. The body is destroyed then.
+ */
+function readDocument(body: ResponseBody, maxBytes: number, url: URL, timeoutMs: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const ms = timeoutMs + Math.ceil((maxBytes / MIN_DOCUMENT_BYTES_PER_SECOND) * 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new AutopilotError('REGISTRY_ERROR', `${url.host} kept sending the response to ${redactUrl(url)} for ${ms / 1000} s without finishing it; giving up (a registry that trickles its answer)`);
+      body.destroy(error);
+      reject(error);
+    }, ms);
+  });
+  return Promise.race([body.read(maxBytes), deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A wire response as a `RegistryResponse` (`url` is where it came from); `text` and `bytes` must
+ * finish within `timeoutMs` plus the time their size limit takes at `MIN_DOCUMENT_BYTES_PER_SECOND`.
  *
  * @example
- * const response = wrapResponse(await wire.exchange(request), request.url);
+ * const response = wrapResponse(await wire.exchange(request), request.url, registryTimeoutMs);
  */
-export function wrapResponse(response: WireResponse, url: URL): RegistryResponse {
+export function wrapResponse(response: WireResponse, url: URL, timeoutMs = DEFAULT_TIMEOUT_MS): RegistryResponse {
   return {
     status: response.statusCode,
     headers: response.headers,
     url,
     body: response.body,
     header: (name) => firstHeader(response.headers, name),
-    text: async (maxBytes = MAX_ERROR_BODY_BYTES) => (await response.body.read(maxBytes)).bytes.toString('utf8'),
+    text: async (maxBytes = MAX_ERROR_BODY_BYTES) => (await readDocument(response.body, maxBytes, url, timeoutMs)).bytes.toString('utf8'),
     bytes: async (maxBytes) => {
-      const { bytes, truncated } = await response.body.read(maxBytes);
+      const { bytes, truncated } = await readDocument(response.body, maxBytes, url, timeoutMs);
       if (truncated) throw new AutopilotError('REGISTRY_ERROR', `The response from ${redactUrl(url)} is larger than the ${maxBytes}-byte limit`);
       return bytes;
     },
@@ -311,7 +336,7 @@ export class RegistryHttp {
           }
           continue;
         }
-        return this.fail(request, url, method, wrapResponse(response, url));
+        return this.fail(request, url, method, wrapResponse(response, url, this.timeoutMs));
       }
 
       if (status === 401 && !sendAuthorization && foreign === undefined && hops > 0) {
@@ -351,7 +376,7 @@ export class RegistryHttp {
         continue;
       }
 
-      const wrapped = wrapResponse(response, url);
+      const wrapped = wrapResponse(response, url, this.timeoutMs);
       const expected = request.expect ? request.expect.includes(status) : status >= 200 && status < 300;
       if (expected) return wrapped;
       return this.fail(request, url, method, wrapped, hop.sameOrigin);
@@ -491,7 +516,7 @@ export class RegistryHttp {
       url.searchParams.set('account', credential.username);
     }
     return runWithRetry(this.retryPolicy, signal, async () => {
-      const response = wrapResponse(await this.exchange({ url, method: 'GET', headers, body: undefined, skipTlsVerify: realm.skipTlsVerify, checkAddress: realm.checkAddress, signal }), url);
+      const response = wrapResponse(await this.exchange({ url, method: 'GET', headers, body: undefined, skipTlsVerify: realm.skipTlsVerify, checkAddress: realm.checkAddress, signal }), url, this.timeoutMs);
       if (response.status !== 200) {
         const body = await response.text().catch(() => '');
         const error = registryErrorFromResponse({ method: 'GET', url, status: response.status, body });

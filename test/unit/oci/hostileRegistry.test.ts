@@ -15,7 +15,7 @@ import { parseImageReference } from '../../../lib/oci/reference';
 import { BlobClient } from '../../../lib/oci/remote/BlobClient';
 import { anonymousCredentials, staticCredentials } from '../../../lib/oci/transport/credentials';
 import { createRetryPolicy } from '../../../lib/oci/transport/retryPolicy';
-import { RegistryHttp } from '../../../lib/oci/transport/RegistryHttp';
+import { RegistryHttp, type RegistryResponse } from '../../../lib/oci/transport/RegistryHttp';
 import { UndiciWire } from '../../../lib/oci/transport/UndiciWire';
 import { bodySourceFromReadable } from '../../support/bodySources';
 import { type SelfSignedCertificate, selfSignedCertificate } from '../../support/certificates';
@@ -159,6 +159,33 @@ describe('hostile registries', () => {
 
       // Assess
       await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(/no response within 0.3 s/) });
+      for (const timer of timers) clearInterval(timer);
+    });
+
+    it.each([
+      ['a document', 200, async (response: RegistryResponse): Promise<unknown> => response.bytes(64 * 1024)],
+      ['an error body', 500, async (response: RegistryResponse): Promise<unknown> => response.text()],
+    ])('gives up on %s that trickles in a byte just before each idle timeout, naming the host', async (_what, status, read) => {
+      // Prepare: a byte every 100 ms keeps a 300 ms idle timeout from ever firing.
+      const timers: NodeJS.Timeout[] = [];
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') {
+          reply.send(200, { 'content-length': '0' });
+          return;
+        }
+        reply.write(`HTTP/1.1 ${status} X\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n`);
+        const timer = setInterval(() => reply.write(' '), 100);
+        timers.push(timer);
+        reply.socket.on('close', () => clearInterval(timer));
+      });
+      const registryHttp = new RegistryHttp({ retryPolicy: createRetryPolicy(noWait), timeoutMs: 300 });
+      clients.push(registryHttp);
+
+      // Act
+      const outcome = registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/app/manifests/v1', expect: [200], retry: false }).then(read);
+
+      // Assess
+      await expect(outcome).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(status === 200 ? new RegExp(`^${registry.host} kept sending the response .* without finishing it`) : /failed with HTTP 500$/) });
       for (const timer of timers) clearInterval(timer);
     });
 
