@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { AutopilotError, type ErrorCode, EventValidationError, ConfigError, formatIssue } from '../lib/errors';
+import { AutopilotError, type ErrorCode, EventValidationError, ConfigError, formatIssue, hasErrorCode } from '../lib/errors';
 import { COMMANDS, type CommandSpec, GROUPS } from './commandTable';
 import { FLAGS, type FlagName } from './flags';
 import { runInterruptible } from './interrupt';
@@ -131,11 +131,18 @@ export async function main(argv: string[] = process.argv): Promise<ExitCode> {
 async function runProgram(argv: string[], interrupt: AbortSignal): Promise<ExitCode> {
   let exitCode: ExitCode = 0;
   const program = buildProgram(async (spec, { args, options }) => {
+    // Every call of the command listens to the interrupt (loaded here, not for --help).
+    (await import('../lib/shared/retry')).sharedSignal(interrupt);
     const io = terminalIo({ json: options.json === true, interrupt });
     try {
       exitCode = await spec.run({ args, options }, io);
     } catch (error) {
-      exitCode = reportError(error, io);
+      if (interrupt.aborted && hasErrorCode(error, 'ABORTED')) {
+        // The user asked for it: no error, just what became of the run (main exits 130).
+        io.err('Stopped before it finished (Ctrl-C): nothing more was sent.');
+      } else {
+        exitCode = reportError(error, io);
+      }
     }
   });
   try {

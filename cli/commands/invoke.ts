@@ -37,7 +37,9 @@ export async function runFunction(options: DepsOptions & { functionName: string;
   // Checked (in cliDeps) before anything runs, so no command built on this (e.g. `lifecycle sweep
   // --snapshot f`) runs live, deleting images, when the user meant the snapshot.
   const deps = await cliDeps(options, io);
-  const report: FunctionReport = await definition.run(event, deps);
+  // Long work wraps up at Ctrl-C (deps.deadline); a short function is cancelled outright, its calls
+  // in flight included, so the first Ctrl-C never waits for a silent endpoint.
+  const report: FunctionReport = await definition.run(event, definition.ownsDeadline ? deps : { ...deps, signal: io.interrupt });
   if (io.json) {
     io.data({ mode: deps.mode, report });
   } else {

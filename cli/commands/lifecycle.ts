@@ -65,7 +65,7 @@ export async function runLifecyclePreview(options: PreviewOptions, io: CommandIo
   const now = options.now === undefined ? new Date() : new Date(options.now);
   if (Number.isNaN(now.getTime())) throw new AutopilotError('USAGE', `--now ${options.now} is not an ISO-8601 time; use e.g. 2026-11-20T09:00:00Z`);
   const policy = parseLifecyclePolicy(readText(options.policy));
-  const input = options.images !== undefined ? readImagesFile(options.images, io) : await readRepository(repositories[0] as string, options);
+  const input = options.images !== undefined ? readImagesFile(options.images, io) : await readRepository(repositories[0] as string, options, io.interrupt);
   const repositoryClass = input.repositoryName === undefined ? undefined : await repositoryClassOf(input.repositoryName);
   const explained = explainLifecyclePreview({ policy, images: input.images, now, protectedTagPatterns: repositoryClass?.protectedTags ?? [], graph: input.graph });
   io.data(explained.preview);
@@ -96,15 +96,16 @@ async function repositoryClassOf(repositoryName: string): Promise<RepositoryClas
   return matchRepositoryClass(loadConfig(configPath()).config, repositoryName);
 }
 
-/** `--repository`: every image (all pages) and the index manifests, as the sweep reads them; live, or (`--plan`, `--snapshot`) from a snapshot. */
-async function readRepository(repositoryName: string, options: DepsOptions): Promise<PreviewInput> {
+/** `--repository`: every image (all pages) and the index manifests, as the sweep reads them; live, or (`--plan`, `--snapshot`) from a snapshot. `signal`: Ctrl-C. */
+async function readRepository(repositoryName: string, options: DepsOptions, signal: AbortSignal): Promise<PreviewInput> {
   // ECR would answer a name outside its pattern with a 400 (API Reference, DescribeImages repositoryName).
   const problem = repositoryNameProblem(repositoryName);
   if (problem) throw new AutopilotError('USAGE', `--repository ${repositoryName}: ${problem}`);
   const registry = await (await import('../deps')).cliRegistryReader(options);
   const images: ImageDetail[] = [];
-  for await (const image of registry.listImages(repositoryName)) images.push(image);
-  return { images, repositoryName, graph: await readIndexGraph(registry, repositoryName, images), graphRead: true };
+  // Reads only: Ctrl-C cancels them outright.
+  for await (const image of registry.listImages(repositoryName, { signal })) images.push(image);
+  return { images, repositoryName, graph: await readIndexGraph(registry, repositoryName, images, signal), graphRead: true };
 }
 
 /** Why the sweep keeps images, for the summary line. */

@@ -39,7 +39,8 @@ export async function runPtcSync(options: PtcSyncOptions, io: CommandIo): Promis
 export async function runPtcStatus(options: DepsOptions, io: CommandIo): Promise<ExitCode> {
   const deps = await cliDeps(options, io, { readOnly: true });
   // Tolerant: a read that fails is reported with its fix and the rest is still checked, rule by rule.
-  const result = await reconcilePullThroughCache({ ...deps, writer: new PlanningWriter() }, { tolerant: true });
+  // Reads only, so Ctrl-C cancels them outright.
+  const result = await reconcilePullThroughCache({ ...deps, writer: new PlanningWriter() }, { tolerant: true, signal: io.interrupt });
   const pending = result.plan.changes;
   const unreadable = readFailures(result.unreadable);
   const wrong = pending.length > 0 || unreadable.length > 0 || result.rules.some((rule) => rule.problems.length > 0);

@@ -80,5 +80,6 @@ export const mirrorFleetBatchFunction: FunctionDefinition<typeof MirrorBatchEven
   name: 'mirrorFleetBatch',
   eventName: 'fleet mirror batch ({"Items": [...], "BatchInput": {"run"}} from the Distributed Map)',
   eventSchema: MirrorBatchEvent,
+  ownsDeadline: true,
   run: runMirrorBatch,
 };

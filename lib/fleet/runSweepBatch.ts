@@ -146,5 +146,6 @@ export const sweepFleetBatchFunction: FunctionDefinition<typeof SweepBatchEvent,
   name: 'sweepFleetBatch',
   eventName: 'fleet sweep batch ({"Items": [...], "BatchInput": {"run"}} from the Distributed Map)',
   eventSchema: SweepBatchEvent,
+  ownsDeadline: true,
   run: runSweepBatch,
 };

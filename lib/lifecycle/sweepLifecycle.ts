@@ -217,5 +217,6 @@ export const sweepLifecycleFunction: FunctionDefinition<typeof SweepLifecycleEve
   name: 'sweepLifecycle',
   eventName: 'lifecycle sweep event (a schedule, or a manual {"repositories"?, "maxDeletions"?})',
   eventSchema: SweepLifecycleEvent,
+  ownsDeadline: true,
   run: sweepLifecycle,
 };

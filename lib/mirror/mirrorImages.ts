@@ -282,5 +282,6 @@ export const mirrorImagesFunction: FunctionDefinition<typeof MirrorImagesEvent, 
   name: 'mirrorImages',
   eventName: 'mirror event (a schedule, or a manual {"sources"?})',
   eventSchema: MirrorImagesEvent,
+  ownsDeadline: true,
   run: mirrorImages,
 };

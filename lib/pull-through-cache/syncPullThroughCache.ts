@@ -287,5 +287,6 @@ export const syncPullThroughCache: FunctionDefinition<typeof SyncPtcEvent, PtcDe
   name: 'syncPullThroughCache',
   eventName: 'pull-through cache sync request (Scheduled Event, {} or {"prune": true})',
   eventSchema: SyncPtcEvent,
+  ownsDeadline: true,
   run: runPullThroughCacheSync,
 };

@@ -4,6 +4,7 @@
  * what it did not do, and why. This module gives a use case the line it stops at.
  */
 import { AutopilotError, isAutopilotError } from '../errors';
+import { sharedSignal } from '../shared/retry';
 
 /** When a run must wrap up: the runtime's time limit, or the person who started it asking it to stop. */
 export interface Deadline {
@@ -42,6 +43,7 @@ export interface StopLine {
  */
 export function stopLine(limits: { deadline?: Deadline | undefined; signal?: AbortSignal | undefined }, marginMs: number, now: () => number = Date.now): StopLine {
   const controller = new AbortController();
+  sharedSignal(controller.signal);
   const cleanups: Array<() => void> = [];
   const fire = (reason: AutopilotError): void => {
     if (controller.signal.aborted) return;

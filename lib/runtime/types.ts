@@ -66,6 +66,12 @@ export interface FunctionDefinition<S extends z.ZodMiniType = z.ZodMiniType, D =
   /** What the event is called in error messages, e.g. `ECR Image Action event`. */
   eventName: string;
   eventSchema: S;
+  /**
+   * True for long work that owns its deadline (`deps.deadline`): asked to stop, it finishes the
+   * change in flight and reports. Other functions are short, and a stop cancels them outright
+   * (`deps.signal`): the CLI's first Ctrl-C aborts their calls at once.
+   */
+  ownsDeadline?: boolean;
   run(event: z.output<S>, deps: D): Promise<R>;
 }
 

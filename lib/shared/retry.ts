@@ -5,9 +5,31 @@
  * - `parseRetryAfter`: how long the other side asked us to wait (RFC 9110 §10.2.3);
  * - `backoffDelay`: how long we wait otherwise (exponential, full jitter);
  * - `abortableSleep` / `abortedError`: waiting that a signal cuts short, and the error it ends with;
- * - `retry`: the loop that puts them together, with bounded attempts.
+ * - `retry`: the loop that puts them together, with bounded attempts;
+ * - `sharedSignal`: a signal many calls listen to at once, without Node's leak warning.
  */
+import { setMaxListeners } from 'node:events';
 import { AutopilotError, isAutopilotError } from '../errors';
+
+/**
+ * Listeners a run-wide signal may hold before Node warns of a leak. Every call in flight listens to
+ * its run's signal (the AWS SDK adds two per request), and a run makes many calls at once (verify's
+ * checks, a copy's blobs): Node's default of 10 warns on a healthy run. Bounded concurrency keeps
+ * real runs far below this, so a true leak still warns.
+ */
+const SHARED_SIGNAL_MAX_LISTENERS = 1000;
+
+/**
+ * Marks `signal` as shared by the concurrent calls of one run (raises its listener limit) and returns it.
+ *
+ * @example
+ * const controller = new AbortController();
+ * sharedSignal(controller.signal);
+ */
+export function sharedSignal(signal: AbortSignal): AbortSignal {
+  setMaxListeners(SHARED_SIGNAL_MAX_LISTENERS, signal);
+  return signal;
+}
 
 /** Per-call options of anything that can be cancelled: a port method, an AWS call, a copy. */
 export interface CallOptions {

@@ -4,7 +4,7 @@
  * the destination after `copyImage` has rejected.
  */
 import { AutopilotError } from '../errors';
-import { abortedError } from './retry';
+import { abortedError, sharedSignal } from './retry';
 
 /**
  * Maps `items` through `task` with bounded concurrency, preserving order.
@@ -19,6 +19,7 @@ export async function runBounded<T, R>(
   task: (item: T, signal: AbortSignal) => Promise<R>,
 ): Promise<R[]> {
   const controller = new AbortController();
+  sharedSignal(controller.signal);
   const onOuterAbort = (): void => controller.abort(signal?.reason);
   if (signal?.aborted) throw abortedError(signal);
   signal?.addEventListener('abort', onOuterAbort, { once: true });

@@ -177,5 +177,6 @@ export const teardownLabFunction: FunctionDefinition<typeof TeardownLabEvent, Te
   name: 'teardownLab',
   eventName: 'teardown event ({"apply"?: boolean})',
   eventSchema: TeardownLabEvent,
+  ownsDeadline: true,
   run: teardownLab,
 };

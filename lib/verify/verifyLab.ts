@@ -125,5 +125,6 @@ export const verifyLabFunction: FunctionDefinition<typeof VerifyLabEvent, Verify
   name: 'verifyLab',
   eventName: 'verify event ({"notify"?: boolean})',
   eventSchema: VerifyLabEvent,
+  ownsDeadline: true,
   run: verifyLab,
 };

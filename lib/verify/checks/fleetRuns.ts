@@ -19,7 +19,7 @@ export const fleetRunsCheck: LabCheck = {
       const name = `${context.stackName}-fleet-${job}`;
       const arn = `arn:${partition}:states:${region}:${account}:stateMachine:${name}`;
       const base = { id: `fleet:${job}`, section: SECTION, title: `Fleet ${job} state machine (${name})`, expected: 'exists, last run SUCCEEDED' } as const;
-      const runs = await context.stack.stateMachineRuns(arn);
+      const runs = await context.stack.stateMachineRuns(arn, { signal: context.signal });
       if (!runs.exists) {
         results.push({ ...base, status: 'fail', found: 'no such state machine', fix: 'redeploy the stack: npx osls deploy' });
       } else if (!runs.lastExecution) {

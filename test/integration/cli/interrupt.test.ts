@@ -2,35 +2,12 @@
  * Ctrl-C on the real executable: `ecr-autopilot copy` in a child process, copying between real
  * registries, receives SIGINT while an upload session is open in the destination.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { cleanEnv, cliBin } from '../../support/cliProcess';
+import { startCliProcess } from '../../support/cliProcess';
 import { type FaultProxy, startFaultProxy } from '../../support/faultProxy';
 import { openUploadSessions, type RegistryServer, startRegistry } from '../../support/registryServer';
 import { buildTestImage, headManifestDigest, type TestImage } from '../../support/testImages';
-
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts the CLI; `finished` settles when it exits, with everything it wrote. */
-function startCli(args: readonly string[]): { child: ChildProcess; output: () => { stdout: string; stderr: string }; finished: Promise<Finished> } {
-  const child = spawn(process.execPath, [cliBin(), ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const finished = new Promise<Finished>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, output: () => ({ stdout, stderr }), finished };
-}
 
 describe('ecr-autopilot copy and Ctrl-C (a real process, real registries)', () => {
   let upstream: RegistryServer;
@@ -59,7 +36,7 @@ describe('ecr-autopilot copy and Ctrl-C (a real process, real registries)', () =
 
   it('first Ctrl-C: closes the open upload sessions with DELETE, closes the progress line, prints what was done and exits 130; the tag is not pushed', async () => {
     // Prepare
-    const cli = startCli(['copy', `${upstreamProxy.host}/team/app:v1`, `${destinationProxy.host}/copied/app:v1`]);
+    const cli = startCliProcess(['copy', `${upstreamProxy.host}/team/app:v1`, `${destinationProxy.host}/copied/app:v1`]);
     await vi.waitFor(async () => expect(await openUploadSessions(uploadsOf('copied/app'))).not.toEqual([]), { timeout: 30_000 });
     await vi.waitFor(() => expect(destinationProxy.inFlight().some((entry) => entry.method === 'PUT' && entry.path.includes(encodeURIComponent(bigLayer)))).toBe(true), { timeout: 30_000 });
 
@@ -83,7 +60,7 @@ describe('ecr-autopilot copy and Ctrl-C (a real process, real registries)', () =
     // Prepare: the destination never answers the DELETE, so a clean stop would wait for it.
     destinationProxy.addFault({ method: 'DELETE', path: /\/blobs\/uploads\//, action: { kind: 'hang' } });
     try {
-      const cli = startCli(['copy', `${upstreamProxy.host}/team/app:v1`, `${destinationProxy.host}/twice/app:v1`]);
+      const cli = startCliProcess(['copy', `${upstreamProxy.host}/team/app:v1`, `${destinationProxy.host}/twice/app:v1`]);
       await vi.waitFor(async () => expect(await openUploadSessions(uploadsOf('twice/app'))).not.toEqual([]), { timeout: 30_000 });
       await vi.waitFor(() => expect(destinationProxy.inFlight().some((entry) => entry.method === 'PUT' && entry.path.includes('/twice/'))).toBe(true), { timeout: 30_000 });
 
