@@ -14,7 +14,8 @@
  *   behind htpasswd (Basic) is not reachable, so use an anonymous or token-auth upstream.
  *
  * `startRegistry` resolves once `GET /v2/` answers (polling the socket; no fixed sleeps) and
- * `stop()` kills the process and deletes its directory. Call `stop()` in `afterAll`.
+ * `stop()` kills the process and deletes its directory. Call `stop()` in `afterAll`. A registry
+ * never outlives the process that started it, however that process ends (see `WATCHDOG`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { access, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -37,6 +38,30 @@ const READINESS_POLL_MS = 20;
 const HTPASSWD_BCRYPT_COST = 4;
 /** Attempts when the free port we picked was taken before the registry bound it. */
 const PORT_ATTEMPTS = 3;
+
+/**
+ * The registry runs under this `sh` script, whose standard input is a pipe from the process that
+ * started it. That pipe closes when the starter ends, however it ends — `stop()`, a crash, vitest
+ * killing a worker, SIGKILL, where no exit handler of ours could run — and then `read` returns and
+ * the script kills the registry and deletes its directory (a copy benchmark leaves hundreds of MB).
+ * A registry that exits by itself (a port taken at start) ends the script with its status, and
+ * leaves the directory for the next attempt. Arguments: the directory, then the registry command.
+ */
+const WATCHDOG = [
+  'directory=$1; shift',
+  'exec 3<&0',
+  '"$@" </dev/null 3<&- &',
+  'registry=$!',
+  // The mark tells the script below that the watcher, not the registry itself, ended it.
+  '( read -r _ <&3; : > "$directory/.stopping"; kill "$registry" 2>/dev/null ) &',
+  'watcher=$!',
+  // The shell's own stderr is the starter's pipe, closed once the starter is gone: the shell's
+  // notice that a job was killed would die there of SIGPIPE, before cleaning up.
+  'exec 3<&- 2>/dev/null',
+  'wait "$registry"; status=$?',
+  'if [ -e "$directory/.stopping" ]; then rm -rf "$directory"; else kill "$watcher" 2>/dev/null; fi',
+  'exit "$status"',
+].join('\n');
 
 export type RegistryAuth = 'none' | { htpasswd: { user: string; password: string } } | { token: Pick<TokenIssuer, 'realm' | 'service' | 'issuer' | 'rootCertificatePem'> };
 
@@ -113,7 +138,9 @@ function registryEnvironment(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRY_')));
 }
 
+/** Closes the watchdog's pipe (it then stops the registry) and waits for it to end. */
 async function stopProcess(child: ChildProcess): Promise<void> {
+  child.stdin?.destroy();
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -121,7 +148,6 @@ async function stopProcess(child: ChildProcess): Promise<void> {
       clearTimeout(killer);
       resolve();
     });
-    child.kill('SIGTERM');
   });
 }
 
@@ -130,7 +156,9 @@ async function launch(directory: string, options: RegistryServerOptions): Promis
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt += 1) {
     const port = await findFreePort();
     const configPath = await writeConfig(directory, port, options);
-    const child = spawn(REGISTRY_BINARY, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'], env: registryEnvironment() });
+    const child = spawn('sh', ['-c', WATCHDOG, 'docker-registry-watchdog', directory, REGISTRY_BINARY, 'serve', configPath], { stdio: ['pipe', 'ignore', 'pipe'], env: registryEnvironment() });
+    // Nothing is ever written to the pipe; an error on it (the script already gone) is no news.
+    child.stdin?.on('error', () => undefined);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4000);
