@@ -107,18 +107,28 @@ const FULL_DIGEST = /\b(sha256):([0-9a-f]{64})\b/g;
 /**
  * A command we tell people to run, from the program up to where the sentence goes on: a closing
  * parenthesis, a semicolon, an explaining parenthesis or clause (` (then …`, ` to …`, ` or …`), or the end.
+ * A quoted argument is part of the command whatever it holds (`--secret-string '{"a":"<b (c)>"}'`).
  */
-const COMMAND = /(?<![\w`-])((?:ecr-autopilot|aws|npx|docker|kubectl|podman|skopeo|crane) [^\n;)`]*?)(?=\s\(|[;)]|\s(?:to|or|and|then)\s|$|\n)/g;
+const COMMAND = /(?<![\w`-])((?:ecr-autopilot|aws|npx|docker|kubectl|podman|skopeo|crane) (?:'[^'\n]*'|"[^"\n]*"|[^\n;)`'"])*?)(?=\s\(|[;)]|\s(?:to|or|and|then)\s|$|\n)/g;
 
 /**
  * Fix commands as inline code, so they read as commands and copy cleanly. Only where a fix is
- * given: after "Fix:", or an item that is a command.
+ * given: after "Fix:", or an item that is a command. Takes the raw text and escapes it, piece by
+ * piece: found in escaped text, a command would end inside an entity (`&lt;` holds a `;`).
  */
 function codeCommands(text: string): string {
   const fix = text.lastIndexOf('Fix: ');
   const from = fix >= 0 ? fix + 'Fix: '.length : /^(?:ecr-autopilot|aws|npx|docker|kubectl|podman|skopeo|crane) /.test(text) ? 0 : -1;
-  if (from < 0) return text;
-  return text.slice(0, from) + text.slice(from).replace(COMMAND, (command: string) => `\`${command.trim()}\``);
+  if (from < 0) return escapeSlackText(text);
+  let result = escapeSlackText(text.slice(0, from));
+  let last = from;
+  for (const match of text.slice(from).matchAll(COMMAND)) {
+    const start = from + (match.index ?? 0);
+    const command = match[0];
+    result += `${escapeSlackText(text.slice(last, start))}\`${escapeSlackText(command.trim())}\``;
+    last = start + command.length;
+  }
+  return result + escapeSlackText(text.slice(last));
 }
 
 /** A list section: as many items as fit in one block, then "… and N more". */
@@ -128,7 +138,7 @@ function sectionText(title: string, items: readonly DocumentItem[], omitted: num
   let length = heading.length;
   let shown = 0;
   for (const item of items) {
-    const line = `• ${item.label ? `${item.url ? slackLink(item.url, item.label) : `*${escapeSlackText(item.label)}*`} ` : ''}${codeCommands(escapeSlackText(item.text))}`;
+    const line = `• ${item.label ? `${item.url ? slackLink(item.url, item.label) : `*${escapeSlackText(item.label)}*`} ` : ''}${codeCommands(item.text)}`;
     // 40 characters stay free for the "and N more" line.
     if (length + line.length + 1 > SLACK_LIMITS.sectionText - 40) break;
     lines.push(line);

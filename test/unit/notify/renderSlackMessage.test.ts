@@ -147,6 +147,27 @@ describe('renderSlackMessage', () => {
     ]);
   });
 
+  it('keeps a command whole in its code span when it has quoted arguments with <, > or parentheses', () => {
+    // Prepare: what a pull-through cache failure tells to run (a placeholder in angle brackets)
+    const command = `aws secretsmanager put-secret-value --secret-id ecr-pullthroughcache/github --secret-string '{"username":"<GitHub user name>","accessToken":"<token (classic) with read:packages>"}'`;
+    const message = renderSlackMessage({
+      subject: 'Pull-through cache failure',
+      headline: 'Sync failed.',
+      severity: 'warning',
+      facts: [],
+      sections: [{ title: 'Commands', items: [{ text: command }, { label: 'Secret', text: 'the secret is wrong. Fix: aws ecr validate-pull-through-cache-rule --ecr-repository-prefix "a (b)"; then pull again' }] }],
+      links: [],
+      footer: 'notice x',
+      threadKey: 'x',
+    });
+
+    // Assess: one code span per command, everything in it escaped once
+    expect(message.blocks[2]?.text?.text.split('\n').slice(1)).toEqual([
+      `• \`${escapeSlackText(command)}\``,
+      '• *Secret* the secret is wrong. Fix: `aws ecr validate-pull-through-cache-rule --ecr-repository-prefix "a (b)"`; then pull again',
+    ]);
+  });
+
   it('says how many more repositories a ledger has when Slack cannot show them all', () => {
     // Prepare: a ledger over more repositories than a message has blocks
     const sections = Array.from({ length: 60 }, (_, index) => ({ title: `team-${index}/api`, items: [{ text: 'expired 1 image' }] }));
