@@ -72,8 +72,13 @@ async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { fu
   const detail = event.detail;
   const repositoryName = detail['repository-name'];
   const repositoryClass = matchRepositoryClass(deps.config, repositoryName);
+  let governanceStopped = false;
   const governance = repositoryClass
-    ? await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> }, undefined, run).catch(stoppedAs(run, []))
+    ? await governRepository(repositoryName, repositoryClass, { registry: deps.registry, writer: deps.writer as ChangeWriter<GovernanceChange> }, undefined, run).catch((error: unknown) => {
+        const none = stoppedAs(run, [])(error);
+        governanceStopped = true;
+        return none;
+      })
     : [];
   const origin = originOf(event);
   const expiry =
@@ -82,7 +87,9 @@ async function governPush(event: EcrImageActionEvent, deps: PushDeps, base: { fu
   const tag = detail['image-tag'];
   const parts: string[] = [
     repositoryClass
-      ? governance.length === 0
+      ? governanceStopped
+        ? `${repositoryName} (class ${repositoryClass.name}): settings not checked, the run stopped first.`
+        : governance.length === 0
         ? `${repositoryName} already matches class ${repositoryClass.name}.`
         : `${repositoryName} (class ${repositoryClass.name}): ${tell(statusOf(governance), FIX)} ${plural(governance.length, 'setting')}.`
       : `${repositoryName} matches no repository class: not governed.`,

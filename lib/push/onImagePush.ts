@@ -7,5 +7,6 @@ export const onImagePush: FunctionDefinition<typeof EcrImageActionEvent, PushDep
   name: 'onImagePush',
   eventName: 'ECR Image Action event',
   eventSchema: EcrImageActionEvent,
+  ownsDeadline: true,
   run: handleImagePush,
 };

@@ -51,7 +51,6 @@ async function interruptWhileWaiting(args: readonly string[]) {
 
 describe('the first Ctrl-C while an AWS endpoint is silent', () => {
   it.each([
-    ['invoke onImagePush', ['invoke', 'onImagePush', '--event', join(ROOT, 'events/ecr-image-action/push-tagged.json')]],
     ['invoke onImageScan', ['invoke', 'onImageScan', '--event', join(ROOT, 'events/ecr-image-scan/basic-complete.json')]],
     ['ptc status', ['ptc', 'status']],
     ['lifecycle preview --repository', ['lifecycle', 'preview', '--policy', join(ROOT, 'infra/lifecycle/services.json'), '--repository', 'team-a/api']],
@@ -68,6 +67,7 @@ describe('the first Ctrl-C while an AWS endpoint is silent', () => {
   });
 
   it.each([
+    ['invoke onImagePush', ['invoke', 'onImagePush', '--event', join(ROOT, 'events/ecr-image-action/push-tagged.json')], 'team-a/api (class services): settings not checked, the run stopped first.'],
     ['mirror', ['mirror'], 'not checked: the run stopped first (interrupted (Ctrl-C))'],
     ['verify', ['verify', '--no-notify'], 'not checked: the run stopped first (interrupted (Ctrl-C))'],
     ['lifecycle sweep', ['lifecycle', 'sweep'], 'Stopped early: interrupted (Ctrl-C)'],
