@@ -11,12 +11,16 @@
  *     `~/.config/containers/auth.json`, `~/.docker/config.json` (`credHelpers`, `credsStore`, `auths`);
  *  6. anonymous.
  *
- * Credential helpers get the server on stdin, never in their arguments.
+ * Credential helpers get the server on stdin, never in their arguments. Auth files are parsed, and
+ * helpers run, only when a registry asks for credentials and a file exists: a copy between
+ * anonymous registries loads neither the parser (and its schema library) nor child_process.
  */
+import { existsSync } from 'node:fs';
 import { AutopilotError } from '../lib/errors';
 import { type EcrRegistryHost, isEcrRegistry, parseImageReference } from '../lib/oci/reference';
-import { type AuthFile, type AuthFileEntry, authFileSearch, lookupAuthFile, lookupStoredAuth, readAuthFile } from '../lib/oci/transport/authFile';
-import { type CredentialHelperOptions, runCredentialHelper } from '../lib/oci/transport/credentialHelper';
+import type { AuthFile, AuthFileEntry } from '../lib/oci/transport/authFile';
+import { authFileSearch } from '../lib/oci/transport/authFileSearch';
+import type { CredentialHelperOptions } from '../lib/oci/transport/credentialHelper';
 import { anonymousCredentials, type BasicCredential, type CredentialProvider, type CredentialsForRegistry, parseUserPassword, staticCredentials } from '../lib/oci/transport/credentials';
 import type { GetEcrAuthorizationToken } from '../lib/oci/transport/ecrCredentials';
 import type { AwsOptions } from './flags';
@@ -70,12 +74,12 @@ function entryDescription(entry: AuthFileEntry, file: AuthFile): string {
  * some; a helper that knows nothing of the host passes to the next. `description` names the one in
  * use, so a 401 says which credentials the registry refused.
  */
-function chainedCredentials(registry: string, repository: string, candidates: readonly Candidate[], helper: CredentialHelperOptions): CredentialProvider {
+function chainedCredentials(registry: string, repository: string, candidates: () => Promise<readonly Candidate[]>, helper: CredentialHelperOptions): CredentialProvider {
   let resolved: Promise<Resolved> | undefined;
-  let description = candidates.length === 0 ? 'anonymous' : 'not looked up yet';
+  let description = 'not looked up yet';
 
   const resolve = async (signal?: AbortSignal): Promise<Resolved> => {
-    for (const candidate of candidates) {
+    for (const candidate of await candidates()) {
       if (candidate.kind === 'provider') {
         const credential = await candidate.provider.credential(signal);
         return { credential, description: candidate.provider.description, provider: candidate.provider };
@@ -89,11 +93,12 @@ function chainedCredentials(registry: string, repository: string, candidates: re
           { source: 'user' },
         );
       }
+      const { runCredentialHelper } = await import('../lib/oci/transport/credentialHelper');
       const credential = await runCredentialHelper({ helper: entry.helper, configuredIn: `${entry.field} in ${file.path}` }, registry, helper);
       if (credential) return { credential, description: entryDescription(entry, file) };
       if (entry.field === 'credsStore') {
         // Docker falls back to the file's own `auths` entry when its store has nothing for the host.
-        const stored = lookupStoredAuth(file, registry, repository);
+        const stored = (await authFiles()).lookupStoredAuth(file, registry, repository);
         if (stored?.kind === 'basic') return { credential: stored.credential, description: entryDescription(stored, file) };
       }
     }
@@ -127,9 +132,13 @@ function fromEnvironment(env: NodeJS.ProcessEnv, key: string): BasicCredential |
   return parseUserPassword(value, key);
 }
 
-function entriesOf(files: readonly AuthFile[], registry: string, repository: string): Candidate[] {
+/** The auth-file parser, loaded on first use. */
+const authFiles = () => import('../lib/oci/transport/authFile');
+type AuthFileModule = Awaited<ReturnType<typeof authFiles>>;
+
+function entriesOf(parser: AuthFileModule, files: readonly AuthFile[], registry: string, repository: string): Candidate[] {
   return files.flatMap((file): Candidate[] => {
-    const entry = lookupAuthFile(file, registry, repository);
+    const entry = parser.lookupAuthFile(file, registry, repository);
     return entry ? [{ kind: 'entry', entry, file }] : [];
   });
 }
@@ -137,12 +146,12 @@ function entriesOf(files: readonly AuthFile[], registry: string, repository: str
 /**
  * Credentials per registry host for one copy, in the order described at the top of this file.
  * When both flags (or both variables) name the same host the destination's win (they need push).
- * Returns a warning to show, if any.
+ * Returns a warning to show, if any. Rejects when a named auth file is missing or invalid.
  *
  * @example
- * const { credentials } = buildCopyCredentials({ source: 'quay.io/team/app:v1', destination: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v1' });
+ * const { credentials } = await buildCopyCredentials({ source: 'quay.io/team/app:v1', destination: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v1' });
  */
-export function buildCopyCredentials(options: CopyCredentialOptions, deps: CopyCredentialDeps = {}): { credentials: CredentialsForRegistry; warning?: string } {
+export async function buildCopyCredentials(options: CopyCredentialOptions, deps: CopyCredentialDeps = {}): Promise<{ credentials: CredentialsForRegistry; warning?: string }> {
   const env = deps.env ?? process.env;
   const source = parseImageReference(options.source);
   const destination = parseImageReference(options.destination);
@@ -165,9 +174,13 @@ export function buildCopyCredentials(options: CopyCredentialOptions, deps: CopyC
 
   const search = authFileSearch(env, { ...(options.authfile ? { authfile: options.authfile } : {}), ...(deps.home ? { home: deps.home } : {}) });
   // Read once, up front: a named file that is missing or broken is an error before any transfer.
-  const explicitFile = search.explicit ? readAuthFile(search.explicit, { required: true }) : undefined;
-  let defaultFiles: AuthFile[] | undefined;
-  const readDefaults = (): AuthFile[] => (defaultFiles ??= search.defaults.flatMap((path) => readAuthFile(path) ?? []));
+  const parser = search.explicit ? await authFiles() : undefined;
+  const explicitFile = search.explicit && parser ? parser.readAuthFile(search.explicit, { required: true }) : undefined;
+  // The default files are parsed only once a registry asks for credentials, and only those that exist.
+  let existingDefaults: string[] | undefined;
+  let defaultFiles: Promise<{ parser: AuthFileModule; files: AuthFile[] }> | undefined;
+  const readDefaults = (paths: readonly string[]) =>
+    (defaultFiles ??= authFiles().then((loaded) => ({ parser: loaded, files: paths.flatMap((path) => loaded.readAuthFile(path) ?? []) })));
 
   const repositoryOn = (registry: string): string => (registry === destination.registry ? destination.repository : source.repository);
   const providers = new Map<string, CredentialProvider>();
@@ -175,14 +188,27 @@ export function buildCopyCredentials(options: CopyCredentialOptions, deps: CopyC
     const existing = explicit.get(registry) ?? providers.get(registry);
     if (existing) return existing;
     const repository = repositoryOn(registry);
-    const candidates: Candidate[] = explicitFile ? entriesOf([explicitFile], registry, repository) : [];
+    const fromExplicitFile: Candidate[] = explicitFile && parser ? entriesOf(parser, [explicitFile], registry, repository) : [];
     const ecr = isEcrRegistry(registry);
+    let provider: CredentialProvider;
     if (ecr) {
-      candidates.push({ kind: 'provider', provider: ecrCredentialsOnFirstUse(ecr, registry, deps) });
+      const candidates = [...fromExplicitFile, { kind: 'provider', provider: ecrCredentialsOnFirstUse(ecr, registry, deps) } satisfies Candidate];
+      provider = chainedCredentials(registry, repository, () => Promise.resolve(candidates), deps.helper ?? {});
     } else {
-      candidates.push(...entriesOf(readDefaults(), registry, repository));
+      const paths = (existingDefaults ??= search.defaults.filter((path) => existsSync(path)));
+      provider =
+        fromExplicitFile.length === 0 && paths.length === 0
+          ? anonymousCredentials
+          : chainedCredentials(
+              registry,
+              repository,
+              async () => {
+                const { parser: loaded, files } = await readDefaults(paths);
+                return [...fromExplicitFile, ...entriesOf(loaded, files, registry, repository)];
+              },
+              deps.helper ?? {},
+            );
     }
-    const provider = candidates.length === 0 ? anonymousCredentials : chainedCredentials(registry, repository, candidates, deps.helper ?? {});
     providers.set(registry, provider);
     return provider;
   };

@@ -88,7 +88,7 @@ export async function runCopy(options: CopyCommandOptions, io: CommandIo, deps: 
   const destination = parseImageReference(options.destination);
   const platforms = (options.platforms ?? []).flatMap((value) => value.split(',')).map((p) => p.trim()).filter((p) => p !== '');
   const { signal, ...credentialDeps } = deps;
-  const { credentials, warning } = buildCopyCredentials(options, { ...credentialDeps, ...(options.aws ? { aws: options.aws } : {}) });
+  const { credentials, warning } = await buildCopyCredentials(options, { ...credentialDeps, ...(options.aws ? { aws: options.aws } : {}) });
   if (warning) io.err(warning);
 
   const progressLine = copyProgressLine({ source: options.source.replace(/^docker:\/\//, ''), destinationRegistry: destination.registry });

@@ -36,7 +36,7 @@ describe('buildCopyCredentials', () => {
     const ecrTokenFor = vi.fn(ecrToken('ecr-password'));
 
     // Act
-    const { credentials } = buildCopyCredentials({ source: 'quay.io/team/app:1', destination: `${ecrHost}/mirror/app:1`, srcCreds: 'robot:token' }, { ...empty, ecrTokenFor });
+    const { credentials } = await buildCopyCredentials({ source: 'quay.io/team/app:1', destination: `${ecrHost}/mirror/app:1`, srcCreds: 'robot:token' }, { ...empty, ecrTokenFor });
 
     // Assess
     expect(await credentials(ecrHost).credential()).toEqual({ username: 'AWS', password: 'ecr-password' });
@@ -48,8 +48,8 @@ describe('buildCopyCredentials', () => {
     expect(credentials('public.ecr.aws').description).toBe('anonymous');
   });
 
-  it('uses the destination credentials for a registry both sides name, with a warning', () => {
-    const { credentials, warning } = buildCopyCredentials({ source: 'ghcr.io/a/b:1', destination: 'ghcr.io/c/d:1', srcCreds: 'reader:r', destCreds: 'writer:w' }, empty);
+  it('uses the destination credentials for a registry both sides name, with a warning', async () => {
+    const { credentials, warning } = await buildCopyCredentials({ source: 'ghcr.io/a/b:1', destination: 'ghcr.io/c/d:1', srcCreds: 'reader:r', destCreds: 'writer:w' }, empty);
 
     expect(credentials('ghcr.io').description).toBe('user "writer" (--dest-creds)');
     expect(warning).toBe('Source and destination are both on ghcr.io; using the destination\'s credentials (user "writer" (--dest-creds)) for both');
@@ -58,13 +58,13 @@ describe('buildCopyCredentials', () => {
   it(`reads ${SOURCE_CREDENTIALS_ENV} and ${DESTINATION_CREDENTIALS_ENV} for CI, the flags winning over them`, async () => {
     const env = { [SOURCE_CREDENTIALS_ENV]: 'ci-reader:r3ad', [DESTINATION_CREDENTIALS_ENV]: 'ci-writer:wr1te' };
 
-    const fromEnv = buildCopyCredentials({ source: 'quay.io/a:1', destination: 'ghcr.io/b:1' }, { ...empty, env }).credentials;
-    const flagged = buildCopyCredentials({ source: 'quay.io/a:1', destination: 'ghcr.io/b:1', destCreds: 'typed:t' }, { ...empty, env }).credentials;
+    const fromEnv = (await buildCopyCredentials({ source: 'quay.io/a:1', destination: 'ghcr.io/b:1' }, { ...empty, env })).credentials;
+    const flagged = (await buildCopyCredentials({ source: 'quay.io/a:1', destination: 'ghcr.io/b:1', destCreds: 'typed:t' }, { ...empty, env })).credentials;
 
     expect(await fromEnv('quay.io').credential()).toEqual({ username: 'ci-reader', password: 'r3ad' });
     expect(fromEnv('ghcr.io').description).toBe(`user "ci-writer" (${DESTINATION_CREDENTIALS_ENV})`);
     expect(await flagged('ghcr.io').credential()).toEqual({ username: 'typed', password: 't' });
-    expect(() => buildCopyCredentials({ source: 'quay.io/a:1', destination: 'ghcr.io/b:1' }, { ...empty, env: { [DESTINATION_CREDENTIALS_ENV]: 'no-colon' } })).toThrow(
+    await expect(buildCopyCredentials({ source: 'quay.io/a:1', destination: 'ghcr.io/b:1' }, { ...empty, env: { [DESTINATION_CREDENTIALS_ENV]: 'no-colon' } })).rejects.toThrow(
       `Invalid ${DESTINATION_CREDENTIALS_ENV}: expected user:password`,
     );
   });
@@ -72,7 +72,7 @@ describe('buildCopyCredentials', () => {
   it('reads ~/.docker/config.json and containers auth.json, the containers file first', async () => {
     const home = homeWith({ docker: { auths: { 'quay.io': basic('docker-user', 'd'), 'ghcr.io': basic('gh', 'g') } }, containers: { auths: { 'quay.io': basic('podman-user', 'p') } } });
 
-    const { credentials } = buildCopyCredentials({ source: 'quay.io/team/app:1', destination: 'ghcr.io/org/app:1' }, { env: {}, home });
+    const { credentials } = await buildCopyCredentials({ source: 'quay.io/team/app:1', destination: 'ghcr.io/org/app:1' }, { env: {}, home });
 
     expect(await credentials('quay.io').credential()).toEqual({ username: 'podman-user', password: 'p' });
     expect(credentials('quay.io').description).toBe(`user "podman-user" from ${join(home, '.config', 'containers', 'auth.json')}`);
@@ -82,7 +82,7 @@ describe('buildCopyCredentials', () => {
   it('prefers ECR GetAuthorizationToken to a stored ECR login, which expires after 12 hours', async () => {
     const home = homeWith({ docker: { auths: { [ecrHost]: basic('AWS', 'expired-token') } } });
 
-    const { credentials } = buildCopyCredentials({ source: 'quay.io/a:1', destination: `${ecrHost}/b:1` }, { env: {}, home, ecrTokenFor: ecrToken('fresh') });
+    const { credentials } = await buildCopyCredentials({ source: 'quay.io/a:1', destination: `${ecrHost}/b:1` }, { env: {}, home, ecrTokenFor: ecrToken('fresh') });
 
     expect(await credentials(ecrHost).credential()).toEqual({ username: 'AWS', password: 'fresh' });
   });
@@ -92,13 +92,13 @@ describe('buildCopyCredentials', () => {
     const authfile = join(home, 'ci-auth.json');
     writeFileSync(authfile, JSON.stringify({ auths: { 'quay.io/team': basic('team-robot', 't'), [ecrHost]: basic('AWS', 'from-file') } }));
 
-    const viaFlag = buildCopyCredentials({ source: 'quay.io/team/app:1', destination: `${ecrHost}/b:1`, authfile }, { env: {}, home, ecrTokenFor: ecrToken('fresh') }).credentials;
-    const viaEnv = buildCopyCredentials({ source: 'quay.io/team/app:1', destination: `${ecrHost}/b:1` }, { env: { REGISTRY_AUTH_FILE: authfile }, home, ecrTokenFor: ecrToken('fresh') }).credentials;
+    const viaFlag = (await buildCopyCredentials({ source: 'quay.io/team/app:1', destination: `${ecrHost}/b:1`, authfile }, { env: {}, home, ecrTokenFor: ecrToken('fresh') })).credentials;
+    const viaEnv = (await buildCopyCredentials({ source: 'quay.io/team/app:1', destination: `${ecrHost}/b:1` }, { env: { REGISTRY_AUTH_FILE: authfile }, home, ecrTokenFor: ecrToken('fresh') })).credentials;
 
     expect(await viaFlag('quay.io').credential()).toEqual({ username: 'team-robot', password: 't' });
     expect(await viaFlag(ecrHost).credential()).toEqual({ username: 'AWS', password: 'from-file' });
     expect(await viaEnv('quay.io').credential()).toEqual({ username: 'team-robot', password: 't' });
-    expect(() => buildCopyCredentials({ source: 'quay.io/a:1', destination: 'ghcr.io/b:1', authfile: join(home, 'missing.json') }, { env: {}, home })).toThrow(/Cannot read the auth file .*missing\.json \(ENOENT\)/);
+    await expect(buildCopyCredentials({ source: 'quay.io/a:1', destination: 'ghcr.io/b:1', authfile: join(home, 'missing.json') }, { env: {}, home })).rejects.toThrow(/Cannot read the auth file .*missing\.json \(ENOENT\)/);
   });
 
   it('runs the credsStore helper and falls back to the auths entry when the store has nothing', async () => {
@@ -108,7 +108,7 @@ describe('buildCopyCredentials', () => {
     const helper = { env: { ...process.env, PATH: fake.path } };
 
     // Act
-    const { credentials } = buildCopyCredentials({ source: 'quay.io/team/app:1', destination: 'registry.lab:5000/b:1' }, { env: {}, home, helper });
+    const { credentials } = await buildCopyCredentials({ source: 'quay.io/team/app:1', destination: 'registry.lab:5000/b:1' }, { env: {}, home, helper });
 
     // Assess
     expect(await credentials('quay.io').credential()).toEqual({ username: 'keychain-user', password: 'k' });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +22,12 @@ function describeImagesFile(): string {
  * Runs the bundled CLI with a module-load hook and returns every source file (as esbuild's
  * metafile names its inputs) in the bundle files the process loaded.
  */
-function sourcesLoadedBy(args: readonly string[]): { status: number | null; sources: string[] } {
+function sourcesLoadedBy(args: readonly string[], env: Record<string, string> = {}): { status: number | null; sources: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'ecr-autopilot-loaded-'));
   const log = join(dir, 'loaded.txt');
   writeFileSync(log, '');
   // No AWS settings at all: a live command fails fast (no region), an offline one never asks.
-  const result = spawnSync(process.execPath, ['--import', RECORDER, cliBin(), ...args], { encoding: 'utf8', env: cleanEnv({ LOADED_MODULES_LOG: log }), cwd: dir });
+  const result = spawnSync(process.execPath, ['--import', RECORDER, cliBin(), ...args], { encoding: 'utf8', env: cleanEnv({ ...env, LOADED_MODULES_LOG: log }), cwd: dir });
   const inputs = bundleInputs();
   const files = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file:')).map((url) => basename(fileURLToPath(url)));
   expect(files).toContain('ecr-autopilot.js');
@@ -68,5 +68,25 @@ describe('lazy command loading', () => {
     // Assess
     expect(status).toBe(0);
     expect(sources.filter((source) => source.startsWith('cli/commands/') || source.startsWith('lib/') && source !== 'lib/errors.ts')).toEqual([]);
+  });
+
+  it.each([
+    ['without auth files', {}],
+    ['with a ~/.docker/config.json', { auths: { 'quay.io': { auth: Buffer.from('robot:token').toString('base64') } }, credsStore: 'desktop' }],
+  ])('copy %s parses no auth file and runs no credential helper until a registry asks for credentials', (_name, config) => {
+    // Prepare
+    const home = mkdtempSync(join(tmpdir(), 'ecr-autopilot-home-'));
+    if (Object.keys(config).length > 0) {
+      mkdirSync(join(home, '.docker'));
+      writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify(config));
+    }
+
+    // Act
+    const { status, sources } = sourcesLoadedBy(['copy', '127.0.0.1:9/source/app:v1', '127.0.0.1:9/destination/app:v1'], { HOME: home });
+
+    // Assess
+    expect(status).toBe(3);
+    expect(sources).toContain('lib/oci/transport/authFileSearch.ts');
+    expect(sources.filter((source) => /zod|lib\/oci\/transport\/(authFile|credentialHelper)\.ts$/.test(source))).toEqual([]);
   });
 });

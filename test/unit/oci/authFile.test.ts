@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { authFileSearch, lookupAuthFile, parseAuthFile, readAuthFile } from '../../../lib/oci/transport/authFile';
+import { lookupAuthFile, parseAuthFile, readAuthFile } from '../../../lib/oci/transport/authFile';
+import { authFileSearch } from '../../../lib/oci/transport/authFileSearch';
 
 const basic = (user: string, password: string) => ({ auth: Buffer.from(`${user}:${password}`).toString('base64') });
 
