@@ -12,13 +12,14 @@ export type BlobOutcome = 'copied' | 'skipped' | 'mounted';
 
 /**
  * Ensures the destination repository has `blob`, updating the context's counters and progress.
+ * `presence` is an existence check already sent (see `TreePlan.presence`); without it, one is sent.
  *
  * @example
- * await runBounded(plan.blobs, ctx.concurrency, ctx.signal, (blob, signal) => copyBlob({ ...ctx, signal }, blob));
+ * await runBounded(plan.blobs, ctx.concurrency, ctx.signal, (blob, signal) => copyBlob({ ...ctx, signal }, blob, plan.presence.get(blob.digest)));
  */
-export async function copyBlob(ctx: CopyContext, blob: Descriptor): Promise<BlobOutcome> {
+export async function copyBlob(ctx: CopyContext, blob: Descriptor, presence?: Promise<number | undefined>): Promise<BlobOutcome> {
   const signal = ctx.signal ? { signal: ctx.signal } : {};
-  const present = await ctx.client.blobs.exists(ctx.destination, blob.digest, { scopes: ctx.destinationScopes, ...signal });
+  const present = await (presence ?? ctx.client.blobs.exists(ctx.destination, blob.digest, { scopes: ctx.destinationScopes, ...signal }));
   if (present !== undefined) {
     ctx.stats.blobsSkipped += 1;
     ctx.progress.blobDone(blob);

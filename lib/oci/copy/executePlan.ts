@@ -6,7 +6,7 @@
 import type { PushedManifest } from '../remote/ManifestClient';
 import { copyBlob } from './copyBlob';
 import { type CopyContext, signalOf } from './copyContext';
-import type { TreePlan } from './planTree';
+import { largestFirst, type TreePlan } from './planTree';
 import { runBounded } from '../../shared/runBounded';
 
 /**
@@ -21,10 +21,12 @@ export async function executePlan(ctx: CopyContext, plan: TreePlan, tag: string 
   ctx.progress.addManifests(plan.childLevels.reduce((sum, level) => sum + level.length, 0) + 1);
 
   ctx.progress.phase('blobs');
-  // Largest first: with bounded concurrency the big layers set the total time, so they start at
-  // once and the small blobs (configs) fill the gaps.
-  const largestFirst = [...plan.blobs].sort((a, b) => b.size - a.size);
-  await runBounded(largestFirst, ctx.concurrency, ctx.signal, (blob, signal) => copyBlob({ ...ctx, signal }, blob));
+  try {
+    await runBounded(largestFirst(plan.blobs), ctx.concurrency, ctx.signal, (blob, signal) => copyBlob({ ...ctx, signal }, blob, plan.presence.get(blob.digest)));
+  } finally {
+    // Checks sent with the plan that no transfer awaited (a cancel before it started) end here too.
+    await Promise.allSettled(plan.presence.values());
+  }
 
   ctx.progress.phase('manifests');
   for (const level of plan.childLevels) {
