@@ -158,11 +158,13 @@ function networkFailureCode(error: unknown): string {
 
 /**
  * Accepts Slack's own webhook hosts over https on the default port, and loopback over http(s) for
- * local testing. Refuses user info (`https://user:pass@…`) anywhere: Slack never issues it, and
- * fetch would send it as an Authorization header. The error never contains the URL's path (the
- * secret part) nor its user info.
+ * local testing, except the Lambda Runtime API's port (`AWS_LAMBDA_RUNTIME_API`): whoever can write
+ * the secret must not make the function post into its own runtime (`/runtime/init/error`, an
+ * invocation's `/response`). Refuses user info (`https://user:pass@…`) anywhere: Slack never
+ * issues it, and fetch would send it as an Authorization header. The error never contains the
+ * URL's path (the secret part) nor its user info.
  */
-export function checkWebhookUrl(raw: string): string {
+export function checkWebhookUrl(raw: string, env: { AWS_LAMBDA_RUNTIME_API?: string | undefined } = process.env): string {
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -173,7 +175,13 @@ export function checkWebhookUrl(raw: string): string {
     throw new AutopilotError('SECRET_INVALID', `The Slack webhook secret has user info before ${url.host}; store the webhook URL exactly as Slack shows it (https://hooks.slack.com/services/...)`);
   }
   const loopback = LOOPBACK_HOSTS.has(url.hostname) || LOOPBACK_HOSTS.has(`[${url.hostname}]`);
-  if (loopback && (url.protocol === 'http:' || url.protocol === 'https:')) return url.toString();
+  if (loopback && (url.protocol === 'http:' || url.protocol === 'https:')) {
+    const runtimePort = env.AWS_LAMBDA_RUNTIME_API?.split(':').pop();
+    if (runtimePort !== undefined && (url.port || (url.protocol === 'https:' ? '443' : '80')) === runtimePort) {
+      throw new AutopilotError('SECRET_INVALID', `The Slack webhook secret points at ${url.protocol}//${url.host}, the Lambda Runtime API of this function; refusing to send the message there (store the webhook URL Slack shows)`);
+    }
+    return url.toString();
+  }
   // `url.port` is '' for the scheme's default port (443 written out is normalised away).
   if (url.protocol !== 'https:' || !SLACK_WEBHOOK_HOSTS.has(url.hostname) || url.port !== '') {
     throw new AutopilotError('SECRET_INVALID', `The Slack webhook secret points at ${url.protocol}//${url.host}, not at https://hooks.slack.com; refusing to send the message there`);

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AutopilotError } from '../../../lib/errors';
 import { checkWebhookUrl, SlackWebhook } from '../../../lib/notify/publish/SlackWebhook';
+import { startWebhookServer } from '../../support/webhookServer';
 
 function refusal(url: string): AutopilotError {
   try {
@@ -65,6 +66,32 @@ describe('checkWebhookUrl', () => {
     // Assess
     expect(error.code).toBe('SECRET_INVALID');
     expect(error.message).not.toMatch(/T0\/B0|\/services\//);
+  });
+
+  describe('in a Lambda', () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it('never posts into the Lambda Runtime API, whichever loopback name the secret uses for it', async () => {
+      // Prepare: a server standing in for the runtime API of this function.
+      const runtime = await startWebhookServer({ status: 202, body: '{"status":"OK"}' });
+      const port = new URL(runtime.origin).port;
+      vi.stubEnv('AWS_LAMBDA_RUNTIME_API', `127.0.0.1:${port}`);
+      try {
+        for (const url of [`http://127.0.0.1:${port}/2018-06-01/runtime/init/error`, `http://localhost:${port}/2018-06-01/runtime/invocation/abc/response`, `https://[::1]:${port}/x`]) {
+          // Act
+          const post = new SlackWebhook({ url: async () => url, sleep: async () => undefined }).post({ text: 'hi', blocks: [] });
+
+          // Assess
+          await expect(post).rejects.toMatchObject({ code: 'SECRET_INVALID', message: expect.stringMatching(/the Lambda Runtime API of this function/) });
+        }
+        expect(runtime.received).toEqual([]);
+        expect(checkWebhookUrl(`http://127.0.0.1:${Number(port) + 1}/hook`)).toBe(`http://127.0.0.1:${Number(port) + 1}/hook`);
+      } finally {
+        await runtime.close();
+      }
+    });
   });
 
   it('accepts Slack with the default port written out', () => {
