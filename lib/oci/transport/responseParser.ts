@@ -114,7 +114,8 @@ export function parseResponseHead(head: string): ParsedHead {
     addHeader(headers, line.slice(0, colon).toLowerCase(), value);
   }
   const connection = String(headers.connection ?? '').toLowerCase();
-  const keepAlive = status[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+  // An HTTP/1.0 message with Transfer-Encoding has faulty framing: read it, then close (RFC 9112 §6.1).
+  const keepAlive = status[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection) && headers['transfer-encoding'] === undefined;
   return { statusCode: Number(status[2]), headers, keepAlive };
 }
 
@@ -332,7 +333,8 @@ export class ResponseParser {
       if (line !== '') throw protocolError('HPE_INVALID_CHUNK_SIZE', 'chunked body: data not followed by CRLF');
       this.state = 'chunk-size';
     } else if (this.state === 'chunk-size') {
-      const size = /^([0-9a-fA-F]{1,15})[ \t]*(?:;[^\r\n]*)?$/.exec(line);
+      // At most 13 hex digits: 2^52, so the count of bytes left stays exact in a double.
+      const size = /^([0-9a-fA-F]{1,13})[ \t]*(?:;[^\r\n]*)?$/.exec(line);
       if (!size?.[1]) throw protocolError('HPE_INVALID_CHUNK_SIZE', `chunked body: invalid chunk size ${JSON.stringify(line.slice(0, 20))}`);
       this.remaining = Number.parseInt(size[1], 16);
       this.state = this.remaining === 0 ? 'trailer' : 'chunk-data';

@@ -440,6 +440,10 @@ describe('parseResponseHead', () => {
     expect(parseResponseHead('HTTP/1.1 200 OK\r\nConnection: close').keepAlive).toBe(false);
   });
 
+  it('never keeps an HTTP/1.0 connection whose answer has Transfer-Encoding, even when it asks for keep-alive (RFC 9112 §6.1: faulty framing)', () => {
+    expect(parseResponseHead('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked').keepAlive).toBe(false);
+  });
+
   it.each(['HTTP/2 200 OK', 'HTTP/1.1 20 OK', 'ICY 200 OK', 'HTTP/1.1 200OK', ''])('throws on the malformed status line %j', (statusLine) => {
     expect(() => parseResponseHead(`${statusLine}\r\ncontent-length: 0`)).toThrow(expect.objectContaining({ code: 'HPE_INVALID_RESPONSE' }));
   });

@@ -269,6 +269,37 @@ describe('hostile registries', () => {
       // Assess
       await expect(send).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringMatching(code) });
     });
+
+    it('never reuses the socket of an HTTP/1.0 answer with Transfer-Encoding, even when it says keep-alive', async () => {
+      // Prepare: HTTP/1.0 has no chunked coding, so its framing is faulty (RFC 9112 §6.1).
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') reply.send(200, { 'content-length': '0' });
+        else reply.write('HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n');
+      });
+      const registryHttp = client();
+
+      // Act
+      const first = await (await registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/a' })).text();
+      const second = await (await registryHttp.send({ registry: registry.host, method: 'GET', path: '/v2/app/blobs/b' })).text();
+
+      // Assess
+      expect([first, second]).toEqual(['ok', 'ok']);
+      expect(new Set(registry.requests.filter((request) => request.target !== '/v2/').map((request) => request.connection)).size).toBe(2);
+    });
+
+    it('refuses a chunk size too large to count exactly (over 2^52 bytes) instead of reading on forever', async () => {
+      // Prepare
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') reply.send(200, { 'content-length': '0' });
+        else reply.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nfffffffffffffff\r\nEVIL');
+      });
+
+      // Act
+      const read = client().send({ registry: registry.host, method: 'GET', path: '/v2/app/manifests/v1', retry: false }).then((response) => response.bytes(1024));
+
+      // Assess
+      await expect(read).rejects.toMatchObject({ code: 'HPE_INVALID_CHUNK_SIZE' });
+    });
   });
 
   describe('credentials only to the origin they belong to, over the scheme the user chose', () => {
