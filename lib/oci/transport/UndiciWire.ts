@@ -22,7 +22,7 @@ import { Readable } from 'node:stream';
 import type { EnvHttpProxyAgent } from 'undici';
 import { type BodySource, type ChunkSink, readWhole } from './bodySource';
 import { checkedLookup, checkRequestHead, HttpWire } from './HttpWire';
-import { headersFromPairs } from './responseParser';
+import { framingOf, headersFromPairs } from './responseParser';
 import { type ResponseBody, timeoutError, type Wire, type WireRequest, type WireResponse } from './wire';
 
 /** Where the proxy settings come from (`process.env` in production, a literal in tests). */
@@ -313,9 +313,18 @@ export class UndiciWire implements Wire {
         return translate(error, request, library) as Error;
       };
       const remoteAddress = this.directAddresses.get(host);
+      const responseHeaders = headersFromPairs(Object.entries(response.headers));
+      // undici reads `gzip, chunked` as chunked and `identity` as close-delimited: refused, as HttpWire does.
+      try {
+        framingOf(request.method, { statusCode: response.statusCode, headers: responseHeaders, keepAlive: false });
+      } catch (error) {
+        // Destroying undici's body emits its abort as an 'error': nobody reads this body.
+        response.body.on('error', () => undefined).destroy();
+        throw error;
+      }
       return {
         statusCode: response.statusCode,
-        headers: headersFromPairs(Object.entries(response.headers)),
+        headers: responseHeaders,
         body: new UndiciBody(response.body, DISCARD_READ_LIMIT, bodyError),
         ...(remoteAddress === undefined ? {} : { remoteAddress }),
       };

@@ -573,6 +573,22 @@ describe.each(implementations)('$name', ({ make, proxied, exactParserCodes }) =>
       expect(server.connections).toBe(1);
     });
 
+    it.each([
+      ['a coding we would not decode', 'transfer-encoding: gzip, chunked\r\n\r\n4\r\nGOOD\r\n0\r\n\r\n'],
+      ['identity, which RFC 9112 no longer defines', 'transfer-encoding: identity\r\n\r\nGOOD'],
+    ])('rejects a Transfer-Encoding other than chunked (%s) with HPE_INVALID_TRANSFER_ENCODING', async (_what, rest) => {
+      // Prepare
+      const server = await startRawServer((socket) => {
+        void requestHead(socket).then(() => socket.write(`HTTP/1.1 200 OK\r\n${rest}`));
+      });
+
+      // Act
+      const exchange = wire.exchange(get(server.url));
+
+      // Assess
+      await expect(exchange).rejects.toMatchObject({ code: 'HPE_INVALID_TRANSFER_ENCODING' });
+    });
+
     it('rejects a response that does not start like HTTP/1.x with HPE_INVALID_CONSTANT, before buffering it', async () => {
       // Prepare
       const server = await startRawServer((socket) => {
