@@ -1,3 +1,4 @@
+import { cpus, loadavg } from 'node:os';
 import type { BenchSection, Measurement } from './types';
 
 /**
@@ -22,9 +23,11 @@ async function main(): Promise<void> {
     const section = await load();
     console.log(`\n## ${section.title}`);
     const started = performance.now();
+    const loadBefore = loadavg()[0] ?? Number.NaN;
     const measurements = await section.run();
     for (const line of formatMeasurements(measurements)) console.log(line);
-    console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    // Other work on the machine slows both sides of a ratio, but not alike: say how busy it was.
+    console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s; load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? Number.NaN).toFixed(2)} after, ${cpus().length} CPUs)`);
   }
 }
 
