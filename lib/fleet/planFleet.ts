@@ -1,4 +1,5 @@
 import type { AutopilotConfig, FleetSettings } from '../config/types';
+import { ECR_IMAGE_API_RATE_QUOTAS, ECR_IMAGE_APIS, type EcrImageApi } from '../ecr/imageApiQuotas';
 import { WrittenFleet } from '../config/writtenConfigSchema';
 import type { ValidationIssue } from '../errors';
 import type { FleetJob } from './types';
@@ -20,7 +21,13 @@ export interface FleetPlan {
   callsPerSecondPerBatch: number;
   /** The batch function's Lambda timeout. */
   batchTimeoutSeconds: number;
-  /** A full batch's expected duration at its paced rate (what the sizing rule checks). */
+  /**
+   * Mirror only: each batch's pace per ECR image action (PutImage, InitiateLayerUpload, …), its
+   * share of `FLEET_SHARE_OF_IMAGE_API_QUOTAS` of ECR's documented rate; `maxConcurrency` × this
+   * stays under the quota for every action.
+   */
+  imageApiCallsPerSecondPerBatch?: Record<EcrImageApi, number>;
+  /** A full batch's expected duration at its paced rates (what the sizing rule checks). */
   estimatedBatchSeconds: number;
 }
 
@@ -50,6 +57,25 @@ export const SWEEP_CALLS_PER_REPOSITORY = 4;
  */
 export const MIRROR_CALLS_PER_IMAGE = 60;
 /**
+ * The share of ECR's documented rate for each image action that a mirror run may use in all: the
+ * rest stays for the account's CI pushes and its nodes' pulls, which share the same quotas.
+ */
+export const FLEET_SHARE_OF_IMAGE_API_QUOTAS = 0.5;
+/**
+ * What copying one image costs in ECR image actions, for sizing: a multi-arch index of 4 platforms
+ * of 5 layers each, none present yet (each blob checked, uploaded in one part, completed), every
+ * manifest put, and the tag read back.
+ */
+export const MIRROR_IMAGE_API_CALLS_PER_IMAGE: Readonly<Record<EcrImageApi, number>> = {
+  BatchCheckLayerAvailability: 24,
+  BatchGetImage: 5,
+  CompleteLayerUpload: 24,
+  GetDownloadUrlForLayer: 0,
+  InitiateLayerUpload: 24,
+  PutImage: 5,
+  UploadLayerPart: 24,
+};
+/**
  * Batches at once, at most: each is a Lambda invocation, and the fleet should take a small share of
  * the account's concurrency (1,000 by default). A larger budget makes each batch faster instead.
  */
@@ -66,16 +92,31 @@ export function planFleet(settings: FleetSettings | undefined, job: FleetJob): F
   const maxConcurrency = Math.min(MAX_CONCURRENT_BATCHES, Math.max(1, Math.floor(fleet.ecrCallsPerSecond / MAX_CALLS_PER_SECOND_PER_BATCH)));
   const callsPerSecondPerBatch = fleet.ecrCallsPerSecond / maxConcurrency;
   const maxItemsPerBatch = job === 'sweep' ? fleet.repositoriesPerBatch : fleet.imagesPerBatch;
-  const callsPerItem = job === 'sweep' ? SWEEP_CALLS_PER_REPOSITORY : MIRROR_CALLS_PER_IMAGE;
+  const imageApiCallsPerSecondPerBatch =
+    job === 'mirror' ? (Object.fromEntries(ECR_IMAGE_APIS.map((api) => [api, (ECR_IMAGE_API_RATE_QUOTAS[api] * FLEET_SHARE_OF_IMAGE_API_QUOTAS) / maxConcurrency])) as Record<EcrImageApi, number>) : undefined;
   return {
     job,
     maxItemsPerBatch,
     maxConcurrency,
     toleratedFailurePercentage: fleet.toleratedFailurePercentage,
     callsPerSecondPerBatch,
+    ...(imageApiCallsPerSecondPerBatch ? { imageApiCallsPerSecondPerBatch } : {}),
     batchTimeoutSeconds: BATCH_TIMEOUT_SECONDS,
-    estimatedBatchSeconds: (maxItemsPerBatch * callsPerItem) / callsPerSecondPerBatch,
+    estimatedBatchSeconds: maxItemsPerBatch * itemPace(job, callsPerSecondPerBatch, imageApiCallsPerSecondPerBatch).seconds,
   };
+}
+
+/**
+ * One item's expected time in a batch and what bounds it: its control-plane calls at the batch's
+ * pace, or for the mirror its slowest image action at that action's pace, whichever takes longer.
+ */
+function itemPace(job: FleetJob, callsPerSecondPerBatch: number, imageApiRates: Record<EcrImageApi, number> | undefined): { seconds: number; limitedBy: string } {
+  let pace = { seconds: (job === 'sweep' ? SWEEP_CALLS_PER_REPOSITORY : MIRROR_CALLS_PER_IMAGE) / callsPerSecondPerBatch, limitedBy: `${round(callsPerSecondPerBatch)} ECR calls/s` };
+  for (const api of imageApiRates ? ECR_IMAGE_APIS : []) {
+    const seconds = MIRROR_IMAGE_API_CALLS_PER_IMAGE[api] / (imageApiRates?.[api] ?? Number.POSITIVE_INFINITY);
+    if (seconds > pace.seconds) pace = { seconds, limitedBy: `${round(imageApiRates?.[api] ?? 0)} ${api} calls/s (its share of ECR's ${ECR_IMAGE_API_RATE_QUOTAS[api]}/s)` };
+  }
+  return pace;
 }
 
 /**
@@ -89,10 +130,11 @@ export function checkFleetConfig(config: AutopilotConfig, _today: Date, out: { i
     const plan = planFleet(config.fleet, job);
     if (plan.estimatedBatchSeconds <= budgetSeconds) continue;
     const field = job === 'sweep' ? 'repositoriesPerBatch' : 'imagesPerBatch';
-    const fitting = Math.max(1, Math.floor((budgetSeconds * plan.callsPerSecondPerBatch) / (job === 'sweep' ? SWEEP_CALLS_PER_REPOSITORY : MIRROR_CALLS_PER_IMAGE)));
+    const pace = itemPace(job, plan.callsPerSecondPerBatch, plan.imageApiCallsPerSecondPerBatch);
+    const fitting = Math.max(1, Math.floor(budgetSeconds / pace.seconds));
     out.issues.push({
       path: `fleet.${field}`,
-      message: `${plan.maxItemsPerBatch} per batch at ${round(plan.callsPerSecondPerBatch)} ECR calls/s would take about ${Math.round(plan.estimatedBatchSeconds)} s, over ${BATCH_BUDGET_SHARE * 100}% of the batch function's ${BATCH_TIMEOUT_SECONDS} s timeout`,
+      message: `${plan.maxItemsPerBatch} per batch at ${pace.limitedBy} would take about ${Math.round(plan.estimatedBatchSeconds)} s, over ${BATCH_BUDGET_SHARE * 100}% of the batch function's ${BATCH_TIMEOUT_SECONDS} s timeout`,
       fix: `set fleet.${field} to ${fitting} or less`,
     });
   }

@@ -3,6 +3,7 @@ import { copyImage } from '../oci/copy/copyImage';
 import type { CopyProgress } from '../oci/copy/types';
 import { parseImageReference } from '../oci/reference';
 import { anonymousCredentials, type CredentialProvider, type CredentialsForRegistry } from '../oci/transport/credentials';
+import type { RequestPacing } from '../oci/transport/requestPacing';
 import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../plan/types';
 import type { CopyImageChange } from './changes';
 
@@ -32,6 +33,11 @@ export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
       /** How long a silent registry is waited for, in ms (`CopyOptions.timeoutMs`; default 30 s). */
       timeoutMs?: number;
       onProgress?: (change: CopyImageChange, progress: CopyProgress) => void;
+      /**
+       * Paces the requests to the destination (a fleet batch: its share of ECR's image action rates,
+       * `EcrImageApiPacer`), shared by every copy this writer makes; upstream requests are not paced.
+       */
+      destinationPacing?: RequestPacing;
     },
   ) {}
 
@@ -39,6 +45,8 @@ export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
     const host = await this.options.destination.registry(options.signal);
     const upstream = this.options.upstreamCredentials ?? (() => anonymousCredentials);
     const credentials: CredentialsForRegistry = (registry) => (registry === host ? this.options.destination.credentials : upstream(registry));
+    const destinationPacing = this.options.destinationPacing;
+    const pacing: RequestPacing | undefined = destinationPacing && { pace: async (exchange, signal) => (exchange.registry === host ? destinationPacing.pace(exchange, signal) : undefined) };
     try {
       const report = await copyImage(parseImageReference(change.source), parseImageReference(`${host}/${change.repository}:${change.tag}`), {
         credentials,
@@ -47,6 +55,7 @@ export class OciCopyWriter implements ChangeWriter<CopyImageChange> {
         ...(this.options.insecureRegistries ? { insecureRegistries: this.options.insecureRegistries } : {}),
         ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(pacing ? { pacing } : {}),
         ...(this.options.onProgress ? { onProgress: (progress: CopyProgress) => this.options.onProgress?.(change, progress) } : {}),
       });
       return {

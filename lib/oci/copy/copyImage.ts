@@ -117,6 +117,7 @@ export async function copyImage(src: ImageReference, dst: ImageReference, option
     ...(options.uploadChunkSize === undefined ? {} : { uploadChunkSize: options.uploadChunkSize }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.wire ? { wire: options.wire } : {}),
+    ...(options.pacing ? { pacing: options.pacing } : {}),
   });
   const ctx: CopyContext = {
     client,

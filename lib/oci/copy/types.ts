@@ -2,6 +2,7 @@
  * The copy engine's options, progress events and report.
  */
 import type { CredentialProvider } from '../transport/credentials';
+import type { RequestPacing } from '../transport/requestPacing';
 import type { RetryPolicy } from '../transport/retryPolicy';
 import type { Wire } from '../transport/wire';
 
@@ -32,6 +33,8 @@ export interface CopyOptions {
   chunkedUploadThreshold?: number;
   /** Tuning: bytes per PATCH chunk. */
   uploadChunkSize?: number;
+  /** Paces the requests to each registry, e.g. to keep pushes to ECR under its API rates (`requestPacing.ts`). */
+  pacing?: RequestPacing;
 }
 
 /** Where the copy is. Sent at most every `PROGRESS_INTERVAL_MS` while bytes flow, and at each step. */

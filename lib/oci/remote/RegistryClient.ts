@@ -5,6 +5,7 @@
 import type { CredentialsForRegistry } from '../transport/credentials';
 import { createRetryPolicy, type RetryPolicy } from '../transport/retryPolicy';
 import { RegistryHttp } from '../transport/RegistryHttp';
+import type { RequestPacing } from '../transport/requestPacing';
 import type { Wire } from '../transport/wire';
 import { BlobClient } from './BlobClient';
 import { ManifestClient } from './ManifestClient';
@@ -22,6 +23,8 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
   /** The HTTP client (default: chosen from the environment, see `RegistryHttpOptions.wire`). */
   wire?: Wire;
+  /** Paces the requests to each registry (see `RegistryHttpOptions.pacing`). */
+  pacing?: RequestPacing;
 }
 
 /**
@@ -43,6 +46,7 @@ export class RegistryClient {
       retryPolicy: createRetryPolicy(options.retry),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.wire ? { wire: options.wire } : {}),
+      ...(options.pacing ? { pacing: options.pacing } : {}),
     });
     this.manifests = new ManifestClient(this.http);
     this.blobs = new BlobClient(this.http, {

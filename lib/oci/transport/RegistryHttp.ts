@@ -19,6 +19,7 @@ import { addressZone, checkFollowUp, type FollowUp, type FollowUpKind, type Regi
 import { isRedirectStatus, planRedirect } from './redirectGuard';
 import { redactUrl, RegistryError, registryErrorFromResponse } from './registryErrors';
 import { abortedError, createRetryPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy, runWithRetry } from './retryPolicy';
+import type { RequestPacing } from './requestPacing';
 import { createSchemePolicy, type SchemePolicy } from './schemePolicy';
 import { wireForEnvironment } from './UndiciWire';
 import { type ResponseBody, timeoutPhaseOf, type Wire, type WireResponse, type WireTimeouts } from './wire';
@@ -126,6 +127,8 @@ export interface RegistryHttpOptions {
    * `HTTPS_PROXY`/`HTTP_PROXY` is set (honouring `NO_PROXY`), else our own `HttpWire`.
    */
   wire?: Wire;
+  /** Paces every exchange with a registry's own origin (see `requestPacing.ts`); none when omitted. */
+  pacing?: RequestPacing;
 }
 
 /** What we learnt about a registry from its ping. */
@@ -235,6 +238,7 @@ export class RegistryHttp {
   private readonly states = new Map<string, Promise<RegistryState>>();
   private readonly wire: Wire;
   private readonly timeoutMs: number;
+  private readonly pacing: RequestPacing | undefined;
 
   constructor(options: RegistryHttpOptions = {}) {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -245,6 +249,7 @@ export class RegistryHttp {
     this.schemePolicy = createSchemePolicy(options.insecureRegistries);
     this.retryPolicy = options.retryPolicy ?? createRetryPolicy();
     this.tokens = new TokenCache(options.now ? { now: options.now } : {});
+    this.pacing = options.pacing;
   }
 
   /**
@@ -319,6 +324,11 @@ export class RegistryHttp {
         if (authorization !== undefined) headers.authorization = authorization;
       } else if (foreign !== undefined) {
         headers.authorization = foreign;
+      }
+      if (this.pacing && url.origin === state.base.origin) {
+        // The registry's own API calls count against its rates; a redirect target (blob storage) does not.
+        await this.pacing.pace({ registry: request.registry, method, url, hasBody: body !== undefined }, request.stop ?? request.signal);
+        if (request.stop?.aborted) throw abortedError(request.stop);
       }
       const response = await this.exchange({ url, method, headers, body, skipTlsVerify: hop.skipTlsVerify, checkAddress: hop.checkAddress, signal: request.signal });
       const status = response.statusCode;

@@ -13,6 +13,8 @@ import type { RegistryReader } from '../../../lib/ecr/RegistryReader';
 import type { ImageDetail, ImageScan, ManifestRead, Repository } from '../../../lib/ecr/types';
 import { AutopilotError } from '../../../lib/errors';
 import type { CopyImageChange } from '../../../lib/mirror/changes';
+import { EcrImageApiPacer, ecrImageApisOf, type EcrImageApi } from '../../../lib/ecr/imageApiQuotas';
+import { DEFAULT_FLEET_SETTINGS, planFleet } from '../../../lib/fleet/planFleet';
 import { mirrorImages, type MirrorDeps } from '../../../lib/mirror/mirrorImages';
 import { OciCopyWriter } from '../../../lib/mirror/OciCopyWriter';
 import { OciUpstreamReader } from '../../../lib/mirror/OciUpstreamReader';
@@ -303,6 +305,43 @@ describe('mirrorImages between real registries', () => {
     } finally {
       upstreamProxy.clearFaults();
     }
+  });
+
+  it('paces every request to the destination by the ECR image action it costs, at the mirror batch\'s planned share, and no upstream request', async () => {
+    // Prepare: the shipped plan's per-batch rates, on a clock that only counts the waits.
+    const rates = planFleet(DEFAULT_FLEET_SETTINGS, 'mirror').imageApiCallsPerSecondPerBatch;
+    let waited = 0;
+    const pacer = new EcrImageApiPacer(rates ?? ({} as never), { now: () => waited, sleep: async (ms) => void (waited += ms) });
+    const paced: Array<{ registry: string; request: string; apis: EcrImageApi[] }> = [];
+    const writer = new OciCopyWriter({
+      destination: { registry: async () => destinationProxy.host, credentials: anonymousCredentials },
+      destinationPacing: {
+        pace: async (exchange, signal) => {
+          paced.push({ registry: exchange.registry, request: `${exchange.method} ${exchange.url.pathname}`, apis: ecrImageApisOf(exchange) });
+          await pacer.pace(exchange, signal);
+        },
+      },
+    });
+    const mark = destinationProxy.log.length;
+    const copy: CopyImageChange = { action: 'oci:CopyImage', target: 'mirror/paced/multi:v1', reason: 'test', source: `${source('upstream/multi')}:v1`, repository: 'mirror/paced/multi', tag: 'v1', platforms: 'all', includeReferrers: false };
+
+    // Act
+    const outcome = await writer.apply(copy, {});
+
+    // Assess: every destination request but the ping went through the pacer; nothing upstream did.
+    expect(outcome).toMatchObject({ status: 'applied', data: { digest: multi.digest } });
+    const sent = destinationProxy.log.slice(mark).filter((entry) => entry.path !== '/v2/').map((entry) => `${entry.method} ${entry.path.split('?')[0]}`);
+    expect(paced.map((entry) => entry.request).sort()).toEqual(sent.sort());
+    expect(new Set(paced.map((entry) => entry.registry))).toEqual(new Set([destinationProxy.host]));
+    const costs = paced.flatMap((entry) => entry.apis);
+    const count = (api: EcrImageApi) => costs.filter((cost) => cost === api).length;
+    // The index and its two platform manifests, each put once; every new blob opened and completed.
+    expect(count('PutImage')).toBe(3);
+    expect(count('InitiateLayerUpload')).toBeGreaterThan(0);
+    expect(count('CompleteLayerUpload')).toBe(count('InitiateLayerUpload'));
+    expect(pacer.rates()).toEqual(rates);
+    // At 1.25 PutImage/s the three puts alone needed 2.4 s of slots.
+    expect(waited).toBeGreaterThanOrEqual(2400);
   });
 
   it('reports a copy that fails as failed, leaves the destination tag absent, and still mirrors the other image', async () => {

@@ -1,7 +1,8 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../../lib/config/loadConfig';
-import { DEFAULT_FLEET_SETTINGS, planFleet } from '../../../lib/fleet/planFleet';
+import { ECR_IMAGE_API_RATE_QUOTAS, ECR_IMAGE_APIS } from '../../../lib/ecr/imageApiQuotas';
+import { DEFAULT_FLEET_SETTINGS, FLEET_SHARE_OF_IMAGE_API_QUOTAS, planFleet } from '../../../lib/fleet/planFleet';
 import { fleetStateMachineDefinition } from '../../../lib/fleet/stateMachineDefinition';
 
 type Json = any;
@@ -27,6 +28,42 @@ describe('planFleet', () => {
     expect(plan.maxConcurrency).toBe(concurrency);
     expect(plan.callsPerSecondPerBatch).toBe(rate);
     expect(plan.maxConcurrency * plan.callsPerSecondPerBatch).toBeLessThanOrEqual(budget);
+  });
+
+  it.each([1, 7, 20, 100, 1000])('keeps the mirror batches of a %d calls/s budget together under half of ECR\'s documented rate for every image action', (budget) => {
+    // Act
+    const plan = planFleet({ ...DEFAULT_FLEET_SETTINGS, ecrCallsPerSecond: budget }, 'mirror');
+
+    // Assess
+    for (const api of ECR_IMAGE_APIS) {
+      const fleetRate = plan.maxConcurrency * (plan.imageApiCallsPerSecondPerBatch?.[api] ?? Number.POSITIVE_INFINITY);
+      expect(fleetRate).toBeCloseTo(ECR_IMAGE_API_RATE_QUOTAS[api] * FLEET_SHARE_OF_IMAGE_API_QUOTAS, 9);
+      expect(fleetRate).toBeLessThan(ECR_IMAGE_API_RATE_QUOTAS[api]);
+    }
+    expect(planFleet({ ...DEFAULT_FLEET_SETTINGS, ecrCallsPerSecond: budget }, 'sweep').imageApiCallsPerSecondPerBatch).toBeUndefined();
+  });
+
+  it('paces the shipped mirror at 1.25 PutImage/s per batch: 4 batches, 5 of ECR\'s 10/s', () => {
+    // Act
+    const plan = planFleet(DEFAULT_FLEET_SETTINGS, 'mirror');
+
+    // Assess
+    expect(plan.maxConcurrency).toBe(4);
+    expect(plan.imageApiCallsPerSecondPerBatch).toEqual({ BatchCheckLayerAvailability: 125, BatchGetImage: 250, CompleteLayerUpload: 12.5, GetDownloadUrlForLayer: 375, InitiateLayerUpload: 12.5, PutImage: 1.25, UploadLayerPart: 62.5 });
+  });
+
+  it('rejects a mirror batch size whose pushes would not fit at its share of ECR\'s PutImage rate, naming the action', () => {
+    // Act: 40 batches share 5 PutImage/s; 100 images of 5 manifests each need 4,000 s.
+    const result = readConfig(`${BASE}fleet: { ecrCallsPerSecond: 1000, imagesPerBatch: 100 }\n`, '/tmp/autopilot.yml');
+
+    // Assess
+    expect(!result.ok && result.issues).toEqual([
+      {
+        path: 'fleet.imagesPerBatch',
+        message: "100 per batch at 0.13 PutImage calls/s (its share of ECR's 10/s) would take about 4000 s, over 80% of the batch function's 900 s timeout",
+        fix: 'set fleet.imagesPerBatch to 18 or less',
+      },
+    ]);
   });
 
   it('documents its defaults in the schema: a configuration without `fleet` gets them', () => {

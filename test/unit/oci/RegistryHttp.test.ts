@@ -131,4 +131,59 @@ describe('RegistryHttp', () => {
     await expect(failure).rejects.toMatchObject({ code: 'REGISTRY_UNAUTHORIZED', message: expect.stringMatching(/UNAUTHORIZED: authentication required.*credentials used: user "ci"/) });
     await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('topsecret') });
   });
+
+  describe('with pacing', () => {
+    let storage: ScriptedRegistry | undefined;
+
+    afterEach(async () => {
+      await storage?.stop();
+      storage = undefined;
+    });
+
+    it('asks the pacer before every exchange with the registry (each retry and re-authorization), never for the ping or a redirect target', async () => {
+      // Prepare: a manifest PUT that fails once, a HEAD that needs credentials, a blob redirected to storage.
+      let puts = 0;
+      storage = await startScriptedRegistry([{ method: 'GET', path: '/bucket/blob', respond: () => ({ status: 200, body: 'blob' }) }]);
+      server = await startScriptedRegistry([
+        { method: 'GET', path: '/v2/', respond: () => ({ status: 200 }) },
+        { method: 'PUT', path: '/v2/a/manifests/v1', respond: () => ({ status: ++puts === 1 ? 503 : 201 }) },
+        { method: 'HEAD', path: '/v2/a/blobs/sha256:1', respond: (request) => (request.headers.authorization ? { status: 200 } : { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } }) },
+        { method: 'GET', path: '/v2/a/blobs/sha256:2', respond: () => ({ status: 307, headers: { location: `http://${storage?.host}/bucket/blob` } }) },
+      ]);
+      const paced: string[] = [];
+      registryHttp = new RegistryHttp({
+        credentials: () => staticCredentials({ username: 'u', password: 'p' }),
+        retryPolicy: noWait,
+        pacing: { pace: async (exchange) => void paced.push(`${exchange.registry} ${exchange.method} ${exchange.url.pathname}${exchange.hasBody ? ' +body' : ''}`) },
+      });
+      const host = server.host;
+
+      // Act
+      (await registryHttp.send({ registry: host, method: 'PUT', path: '/v2/a/manifests/v1', body: { length: 2, open: () => Buffer.from('{}'), replayable: true } })).discard();
+      (await registryHttp.send({ registry: host, method: 'HEAD', path: '/v2/a/blobs/sha256:1' })).discard();
+      const blob = await (await registryHttp.send({ registry: host, method: 'GET', path: '/v2/a/blobs/sha256:2' })).text();
+
+      // Assess
+      expect(blob).toBe('blob');
+      expect(paced).toEqual([`${host} PUT /v2/a/manifests/v1 +body`, `${host} PUT /v2/a/manifests/v1 +body`, `${host} HEAD /v2/a/blobs/sha256:1`, `${host} HEAD /v2/a/blobs/sha256:1`, `${host} GET /v2/a/blobs/sha256:2`]);
+      expect(storage.requests).toHaveLength(1);
+    });
+
+    it('sends nothing when the stop fires while the request waits for its slot', async () => {
+      // Prepare
+      server = await startScriptedRegistry([
+        { method: 'GET', path: '/v2/', respond: () => ({ status: 200 }) },
+        { method: 'PUT', path: '/v2/a/manifests/v1', respond: () => ({ status: 201 }) },
+      ]);
+      const stop = new AbortController();
+      registryHttp = new RegistryHttp({ retryPolicy: noWait, pacing: { pace: async () => stop.abort(new Error('deadline')) } });
+
+      // Act
+      const sent = registryHttp.send({ registry: server.host, method: 'PUT', path: '/v2/a/manifests/v1', body: { length: 2, open: () => Buffer.from('{}'), replayable: true }, signal: stop.signal });
+
+      // Assess
+      await expect(sent).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(server.requests.filter((request) => request.method === 'PUT')).toEqual([]);
+    });
+  });
 });
