@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AutopilotError } from '../errors';
+import { abortedError, type CallOptions } from '../shared/retry';
 import { callAws } from '../shared/awsCall';
 
 /** An object of the fleet bucket, as a listing names it. */
@@ -11,15 +12,16 @@ export interface StoredObject {
 /**
  * The fleet bucket, where a run's work items are listed for the Map's `ItemReader` and where the
  * Map's `ResultWriter` leaves the batches' results. Run bookkeeping, not a change to the registry:
- * it is written directly, not through the plan seam.
+ * it is written directly, not through the plan seam. Every call takes the run's signal like any
+ * other AWS call: once it fired, nothing more is sent (`ABORTED`).
  */
 export interface FleetStore {
   readonly bucket: string;
-  putJson(key: string, value: unknown): Promise<void>;
+  putJson(key: string, value: unknown, options?: CallOptions): Promise<void>;
   /** The parsed JSON of an object; throws `AWS_ERROR` naming the key when it is missing or not JSON. */
-  getJson(key: string): Promise<unknown>;
-  /** Every object whose key starts with `prefix` (all pages). */
-  list(prefix: string): Promise<StoredObject[]>;
+  getJson(key: string, options?: CallOptions): Promise<unknown>;
+  /** Every object whose key starts with `prefix` (all pages; no page is asked for after a stop). */
+  list(prefix: string, options?: CallOptions): Promise<StoredObject[]>;
 }
 
 /**
@@ -43,15 +45,17 @@ export class S3FleetStore implements FleetStore {
     this.bucket = options.bucket;
   }
 
-  async putJson(key: string, value: unknown): Promise<void> {
-    await callAws('s3:PutObject', (sdk) => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }), sdk));
+  async putJson(key: string, value: unknown, options: CallOptions = {}): Promise<void> {
+    await callAws('s3:PutObject', (sdk) => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }), sdk), { signal: options.signal });
   }
 
-  async getJson(key: string): Promise<unknown> {
+  async getJson(key: string, options: CallOptions = {}): Promise<unknown> {
     let text: string;
     try {
-      const output = await callAws('s3:GetObject', (sdk) => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), sdk));
+      const output = await callAws('s3:GetObject', (sdk) => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), sdk), { signal: options.signal });
+      // The body streams on the request the signal aborts; a body read after the stop is not used.
       text = (await output.Body?.transformToString('utf8')) ?? '';
+      if (options.signal?.aborted) throw abortedError(options.signal, 's3:GetObject');
     } catch (error) {
       if (error instanceof Error && error.name === 'NoSuchKey') {
         throw new AutopilotError('AWS_ERROR', `s3://${this.bucket}/${key} does not exist; the run's items or results expired or were never written`, { cause: error });
@@ -65,13 +69,14 @@ export class S3FleetStore implements FleetStore {
     }
   }
 
-  async list(prefix: string): Promise<StoredObject[]> {
+  async list(prefix: string, options: CallOptions = {}): Promise<StoredObject[]> {
     if (Buffer.byteLength(prefix, 'utf8') > MAX_KEY_BYTES) throw new AutopilotError('INTERNAL', `An S3 prefix is at most ${MAX_KEY_BYTES} bytes; "${prefix.slice(0, 80)}…" is longer`);
     const objects: StoredObject[] = [];
     let token: string | undefined;
     do {
       const page = await callAws('s3:ListObjectsV2', (sdk) =>
         this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }), sdk),
+        { signal: options.signal },
       );
       for (const object of page.Contents ?? []) if (object.Key) objects.push({ key: object.Key, lastModified: object.LastModified ?? new Date(0) });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -109,17 +114,20 @@ export class MemoryFleetStore implements FleetStore {
     return object === undefined ? null : (JSON.parse(object.text) as unknown);
   }
 
-  async putJson(key: string, value: unknown): Promise<void> {
+  async putJson(key: string, value: unknown, options: CallOptions = {}): Promise<void> {
+    if (options.signal?.aborted) throw abortedError(options.signal, 's3:PutObject');
     this.put(key, value);
   }
 
-  async getJson(key: string): Promise<unknown> {
+  async getJson(key: string, options: CallOptions = {}): Promise<unknown> {
+    if (options.signal?.aborted) throw abortedError(options.signal, 's3:GetObject');
     const object = this.objects.get(key);
     if (object === undefined) throw new AutopilotError('AWS_ERROR', `s3://${this.bucket}/${key} does not exist; the run's items or results expired or were never written`);
     return JSON.parse(object.text) as unknown;
   }
 
-  async list(prefix: string): Promise<StoredObject[]> {
+  async list(prefix: string, options: CallOptions = {}): Promise<StoredObject[]> {
+    if (options.signal?.aborted) throw abortedError(options.signal, 's3:ListObjectsV2');
     return [...this.objects].filter(([key]) => key.startsWith(prefix)).map(([key, object]) => ({ key, lastModified: object.lastModified }));
   }
 }

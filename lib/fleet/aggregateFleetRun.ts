@@ -9,7 +9,7 @@ import type { FleetStore } from './FleetStore';
 import { readRunResults, type RunResults } from './readRunResults';
 import { AggregateFleetRunEvent, type FleetRun, type MirrorBatchResult, type SweepBatchResult } from './types';
 
-export type AggregateDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'clock' | 'logger'> & { store: FleetStore };
+export type AggregateDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'writer' | 'topicArn' | 'clock' | 'logger' | 'signal'> & { store: FleetStore };
 
 /** Failed batches a notice lists; the count covers them all. */
 const MAX_FAILED_BATCHES_LISTED = 20;
@@ -31,12 +31,13 @@ const MAX_FAILED_BATCHES_LISTED = 20;
  */
 export async function aggregateFleetRun(event: AggregateFleetRunEvent, deps: AggregateDeps): Promise<FunctionReport> {
   const { run } = event;
-  const results = await readRunResults(deps.store, event.results.ResultWriterDetails.Key);
+  const results = await readRunResults(deps.store, event.results.ResultWriterDetails.Key, { signal: deps.signal });
   const fleet = fleetSummary(run, results, deps.config.fleet?.toleratedFailurePercentage ?? 0);
   const notices = composeRunNotices(run, results, fleet, deps, { idBase: `fleet-${run.job}-${run.runId}` });
   const published = await applyChanges(
     deps.writer,
     notices.map((notice) => publishNotice(deps.topicArn, notice, `fleet ${run.job} ${notice.kind === 'lifecycle.ledger' && notice.data.part ? `ledger part ${notice.data.part.index}` : 'report'}`)),
+    { signal: deps.signal },
   );
   const failed = fleet.batches.failed;
   return {

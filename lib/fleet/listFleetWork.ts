@@ -8,7 +8,7 @@ import { planFleet } from './planFleet';
 import { runPrefix } from './stateMachineDefinition';
 import { ListFleetWorkEvent, type FleetListing, type FleetRun, type MirrorItem, type SweepItem } from './types';
 
-export type ListFleetWorkDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'logger'> & { store: FleetStore };
+export type ListFleetWorkDeps = Pick<AutopilotDeps, 'config' | 'registry' | 'logger' | 'signal'> & { store: FleetStore };
 
 /** List's report; the state machine passes `listing` on to the Map and to Aggregate. */
 export interface ListFleetWorkReport extends FunctionReport {
@@ -37,7 +37,7 @@ export async function listFleetWork(event: ListFleetWorkEvent, deps: ListFleetWo
 
   const prefix = runPrefix(event.job, event.executionName);
   const itemsKey = `${prefix}/items.json`;
-  await deps.store.putJson(itemsKey, items);
+  await deps.store.putJson(itemsKey, items, { signal: deps.signal });
 
   const batches = Math.ceil(items.length / plan.maxItemsPerBatch);
   const run: FleetRun = {
@@ -64,7 +64,7 @@ export async function listFleetWork(event: ListFleetWorkEvent, deps: ListFleetWo
 
 async function sweepItems(account: string, region: string, deps: ListFleetWorkDeps): Promise<SweepItem[]> {
   const items: SweepItem[] = [];
-  for await (const repository of deps.registry.listRepositories()) {
+  for await (const repository of deps.registry.listRepositories({ signal: deps.signal })) {
     const repositoryClass = matchRepositoryClass(deps.config, repository.repositoryName);
     if (repositoryClass) items.push({ account, region, repository: repository.repositoryName, repositoryClass: repositoryClass.name });
   }

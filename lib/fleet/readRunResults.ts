@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { AutopilotError } from '../errors';
 import { toValidationIssues } from '../validation/toValidationIssues';
 import { formatIssue } from '../errors';
+import type { CallOptions } from '../shared/retry';
 import type { FleetStore } from './FleetStore';
 import { FleetBatchResult, type FleetBatchResult as FleetBatchResultType } from './types';
 
@@ -59,13 +60,13 @@ export interface RunResults {
  * stops the aggregate with the execution named, rather than being dropped from the ledger.
  *
  * @example
- * const results = await readRunResults(store, listing.results.ResultWriterDetails.Key);
+ * const results = await readRunResults(store, listing.results.ResultWriterDetails.Key, { signal });
  */
-export async function readRunResults(store: FleetStore, manifestKey: string): Promise<RunResults> {
-  const manifest = parse(ResultManifest, await store.getJson(manifestKey), `s3://${store.bucket}/${manifestKey}`);
+export async function readRunResults(store: FleetStore, manifestKey: string, options: CallOptions = {}): Promise<RunResults> {
+  const manifest = parse(ResultManifest, await store.getJson(manifestKey, options), `s3://${store.bucket}/${manifestKey}`);
   const records = async (files: ReadonlyArray<{ Key: string }> | undefined): Promise<ChildExecutionRecord[]> => {
     const all: ChildExecutionRecord[] = [];
-    for (const file of files ?? []) all.push(...parse(z.array(ChildExecutionRecord), await store.getJson(file.Key), `s3://${store.bucket}/${file.Key}`));
+    for (const file of files ?? []) all.push(...parse(z.array(ChildExecutionRecord), await store.getJson(file.Key, options), `s3://${store.bucket}/${file.Key}`));
     return all;
   };
   const succeededRecords = await records(manifest.ResultFiles.SUCCEEDED);

@@ -69,8 +69,8 @@ export async function reportInterruptedFleetRun(event: StepFunctionsExecutionSta
   }
 
   const run: FleetRun = { job, runId: detail.name, executionArn: detail.executionArn, startedAt: new Date(detail.startDate).toISOString() };
-  const manifestKey = await latestManifest(deps.store, `${runPrefix(job, run.runId)}/results/`);
-  const results: RunResults = manifestKey ? await readRunResults(deps.store, manifestKey) : { mapRunArn: '', succeeded: [], failed: [], redriveCount: 0 };
+  const manifestKey = await latestManifest(deps.store, `${runPrefix(job, run.runId)}/results/`, deps.signal);
+  const results: RunResults = manifestKey ? await readRunResults(deps.store, manifestKey, { signal: deps.signal }) : { mapRunArn: '', succeeded: [], failed: [], redriveCount: 0 };
   const redriveCount = detail.redriveCount ?? results.redriveCount;
   const fleet: FleetRunSummary = {
     ...fleetSummary(run, results, deps.config.fleet?.toleratedFailurePercentage ?? 0),
@@ -103,8 +103,8 @@ export async function reportInterruptedFleetRun(event: StepFunctionsExecutionSta
 }
 
 /** The key of the newest `manifest.json` under a run's results prefix; a redriven Map Run writes it again. */
-async function latestManifest(store: FleetStore, prefix: string): Promise<string | undefined> {
-  const manifests = (await store.list(prefix)).filter((object) => object.key.endsWith('/manifest.json'));
+async function latestManifest(store: FleetStore, prefix: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+  const manifests = (await store.list(prefix, { signal })).filter((object) => object.key.endsWith('/manifest.json'));
   manifests.sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime());
   return manifests[0]?.key;
 }
