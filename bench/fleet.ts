@@ -9,8 +9,10 @@
  * starting as soon as one ends. The baseline is today's single-invocation sweep (`sweepLifecycle`,
  * one repository after another) on the same simulator. Each budget runs with the shipped per-run
  * deletion cap (`lifecycle.maxDeletionsPerRun`, 200), which the batches share through the state
- * table (an in-memory table with DynamoDB-like latency on the same virtual clock); the raised budget
- * also runs with the cap lifted, so every expiring image is deleted: the most calls a sweep makes.
+ * table (an in-memory table with DynamoDB-like latency on the same virtual clock), and with the cap
+ * lifted, so every expiring image is deleted: the most calls a sweep makes. The shipped budget
+ * (20/s) stays because ECR publishes no rate for what the sweep calls; where a run cannot meet the
+ * 10-minute target at its budget, the bench says so and why (`budgetBound`) instead of hiding it.
  *
  * Run alone with: npm run bench -- fleet
  */
@@ -30,6 +32,7 @@ import { routeChanges } from '../lib/plan/routeChanges';
 import type { Change, ChangeOutcome } from '../lib/plan/types';
 import type { LoggerPort } from '../lib/runtime/types';
 import { CallPacer } from '../lib/shared/callPacer';
+import { ECR_IMAGE_API_RATE_QUOTAS } from '../lib/ecr/imageApiQuotas';
 import { hasErrorCode } from '../lib/errors';
 import { MemoryStateStore } from '../lib/state/MemoryStateStore';
 import type { StateStore } from '../lib/state/StateStore';
@@ -155,6 +158,10 @@ interface FleetRunMeasurement {
   cap: number;
   stateCalls: number;
   stateConflicts: number;
+  /** ECR calls by operation. */
+  operations: Map<string, number>;
+  /** Failures the run's ledger counts (a repository whose reads were throttled beyond the retries, …). */
+  failures: number;
 }
 
 /** List → Map (at most MaxConcurrency batches at once) → Aggregate, in virtual time. */
@@ -224,7 +231,29 @@ async function runFleet(baseConfig: AutopilotConfig, budget: number, accountRate
     cap: config.lifecycle?.maxDeletionsPerRun ?? 0,
     stateCalls: table.calls(),
     stateConflicts: table.conflicts(),
+    operations: new Map(ecr.calls),
+    failures: ledgers[0]?.kind === 'lifecycle.ledger' ? ledgers[0].data.totals.failures : 0,
   };
+}
+
+/**
+ * Why a run's wall time is what it is when the budget bounds it: its calls cannot go faster than
+ * the budget, and what the target would need, against what ECR documents for the calls it made.
+ */
+function budgetBound(fleet: FleetRunMeasurement): string | undefined {
+  const floorSeconds = fleet.calls / fleet.budget;
+  const targetSeconds = TARGET_MINUTES * 60;
+  if (floorSeconds <= targetSeconds) return undefined;
+  const needed = Math.ceil(fleet.calls / targetSeconds);
+  const byRate = [...fleet.operations].sort(([, a], [, b]) => b - a);
+  const undocumented = byRate.filter(([operation]) => !(operation in ECR_IMAGE_API_RATE_QUOTAS)).map(([operation, count]) => `${operation} ${count.toLocaleString('en')}`);
+  const documented = byRate.filter(([operation]) => operation in ECR_IMAGE_API_RATE_QUOTAS).map(([operation, count]) => `${operation} ${count.toLocaleString('en')} (${ECR_IMAGE_API_RATE_QUOTAS[operation as keyof typeof ECR_IMAGE_API_RATE_QUOTAS]}/s)`);
+  return (
+    `budget-bound, by design: ${fleet.calls.toLocaleString('en')} ECR calls at ${fleet.budget}/s take at least ${Math.round(floorSeconds)} s; ` +
+    `${targetSeconds} s needs ${needed} calls/s of ${undocumented.join(', ')}, for which ECR publishes no rate quota ` +
+    `(https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html lists only the image push/pull actions${documented.length > 0 ? `: ${documented.join(', ')}` : ''}). ` +
+    `The default stays ${fleet.budget}/s; raise fleet.ecrCallsPerSecond once your account's rates are known (the ${RAISED_BUDGET}/s runs below)`
+  );
 }
 
 /** Today's sweep: one invocation, one repository after another, on the same simulator. */
@@ -237,6 +266,8 @@ async function runBaseline(config: AutopilotConfig, budget: number): Promise<{ w
   return { wallSeconds: clock.now() / 1000, calls: ecr.totalCalls(), throttled: ecr.throttled };
 }
 
+const withNote = (note: string | undefined): { note?: string } => (note ? { note } : {});
+
 export const fleetBench: BenchSection = {
   title: `Fleet sweep: ${REPOSITORIES.toLocaleString('en')} repositories × ${IMAGES_PER_REPOSITORY} images, ${(EXPIRING_PER_REPOSITORY / IMAGES_PER_REPOSITORY) * 100} % expiring, simulated ECR (latency 30–80 ms/call, token bucket at the budget), virtual clock`,
   async run(): Promise<Measurement[]> {
@@ -246,10 +277,10 @@ export const fleetBench: BenchSection = {
     const uncapped: AutopilotConfig = { ...config, lifecycle: { notifyWhenUnchanged: false, ...config.lifecycle, maxDeletionsPerRun: REPOSITORIES * EXPIRING_PER_REPOSITORY } };
     const shipped = config.fleet?.ecrCallsPerSecond ?? 20;
     const measurements: Measurement[] = [];
-    const runs: Array<{ budget: number; config: AutopilotConfig; tag: string }> = [
-      ...[...new Set([shipped, RAISED_BUDGET])].map((budget) => ({ budget, config, tag: `${budget}/s` })),
-      { budget: RAISED_BUDGET, config: uncapped, tag: `${RAISED_BUDGET}/s, cap lifted` },
-    ];
+    const runs: Array<{ budget: number; config: AutopilotConfig; tag: string }> = [...new Set([shipped, RAISED_BUDGET])].flatMap((budget) => [
+      { budget, config, tag: `${budget}/s` },
+      { budget, config: uncapped, tag: `${budget}/s, cap lifted` },
+    ]);
     for (const { budget, config: runConfig, tag } of runs) {
       const baseline = await runBaseline(runConfig, budget);
       const fleet = await runFleet(runConfig, budget);
@@ -258,7 +289,7 @@ export const fleetBench: BenchSection = {
       console.log(`    the batches shared the cap in ${fleet.stateCalls.toLocaleString('en')} state table calls, ${fleet.stateConflicts} conditional write(s) lost and retried`);
       if (baseline.wallSeconds > BATCH_TIMEOUT_SECONDS) console.log(`    the baseline needs ${Math.round(baseline.wallSeconds)} s, more than one Lambda invocation's ${BATCH_TIMEOUT_SECONDS} s: deployed, it stops at its deadline with about ${Math.floor((BATCH_TIMEOUT_SECONDS / baseline.wallSeconds) * 100)} % of the repositories swept`);
       measurements.push(
-        { name: `[${tag}] simulated wall time of the sweep`, value: Math.round(fleet.wallSeconds), unit: 's', baseline: { name: 'single-invocation sequential sweep', value: Math.round(baseline.wallSeconds) }, target: { max: TARGET_MINUTES * 60 } },
+        { name: `[${tag}] simulated wall time of the sweep`, value: Math.round(fleet.wallSeconds), unit: 's', baseline: { name: 'single-invocation sequential sweep', value: Math.round(baseline.wallSeconds) }, target: { max: TARGET_MINUTES * 60 }, ...withNote(budgetBound(fleet)) },
         { name: `[${tag}] ECR API calls per repository`, value: Number((fleet.calls / REPOSITORIES).toFixed(2)), unit: 'calls/repo', baseline: { name: 'single-invocation sweep', value: Number((baseline.calls / REPOSITORIES).toFixed(2)) } },
         { name: `[${tag}] throttled calls`, value: fleet.throttled, unit: 'count', target: { max: 0 } },
         { name: `[${tag}] peak calls in any second (budget ${budget})`, value: fleet.peakCallsPerSecond, unit: 'calls/s', target: { max: budget } },
@@ -270,7 +301,7 @@ export const fleetBench: BenchSection = {
     // An account whose real ECR rate is below the configured budget: throttling happens, and the
     // shared retry module's backoff has to carry every batch through.
     const squeezed = await runFleet(uncapped, RAISED_BUDGET, RAISED_BUDGET * 0.8);
-    console.log(`  budget ${RAISED_BUDGET} calls/s, cap lifted, against an account that allows ${RAISED_BUDGET * 0.8}/s: ${squeezed.throttled} throttled calls retried with backoff, ${squeezed.failedBatches} of ${squeezed.batches} batches failed, ${squeezed.imagesExpired.toLocaleString('en')} images expired, ${Math.round(squeezed.wallSeconds)} s`);
+    console.log(`  budget ${RAISED_BUDGET} calls/s, cap lifted, against an account that allows ${RAISED_BUDGET * 0.8}/s: ${squeezed.throttled} throttled calls retried with backoff, ${squeezed.failedBatches} of ${squeezed.batches} batches failed, ${squeezed.failures} failure(s) in the ledger (a repository throttled beyond the retries is reported and left for the next run), ${squeezed.imagesExpired.toLocaleString('en')} images expired, ${Math.round(squeezed.wallSeconds)} s`);
     measurements.push({ name: `[${RAISED_BUDGET}/s vs an ${RAISED_BUDGET * 0.8}/s account] failed batches after throttling backoff`, value: squeezed.failedBatches, unit: 'count', target: { max: 0 } });
     return measurements;
   },

@@ -43,7 +43,8 @@ export function formatMeasurements(measurements: readonly Measurement[]): string
       const ok = measured !== undefined && measured <= m.target.max;
       verdict = `  target ${m.target.ratio ? 'ratio ' : ''}≤ ${m.target.max}${m.target.ratio ? '' : ` ${m.unit}`}: ${ok ? 'met' : 'MISSED'}`;
     }
-    return `${m.name.padEnd(width)} ${value}${baseline}${verdict}`;
+    const line = `${m.name.padEnd(width)} ${value}${baseline}${verdict}`;
+    return m.note ? `${line}\n${' '.repeat(width + 1)}↳ ${m.note}` : line;
   });
 }
 

@@ -11,6 +11,8 @@ export interface Measurement {
   baseline?: { name: string; value: number };
   /** The target for `value` (or for value/baseline when `targetIsRatio`). */
   target?: { max: number; ratio?: boolean };
+  /** Why the value is what it is, printed under it (e.g. what bounds a missed target). */
+  note?: string;
 }
 
 export interface BenchSection {

@@ -220,8 +220,11 @@ export const WrittenVerify = z.strictObject({
 export const WrittenFleet = z.strictObject({
   /**
    * ECR API calls per second the whole fan-out stays under (per account and region). ECR does not
-   * publish its control-plane rates (DescribeImages, BatchDeleteImage, ...; aws-ecr-facts §6), so the
-   * default is low; raise it when your account's rates are known to be higher.
+   * publish rate quotas for the sweep's calls (DescribeImages, GetLifecyclePolicy, BatchDeleteImage,
+   * DescribeRepositories; "Amazon ECR service quotas",
+   * https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html lists only the image
+   * push/pull actions, and aws-ecr-facts §6), so the default is low and the bench's 10,000-repository
+   * sweep is budget-bound at it; raise it when your account's rates are known to be higher.
    */
   ecrCallsPerSecond: z._default(z.number().check(z.gt(0), z.lte(1000)), 20),
   /** Repositories one child execution of the sweep covers. */
