@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ECR_IMAGE_API_RATE_QUOTAS, EcrImageApiPacer, ecrImageApisOf } from '../../../lib/ecr/imageApiQuotas';
+import { EcrImageApiPacer, ecrImageApisOf } from '../../../lib/ecr/imageApiQuotas';
 import { hasErrorCode } from '../../../lib/errors';
 import { VirtualClock } from '../../support/virtualClock';
 
@@ -31,18 +31,6 @@ describe('ecrImageApisOf', () => {
 
     // Assess
     expect(costs).toEqual(apis);
-  });
-
-  it('holds the documented default rates of the image actions (service-quotas.html)', () => {
-    expect(ECR_IMAGE_API_RATE_QUOTAS).toEqual({
-      BatchCheckLayerAvailability: 1000,
-      BatchGetImage: 2000,
-      CompleteLayerUpload: 100,
-      GetDownloadUrlForLayer: 3000,
-      InitiateLayerUpload: 100,
-      PutImage: 10,
-      UploadLayerPart: 500,
-    });
   });
 });
 
