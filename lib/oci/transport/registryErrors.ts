@@ -135,6 +135,25 @@ export function parseRegistryErrorBody(body: string): RegistryErrorEntry[] {
   });
 }
 
+/**
+ * C0 and C1 controls (ESC, CSI, BEL, line breaks) and the bidirectional overrides: what a terminal
+ * or a log viewer acts on instead of showing.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
+
+/**
+ * Text a registry sent, as it may stand in one of our messages: one line, without anything a
+ * terminal would act on (a hostile registry's error message could clear the screen, retitle the
+ * window or forge the lines after it), at most `limit` characters.
+ *
+ * @example
+ * quotedRegistryText('denied\u001b[2J\nerror: all good', 200); // 'denied [2J error: all good'
+ */
+export function quotedRegistryText(text: string, limit: number): string {
+  const line = text.replace(UNPRINTABLE, ' ').replace(/\s{2,}/g, ' ').trim();
+  return line.length <= limit ? line : `${line.slice(0, limit - 1)}…`;
+}
+
 /** What we know about a failed exchange. */
 export interface FailedExchange {
   method: string;
@@ -165,7 +184,7 @@ export function registryErrorFromResponse(exchange: FailedExchange): RegistryErr
   const byStatus = codeForStatus(exchange.status);
   // A 5xx or 429 is temporary whatever code the body names.
   const mapped = first && isKnownCode(first.code) && !byStatus.temporary ? CODE_TABLE[first.code] : byStatus;
-  const registryMessage = entries.length > 0 ? entries.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ') : exchange.body.trim().slice(0, 200);
+  const registryMessage = quotedRegistryText(entries.length > 0 ? entries.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ') : exchange.body, 300);
   const message = `${exchange.method} ${redactUrl(exchange.url)} failed with HTTP ${exchange.status}${registryMessage ? ` (${registryMessage})` : ''}`;
   return new RegistryError(mapped.code, message, {
     status: exchange.status,

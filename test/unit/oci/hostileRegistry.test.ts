@@ -93,6 +93,24 @@ describe('hostile registries', () => {
     });
   });
 
+  describe('error messages', () => {
+    it('never passes on what a terminal would act on from a registry\'s error message (escape sequences, line breaks, bidi overrides)', async () => {
+      // Prepare: clear the screen, retitle the window, forge a line, reverse the text after it.
+      const forged = '\u001b[2J\u001b]0;owned\u0007\u009b31m\r\nerror: nothing failed, all images copied\u202e';
+      const registry = await hostile((request, reply) => {
+        if (request.target === '/v2/') reply.send(200, { 'content-length': '0' });
+        else reply.send(404, { 'content-type': 'application/json' }, JSON.stringify({ errors: [{ code: `MANIFEST_UNKNOWN${forged}`, message: `unknown${forged}` }] }));
+      });
+
+      // Act
+      const error = (await client().send({ registry: registry.host, method: 'GET', path: '/v2/app/manifests/v1' }).catch((caught: unknown) => caught)) as Error;
+
+      // Assess
+      expect(error.message).toMatch(/failed with HTTP 404 \(MANIFEST_UNKNOWN .*: unknown .*error: nothing failed/);
+      expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    });
+  });
+
   describe('informational (1xx) responses and silence', () => {
     it('refuses a flood of 20,000 informational heads after a few, without recursion or copying', async () => {
       // Prepare
