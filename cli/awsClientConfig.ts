@@ -35,7 +35,7 @@ export function awsClientConfig(options: AwsOptions = {}, overrides: { region?: 
 
 /** The parts of an SDK client's resolved configuration we check. */
 export interface AwsClientConfigProbe {
-  config: { region: () => Promise<string>; credentials: () => Promise<unknown> };
+  config: { region: () => Promise<string>; credentials: () => Promise<unknown>; profile?: string | undefined };
 }
 
 /**
@@ -48,18 +48,23 @@ export interface AwsClientConfigProbe {
  */
 export async function requireAwsSession(client: AwsClientConfigProbe, options: { instead?: string } = {}): Promise<string> {
   const instead = options.instead ?? WORK_OFFLINE;
+  // A named profile that does not exist (a typo) fails like no configuration at all: say which was used.
+  const profile = client.config.profile ? { name: client.config.profile, from: '--profile' } : process.env.AWS_PROFILE ? { name: process.env.AWS_PROFILE, from: 'AWS_PROFILE' } : undefined;
+  const profileHint = profile ? `profile "${profile.name}" (${profile.from}) is used: check its name (\`aws configure list-profiles\`) and its settings; ` : '';
   let region: string;
   try {
     region = await client.config.region();
   } catch (error) {
-    throw new AutopilotError('AWS_NOT_CONFIGURED', `No AWS region is configured: set AWS_REGION (or a region in your AWS profile), pass --region <region>, ${instead}`, { cause: error });
+    throw new AutopilotError('AWS_NOT_CONFIGURED', `No AWS region is configured: ${profileHint}set AWS_REGION (or a region in your AWS profile), pass --region <region>, ${instead}`, { cause: error });
   }
   try {
     await client.config.credentials();
   } catch (error) {
     throw new AutopilotError(
       'AWS_NOT_CONFIGURED',
-      `No AWS credentials (${describeError(error).replace(/\.$/, '')}): set AWS_PROFILE or pass --profile <name> (a profile from \`aws configure\` or \`aws sso login\`), export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ${instead}`,
+      profile
+        ? `No AWS credentials (${describeError(error).replace(/\.$/, '')}): ${profileHint}log in again if it uses SSO (\`aws sso login --profile ${profile.name}\`), ${instead}`
+        : `No AWS credentials (${describeError(error).replace(/\.$/, '')}): set AWS_PROFILE or pass --profile <name> (a profile from \`aws configure\` or \`aws sso login\`), export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ${instead}`,
       { cause: error },
     );
   }

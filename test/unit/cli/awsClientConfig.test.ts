@@ -31,6 +31,29 @@ describe('requireAwsSession', () => {
     });
   });
 
+  it.each([
+    ['--profile', () => awsClientConfig({ profile: 'nosuch' })],
+    ['AWS_PROFILE', () => (vi.stubEnv('AWS_PROFILE', 'nosuch'), awsClientConfig())],
+  ])('names the profile %s chose when it gives no credentials (a typo, an expired SSO login)', async (from, config) => {
+    // Prepare: no configuration files, so no such profile
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+
+    // Act
+    const failure = requireAwsSession(new ECRClient(config()));
+
+    // Assess
+    await expect(failure).rejects.toMatchObject({ code: 'AWS_NOT_CONFIGURED', source: 'user' });
+    await expect(failure).rejects.toThrow(`profile "nosuch" (${from}) is used: check its name (\`aws configure list-profiles\`) and its settings; log in again if it uses SSO (\`aws sso login --profile nosuch\`), or work offline with --plan --snapshot <file>`);
+  });
+
+  it('names the profile when it gives no region', async () => {
+    // Act
+    const failure = requireAwsSession(new ECRClient(awsClientConfig({ profile: 'nosuch' })));
+
+    // Assess
+    await expect(failure).rejects.toThrow('No AWS region is configured: profile "nosuch" (--profile) is used: check its name (`aws configure list-profiles`) and its settings; set AWS_REGION');
+  });
+
   it('says how to give credentials when none are found', async () => {
     vi.stubEnv('AWS_REGION', 'eu-west-1');
 
