@@ -7,6 +7,8 @@ import { connect } from 'node:tls';
 import { AutopilotError, hasErrorCode } from '../lib/errors';
 import { isEcrRegistry } from '../lib/oci/reference';
 import { createSchemePolicy, isLoopbackHost } from '../lib/oci/transport/schemePolicy';
+import { anonymousCredentials } from '../lib/oci/transport/credentials';
+import { RegistryError } from '../lib/oci/transport/registryErrors';
 import type { ImageReference } from '../lib/oci/types';
 import { DESTINATION_CREDENTIALS_ENV, SOURCE_CREDENTIALS_ENV } from './copyCredentials';
 
@@ -48,7 +50,7 @@ function namedRegistries(error: AutopilotError, context: CopyFailureContext): st
   return [...new Set(hosts)].filter((host) => error.message.includes(host));
 }
 
-function credentialsHint(host: string, context: CopyFailureContext): string {
+function credentialsHint(host: string, context: CopyFailureContext, refused: string | undefined): string {
   const ecr = isEcrRegistry(host);
   if (ecr) {
     return `the AWS identity needs ecr:GetAuthorizationToken and pull (or push) permissions on the repository in ${ecr.region}; or give ${host} credentials yourself with --authfile <file>`;
@@ -60,7 +62,9 @@ function credentialsHint(host: string, context: CopyFailureContext): string {
     ...(isDestination ? [`--dest-creds <user:password> (or ${DESTINATION_CREDENTIALS_ENV})`] : []),
   ];
   const dockerHub = isSource && host === 'registry-1.docker.io' ? '; Docker Hub also answers this way for a repository that does not exist, so check the name' : '';
-  return `give credentials for ${host} with ${flags.join(' or ')}, or --authfile <file> (\`docker login\` and \`skopeo login\` write one)${dockerHub}`;
+  // Credentials were sent and refused: the fix is in them, not in giving some.
+  const check = refused ? `check the user name and password (or token) of ${refused}, or give others` : 'give credentials';
+  return `${check} for ${host} with ${flags.join(' or ')}, or --authfile <file> (\`docker login\` and \`skopeo login\` write one)${dockerHub}`;
 }
 
 function withHint(error: AutopilotError, hint: string): AutopilotError {
@@ -79,7 +83,8 @@ export async function explainCopyFailure(error: unknown, context: CopyFailureCon
   const hosts = namedRegistries(error, context);
   // Our own credential errors (a missing helper, an unusable token) already say what to do.
   if (hasErrorCode(error, 'REGISTRY_UNAUTHORIZED') && error.source !== 'user' && hosts.length > 0) {
-    return withHint(error, hosts.map((host) => credentialsHint(host, context)).join('; '));
+    const refused = error instanceof RegistryError && error.status === 401 && error.credentialsUsed !== anonymousCredentials.description ? error.credentialsUsed : undefined;
+    return withHint(error, hosts.map((host) => credentialsHint(host, context, refused)).join('; '));
   }
   if (hasErrorCode(error, 'REGISTRY_ERROR')) {
     const policy = createSchemePolicy(context.insecureRegistries);

@@ -416,6 +416,7 @@ export class RegistryHttp {
         status: error.status,
         registryCodes: error.registryCodes,
         retryable: false,
+        credentialsUsed: provider.description,
       });
     }
     throw error;

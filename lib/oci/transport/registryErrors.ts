@@ -64,13 +64,16 @@ export class RegistryError extends AutopilotError {
   readonly registryCodes: readonly string[];
   /** The wait the registry asked for (`Retry-After`), in ms. */
   readonly retryAfterMs: number | undefined;
+  /** On a 401 or 403: the credentials that were refused (their provider's printable description). */
+  readonly credentialsUsed: string | undefined;
 
-  constructor(code: ErrorCode, message: string, details: { status: number; registryCodes: readonly string[]; retryable: boolean; retryAfterMs?: number; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details: { status: number; registryCodes: readonly string[]; retryable: boolean; retryAfterMs?: number; credentialsUsed?: string; cause?: unknown }) {
     super(code, message, { retryable: details.retryable, cause: details.cause });
     this.name = 'RegistryError';
     this.status = details.status;
     this.registryCodes = details.registryCodes;
     this.retryAfterMs = details.retryAfterMs;
+    this.credentialsUsed = details.credentialsUsed;
   }
 }
 

@@ -171,6 +171,14 @@ describe('ecr-autopilot copy', () => {
       expect(cliStderr()).toContain(`give credentials for ${destination.host} with --dest-creds <user:password> (or ${DESTINATION_CREDENTIALS_ENV}), or --authfile <file>`);
     });
 
+    it('on a 401 to credentials that were given, says to check them rather than to give some; exit 2', async () => {
+      const code = await runCli('copy', `${source.host}/tools/app:1.2.3`, `${destination.host}/mirror/refused:1`, '--dest-creds', `${DORA.user}:wrong-password`);
+
+      expect(code).toBe(2);
+      expect(cliStderr()).toContain(`failed with HTTP 401; credentials used: user "${DORA.user}" (--dest-creds); check the user name and password (or token) of user "${DORA.user}" (--dest-creds), or give others for ${destination.host} with --dest-creds`);
+      expect(cliStderr()).not.toContain('wrong-password');
+    });
+
     it(`logs in with ${DESTINATION_CREDENTIALS_ENV}`, async () => {
       vi.stubEnv(DESTINATION_CREDENTIALS_ENV, `${DORA.user}:${DORA.password}`);
 
