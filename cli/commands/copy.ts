@@ -46,7 +46,8 @@ export interface CopyCommandDeps extends Omit<CopyCredentialDeps, 'aws'> {
 function interruptedSummary(options: Pick<CopyCommandOptions, 'source' | 'destination'>, last: CopyProgress | undefined): string[] {
   return [
     `Interrupted: ${options.source} → ${options.destination} was not completed`,
-    ...(last && last.blobsTotal > 0 ? [`  blobs ${last.blobsDone}/${last.blobsTotal} copied (${formatBytes(last.bytesDone, 1000)} of ${formatBytes(last.bytesTotal, 1000)}); the next copy skips those`] : []),
+    // Bytes count what was sent, of blobs in flight too; a blob is complete once the registry took it.
+    ...(last && last.blobsTotal > 0 ? [`  blobs ${last.blobsDone}/${last.blobsTotal} complete, ${formatBytes(last.bytesDone, 1000)} of ${formatBytes(last.bytesTotal, 1000)} sent; the next copy skips the blobs already there`] : []),
     '  the destination tag was not changed; upload sessions in progress were closed',
   ];
 }

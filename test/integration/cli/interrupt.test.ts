@@ -48,6 +48,7 @@ describe('ecr-autopilot copy and Ctrl-C (a real process, real registries)', () =
     expect(finished.code).toBe(130);
     expect(finished.stderr).toContain('Interrupted: finishing cleanly (press Ctrl-C again to quit at once)');
     expect(finished.stdout).toContain(`Interrupted: ${upstreamProxy.host}/team/app:v1 → ${destinationProxy.host}/copied/app:v1 was not completed`);
+    expect(finished.stdout).toMatch(/^ {2}blobs [0-2]\/3 complete, [\d.]+ [KM]?B of 302\.\d KB sent; the next copy skips the blobs already there$/m);
     expect(finished.stdout).toContain('the destination tag was not changed; upload sessions in progress were closed');
     expect(await openUploadSessions(uploadsOf('copied/app')), JSON.stringify(destinationProxy.log.map((e) => `${e.method} ${e.path.slice(0, 60)} ${e.status}`))).toEqual([]);
     // Every session still open got its DELETE (one whose PUT committed just as Ctrl-C came answers 404).
