@@ -7,6 +7,7 @@ import { connect } from 'node:tls';
 import { AutopilotError, hasErrorCode } from '../lib/errors';
 import { isEcrRegistry } from '../lib/oci/reference';
 import { createSchemePolicy, isLoopbackHost } from '../lib/oci/transport/schemePolicy';
+import { timeoutPhaseOf } from '../lib/oci/transport/wire';
 import { anonymousCredentials } from '../lib/oci/transport/credentials';
 import { RegistryError } from '../lib/oci/transport/registryErrors';
 import type { ImageReference } from '../lib/oci/types';
@@ -86,7 +87,9 @@ export async function explainCopyFailure(error: unknown, context: CopyFailureCon
     const refused = error instanceof RegistryError && error.status === 401 && error.credentialsUsed !== anonymousCredentials.description ? error.credentialsUsed : undefined;
     return withHint(error, hosts.map((host) => credentialsHint(host, context, refused)).join('; '));
   }
-  if (hasErrorCode(error, 'REGISTRY_ERROR')) {
+  // A registry that stayed silent to a plain-http request speaks no TLS either (a TLS server refuses
+  // such a request at once): probing it would only add the probe's wait to the timeout.
+  if (hasErrorCode(error, 'REGISTRY_ERROR') && timeoutPhaseOf(error.cause) === undefined) {
     const policy = createSchemePolicy(context.insecureRegistries);
     for (const host of hosts) {
       if (isLoopbackHost(host) && policy.choose(host).schemes[0] === 'http' && (await speaksTls(host))) {

@@ -221,8 +221,10 @@ describe('ecr-autopilot copy', () => {
         const code = await runCli('copy', `${source.host}/tools/app:1.2.3`, `${silent.host}/mirror/app:1`, '--timeout', '1');
 
         expect(code).toBe(3);
-        expect(cliStderr()).toContain(silent.host);
+        expect(cliStderr()).toContain(`${silent.host} accepted the connection but did not answer GET http://${silent.host}/v2/ (no response within 1 s)`);
         expect(cliStderr().match(/^error/gm)).toHaveLength(1);
+        // No TLS probe after the timeout (it would add its own wait): one connection, the request's.
+        expect(silent.connections()).toBe(1);
       } finally {
         await silent.stop();
       }
