@@ -378,8 +378,9 @@ function orderUnit(unit: readonly ImageFacts[], before: ReadonlyMap<string, read
     depth.set(digest, value);
     return value;
   };
-  const byDepth = unit.map((image, position) => ({ image, position, depth: depthOf(image.digest) }));
-  byDepth.sort((a, b) => a.depth - b.depth || a.position - b.position);
+  // Array.prototype.sort is stable: within a depth, the unit's order (oldest first) stays.
+  const byDepth = unit.map((image) => ({ image, depth: depthOf(image.digest) }));
+  byDepth.sort((a, b) => a.depth - b.depth);
   return byDepth.map(({ image }) => image.digest);
 }
 

@@ -388,6 +388,25 @@ describe('planExpiry', () => {
     expect(result.kept).toEqual([]);
   });
 
+  it.each([
+    { how: 'an index that lists itself', subject: undefined, selfListed: ['self', 'child'] },
+    { how: 'a referrer of itself', subject: 'self', selfListed: ['child'] },
+  ])('orders $how (bad input) as if it did not name itself', ({ subject, selfListed }) => {
+    // Prepare: two indexes share an old child; `self` also names itself, which content addressing makes impossible.
+    const images = [
+      image({ name: 'child', pushedDaysAgo: 31 }),
+      image({ name: 'self', pushedDaysAgo: 30, ...(subject ? { subject } : {}) }),
+      image({ name: 'other', pushedDaysAgo: 29 }),
+    ];
+
+    // Act
+    const result = plan(images, { indexChildren: { self: selfListed, other: ['child'] } });
+
+    // Assess: both indexes first, oldest first, then the child they list.
+    expect(order(result)).toEqual(['self', 'other', 'child']);
+    expect(result.kept).toEqual([]);
+  });
+
   describe('deletion cap', () => {
     const images = [
       image({ name: 'index', pushedDaysAgo: 30 }),
