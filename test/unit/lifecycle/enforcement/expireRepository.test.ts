@@ -436,36 +436,6 @@ describe('expireRepository', () => {
   });
 
   describe('an index whose manifest cannot be read', () => {
-    it('keeps every untagged image of the repository this run and says why; tagged images still expire', async () => {
-      // Prepare
-      deleteEverything(ecr);
-      const images: TestImage[] = [
-        { name: 'index', tags: ['v9'], pushedDaysAgo: 1, children: ['amd64'] },
-        { name: 'amd64', pushedDaysAgo: 20 },
-        { name: 'unrelated', pushedDaysAgo: 20 },
-        { name: 'v1', tags: ['v1'], pushedDaysAgo: 30 },
-        ...['v3', 'v4'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
-      ];
-      serveImages(ecr, { [REPO]: images });
-      ecr.on(BatchGetImageCommand).resolves({
-        images: [],
-        failures: [{ imageId: { imageDigest: digestOf('index') }, failureCode: 'KmsError', failureReason: 'The KMS key is disabled' }],
-      });
-
-      // Act
-      const expiry = (await expireRepository(REPO, servicesClass(), { registry, writer: routeChanges<BatchDeleteImageChange>({ ecr: registry }), now: NOW }, { maxDeletions: 100 })) as RepositoryExpiry;
-
-      // Assess
-      expect(deleteCalls(ecr)).toEqual([[digestOf('v1')]]);
-      expect(expiry.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual([
-        [digestOf('amd64'), 'index-unreadable'],
-        [digestOf('unrelated'), 'index-unreadable'],
-      ]);
-      expect(expiry.kept[0]?.detail).toBe(
-        `the manifest of index ${digestOf('index')} could not be read (KmsError: The KMS key is disabled); any untagged image may be one of its platforms, so none is expired this run`,
-      );
-    });
-
     /** An index with one untagged platform, an unrelated untagged image, and an old tagged image, all of which the policy selects but the index. */
     const besideIndex = (index: Partial<TestImage>): TestImage[] => [
       { name: 'index', tags: ['v9'], pushedDaysAgo: 1, children: ['amd64'], ...index },
@@ -474,6 +444,40 @@ describe('expireRepository', () => {
       { name: 'v1', tags: ['v1'], pushedDaysAgo: 30 },
       ...['v3', 'v4'].map((name, i): TestImage => ({ name, tags: [name], pushedDaysAgo: 3 - i })),
     ];
+
+    it.each([
+      { what: 'an index', unreadable: 'index', unlisted: false, read: [], why: 'KmsError: The KMS key is disabled' },
+      {
+        what: 'an image listed without a media type (it may be an index)',
+        unreadable: 'v4',
+        unlisted: true,
+        read: [{ imageId: { imageDigest: digestOf('index') }, imageManifest: indexManifest([{ digest: digestOf('amd64'), platform: 'linux/amd64' }]), imageManifestMediaType: MEDIA_TYPES.ociIndex }],
+        why: 'KmsError: The KMS key is disabled; ECR lists no media type for it, so it may be an index',
+      },
+    ])('keeps every untagged image of the repository this run when $what cannot be read, and says why; tagged images still expire', async ({ unreadable, unlisted, read, why }) => {
+      // Prepare: v4 is one of the newest tagged images.
+      deleteEverything(ecr);
+      const images = besideIndex({});
+      (images[5] as TestImage).mediaTypeUnlisted = unlisted;
+      serveImages(ecr, { [REPO]: images });
+      ecr.on(BatchGetImageCommand).resolves({
+        images: read,
+        failures: [{ imageId: { imageDigest: digestOf(unreadable) }, failureCode: 'KmsError', failureReason: 'The KMS key is disabled' }],
+      });
+
+      // Act
+      const expiry = (await expireRepository(REPO, servicesClass(), { registry, writer: routeChanges<BatchDeleteImageChange>({ ecr: registry }), now: NOW }, { maxDeletions: 100 })) as RepositoryExpiry;
+
+      // Assess
+      expect(deleteCalls(ecr)).toEqual([[digestOf('v1')]]);
+      expect(expiry.kept.map((kept) => [kept.imageDigest, kept.reason, kept.detail])).toEqual(
+        ['amd64', 'unrelated'].map((name) => [
+          digestOf(name),
+          'index-unreadable',
+          `the manifest of index ${digestOf(unreadable)} could not be read (${why}); any untagged image may be one of its platforms, so none is expired this run`,
+        ]),
+      );
+    });
 
     it.each([
       { body: 'cut short', manifest: '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaT', why: 'is not valid JSON' },
@@ -513,30 +517,6 @@ describe('expireRepository', () => {
       expect(expiry.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual([[digestOf('amd64'), 'index-child']]);
     });
 
-    it('keeps every untagged image when an image listed without a media type cannot be read, as it may be an index', async () => {
-      // Prepare: v4, one of the newest tagged images, is listed without a media type, and its manifest cannot be read.
-      deleteEverything(ecr);
-      const images = besideIndex({});
-      (images[5] as TestImage).mediaTypeUnlisted = true;
-      serveImages(ecr, { [REPO]: images });
-      ecr.on(BatchGetImageCommand).resolves({
-        images: [{ imageId: { imageDigest: digestOf('index') }, imageManifest: indexManifest([{ digest: digestOf('amd64'), platform: 'linux/amd64' }]), imageManifestMediaType: MEDIA_TYPES.ociIndex }],
-        failures: [{ imageId: { imageDigest: digestOf('v4') }, failureCode: 'KmsError', failureReason: 'The KMS key is disabled' }],
-      });
-
-      // Act
-      const expiry = (await expireRepository(REPO, servicesClass(), { registry, writer: routeChanges<BatchDeleteImageChange>({ ecr: registry }), now: NOW }, { maxDeletions: 100 })) as RepositoryExpiry;
-
-      // Assess
-      expect(deleteCalls(ecr)).toEqual([[digestOf('v1')]]);
-      expect(expiry.kept.map((kept) => [kept.imageDigest, kept.reason])).toEqual([
-        [digestOf('amd64'), 'index-unreadable'],
-        [digestOf('unrelated'), 'index-unreadable'],
-      ]);
-      expect(expiry.kept[1]?.detail).toBe(
-        `the manifest of index ${digestOf('v4')} could not be read (KmsError: The KMS key is disabled; ECR lists no media type for it, so it may be an index); any untagged image may be one of its platforms, so none is expired this run`,
-      );
-    });
   });
 
   describe('reading index manifests', () => {
