@@ -6,8 +6,35 @@
 // One module at a time: `MUTATE=planExpiry npm run test:mutation` (names from MODULES below, comma
 // separated). Concurrency: MUTATION_CONCURRENCY (default 1; each runner is a vitest process).
 //
-// Survivors judged equivalent (no test can tell the mutant from the original), per module:
-// (filled in below from the last run)
+// Survivors judged equivalent (no test can tell the mutant from the original), per module, with
+// the line and column Stryker reports and the mutator:
+//
+// lib/lifecycle/planExpiry.ts
+// - 101:10 EqualityOperator (<=), 101:37 ConditionalExpression (true, false), 101:37
+//   EqualityOperator (>=, <=) in byPushThenDigest's tie-break: digests are unique, so two images
+//   never compare equal; and V8's Array.prototype.sort only asks whether the comparator is < 0, so
+//   answering 0 instead of 1 for "after" orders the same.
+// - 126:9 ConditionalExpression (true): parent.set(ra, ra) when both roots are one is a no-op.
+// - 202:11 ConditionalExpression (false): an image without a subject is then filed under the subject
+//   `undefined`; no digest is undefined, and the only lookup by a referrer's subject checks for it.
+// - 225:9 ConditionalExpression (false): the protection cache; protectedBy is pure without it.
+// - 249:9 ConditionalExpression (false) and 249:42 BooleanLiteral (true, not covered): KeptImages.keep
+//   is never called for an image already kept (every caller checks `survives`/`kept` first, and the
+//   cap's units hold only expiring images), so its guard is never taken.
+// - 277:29 ArrayDeclaration, 284:24 EqualityOperator (<=): a bogus or undefined queue entry has no
+//   referrers, so the cascade adds nothing for it.
+// - 289:40 StringLiteral (""): an ExpiryCause's kind is only ever compared with 'rule'.
+// - 330:51 ArrayDeclaration: a string "edge" destructures into two one-letter non-digests, which join
+//   no unit and precede no image.
+// - 332:9 ConditionalExpression (false): a child of an index that is not expiring is kept by the
+//   settle loop (the index survives), so it is never expiring and no edge is added for it anyway.
+// - 338:9 ConditionalExpression (true, on `subject !== undefined` and on `… && subject !== digest`):
+//   expiring.has(undefined) is false, so the remaining condition decides alike.
+// - 367:7 ConditionalExpression (false): the general ordering gives a one-image unit the same order;
+//   the shortcut spares the Map and Set for the many single-image units of a large repository.
+// - 376:28 UnaryOperator (+1), 376:58 ArrayDeclaration: they shift every depth by the same amount,
+//   so the order is the same for every valid graph. Only inside a reference cycle (impossible under
+//   content addressing) do they order the cycle's members differently, equally arbitrarily.
 
 const MODULES = {
   // Lifecycle evaluation and planning: what ECR would expire, and what we may delete.
