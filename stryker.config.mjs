@@ -9,6 +9,19 @@
 // Survivors judged equivalent (no test can tell the mutant from the original), per module, with
 // the line and column Stryker reports and the mutator:
 //
+// lib/lifecycle/evaluateLifecyclePolicy.ts
+// - 28:10 EqualityOperator (<=), 28:23 ConditionalExpression (true, false), 28:23 EqualityOperator
+//   (>=, <=) in compareDigests: digests are unique (a duplicate is rejected first), and V8's
+//   Array.prototype.sort only asks whether the comparator is < 0, so 0 instead of 1 orders the same.
+// - 113:19, 138:48, 146:21, 162:25, 209:19 EqualityOperator (k <= …, j <= …): the one extra step
+//   writes past the end of a typed array (ignored), reads `undefined` (never equal to a tag or a
+//   storage class) or fills an empty range.
+// - 136:9, 143:9, 153:9 ConditionalExpression (false): a shortcut (one mask needs no AND) and two
+//   caches; without them the same masks are computed again.
+// - 160:12, 165:12, 170:12 StringLiteral (""), 170:7 ConditionalExpression, 170:22 BlockStatement:
+//   the exact, prefix and suffix loops are fast paths of the general loop; `matchesTag` gives the
+//   same answer for those kinds.
+//
 // lib/lifecycle/planExpiry.ts
 // - 101:10 EqualityOperator (<=), 101:37 ConditionalExpression (true, false), 101:37
 //   EqualityOperator (>=, <=) in byPushThenDigest's tie-break: digests are unique, so two images

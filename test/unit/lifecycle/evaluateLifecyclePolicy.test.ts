@@ -398,6 +398,22 @@ describe('evaluateLifecyclePolicy', () => {
       expect(names).toEqual(['v2', 'v3']);
     });
 
+    it('lists push-time ties by digest, although ranking puts the restored one first', () => {
+      // Prepare: a and b were pushed at the same instant; b, restored since, ranks younger than a.
+      const rules = [rule(1, { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 })];
+      const images = [
+        image({ name: 'b', pushedDaysAgo: 20, archivedDaysAgo: 15, activatedDaysAgo: 5 }),
+        image({ name: 'a', pushedDaysAgo: 20 }),
+        image({ name: 'newest', pushedDaysAgo: 1 }),
+      ];
+
+      // Act
+      const { previewResults } = evaluate(rules, images);
+
+      // Assess: oldest push first, then digest, as GetLifecyclePolicyPreview lists them.
+      expect(previewResults.map((result) => result.imageDigest)).toEqual([digestOf('a'), digestOf('b')]);
+    });
+
     it('measures sinceImagePushed from lastActivatedAt', () => {
       // Prepare
       const rules = [rule(1, { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 30 })];
