@@ -22,6 +22,10 @@
 //   the exact, prefix and suffix loops are fast paths of the general loop; `matchesTag` gives the
 //   same answer for those kinds.
 //
+// lib/lifecycle/tagPattern.ts
+// - 49:28, 50:43 StringLiteral (not covered): `?? ''` after String.prototype.split, which always
+//   returns at least one part, so the fallback is never taken.
+//
 // lib/lifecycle/planExpiry.ts
 // - 101:10 EqualityOperator (<=), 101:37 ConditionalExpression (true, false), 101:37
 //   EqualityOperator (>=, <=) in byPushThenDigest's tie-break: digests are unique, so two images
@@ -48,6 +52,25 @@
 // - 376:28 UnaryOperator (+1), 376:58 ArrayDeclaration: they shift every depth by the same amount,
 //   so the order is the same for every valid graph. Only inside a reference cycle (impossible under
 //   content addressing) do they order the cycle's members differently, equally arbitrarily.
+//
+// lib/events/primitives.ts
+// - 16:10 ConditionalExpression (true): RegExp.test(undefined) tests the string "undefined", which
+//   is no digest.
+// - 62:23 Regex (no `$`): V8's Date.parse returns NaN for every string that begins like an ISO
+//   timestamp and goes on (probed on Node 20 and 22: spaces, zones, "(UTC)", a second offset), so
+//   the `&& !Number.isNaN(Date.parse(value))` beside it rejects what the anchor would.
+//
+// lib/oci/transport/followUpPolicy.ts
+// - 67:7 ConditionalExpression (false): BlockList.check answers false (it does not throw) for a
+//   host name, so a name reaches the same 'public'.
+// - 132:44 ConditionalExpression (true, for `origin.zone === 'loopback'`): a target in the loopback
+//   zone that is not named passed zoneAllowed only if the registry itself is on loopback.
+//
+// lib/oci/transport/schemePolicy.ts
+// - 26:10 EqualityOperator (colon >= 0): a host that starts with ':' names no host; as '' or as
+//   itself it is neither loopback nor in the insecure list (which drops empty entries).
+// - 48:76 ArrayDeclaration: the default list then holds "Stryker was here", which, with its spaces,
+//   is no host a URL can carry.
 
 const MODULES = {
   // Lifecycle evaluation and planning: what ECR would expire, and what we may delete.

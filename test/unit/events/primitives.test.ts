@@ -151,6 +151,8 @@ describe('event primitives', () => {
     { value: 'arn:awsx:ecr:us-east-1:123456789012:repository/app', captured: undefined },
     { value: 'xarn:aws:ecr:us-east-1:123456789012:repository/app', captured: undefined },
     { value: 'arn:aws:ecr:us-east-1:123456789012:repositories/app', captured: undefined },
+    // A line break ends the ARN: what follows it must not ride along into logs and messages.
+    { value: 'arn:aws:ecr:us-east-1:123456789012:repository/app\nseverity=CRITICAL', captured: undefined },
   ])('REPOSITORY_ARN_PATTERN: $value', ({ value, captured }) => {
     expect(REPOSITORY_ARN_PATTERN.exec(value)?.slice(1)).toEqual(captured);
     expect(accepts(RepositoryArn, value)).toBe(captured !== undefined);
