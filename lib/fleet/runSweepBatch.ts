@@ -38,7 +38,7 @@ export const FLEET_RUN_CAP_WINDOW_SECONDS = 30 * 86_400;
 
 /**
  * The deletion cap of a fleet sweep run, shared by all its batches: the same windowed counter
- * expire-on-push uses (`sharedDeletionCap`, state table, conditional writes), keyed by the run (its
+ * expire-on-push uses (`sharedDeletionCap`, state table, atomic conditional updates), keyed by the run (its
  * execution name) and anchored at its start, so every batch, at once or redriven, draws from one
  * count. Batches reserve before deleting and give back what they did not delete.
  *

@@ -1,11 +1,12 @@
 /**
  * The deletion cap shared by concurrent runs. Expire-on-push runs once per push, and a burst of
  * pushes runs many Lambda invocations at once: each one's own cap would multiply the cap by the
- * burst. So they draw from one counter per time window in the state table, reserved with
- * optimistic concurrency (a conditional write on the record's version), and give back what they
- * reserved but did not delete.
+ * burst. So they draw from one counter per time window in the state table, reserved atomically
+ * (`StateStore.reserve`: one conditional UpdateItem that adds to the count only while it stays
+ * within the cap, never a read-then-write that concurrent runs lose), and give back what they
+ * reserved but did not delete (`StateStore.release`, atomic too).
  */
-import { AutopilotError, hasErrorCode } from '../errors';
+import { AutopilotError } from '../errors';
 import type { StateCallOptions, StateKey, StateStore } from '../state/StateStore';
 
 /** Deletions drawn from a cap that several runs share. */
@@ -21,21 +22,12 @@ export interface SharedDeletionCap {
 /** How long expire-on-push shares one cap: all invocations within the same clock hour (UTC). */
 export const EXPIRE_ON_PUSH_WINDOW_SECONDS = 3600;
 
-/** Attempts at a conditional write before giving up; each lost race means another run got deletions. */
-const MAX_ATTEMPTS = 20;
-
-interface BudgetData {
-  [key: string]: number | string;
-  used: number;
-  cap: number;
-  windowStart: string;
-}
-
 /**
  * A cap of `cap` deletions per window of `windowSeconds`, counted in the state table under
  * `pk` `lifecycle#deletions`, `sk` `<scope>#<window start>`; the record expires a window after its
- * own ends. A run that cannot win a conditional write within a bounded number of attempts gets
- * nothing (fail safe: it deletes nothing rather than more than the cap).
+ * own ends. When less than wanted remains, a run gets what remains; a run whose count keeps moving
+ * under it beyond a bounded number of attempts gets nothing (fail safe: it deletes nothing rather
+ * than more than the cap).
  *
  * @example
  * const cap = sharedDeletionCap(state, { scope: 'expire-on-push', cap: 200, windowSeconds: 3600, now });
@@ -56,36 +48,18 @@ export function sharedDeletionCap(
   const expiresAt = windowStartSeconds + 2 * options.windowSeconds;
   const description = `at most ${options.cap} deletion(s) ${options.scope === 'expire-on-push' ? 'on push' : `by ${options.scope}`} per ${options.windowSeconds / 60} minutes, shared by every run (window from ${windowStart})`;
 
-  /** Applies `change` to the counter with a conditional write, re-reading after each lost race. */
-  const update = async (change: (used: number) => number, call: StateCallOptions): Promise<{ before: number; after: number }> => {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      const record = await state.get<BudgetData>(key, call);
-      const before = record?.data.used ?? 0;
-      const after = change(before);
-      if (after === before) return { before, after };
-      try {
-        await state.put<BudgetData>(key, { used: after, cap: options.cap, windowStart }, { ...call, expectedVersion: record?.version ?? 0, expiresAt });
-        return { before, after };
-      } catch (error) {
-        if (!hasErrorCode(error, 'STATE_CONFLICT')) throw error;
-      }
-    }
-    return { before: 0, after: 0 };
-  };
-
   return {
     description,
     async reserve(wanted, call = {}) {
       if (!Number.isSafeInteger(wanted) || wanted < 0) throw new AutopilotError('INTERNAL', `Cannot reserve ${wanted} deletions`);
       if (wanted === 0) return 0;
       // `used` may exceed a cap lowered since it was counted: then nothing is granted and nothing rewritten.
-      const { before, after } = await update((used) => (used >= options.cap ? used : Math.min(options.cap, used + wanted)), call);
-      return Math.max(0, after - before);
+      return state.reserve(key, wanted, options.cap, { ...call, data: { cap: options.cap, windowStart }, expiresAt });
     },
     async release(count, call = {}) {
       if (!Number.isSafeInteger(count) || count < 0) throw new AutopilotError('INTERNAL', `Cannot release ${count} deletions`);
       if (count === 0) return;
-      await update((used) => Math.max(0, used - count), call);
+      await state.release(key, count, call);
     },
   };
 }

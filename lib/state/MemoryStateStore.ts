@@ -1,6 +1,7 @@
+import { AutopilotError } from '../errors';
 import { abortedError } from '../shared/retry';
-import { checkStateRecord, stateConflict } from './stateLimits';
-import type { DeleteStateOptions, PutStateOptions, StateCallOptions, StateData, StateKey, StateRecord, StateStore } from './StateStore';
+import { checkReservation, checkStateRecord, RESERVATION_COUNT_FIELD, stateConflict } from './stateLimits';
+import type { DeleteStateOptions, PutStateOptions, ReserveStateOptions, StateCallOptions, StateData, StateKey, StateRecord, StateStore } from './StateStore';
 
 /**
  * State kept in memory, with the same rules as the table (key and size limits, expiry, versions):
@@ -51,11 +52,58 @@ export class MemoryStateStore implements StateStore {
     this.records.delete(id(key));
   }
 
+  // Read, decide and write with no await between them: atomic, as DynamoDB's conditional UpdateItem is.
+  async reserve(key: StateKey, wanted: number, limit: number, options: ReserveStateOptions = {}): Promise<number> {
+    if (options.signal?.aborted) throw abortedError(options.signal, 'Reserving from a state counter');
+    checkReservation({ wanted, limit, ...(options.data ? { data: options.data } : {}) });
+    const current = this.live(key);
+    const used = current ? countOf(key, current) : 0;
+    const granted = Math.max(0, Math.min(wanted, limit - used));
+    if (granted === 0) return 0;
+    const data: StateData = { ...(current ? current.data : options.data), [RESERVATION_COUNT_FIELD]: used + granted };
+    checkStateRecord(key, data, options.expiresAt);
+    const expiresAt = options.expiresAt ?? current?.expiresAt;
+    this.records.set(id(key), {
+      key: { ...key },
+      data: structuredClone(data),
+      version: (current?.version ?? 0) + 1,
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+      updatedAt: new Date(this.now()).toISOString(),
+    });
+    return granted;
+  }
+
+  async release(key: StateKey, count: number, options: StateCallOptions = {}): Promise<number> {
+    if (options.signal?.aborted) throw abortedError(options.signal, 'Releasing to a state counter');
+    checkReservation({ count });
+    const current = this.live(key);
+    if (!current || count === 0) return 0;
+    const used = countOf(key, current);
+    const released = Math.min(count, used);
+    if (released === 0) return 0;
+    this.records.set(id(key), {
+      ...current,
+      data: { ...current.data, [RESERVATION_COUNT_FIELD]: used - released },
+      version: current.version + 1,
+      updatedAt: new Date(this.now()).toISOString(),
+    });
+    return released;
+  }
+
   private live(key: StateKey): StateRecord | undefined {
     const record = this.records.get(id(key));
     if (record?.expiresAt !== undefined && record.expiresAt * 1000 <= this.now()) return undefined;
     return record;
   }
+}
+
+/** The count of a reservation counter; any other record under its key is a bug in the caller. */
+function countOf(key: StateKey, record: StateRecord): number {
+  const used = record.data[RESERVATION_COUNT_FIELD];
+  if (typeof used !== 'number' || !Number.isSafeInteger(used)) {
+    throw new AutopilotError('INTERNAL', `State ${key.pk} / ${key.sk} is not a reservation counter: its data.${RESERVATION_COUNT_FIELD} is ${JSON.stringify(used)}`);
+  }
+  return used;
 }
 
 function id(key: StateKey): string {

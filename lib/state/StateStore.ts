@@ -51,6 +51,13 @@ export interface DeleteStateOptions extends StateCallOptions {
   expectedVersion?: number;
 }
 
+export interface ReserveStateOptions extends StateCallOptions {
+  /** Fields kept beside the count (what it counts, its limit), written when the count starts; not `used`. */
+  data?: StateData;
+  /** When the counter stops existing, in seconds since the epoch; an expired counter starts again from 0. */
+  expiresAt?: number;
+}
+
 export interface StateStore {
   /** The live record under `key`, or undefined (an expired record counts as absent). */
   get<D extends StateData = StateData>(key: StateKey, options?: StateCallOptions): Promise<StateRecord<D> | undefined>;
@@ -58,4 +65,16 @@ export interface StateStore {
   put<D extends StateData>(key: StateKey, data: D, options?: PutStateOptions): Promise<StateRecord<D>>;
   /** Deletes the record under `key`; deleting what is not there succeeds. */
   delete(key: StateKey, options?: DeleteStateOptions): Promise<void>;
+  /**
+   * A counter that many runs share: adds up to `wanted` to `data.used` of the record under `key`
+   * (absent or expired: from 0) so that it never exceeds `limit`, atomically, and returns what was
+   * granted (fewer than wanted when less remains, 0 once the limit is reached or exceeded). No
+   * read-then-write: concurrent reservations never lose a write to each other.
+   */
+  reserve(key: StateKey, wanted: number, limit: number, options?: ReserveStateOptions): Promise<number>;
+  /**
+   * Gives back up to `count` of what `reserve` granted, atomically: `data.used` goes down by
+   * `count`, never below 0; an absent or expired counter is left alone. Returns what was given back.
+   */
+  release(key: StateKey, count: number, options?: StateCallOptions): Promise<number>;
 }

@@ -49,3 +49,22 @@ export function stateConflict(key: StateKey, expectedVersion: number): Autopilot
     `State ${key.pk} / ${key.sk} is no longer at version ${expectedVersion}${expectedVersion === 0 ? ' (absent)' : ''}: another run changed it first; read it again`,
   );
 }
+
+/** The count a reservation counter keeps in its record's data. */
+export const RESERVATION_COUNT_FIELD = 'used';
+
+/**
+ * Throws `INTERNAL` when a reservation's numbers are not whole and ≥ 0 (they come from code: plan
+ * sizes and configured caps), or when its fixed data would overwrite the count.
+ *
+ * @example
+ * checkReservation({ wanted: 30, limit: 200, data: { cap: 200 } });
+ */
+export function checkReservation(numbers: { wanted?: number; limit?: number; count?: number; data?: StateData }): void {
+  for (const [name, value] of Object.entries({ wanted: numbers.wanted, limit: numbers.limit, count: numbers.count })) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new AutopilotError('INTERNAL', `A reservation's ${name} must be a whole number ≥ 0, not ${value}`);
+  }
+  if (numbers.data && RESERVATION_COUNT_FIELD in numbers.data) {
+    throw new AutopilotError('INTERNAL', `A reservation's data cannot set "${RESERVATION_COUNT_FIELD}": the store keeps the count there`);
+  }
+}

@@ -158,6 +158,12 @@ describe('withRepeatWindows', () => {
         throw new Error('not reached');
       },
       delete: async () => undefined,
+      reserve: async () => {
+        throw new Error('not reached');
+      },
+      release: async () => {
+        throw new Error('not reached');
+      },
     };
     const { publisher, send } = setup(denied);
 

@@ -64,38 +64,49 @@ describe('sharedDeletionCap', () => {
     expect((await state.get({ pk: 'lifecycle#deletions', sk: 'expire-on-push#2026-11-20T09:00:00.000Z' }))?.data.used).toBe(40);
   });
 
-  it('grants nothing (deletes nothing) when it keeps losing the race for the counter', async () => {
-    // Prepare: every conditional write loses.
+  it('reserves with one atomic counter call and gives back with another, never a read-then-write', async () => {
+    // Prepare: a store that records what the cap asks of it.
     const inner = new MemoryStateStore({ now: () => NOW.getTime() });
-    const losing: StateStore = {
-      get: (key, options) => inner.get(key, options),
-      put: async () => {
-        throw new AutopilotError('STATE_CONFLICT', 'another run changed it first');
-      },
-      delete: (key, options) => inner.delete(key, options),
+    const asked: string[] = [];
+    const recording: StateStore = {
+      get: (key, options) => (asked.push('get'), inner.get(key, options)),
+      put: (key, data, options) => (asked.push('put'), inner.put(key, data, options)),
+      delete: (key, options) => (asked.push('delete'), inner.delete(key, options)),
+      reserve: (key, wanted, limit, options) => (asked.push(`reserve ${key.sk} ${wanted} of ${limit}`), inner.reserve(key, wanted, limit, options)),
+      release: (key, count, options) => (asked.push(`release ${key.sk} ${count}`), inner.release(key, count, options)),
     };
 
     // Act
-    const granted = await budget(losing).reserve(10);
+    const granted = await budget(recording, { cap: 10 }).reserve(4);
+    await budget(recording, { cap: 10 }).release(3);
 
     // Assess
-    expect(granted).toBe(0);
+    expect(granted).toBe(4);
+    expect(asked).toEqual(['reserve expire-on-push#2026-11-20T09:00:00.000Z 4 of 10', 'release expire-on-push#2026-11-20T09:00:00.000Z 3']);
+    expect(await inner.get({ pk: 'lifecycle#deletions', sk: 'expire-on-push#2026-11-20T09:00:00.000Z' })).toMatchObject({ data: { used: 1, cap: 10 }, expiresAt: Date.parse('2026-11-20T11:00:00.000Z') / 1000 });
   });
 
   it('lets other state errors through, and rejects nonsense counts', async () => {
     // Prepare
     const failing: StateStore = {
       get: async () => {
-        throw new AutopilotError('ACCESS_DENIED', 'dynamodb:GetItem on the state table was denied');
+        throw new Error('not reached');
       },
       put: async () => {
         throw new Error('not reached');
       },
       delete: async () => undefined,
+      reserve: async () => {
+        throw new AutopilotError('ACCESS_DENIED', 'dynamodb:UpdateItem on the state table was denied');
+      },
+      release: async () => {
+        throw new AutopilotError('ACCESS_DENIED', 'dynamodb:UpdateItem on the state table was denied');
+      },
     };
 
     // Act / Assess
     await expect(budget(failing).reserve(1)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+    await expect(budget(failing).release(1)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
     await expect(budget(new MemoryStateStore()).reserve(-1)).rejects.toMatchObject({ code: 'INTERNAL' });
     await expect(budget(new MemoryStateStore()).release(1.5)).rejects.toMatchObject({ code: 'INTERNAL' });
     expect(() => budget(new MemoryStateStore(), { cap: -1 })).toThrow(AutopilotError);
