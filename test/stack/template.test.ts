@@ -354,7 +354,7 @@ describe('the packaged CloudFormation template', () => {
     expect(withState.sort()).toEqual(['OnPullThroughCacheIamRoleLambdaExecution', 'SweepFleetBatchIamRoleLambdaExecution', 'SweepLifecycleIamRoleLambdaExecution']);
   });
 
-  it('gives sweepFleetBatch the state table for the run\'s shared deletion cap: read and conditional write, nothing else', () => {
+  it('gives sweepFleetBatch the state table for the run\'s shared deletion cap: conditional UpdateItem only, no read', () => {
     // Act
     const batch = resource('SweepFleetBatchLambdaFunction');
     const statements = resource('SweepFleetBatchIamRoleLambdaExecution').Properties.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement);
@@ -362,7 +362,7 @@ describe('the packaged CloudFormation template', () => {
 
     // Assess
     expect(batch.Properties.Environment.Variables.STATE_TABLE_NAME).toEqual({ Ref: 'StateTable' });
-    expect(onStateTable).toEqual([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } }]);
+    expect(onStateTable).toEqual([{ Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } }]);
   });
 
   it('lets only this stack\'s rules send to the DLQ', () => {
