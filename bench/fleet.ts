@@ -9,13 +9,15 @@
  * starting as soon as one ends. The baseline is today's single-invocation sweep (`sweepLifecycle`,
  * one repository after another) on the same simulator. Each budget runs with the shipped per-run
  * deletion cap (`lifecycle.maxDeletionsPerRun`, 200), which the batches share through the state
- * table (an in-memory table with DynamoDB-like latency on the same virtual clock), and with the cap
+ * table (`DynamoStateStore` on a fake table with DynamoDB-like latency on the same virtual clock), and with the cap
  * lifted, so every expiring image is deleted: the most calls a sweep makes. The shipped budget
  * (20/s) stays because ECR publishes no rate for what the sweep calls; where a run cannot meet the
  * 10-minute target at its budget, the bench says so and why (`budgetBound`) instead of hiding it.
  *
  * Run alone with: npm run bench -- fleet
  */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../lib/config/loadConfig';
 import type { AutopilotConfig } from '../lib/config/types';
 import { EcrRegistry } from '../lib/ecr/EcrRegistry';
@@ -33,10 +35,11 @@ import type { Change, ChangeOutcome } from '../lib/plan/types';
 import type { LoggerPort } from '../lib/runtime/types';
 import { CallPacer } from '../lib/shared/callPacer';
 import { ECR_IMAGE_API_RATE_QUOTAS } from '../lib/ecr/imageApiQuotas';
-import { hasErrorCode } from '../lib/errors';
+import { DynamoStateStore } from '../lib/state/DynamoStateStore';
 import { MemoryStateStore } from '../lib/state/MemoryStateStore';
 import type { StateStore } from '../lib/state/StateStore';
 import { writeMapRunResults, type ChildExecution } from '../test/support/fleetStateMachineDriver';
+import { fakeStateTable } from '../test/support/stateTable';
 import { SimulatedEcr, type SimulatedImage } from '../test/support/simulatedEcr';
 import { VirtualClock } from '../test/support/virtualClock';
 import type { BenchSection, Measurement } from './types';
@@ -53,6 +56,7 @@ const RAISED_BUDGET = 100;
 const NOW = Date.parse('2026-11-20T18:00:00Z');
 /** A state table call (GetItem, conditional UpdateItem) takes this long: DynamoDB's single-digit milliseconds, plus the network. */
 const STATE_LATENCY_MS = 8;
+const STATE_TABLE = 'ecr-autopilot-bench-state';
 const DAY = 86_400_000;
 
 /** Simulated ECR latency per operation (tens of milliseconds), with a deterministic ±20 % spread. */
@@ -116,27 +120,49 @@ function recordingSns(): { writer: { apply(change: Change): Promise<ChangeOutcom
   };
 }
 
+/** How the state table answered the batches' conditional writes. */
+interface StateTableAnswers {
+  calls: number;
+  /** Writes that lost a race to another run and were retried (a read-then-write's stale read; two runs starting one count). */
+  lost: number;
+  /** Atomic adds refused because less room remained than wanted: the reservation got what remained, or nothing at the cap. */
+  short: number;
+  /** Atomic adds refused because the count had not started yet (the run then started it). */
+  unstarted: number;
+}
+
 /**
- * The state table the batches share the deletion cap through: in memory, on the virtual clock
- * (each call takes `STATE_LATENCY_MS`, so concurrent batches interleave between the read and the
- * conditional write as they do on DynamoDB), counting calls and lost conditional writes.
+ * The state table the batches share the deletion cap through: the real `DynamoStateStore` over the
+ * test suite's fake table behind a mocked DynamoDB client, on the virtual clock (each call takes
+ * `STATE_LATENCY_MS`, so concurrent batches interleave as they do on DynamoDB), counting calls and
+ * the conditional writes DynamoDB refuses (ConditionalCheckFailedException), by why.
  */
-function sharedStateTable(clock: VirtualClock): { state: StateStore; calls: () => number; conflicts: () => number } {
-  const table = new MemoryStateStore({ now: () => NOW + clock.now() });
-  let calls = 0;
-  let conflicts = 0;
-  const slow = async <T>(call: () => Promise<T>): Promise<T> => {
-    calls += 1;
-    await clock.sleep(STATE_LATENCY_MS);
-    return call().catch((error: unknown) => {
-      if (hasErrorCode(error, 'STATE_CONFLICT')) conflicts += 1;
-      throw error;
-    });
+function sharedStateTable(clock: VirtualClock): { state: StateStore; answers: StateTableAnswers; close: () => void } {
+  const dynamo = mockClient(DynamoDBClient);
+  fakeStateTable(dynamo, STATE_TABLE);
+  const client = new DynamoDBClient({ region: REGION, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const answers: StateTableAnswers = { calls: 0, lost: 0, short: 0, unstarted: 0 };
+  const slowClient = {
+    send: async (command: { input: { ConditionExpression?: string } }) => {
+      answers.calls += 1;
+      await clock.sleep(STATE_LATENCY_MS);
+      try {
+        return await client.send(command as never);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          const atomicAdd = command.input.ConditionExpression?.startsWith('#data.#used <= :room') === true;
+          if (!atomicAdd) answers.lost += 1;
+          else if (error.Item) answers.short += 1;
+          else answers.unstarted += 1;
+        }
+        throw error;
+      }
+    },
   };
   return {
-    state: { get: (key, options) => slow(() => table.get(key, options)), put: (key, data, options) => slow(() => table.put(key, data, options)), delete: (key, options) => slow(() => table.delete(key, options)) },
-    calls: () => calls,
-    conflicts: () => conflicts,
+    state: new DynamoStateStore({ client: slowClient as unknown as DynamoDBClient, tableName: STATE_TABLE, now: () => NOW + clock.now() }),
+    answers,
+    close: () => dynamo.restore(),
   };
 }
 
@@ -156,8 +182,7 @@ interface FleetRunMeasurement {
   /** Images the simulated registry no longer has. */
   imagesDeleted: number;
   cap: number;
-  stateCalls: number;
-  stateConflicts: number;
+  state: StateTableAnswers;
   /** ECR calls by operation. */
   operations: Map<string, number>;
   /** Failures the run's ledger counts (a repository whose reads were throttled beyond the retries, …). */
@@ -212,7 +237,7 @@ async function runFleet(baseConfig: AutopilotConfig, budget: number, accountRate
       { config, registry: registry(), store, writer: routeChanges({ sns: sns.writer }), topicArn: 'arn:aws:sns:ap-northeast-2:123456789012:bench', clock: () => new Date(NOW), logger: quietLogger },
     );
     return { batches: children.length, failed: children.filter((c) => c.status === 'FAILED').length };
-  });
+  }).finally(() => table.close());
   const ledgers = sns.notices.filter((notice) => notice.kind === 'lifecycle.ledger');
   return {
     plan,
@@ -229,8 +254,7 @@ async function runFleet(baseConfig: AutopilotConfig, budget: number, accountRate
     imagesExpired: ledgers[0]?.kind === 'lifecycle.ledger' ? ledgers[0].data.totals.imagesExpired : 0,
     imagesDeleted: REPOSITORIES * IMAGES_PER_REPOSITORY - Array.from({ length: REPOSITORIES }, (_, i) => ecr.imagesIn(repositoryName(i)).length).reduce((a, b) => a + b, 0),
     cap: config.lifecycle?.maxDeletionsPerRun ?? 0,
-    stateCalls: table.calls(),
-    stateConflicts: table.conflicts(),
+    state: table.answers,
     operations: new Map(ecr.calls),
     failures: ledgers[0]?.kind === 'lifecycle.ledger' ? ledgers[0].data.totals.failures : 0,
   };
@@ -286,7 +310,10 @@ export const fleetBench: BenchSection = {
       const fleet = await runFleet(runConfig, budget);
       const label = `[${tag}] budget ${budget} calls/s (${budget === shipped ? 'infra/autopilot.yml' : 'raised'}; ${fleet.plan.maxConcurrency} batches of ${fleet.plan.maxItemsPerBatch} at once, ${fleet.plan.callsPerSecondPerBatch} calls/s each), deletion cap ${fleet.cap}`;
       console.log(`  ${label}: ${fleet.batches} batches, ${fleet.failedBatches} failed, ${fleet.imagesExpired.toLocaleString('en')} images expired; baseline ${baseline.calls.toLocaleString('en')} calls, ${baseline.throttled} throttled`);
-      console.log(`    the batches shared the cap in ${fleet.stateCalls.toLocaleString('en')} state table calls, ${fleet.stateConflicts} conditional write(s) lost and retried`);
+      console.log(
+        `    the batches shared the cap in ${fleet.state.calls.toLocaleString('en')} state table calls, ${fleet.state.lost} conditional write(s) lost and retried; ` +
+          `${fleet.state.short.toLocaleString('en')} atomic add(s) refused for less room than wanted (granted what remained, or nothing at the cap), ${fleet.state.unstarted} before the count started`,
+      );
       if (baseline.wallSeconds > BATCH_TIMEOUT_SECONDS) console.log(`    the baseline needs ${Math.round(baseline.wallSeconds)} s, more than one Lambda invocation's ${BATCH_TIMEOUT_SECONDS} s: deployed, it stops at its deadline with about ${Math.floor((BATCH_TIMEOUT_SECONDS / baseline.wallSeconds) * 100)} % of the repositories swept`);
       measurements.push(
         { name: `[${tag}] simulated wall time of the sweep`, value: Math.round(fleet.wallSeconds), unit: 's', baseline: { name: 'single-invocation sequential sweep', value: Math.round(baseline.wallSeconds) }, target: { max: TARGET_MINUTES * 60 }, ...withNote(budgetBound(fleet)) },
