@@ -3,7 +3,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AutopilotError } from '../errors';
 import { callAws, type RetryOptions } from '../shared/awsCall';
 import { hasErrorCode } from '../errors';
-import { checkReservation, checkStateRecord, RESERVATION_COUNT_FIELD, stateConflict } from './stateLimits';
+import { checkReservation, checkStateRecord, RESERVATION_COUNT_FIELD, reservationCount, stateConflict } from './stateLimits';
 import type { DeleteStateOptions, PutStateOptions, ReserveStateOptions, StateCallOptions, StateData, StateKey, StateRecord, StateStore } from './StateStore';
 
 /**
@@ -205,11 +205,7 @@ export class DynamoStateStore implements StateStore {
       if (!error.Item) return 'absent';
       const record = toRecord(key, error.Item);
       if (record.expiresAt !== undefined && record.expiresAt * 1000 <= this.now()) return 'absent';
-      const used = record.data[RESERVATION_COUNT_FIELD];
-      if (typeof used !== 'number' || !Number.isSafeInteger(used)) {
-        throw new AutopilotError('INTERNAL', `State ${key.pk} / ${key.sk} is not a reservation counter: its data.${RESERVATION_COUNT_FIELD} is ${JSON.stringify(used ?? null)}`);
-      }
-      return used;
+      return reservationCount(record);
     }
   }
 

@@ -1,6 +1,5 @@
-import { AutopilotError } from '../errors';
 import { abortedError } from '../shared/retry';
-import { checkReservation, checkStateRecord, RESERVATION_COUNT_FIELD, stateConflict } from './stateLimits';
+import { checkReservation, checkStateRecord, RESERVATION_COUNT_FIELD, reservationCount, stateConflict } from './stateLimits';
 import type { DeleteStateOptions, PutStateOptions, ReserveStateOptions, StateCallOptions, StateData, StateKey, StateRecord, StateStore } from './StateStore';
 
 /**
@@ -57,7 +56,7 @@ export class MemoryStateStore implements StateStore {
     if (options.signal?.aborted) throw abortedError(options.signal, 'Reserving from a state counter');
     checkReservation({ wanted, limit, ...(options.data ? { data: options.data } : {}) });
     const current = this.live(key);
-    const used = current ? countOf(key, current) : 0;
+    const used = current ? reservationCount(current) : 0;
     const granted = Math.max(0, Math.min(wanted, limit - used));
     if (granted === 0) return 0;
     const data: StateData = { ...(current ? current.data : options.data), [RESERVATION_COUNT_FIELD]: used + granted };
@@ -78,7 +77,7 @@ export class MemoryStateStore implements StateStore {
     checkReservation({ count });
     const current = this.live(key);
     if (!current || count === 0) return 0;
-    const used = countOf(key, current);
+    const used = reservationCount(current);
     const released = Math.min(count, used);
     if (released === 0) return 0;
     this.records.set(id(key), {
@@ -95,15 +94,6 @@ export class MemoryStateStore implements StateStore {
     if (record?.expiresAt !== undefined && record.expiresAt * 1000 <= this.now()) return undefined;
     return record;
   }
-}
-
-/** The count of a reservation counter; any other record under its key is a bug in the caller. */
-function countOf(key: StateKey, record: StateRecord): number {
-  const used = record.data[RESERVATION_COUNT_FIELD];
-  if (typeof used !== 'number' || !Number.isSafeInteger(used)) {
-    throw new AutopilotError('INTERNAL', `State ${key.pk} / ${key.sk} is not a reservation counter: its data.${RESERVATION_COUNT_FIELD} is ${JSON.stringify(used)}`);
-  }
-  return used;
 }
 
 function id(key: StateKey): string {

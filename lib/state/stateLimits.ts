@@ -1,5 +1,5 @@
 import { AutopilotError } from '../errors';
-import type { StateData, StateKey } from './StateStore';
+import type { StateData, StateKey, StateRecord } from './StateStore';
 
 /**
  * DynamoDB's constraints on what the state table can hold, checked before a write can reach AWS
@@ -67,4 +67,18 @@ export function checkReservation(numbers: { wanted?: number; limit?: number; cou
   if (numbers.data && RESERVATION_COUNT_FIELD in numbers.data) {
     throw new AutopilotError('INTERNAL', `A reservation's data cannot set "${RESERVATION_COUNT_FIELD}": the store keeps the count there`);
   }
+}
+
+/**
+ * The count of a live reservation counter; any other record under its key is a bug in the caller.
+ *
+ * @example
+ * const used = reservationCount(record);
+ */
+export function reservationCount(record: StateRecord): number {
+  const used = record.data[RESERVATION_COUNT_FIELD];
+  if (typeof used !== 'number' || !Number.isSafeInteger(used)) {
+    throw new AutopilotError('INTERNAL', `State ${record.key.pk} / ${record.key.sk} is not a reservation counter: its data.${RESERVATION_COUNT_FIELD} is ${JSON.stringify(used ?? null)}`);
+  }
+  return used;
 }
