@@ -1,4 +1,4 @@
-import { type AttributeValue, ConditionalCheckFailedException, DeleteItemCommand, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type ConditionalCheckFailedException, DeleteItemCommand, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AutopilotError } from '../errors';
 import { callAws, type RetryOptions } from '../shared/awsCall';
@@ -201,9 +201,10 @@ export class DynamoStateStore implements StateStore {
       );
       return 'added';
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      if (!error.Item) return 'absent';
-      const record = toRecord(key, error.Item);
+      if (!(error instanceof Error) || error.name !== 'ConditionalCheckFailedException') throw error;
+      const old = (error as Partial<ConditionalCheckFailedException>).Item;
+      if (!old) return 'absent';
+      const record = toRecord(key, old);
       if (record.expiresAt !== undefined && record.expiresAt * 1000 <= this.now()) return 'absent';
       return reservationCount(record);
     }
