@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config/loadConfig';
 import { planFleet } from '../../lib/fleet/planFleet';
 import { fleetStateMachineName } from '../../lib/fleet/reportInterruptedFleetRun';
+import { CLAIM_LEASE_SECONDS } from '../../lib/notify/repeatWindows';
 import { parse, stringify } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -262,6 +263,12 @@ describe('the packaged CloudFormation template', () => {
     for (const [, fn] of resourcesOfType(dev, 'AWS::Lambda::Function')) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
+    }
+  });
+
+  it('ends the functions that publish through repeat windows within a claim\'s lease, so a claim whose lease ran out has no live claimer', () => {
+    for (const name of ['OnImagePushLambdaFunction', 'OnPullThroughCacheLambdaFunction']) {
+      expect(dev.template.Resources[name]?.Properties.Timeout).toBeLessThanOrEqual(CLAIM_LEASE_SECONDS);
     }
   });
 

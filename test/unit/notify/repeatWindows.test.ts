@@ -3,7 +3,7 @@ import { AutopilotError } from '../../../lib/errors';
 import { publishNotice, type PublishNoticeChange } from '../../../lib/notify/changes';
 import { Notice, type PtcFailureNotice } from '../../../lib/notify/notices';
 import { presentNotice } from '../../../lib/notify/present/presentNotice';
-import { REPEAT_WINDOW_SECONDS, withRepeatWindows, type NoticeRepeat } from '../../../lib/notify/repeatWindows';
+import { CLAIM_LEASE_SECONDS, REPEAT_WINDOW_SECONDS, withRepeatWindows, type NoticeRepeat } from '../../../lib/notify/repeatWindows';
 import type { Change, ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
 import { MemoryStateStore } from '../../../lib/state/MemoryStateStore';
 import type { StateStore } from '../../../lib/state/StateStore';
@@ -31,12 +31,30 @@ function failure(eventId: string, prefix = 'docker-hub'): PtcFailureNotice {
   }) as PtcFailureNotice;
 }
 
-/** A publisher that records what it published; `fail` makes the next publishes fail. */
+/**
+ * A publisher that records what it published; `fail` makes the next publishes fail, and `'die'`
+ * stands for a process that dies while publishing: the call never returns and nothing after it runs.
+ */
 class RecordingPublisher implements ChangeWriter<Change> {
   readonly published: Notice[] = [];
-  fail: 'outcome' | 'throw' | undefined;
+  fail: 'outcome' | 'throw' | 'die' | undefined;
+  /** Resolves when a publish reached the publisher (the window was claimed). */
+  reached: Promise<void> = Promise.resolve();
+  private onReached: () => void = () => undefined;
+
+  /** The next publish dies; `reached` resolves when it is attempted. */
+  dieOnNext(): void {
+    this.fail = 'die';
+    this.reached = new Promise((resolve) => {
+      this.onReached = resolve;
+    });
+  }
 
   async apply(change: Change): Promise<ChangeOutcome> {
+    if (this.fail === 'die') {
+      this.onReached();
+      return new Promise<ChangeOutcome>(() => undefined);
+    }
     if (this.fail === 'throw') throw new AutopilotError('NOTIFY_FAILED', 'SNS said no', { retryable: true });
     if (this.fail === 'outcome') return { status: 'failed', message: 'SNS said no' };
     this.published.push((change as PublishNoticeChange).notice);
@@ -129,6 +147,63 @@ describe('withRepeatWindows', () => {
     // Assess: p3 is not suppressed, and tells p1 (from the first window).
     expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['p0', 'p3']);
     expect(publisher.published[1]?.repeats).toEqual({ suppressed: 1, since: '2026-11-20T09:00:00.000Z', windowSeconds: 3600 });
+  });
+
+  it('loses no notice to a claimer that dies between claim and publish: after its lease the next repeat publishes, telling the dead one and every count', async () => {
+    // Prepare: a storm told once (a0, a1 suppressed); the next window's claimer (b0) dies mid-publish.
+    clock.now = START;
+    const { publisher, send } = setup();
+    await send(failure('a0'));
+    clock.now = START + 60_000;
+    await send(failure('a1'));
+    clock.now = START + 3600_000;
+    publisher.dieOnNext();
+    void send(failure('b0'));
+    await publisher.reached;
+    publisher.fail = undefined;
+
+    // Act: a repeat while the claim's lease runs is counted; the one after the lease publishes.
+    clock.now = START + 3600_000 + (CLAIM_LEASE_SECONDS - 1) * 1000;
+    const during = await send(failure('b1'));
+    clock.now = START + 3600_000 + CLAIM_LEASE_SECONDS * 1000;
+    const after = await send(failure('b2'));
+
+    // Assess
+    expect(during.data?.suppressed).toBe(true);
+    expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['a0', 'b2']);
+    // a1 (first window), b0 (never published) and b1 (suppressed behind b0's claim).
+    expect(publisher.published[1]?.repeats).toEqual({ suppressed: 3, since: '2026-11-20T09:00:00.000Z', windowSeconds: 3600 });
+    expect(after.message).toBe('message 2 (took over the repeat window of b0:ptc.failure, whose publish never confirmed (claimed at 2026-11-20T10:00:00.000Z))');
+
+    // The new window stands: the next repeat is suppressed again.
+    clock.now += 60_000;
+    expect((await send(failure('b3'))).data?.suppressed).toBe(true);
+    expect(publisher.published).toHaveLength(2);
+  });
+
+  it('publishes the redelivery of a dead claimer\'s own event with what its claim was to tell, then confirms the window', async () => {
+    // Prepare: a0 told, a1 suppressed; b0 claims the next window and dies.
+    clock.now = START;
+    const { publisher, send } = setup();
+    await send(failure('a0'));
+    clock.now = START + 60_000;
+    await send(failure('a1'));
+    clock.now = START + 3600_000;
+    publisher.dieOnNext();
+    void send(failure('b0'));
+    await publisher.reached;
+    publisher.fail = undefined;
+
+    // Act: Lambda retries the failed invocation with the same event.
+    clock.now = START + 3600_000 + 70_000;
+    await send(failure('b0'));
+    clock.now += 60_000;
+    const repeat = await send(failure('b1'));
+
+    // Assess
+    expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['a0', 'b0']);
+    expect(publisher.published[1]?.repeats).toEqual({ suppressed: 1, since: '2026-11-20T09:00:00.000Z', windowSeconds: 3600 });
+    expect(repeat.data?.suppressed).toBe(true);
   });
 
   it('publishes exactly one of a burst of concurrent repeats and counts the others', async () => {
