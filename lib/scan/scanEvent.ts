@@ -88,10 +88,12 @@ export function imageDigestProblem(digest: string | undefined): string | undefin
 function scannedResource(event: Inspector2ScanEvent): string {
   const instanceId = event.detail['instance-id'];
   if (instanceId) return `EC2 instance ${instanceId}`;
+  const machineImageId = event.detail['machine-image-id'];
+  if (machineImageId) return `machine image (AMI) ${machineImageId}`;
   const resource = event.resources[0];
   if (resource === undefined) return 'a resource it does not name';
   if (/^arn:[^:]+:lambda:/.test(resource)) return `Lambda function ${resource}`;
-  if (/^arn:[^:]+:ec2:[^:]*:[^:]*:image\//.test(resource) || /^ami-/.test(resource)) return `AMI ${resource}`;
+  if (/^arn:[^:]+:ec2:[^:]*:[^:]*:image\//.test(resource) || /^ami-/.test(resource)) return `machine image (AMI) ${resource}`;
   if (/^i-[0-9a-f]+$/.test(resource)) return `EC2 instance ${resource}`;
   return resource;
 }

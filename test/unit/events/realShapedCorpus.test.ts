@@ -1,7 +1,7 @@
 /**
  * The real-shaped corpus: every sample in `events/` (AWS's own documented samples, verbatim, and the
- * shapes AWS really sends: `"image-tag": ""`, absent optional fields, Inspector2 scans of EC2 and
- * Lambda, failed scans, failed syncs that name no image) goes through its handler and is accepted
+ * shapes AWS really sends: `"image-tag": ""`, absent optional fields, Inspector2 scans of EC2,
+ * Lambda and machine images, failed scans, failed syncs that name no image) goes through its handler and is accepted
  * or ignored with a reason: never rejected, never dead-lettered. The fuzz suite proves the other
  * half (truly malformed events are rejected).
  */
@@ -11,6 +11,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listSamples } from '../../../cli/commands/demo';
 import { EcrImageActionEvent, ImageTags, parseEvent } from '../../../lib/events';
@@ -38,6 +41,7 @@ const EXPECTED: Record<string, { outcome: 'done' | 'ignored'; decision: RegExp }
   'inspector2-scan/aws-doc-ecr-image-initial-scan': { outcome: 'ignored', decision: /^Ignored the scan of inspector2@sha256:965f.*does not exist/ },
   'inspector2-scan/aws-doc-ec2-instance': { outcome: 'ignored', decision: /Inspector2 scanned EC2 instance i-087d63509b8c97098, not an ECR image/ },
   'inspector2-scan/aws-doc-lambda-function': { outcome: 'ignored', decision: /Inspector2 scanned Lambda function arn:aws:lambda:us-west-2:111122223333:function:lambda-example:\$LATEST, not an ECR image/ },
+  'inspector2-scan/aws-doc-machine-image': { outcome: 'ignored', decision: /Inspector2 scanned machine image \(AMI\) ami-0abcdef1234567890, not an ECR image/ },
   'inspector2-scan/zero-findings-no-counts': { outcome: 'done', decision: /^Scan of team__a\/api:v0\.9\.1: 0 finding\(s\), verdict PASS/ },
   'ptc-action/aws-doc-sync': { outcome: 'ignored', decision: /^Ignored the successful pull-through cache sync of docker-hub\/alpine:3\.17\.2/ },
   'cloudtrail/batch-get-image-declared-rule-missing': { outcome: 'done', decision: /declared rule k8s is missing \(not synced yet, or deleted\): would create rule k8s → registry\.k8s\.io and its template/ },
@@ -116,6 +120,44 @@ describe('AWS documentation samples through the Lambda handlers (as `aws events 
     expect(sns).not.toHaveReceivedAnyCommand();
     expect(events).not.toHaveReceivedAnyCommand();
     expect(logs.lines().filter((line) => line.level === 'ERROR')).toEqual([]);
+  });
+});
+
+/**
+ * The subset of EventBridge pattern matching the stack's Inspector2 rule uses: exact values and
+ * `wildcard` (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html:
+ * `*` matches any characters; a field the event lacks never matches).
+ */
+function matchesPattern(pattern: Record<string, unknown>, event: Record<string, unknown>): boolean {
+  return Object.entries(pattern).every(([field, expected]) => {
+    const value = event[field];
+    if (!Array.isArray(expected)) return typeof value === 'object' && value !== null && matchesPattern(expected as Record<string, unknown>, value as Record<string, unknown>);
+    if (typeof value !== 'string') return false;
+    return expected.some((candidate: unknown) => {
+      if (typeof candidate === 'string') return candidate === value;
+      const wildcard = (candidate as { wildcard: string }).wildcard;
+      return new RegExp(`^${wildcard.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`).test(value);
+    });
+  });
+}
+
+describe('the stack\'s Inspector2 Scan rule', () => {
+  const stack = parseYaml(readFileSync(join(EVENTS_DIR, '..', 'serverless.yml'), 'utf8').replace(/!(Sub|Ref|GetAtt)\b/g, ''), { logLevel: 'silent' }) as {
+    functions: { onImageScan: { events: Array<{ eventBridge: { pattern: Record<string, unknown> } }> } };
+  };
+  const inspectorRule = stack.functions.onImageScan.events.map((event) => event.eventBridge.pattern).find((pattern) => JSON.stringify(pattern).includes('aws.inspector2'));
+  const inspectorSamples = SAMPLES.filter((sample) => sample.name.startsWith('inspector2-scan/'));
+
+  it.each(inspectorSamples)('routes $name to onImageScan only when it is about an ECR image', ({ name }) => {
+    // Prepare
+    const event = loadEvent(name);
+
+    // Act
+    const routed = matchesPattern(inspectorRule as Record<string, unknown>, event);
+
+    // Assess: EC2 instances, Lambda functions and machine images carry no repository-name.
+    expect(routed).toBe(typeof event.detail['repository-name'] === 'string');
+    expect(routed).toBe(!/aws-doc-(ec2-instance|lambda-function|machine-image)$/.test(name));
   });
 });
 
