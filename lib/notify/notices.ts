@@ -126,6 +126,13 @@ export const PtcCreatedNotice = notice(
     hints: z.array(z.string()),
     changes: z.array(NoticeChange),
     consoleUrl: z.optional(z.string()),
+    /**
+     * ValidatePullThroughCacheRule on the new rule, as the sync does for a rule with a credential:
+     * `valid`, `failed: <reason>`, `pending (after the change)` (plan mode), `not run: <why>`.
+     */
+    validation: z.optional(z.string()),
+    /** When the validation failed: what to do before pulling again, and the command that does it. */
+    validationFix: z.optional(z.object({ fix: z.string(), command: z.optional(z.string()) })),
   }),
 );
 

@@ -39,10 +39,18 @@ export function diffPtcState(desired: DesiredPtcState, state: PtcState, options:
   const actualRules = new Map(state.rules.map((rule) => [normalizePrefix(rule.prefix), rule]));
   const actualTemplates = new Map(state.templates.map((template) => [normalizePrefix(template.prefix), template]));
   const declared = new Set(desired.rules.map((rule) => rule.prefix));
-  // Templates that could not be read are not compared, so none is created or updated.
+  // Templates that could not be read are not compared, so none is created or updated; nor is one
+  // whose KMS key ECR would reject for its region (the rule's problem says so).
   const templateChanges = (rule: DesiredPtcRule, actual: ActualTemplate | undefined, report: PtcRuleReport): PtcChange[] => {
-    if (state.unreadable?.templates === undefined) return planTemplate(rule, actual, report);
-    report.template = 'unknown';
+    if (state.unreadable?.templates !== undefined) {
+      report.template = 'unknown';
+      return [];
+    }
+    const changes = planTemplate(rule, actual, report);
+    const keyProblem = kmsKeyRegionProblem(rule, options.region);
+    if (changes.length === 0 || !keyProblem) return changes;
+    report.problems.push(keyProblem);
+    report.reasons.push(`template ${rule.prefix} is not ${actual ? 'updated' : 'created'}: ${keyProblem.message}`);
     return [];
   };
 
@@ -95,12 +103,21 @@ export function diffPtcState(desired: DesiredPtcState, state: PtcState, options:
 
     if (!actual) {
       report.template = 'none';
+      const keyProblem = kmsKeyRegionProblem(rule, options.region);
       if (rule.onDemand) {
         report.status = 'on-demand';
         report.reasons.push(`rule ${rule.prefix} is listed in autoCreate: it is created when a pull through ${rule.prefix}/ first fails`);
+        // Said now, not at the first pull, which could not create it.
+        if (keyProblem) report.problems.push(keyProblem);
       } else if (secret.problem) {
         report.status = 'blocked';
         report.reasons.push(`rule ${rule.prefix} is not created: ${secret.problem.message}`);
+      } else if (keyProblem) {
+        // Without its template, the rule would create repositories with the wrong encryption,
+        // which a repository keeps for life: the rule waits for its template.
+        report.status = 'blocked';
+        report.problems.push(keyProblem);
+        report.reasons.push(`rule ${rule.prefix} is not created: ${keyProblem.message}`);
       } else if (ruleCount >= MAX_PTC_RULES) {
         report.status = 'blocked';
         report.problems.push(overQuota(rule.prefix, ruleCount));
@@ -113,7 +130,7 @@ export function diffPtcState(desired: DesiredPtcState, state: PtcState, options:
       report.upstreamMatches = sameUpstream(rule, actual);
       const replaceBecause = replaceReasons(rule, actual);
       if (replaceBecause.length > 0) {
-        if (desired.prune && !secret.problem) {
+        if (desired.prune && !secret.problem && !kmsKeyRegionProblem(rule, options.region)) {
           report.status = 'replace';
           const reason = `rule ${rule.prefix} differs in what cannot be updated (${replaceBecause.join('; ')}) and prune is on: delete it and create it as declared`;
           deletions.push({ action: 'ecr:DeletePullThroughCacheRule', target: rule.prefix, reason });
@@ -135,6 +152,8 @@ export function diffPtcState(desired: DesiredPtcState, state: PtcState, options:
         if (secret.problem) {
           report.status = 'blocked';
           report.reasons.push(`rule ${rule.prefix} keeps its current credential: ${secret.problem.message}`);
+        } else if (report.problems.some((problem) => problem.code === 'KMS_KEY_REGION')) {
+          report.status = 'blocked';
         } else if (changes.length > 0) {
           report.status = 'update';
         }
@@ -260,6 +279,31 @@ function replaceReasons(rule: DesiredPtcRule, actual: ActualPtcRule): string[] {
   }
   if (!rule.credentialSecret && actual.credentialArn && rule.upstreamRegistry !== 'ecr') reasons.push(`credential ${actual.credentialArn} → none`);
   return reasons;
+}
+
+/**
+ * A template's KMS key must be in the region the template applies in: API Reference,
+ * EncryptionConfigurationForRepositoryCreationTemplate, `kmsKey`: "The full ARN of the KMS key must
+ * be specified. The key must exist in the same Region as the repository."
+ * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_EncryptionConfigurationForRepositoryCreationTemplate.html).
+ * Unknown region (no reader region): not checked.
+ *
+ * @example
+ * kmsKeyRegionProblem(rule, 'ap-northeast-2')?.code // 'KMS_KEY_REGION' for a key in us-east-1
+ */
+export function kmsKeyRegionProblem(rule: DesiredPtcRule, region: string | undefined): PtcProblem | undefined {
+  const kmsKey = rule.template.kmsKey;
+  if (!kmsKey || !region) return undefined;
+  const [, partition, , keyRegion, account, resource] = kmsKey.split(':');
+  if (keyRegion === region) return undefined;
+  const keyId = resource?.replace(/^key\//, '') ?? '';
+  const replica = keyId.startsWith('mrk-') ? ` or, since ${keyId} is a multi-Region key, its replica in ${region} (arn:${partition}:kms:${region}:${account}:key/${keyId})` : '';
+  return {
+    code: 'KMS_KEY_REGION',
+    message: `its template's KMS key ${kmsKey} is in ${keyRegion}, but the template applies in ${region}; ECR requires the key in the repository's region`,
+    fix: `set kmsKey (pullThroughCache.template or the rule's template) to the ARN of a key in ${region}${replica}, then run the sync again`,
+    command: `aws kms list-aliases --region ${region} --query "Aliases[?TargetKeyId].[AliasName,TargetKeyId]" --output text`,
+  };
 }
 
 function overQuota(prefix: string, ruleCount: number): PtcProblem {

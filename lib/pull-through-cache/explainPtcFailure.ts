@@ -15,6 +15,7 @@ export type FailureCategory =
   | 'upstream-unavailable'
   | 'access-denied'
   | 'kms'
+  | 'kms-region'
   | 'secret'
   | 'quota'
   | 'not-declared'
@@ -49,6 +50,7 @@ const CLASSIFIERS: ReadonlyArray<{ category: FailureCategory; test: RegExp }> = 
   { category: 'rate-limit', test: /toomanyrequests|ratelimit|429|throttl/ },
   { category: 'credentials', test: /upstreamaccessdenied|unauthori[sz]ed|401|authenticat|user ?name|password|(?:invalid|bad|wrong) ?credentials/ },
   { category: 'secret', test: /secretnotfound|unabletoaccesssecret|unabletodecryptsecret|secret/ },
+  { category: 'kms-region', test: /kmskeyregion/ },
   { category: 'kms', test: /kms/ },
   { category: 'image-not-found', test: /imagenotfound|manifestunknown|notfound|404|nameunknown/ },
   { category: 'upstream-unavailable', test: /upstreamunavailable|unavailable|timeout|timedout|5\d\d|serviceerror|connection/ },
@@ -123,6 +125,15 @@ export function explainPtcFailure(code: string | undefined, context: FailureCont
         likelyCause: "The repository creation template's KMS key, or the secret's KMS key, does not let ECR use it.",
         fix: "Allow ECR's service-linked role (AWSServiceRoleForECRPullThroughCache) in the KMS key policy, or use AES256 / the AWS managed key.",
         commands: [`aws ecr describe-repository-creation-templates --prefixes ${prefix}${region}`],
+        severity: 'critical',
+      };
+    case 'kms-region':
+      return {
+        ...base,
+        title: "The template's KMS key is in another region",
+        likelyCause: `The repository creation template for ${prefix}/ names a KMS key of another region; ECR uses only a key in the repository's own region${context.region ? ` (${context.region})` : ''}, so neither the template nor the rule was created.`,
+        fix: `Set kmsKey to the ARN of a key in ${context.region ?? "the rule's region"} (for a multi-Region key, its replica there), then pull again or run the sync.`,
+        commands: [`aws kms list-aliases${region}`],
         severity: 'critical',
       };
     case 'secret':

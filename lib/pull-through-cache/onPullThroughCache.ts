@@ -4,6 +4,7 @@ import { CloudTrailEcrCallEvent } from '../events/cloudTrailEcrCall';
 import { originOf, type EventOrigin } from '../events/envelope';
 import { PtcActionEvent } from '../events/ptcAction';
 import { isImageDigest } from '../events/primitives';
+import { describeError, hasErrorCode } from '../errors';
 import { TAG_PATTERN } from '../oci/reference';
 import { noticeOriginOf, publishNotice } from '../notify/changes';
 import { REPEAT_WINDOW_SECONDS, type NoticeRepeat } from '../notify/repeatWindows';
@@ -20,7 +21,8 @@ import { diffPtcState } from './diffPtcState';
 import { explainPtcFailure, explainUndeclaredPrefix, type Guidance, type UndeclaredRule } from './explainPtcFailure';
 import { normalizePrefix, ROOT_PREFIX } from './limits';
 import { readPtcState } from './readPtcState';
-import type { DesiredPtcRule, PtcDeps } from './types';
+import { describeValidation, validationProblem } from './syncPullThroughCache';
+import type { DesiredPtcRule, PtcDeps, PtcProblem, RuleValidation } from './types';
 import { upstreamOfAlias, UPSTREAMS } from './upstreams';
 
 /** `onPullThroughCache` handles both: a rule's sync failed, or a pull missed every rule (CloudTrail). */
@@ -83,7 +85,9 @@ const ImageIds = z.array(z.looseObject({ imageTag: z.optional(z.string()), image
  *      exactly as the sync builds it: template first, then the rule. A missing secret or a full
  *      quota blocks it: a `ptc.failure` notice says how to fix it.
  *   4. Apply. `…AlreadyExistsException` is success, so concurrent events create one rule; only the
- *      event whose create did it publishes `ptc.created`, with the exact pull command to run again.
+ *      event whose create did it validates it, as the sync does (ValidatePullThroughCacheRule, for
+ *      a rule with a credential), and publishes `ptc.created` with the exact pull command to run
+ *      again, or, when the validation failed, critical, with what to fix first.
  *      The cache is not warmed: the client's own retry (kubelet's back-off) pulls through the new
  *      rule, and warming would need import rights on every cache prefix in this function's role.
  *
@@ -201,11 +205,41 @@ async function createRuleOnDemand(event: CloudTrailEcrCallEvent, deps: PtcDeps):
     // Another event (or a person) created it between our read and our create: it notified already.
     decision = `A pull of ${repositoryName} missed every rule; rule ${rule.prefix} was created concurrently by another event: nothing more to do.`;
   } else {
-    const notice = createdNotice(origin, rule, { repositoryName, reference, trigger: `${detail.eventName} failed with ${REPOSITORY_NOT_FOUND}`, applied, registryId });
+    const validation = await validateCreatedRule(deps, rule, created.outcome.status, event.region);
+    const notice = createdNotice(origin, rule, { repositoryName, reference, trigger: `${detail.eventName} failed with ${REPOSITORY_NOT_FOUND}`, applied, registryId, validation });
     changes.push(...(await applyChanges(deps.writer, [publishNotice(deps.topicArn, notice, `rule ${rule.prefix} created on demand: pull again`)], { signal: deps.signal })));
-    decision = `A pull of ${repositoryName} missed every rule, and ${why}: ${tell(created.outcome.status, CREATE)} rule ${rule.prefix} → ${rule.upstreamRegistryUrl} and its template; ${tell(statusOf(changes.slice(applied.length)), TELL)} the user to pull ${reference} again.`;
+    const validated = validation ? ` (validation: ${validation.text})` : '';
+    decision = validation?.problem
+      ? `A pull of ${repositoryName} missed every rule, and ${why}: ${tell(created.outcome.status, CREATE)} rule ${rule.prefix} → ${rule.upstreamRegistryUrl} and its template, but ${validation.problem.message}; ${tell(statusOf(changes.slice(applied.length)), TELL)} the user to fix it (${validation.problem.fix}) and pull ${reference} again.`
+      : `A pull of ${repositoryName} missed every rule, and ${why}: ${tell(created.outcome.status, CREATE)} rule ${rule.prefix} → ${rule.upstreamRegistryUrl} and its template${validated}; ${tell(statusOf(changes.slice(applied.length)), TELL)} the user to pull ${reference} again.`;
   }
   return { ...base, outcome: outcomeOf(changes), decision, changes };
+}
+
+/** A new rule's validation, in words, and what to do when it failed. */
+interface CreatedRuleValidation {
+  text: string;
+  problem?: PtcProblem;
+}
+
+/**
+ * Validates a rule just created on demand, as the sync validates every rule with a credential
+ * (ValidatePullThroughCacheRule): a rule whose secret ECR cannot use would fail the very pull the
+ * notice asks for. Plan mode: pending. A validation call that fails (throttled, denied) does not
+ * undo the creation: the notice says it did not run and how to run it.
+ */
+async function validateCreatedRule(deps: PtcDeps, rule: DesiredPtcRule, createStatus: string, region: string): Promise<CreatedRuleValidation | undefined> {
+  if (!rule.credentialSecret) return undefined;
+  if (createStatus === 'planned') return { text: describeValidation('pending') };
+  let validation: RuleValidation;
+  try {
+    validation = await deps.ptc.validateRule(rule.prefix, { signal: deps.signal });
+  } catch (error) {
+    if (hasErrorCode(error, 'ABORTED')) throw error;
+    return { text: `not run: ${describeError(error)}; run aws ecr validate-pull-through-cache-rule --ecr-repository-prefix ${rule.prefix} --region ${region}` };
+  }
+  if (validation.isValid) return { text: describeValidation(validation) };
+  return { text: describeValidation(validation), problem: validationProblem(rule.prefix, validation, { region, rule }) };
 }
 
 /**
@@ -256,7 +290,7 @@ function ruleFor(deps: Pick<PtcDeps, 'config'>, prefix: string): DesiredPtcRule 
 function createdNotice(
   origin: EventOrigin,
   rule: DesiredPtcRule,
-  context: { repositoryName: string; reference: string; trigger: string; applied: readonly AppliedChange<PtcChange>[]; registryId: string },
+  context: { repositoryName: string; reference: string; trigger: string; applied: readonly AppliedChange<PtcChange>[]; registryId: string; validation?: CreatedRuleValidation | undefined },
 ): PtcCreatedNotice {
   const hints: string[] = [];
   const rest = context.repositoryName.slice(rule.prefix.length + 1);
@@ -269,7 +303,7 @@ function createdNotice(
   return {
     id: `${origin.eventId}:ptc.created`,
     kind: 'ptc.created',
-    severity: 'info',
+    severity: context.validation?.problem ? 'critical' : 'info',
     repository: context.repositoryName,
     occurredAt: origin.time,
     origin: noticeOriginOf(origin),
@@ -284,6 +318,10 @@ function createdNotice(
       hints,
       changes: context.applied.map(({ change, outcome }) => ({ action: change.action, target: change.target, reason: change.reason, status: outcome.status, ...(outcome.message ? { message: outcome.message } : {}) })),
       consoleUrl: repositoryConsoleUrl(origin.region, context.registryId, context.repositoryName),
+      ...(context.validation ? { validation: context.validation.text } : {}),
+      ...(context.validation?.problem
+        ? { validationFix: { fix: context.validation.problem.fix, ...(context.validation.problem.command ? { command: context.validation.problem.command } : {}) } }
+        : {}),
     },
   };
 }

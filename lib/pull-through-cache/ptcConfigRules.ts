@@ -116,6 +116,28 @@ const templateSettings: PtcConfigRule = (config, _today, out) => {
   });
 };
 
+/**
+ * Every template applies in the one region the stack runs in, and ECR uses only a key of the
+ * repository's region (API Reference, EncryptionConfigurationForRepositoryCreationTemplate: "The key
+ * must exist in the same Region as the repository",
+ * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_EncryptionConfigurationForRepositoryCreationTemplate.html):
+ * keys of two regions cannot all be right. The region itself is checked where it is known, by the
+ * planner (`kmsKeyRegionProblem`), before any request.
+ */
+const templateKeysInOneRegion: PtcConfigRule = (config, _today, out) => {
+  const keys = rulesOf(config).flatMap((rule, index) => (rule.template.kmsKey ? [{ index, key: rule.template.kmsKey, region: rule.template.kmsKey.split(':')[3] ?? '' }] : []));
+  const first = keys[0];
+  if (!first) return;
+  for (const other of keys) {
+    if (other.region === first.region) continue;
+    out.issues.push({
+      path: `pullThroughCache.rules[${other.index}].template.kmsKey`,
+      message: `is a key of ${other.region}, but rule ${first.index}'s template key is of ${first.region}: templates apply in the one region the stack runs in, and ECR uses only a key of that region`,
+      fix: 'give every template a key of the region you deploy to (for a multi-Region key, its replica there)',
+    });
+  }
+};
+
 /** The role policy a repository creation role needs, as the ECR User Guide gives it, scoped to the key when one is named. */
 function templateRolePolicy(kmsKeys: readonly string[], needsKms: boolean): string {
   const statements: object[] = [{ Effect: 'Allow', Action: ['ecr:CreateRepository', 'ecr:ReplicateImage', 'ecr:TagResource'], Resource: '*' }];
@@ -197,4 +219,4 @@ const templateMatchesClass: PtcConfigRule = (config, _today, out) => {
   });
 };
 
-export const PTC_CONFIG_RULES: readonly PtcConfigRule[] = [uniquePrefixes, upstreamUrls, credentials, autoCreateDeclared, templateSettings, templateRoleForKmsAndTags, templateMatchesClass];
+export const PTC_CONFIG_RULES: readonly PtcConfigRule[] = [uniquePrefixes, upstreamUrls, credentials, autoCreateDeclared, templateSettings, templateKeysInOneRegion, templateRoleForKmsAndTags, templateMatchesClass];

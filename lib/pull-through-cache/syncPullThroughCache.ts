@@ -17,7 +17,7 @@ import { explainPtcFailure } from './explainPtcFailure';
 import type { PtcStateReader } from './PtcStateReader';
 import { readPtcState } from './readPtcState';
 import { explainAwsFailure } from '../shared/awsFailure';
-import type { DesiredPtcState, PtcDeps, PtcProblem, PtcReadFailures, PtcRuleReport } from './types';
+import type { DesiredPtcRule, DesiredPtcState, PtcDeps, PtcProblem, PtcReadFailures, PtcRuleReport, RuleValidation } from './types';
 
 /** A manual invoke (`serverless invoke`, the console, right after deploy): `{}` or `{"prune": true}`. */
 export const SyncPtcRequest = z.strictObject({
@@ -125,24 +125,37 @@ async function validateRules(
     report.validation = validation;
     if (!validation.isValid) {
       const rule = desired.rules.find((candidate) => candidate.prefix === report.prefix);
-      const guidance = explainPtcFailure(undefined, {
-        reason: validation.failure ?? '',
-        prefix: report.prefix,
-        region: reader.region,
-        ...(report.credentialSecret ? { secretName: report.credentialSecret } : {}),
-        ...(rule ? { upstream: rule.upstreamRegistry } : {}),
-      });
-      const problem: PtcProblem = {
-        code: 'VALIDATION_FAILED',
-        message: `ValidatePullThroughCacheRule failed for ${report.prefix}: ${validation.failure ?? 'no reason given'} (${guidance.title})`,
-        fix: guidance.fix,
-      };
+      const problem = validationProblem(report.prefix, validation, { region: reader.region, ...(rule ? { rule } : {}) });
       // The missing-secret problem already carries the command that fixes both.
-      const command = guidance.commands[0];
-      if (command && !report.problems.some((other) => other.command === command)) problem.command = command;
+      if (problem.command && report.problems.some((other) => other.command === problem.command)) delete problem.command;
       report.problems.push(problem);
     }
   }
+}
+
+/**
+ * What a failed ValidatePullThroughCacheRule means, with the fix its reason points at: the sync and
+ * the on-demand creation (onPullThroughCache) say it alike.
+ *
+ * @example
+ * validationProblem('docker-hub', { isValid: false, failure: 'Invalid credentials' }, { region: 'ap-northeast-2' }).code // 'VALIDATION_FAILED'
+ */
+export function validationProblem(prefix: string, validation: RuleValidation, context: { region: string; rule?: DesiredPtcRule }): PtcProblem {
+  const guidance = explainPtcFailure(undefined, {
+    reason: validation.failure ?? '',
+    prefix,
+    region: context.region,
+    ...(context.rule?.credentialSecret ? { secretName: context.rule.credentialSecret } : {}),
+    ...(context.rule ? { upstream: context.rule.upstreamRegistry } : {}),
+  });
+  const problem: PtcProblem = {
+    code: 'VALIDATION_FAILED',
+    message: `ValidatePullThroughCacheRule failed for ${prefix}: ${validation.failure ?? 'no reason given'} (${guidance.title})`,
+    fix: guidance.fix,
+  };
+  const command = guidance.commands[0];
+  if (command) problem.command = command;
+  return problem;
 }
 
 /**

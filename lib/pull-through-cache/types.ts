@@ -119,6 +119,8 @@ export interface PtcProblem {
     | 'UPSTREAM_MISMATCH'
     | 'CREDENTIAL_NOT_REMOVABLE'
     | 'OVER_QUOTA'
+    /** The template's KMS key is in another region than the one the template applies in. */
+    | 'KMS_KEY_REGION'
     | 'VALIDATION_FAILED'
     | 'CHANGE_FAILED'
     /** A read failed (ptc status goes on): the message says which and what to do. */
@@ -141,7 +143,7 @@ export type PtcRuleStatus =
   | 'replace'
   /** Listed in autoCreate and not created yet: waits for the first failed pull. */
   | 'on-demand'
-  /** Cannot be created or updated until a problem is fixed (missing secret, quota). */
+  /** Cannot be created or updated until a problem is fixed (missing secret, quota, a KMS key in another region). */
   | 'blocked'
   /** Exists but differs in a way only prune may fix. */
   | 'drifted'

@@ -10,14 +10,19 @@ import type { PtcCreatedNotice } from '../notices';
  */
 export function presentPtcCreated(notice: PtcCreatedNotice): MessageDocument {
   const d = notice.data;
+  const invalid = d.validationFix !== undefined;
   return {
-    subject: `Pull-through cache ${d.prefix} created: pull ${d.repositoryName} again`,
-    headline: `A pull of ${d.repositoryName} failed because no pull-through cache rule matched (${d.trigger}). ecr-autopilot created rule ${d.prefix} → ${d.upstreamRegistryUrl} (${d.upstreamTitle}) with its template: pull again with ${d.pullCommand}`,
+    subject: invalid ? `Pull-through cache ${d.prefix} created, but its validation failed` : `Pull-through cache ${d.prefix} created: pull ${d.repositoryName} again`,
+    headline: invalid
+      ? `A pull of ${d.repositoryName} failed because no pull-through cache rule matched (${d.trigger}). ecr-autopilot created rule ${d.prefix} → ${d.upstreamRegistryUrl} (${d.upstreamTitle}) with its template, but ValidatePullThroughCacheRule ${d.validation ?? 'failed'}: ${d.validationFix?.fix ?? ''} Then pull again with ${d.pullCommand}`
+      : `A pull of ${d.repositoryName} failed because no pull-through cache rule matched (${d.trigger}). ecr-autopilot created rule ${d.prefix} → ${d.upstreamRegistryUrl} (${d.upstreamTitle}) with its template: pull again with ${d.pullCommand}`,
     severity: notice.severity,
     facts: [
+      ...(d.validationFix?.command ? [{ label: 'Fix first', value: d.validationFix.command, code: true }] : []),
       { label: 'Pull again', value: d.pullCommand, code: true },
       { label: 'Rule', value: `${d.prefix}/ → ${d.upstreamRegistryUrl}` },
       { label: 'Upstream', value: d.upstreamTitle },
+      ...(d.validation ? [{ label: 'Validation', value: d.validation }] : []),
       { label: 'Image', value: d.imageReference, code: true },
     ],
     sections: [

@@ -216,6 +216,58 @@ describe('templateDifferences', () => {
     expect(templateDifferences(kms, { ...same, kmsKey: `${key.slice(0, -1)}c`, customRoleArn: undefined })).toEqual(['kmsKey', 'customRoleArn']);
   });
 
+  describe('a template KMS key in another region than the template applies in', () => {
+    const role = 'arn:aws:iam::123456789012:role/ecr-repository-creation';
+    const withKey = (kmsKey: string) => desiredRule('quay', { upstreamRegistry: 'quay', upstreamRegistryUrl: 'quay.io', template: template('quay', { encryptionType: 'KMS', kmsKey, customRoleArn: role }) });
+    const abroad = withKey('arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+
+    it('creates neither the template nor the rule, and says where the key must be', () => {
+      // Act
+      const plan = diffPtcState(desired([abroad]), state(), { region: REGION });
+
+      // Assess
+      expect(plan.changes).toEqual([]);
+      expect(plan.rules[0]).toMatchObject({ status: 'blocked' });
+      expect(plan.rules[0]?.problems).toEqual([
+        {
+          code: 'KMS_KEY_REGION',
+          message: `its template's KMS key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab is in us-east-1, but the template applies in ${REGION}; ECR requires the key in the repository's region`,
+          fix: `set kmsKey (pullThroughCache.template or the rule's template) to the ARN of a key in ${REGION}, then run the sync again`,
+          command: `aws kms list-aliases --region ${REGION} --query "Aliases[?TargetKeyId].[AliasName,TargetKeyId]" --output text`,
+        },
+      ]);
+    });
+
+    it('leaves an existing rule\'s template as it is, and names the replica of a multi-Region key', () => {
+      // Prepare
+      const multiRegion = withKey('arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab');
+
+      // Act
+      const plan = diffPtcState(desired([multiRegion]), state({ rules: [actualRuleOf(multiRegion)], templates: [{ ...actualTemplateOf(multiRegion), kmsKey: undefined, encryptionType: 'AES256' }] }), { region: REGION });
+
+      // Assess
+      expect(plan.changes).toEqual([]);
+      expect(plan.rules[0]?.status).toBe('blocked');
+      expect(plan.rules[0]?.problems[0]?.fix).toContain(`its replica in ${REGION} (arn:aws:kms:${REGION}:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab)`);
+    });
+
+    it('tells an autoCreate rule\'s problem before its first pull, and does not replace a rule with prune', () => {
+      // Act
+      const onDemand = diffPtcState(desired([{ ...abroad, onDemand: true }]), state(), { region: REGION });
+      const replaced = diffPtcState(desired([abroad], true), state({ rules: [{ ...actualRuleOf(abroad), upstreamRegistryUrl: 'ghcr.io' }] }), { region: REGION });
+
+      // Assess
+      expect(onDemand.rules[0]).toMatchObject({ status: 'on-demand', problems: [{ code: 'KMS_KEY_REGION' }] });
+      expect(replaced.changes).toEqual([]);
+      expect(replaced.rules[0]?.problems.map((problem) => problem.code)).toEqual(['UPSTREAM_MISMATCH', 'KMS_KEY_REGION']);
+    });
+
+    it('plans a key in the template\'s own region as before', () => {
+      // Act / Assess
+      expect(actions(desired([withKey(`arn:aws:kms:${REGION}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`)]), state())).toEqual(['CreateRepositoryCreationTemplate quay', 'CreatePullThroughCacheRule quay']);
+    });
+  });
+
   it('does not manage a lifecycle policy the configuration leaves out', () => {
     // Prepare
     const { lifecyclePolicy: _omitted, ...withoutPolicy } = template('quay');

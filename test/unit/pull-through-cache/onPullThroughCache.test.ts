@@ -12,6 +12,7 @@ import type { PtcDeps } from '../../../lib/pull-through-cache/types';
 import { withRepeatWindows } from '../../../lib/notify/repeatWindows';
 import { reconcilePullThroughCache } from '../../../lib/pull-through-cache/syncPullThroughCache';
 import { MemoryStateStore } from '../../../lib/state/MemoryStateStore';
+import { presentNotice } from '../../../lib/notify/present/presentNotice';
 import { loadEvent, type EventJson } from '../../support/events';
 import { ACCOUNT, InMemoryPtcRegistry, NOW, ptcConfig, REGION, secretArn, TOPIC_ARN } from './ptcFixtures';
 
@@ -402,6 +403,100 @@ describe('onPullThroughCache: failed pulls (CloudTrail)', () => {
     // Assess
     expect(registry.rules).toHaveLength(50);
     expect(sns.notices[0]).toMatchObject({ kind: 'ptc.failure', data: { failureCode: 'OVER_QUOTA', guidance: { category: 'quota' } } });
+  });
+
+  describe('validates the rule it created, as the sync does', () => {
+    const invalid = { isValid: false, failure: 'Unable to authenticate with registry-1.docker.io: invalid username or password' };
+
+    it('publishes the created notice with the validation when ECR finds the rule valid', async () => {
+      // Prepare
+      const { deps, sns, registry } = harness();
+
+      // Act
+      const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL), deps);
+
+      // Assess
+      expect(registry.calls.slice(-3)).toEqual(['CreateRepositoryCreationTemplate docker-hub', 'CreatePullThroughCacheRule docker-hub', 'ValidatePullThroughCacheRule docker-hub']);
+      expect(sns.notices[0]).toMatchObject({ kind: 'ptc.created', severity: 'info', data: { validation: 'valid' } });
+      expect(report.decision).toContain('created rule docker-hub → registry-1.docker.io and its template (validation: valid)');
+    });
+
+    it('says what to fix before pulling again, critical, when the validation fails: the same problem the sync reports', async () => {
+      // Prepare
+      const { deps, sns } = harness(new InMemoryPtcRegistry({ secrets: [DOCKER_SECRET], validations: { 'docker-hub': invalid } }));
+      const afterwards = new InMemoryPtcRegistry({ rules: [{ prefix: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io', upstreamRegistry: 'docker-hub', credentialArn: DOCKER_SECRET.arn }], secrets: [DOCKER_SECRET], validations: { 'docker-hub': invalid } });
+      const sync = await reconcilePullThroughCache({ config: deps.config, ptc: afterwards, writer: new PlanningWriter() });
+      const syncProblem = sync.rules.find((rule) => rule.prefix === 'docker-hub')?.problems.find((problem) => problem.code === 'VALIDATION_FAILED');
+
+      // Act
+      const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL), deps);
+
+      // Assess
+      const notice = sns.notices[0] as PtcCreatedNotice;
+      expect(notice).toMatchObject({ kind: 'ptc.created', severity: 'critical', data: { validation: `failed: ${invalid.failure}` } });
+      expect(notice.data.validationFix).toEqual({ fix: syncProblem?.fix, command: syncProblem?.command });
+      expect(notice.data.validationFix?.command).toMatch(/^aws secretsmanager put-secret-value --secret-id ecr-pullthroughcache\/docker-hub /);
+      expect(Notice.safeParse(notice).success).toBe(true);
+      expect(report.outcome).toBe('done');
+      expect(report.decision).toContain(`but ${syncProblem?.message}`);
+      expect(presentNotice(notice).subject).toBe('Pull-through cache docker-hub created, but its validation failed');
+    });
+
+    it('keeps the rule and still notifies when the validation call itself fails, saying how to run it', async () => {
+      // Prepare
+      const registry = new InMemoryPtcRegistry({ secrets: [DOCKER_SECRET] });
+      registry.validateRule = async () => {
+        throw new AutopilotError('ACCESS_DENIED', 'ecr:ValidatePullThroughCacheRule was denied');
+      };
+      const { deps, sns } = harness(registry);
+
+      // Act
+      const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL), deps);
+
+      // Assess
+      expect(registry.rules).toHaveLength(1);
+      expect(report.outcome).toBe('done');
+      expect((sns.notices[0] as PtcCreatedNotice).data.validation).toBe(
+        `not run: ecr:ValidatePullThroughCacheRule was denied; run aws ecr validate-pull-through-cache-rule --ecr-repository-prefix docker-hub --region ${REGION}`,
+      );
+    });
+
+    it('calls no validation in plan mode (pending), nor for a rule without a credential', async () => {
+      // Prepare
+      const { deps, registry } = harness();
+      const planned = new PlanningWriter();
+
+      // Act
+      const plan = await handlePullThroughCacheEvent(event(CLOUDTRAIL), { ...deps, writer: planned });
+      const anonymous = await handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.detail.requestParameters.repositoryName = 'quay/prometheus/node-exporter')), deps);
+
+      // Assess
+      expect(plan.decision).toContain('(validation: pending (after the change))');
+      expect(anonymous.decision).not.toContain('validation');
+      expect(registry.calls.filter((call) => call.startsWith('Validate'))).toEqual([]);
+    });
+  });
+
+  it('creates neither template nor rule when the template\'s KMS key is in another region: it says where the key must be', async () => {
+    // Prepare: quay's template asks for a key of us-east-1; the pull fails in ap-northeast-2.
+    const { deps, sns, registry } = harness();
+    deps.config = ptcConfig(`pullThroughCache:
+  rules:
+    - prefix: quay
+      upstream: quay
+      template:
+        encryption: KMS
+        kmsKey: arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab
+        customRoleArn: arn:aws:iam::${ACCOUNT}:role/ecr-repository-creation`);
+
+    // Act
+    const report = await handlePullThroughCacheEvent(event(CLOUDTRAIL, (raw) => (raw.detail.requestParameters.repositoryName = 'quay/prometheus/node-exporter')), deps);
+
+    // Assess
+    expect(registry.rules).toEqual([]);
+    expect(registry.templates).toEqual([]);
+    expect(report.decision).toContain(`cannot be created: its template's KMS key arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab is in us-east-1, but the template applies in ${REGION}`);
+    expect(sns.notices[0]).toMatchObject({ kind: 'ptc.failure', severity: 'critical', data: { source: 'auto-create', failureCode: 'KMS_KEY_REGION', guidance: { category: 'kms-region', title: "The template's KMS key is in another region" } } });
   });
 
   it('reports a create that fails with LIMIT_EXCEEDED (a race with another creator) and notifies', async () => {

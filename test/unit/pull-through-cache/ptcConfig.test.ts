@@ -107,6 +107,12 @@ describe('pullThroughCache configuration', () => {
       `${rules('{ prefix: quay, upstream: quay }')}\n  template: { encryption: KMS, kmsKey: "${key}", customRoleArn: "${ROLE}" }`,
       { path: 'pullThroughCache.template.kmsKey', message: expect.stringContaining('full ARN of a KMS key'), fix: expect.stringContaining('aws kms describe-key') },
     ]),
+    // EncryptionConfigurationForRepositoryCreationTemplate: "The key must exist in the same Region as the repository"; templates apply in one region.
+    [
+      'template KMS keys of two regions',
+      `${rules('{ prefix: quay, upstream: quay }', `{ prefix: k8s, upstream: k8s, template: { kmsKey: "${KMS_KEY.replace('ap-northeast-2', 'us-east-1')}" } }`)}\n  template: { encryption: KMS, kmsKey: "${KMS_KEY}", customRoleArn: "${ROLE}" }`,
+      { path: 'pullThroughCache.rules[1].template.kmsKey', message: expect.stringContaining('is a key of us-east-1, but rule 0\'s template key is of ap-northeast-2') },
+    ],
     // ImageTagMutabilityExclusionFilter: ^[0-9a-zA-Z._*-]{1,128}$.
     ['a template exclusion filter with "/"', `${rules('{ prefix: quay, upstream: quay }')}\n  template: { tagMutability: MUTABLE_WITH_EXCLUSION, tagMutabilityExclusions: ["feature/*"] }`, { path: 'pullThroughCache.template.tagMutabilityExclusions[0]', fix: expect.stringContaining('"feature-*"') }],
     // CreateRepositoryCreationTemplate customRoleArn: ^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,-.@_]*$.

@@ -89,12 +89,13 @@ describe('the pull-through cache stack', () => {
   it('grants each function only the pull-through cache actions it calls', () => {
     // Prepare
     const common = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'ecr:CreateRepository', 'ecr:PutLifecyclePolicy', 'iam:CreateServiceLinkedRole', 'secretsmanager:DescribeSecret', 'sns:Publish', 'sqs:SendMessage'];
-    const onDemand = ['ecr:CreatePullThroughCacheRule', 'ecr:CreateRepositoryCreationTemplate', 'ecr:DescribePullThroughCacheRules', 'ecr:DescribeRepositoryCreationTemplates', 'ecr:UpdateRepositoryCreationTemplate'];
+    const onDemand = ['ecr:CreatePullThroughCacheRule', 'ecr:CreateRepositoryCreationTemplate', 'ecr:DescribePullThroughCacheRules', 'ecr:DescribeRepositoryCreationTemplates', 'ecr:UpdateRepositoryCreationTemplate', 'ecr:ValidatePullThroughCacheRule'];
 
     // Act / Assess
     // The state table's read and write come on top of the idempotency table's (a statement each).
+    // Both validate what they create (ValidatePullThroughCacheRule).
     expect(actionsOf('OnPullThroughCache')).toEqual([...common, ...onDemand, 'dynamodb:GetItem', 'dynamodb:UpdateItem'].sort());
-    expect(actionsOf('SyncPullThroughCache')).toEqual([...common, ...onDemand, 'ecr:DeletePullThroughCacheRule', 'ecr:UpdatePullThroughCacheRule', 'ecr:ValidatePullThroughCacheRule'].sort());
+    expect(actionsOf('SyncPullThroughCache')).toEqual([...common, ...onDemand, 'ecr:DeletePullThroughCacheRule', 'ecr:UpdatePullThroughCacheRule'].sort());
   });
 
   it('gives onPullThroughCache the state table (its name, and only the read and write it makes) for the repeat windows of its notices', () => {
