@@ -71,6 +71,21 @@ function setup(state: StateStore = new MemoryStateStore({ now: () => clock.now }
 
 const clock = { now: START };
 
+/** A storm told once (a0 published, a1 suppressed); then b0 claims the next window and dies while publishing. */
+async function claimerDies() {
+  clock.now = START;
+  const harness = setup();
+  await harness.send(failure('a0'));
+  clock.now = START + 60_000;
+  await harness.send(failure('a1'));
+  clock.now = START + 3600_000;
+  harness.publisher.dieOnNext();
+  void harness.send(failure('b0'));
+  await harness.publisher.reached;
+  harness.publisher.fail = undefined;
+  return harness;
+}
+
 describe('withRepeatWindows', () => {
   it('publishes the first of a storm, suppresses the repeats of the hour, and the next one after it carries their count', async () => {
     // Prepare
@@ -151,16 +166,7 @@ describe('withRepeatWindows', () => {
 
   it('loses no notice to a claimer that dies between claim and publish: after its lease the next repeat publishes, telling the dead one and every count', async () => {
     // Prepare: a storm told once (a0, a1 suppressed); the next window's claimer (b0) dies mid-publish.
-    clock.now = START;
-    const { publisher, send } = setup();
-    await send(failure('a0'));
-    clock.now = START + 60_000;
-    await send(failure('a1'));
-    clock.now = START + 3600_000;
-    publisher.dieOnNext();
-    void send(failure('b0'));
-    await publisher.reached;
-    publisher.fail = undefined;
+    const { publisher, send } = await claimerDies();
 
     // Act: a repeat while the claim's lease runs is counted; the one after the lease publishes.
     clock.now = START + 3600_000 + (CLAIM_LEASE_SECONDS - 1) * 1000;
@@ -182,17 +188,8 @@ describe('withRepeatWindows', () => {
   });
 
   it('publishes the redelivery of a dead claimer\'s own event with what its claim was to tell, then confirms the window', async () => {
-    // Prepare: a0 told, a1 suppressed; b0 claims the next window and dies.
-    clock.now = START;
-    const { publisher, send } = setup();
-    await send(failure('a0'));
-    clock.now = START + 60_000;
-    await send(failure('a1'));
-    clock.now = START + 3600_000;
-    publisher.dieOnNext();
-    void send(failure('b0'));
-    await publisher.reached;
-    publisher.fail = undefined;
+    // Prepare
+    const { publisher, send } = await claimerDies();
 
     // Act: Lambda retries the failed invocation with the same event.
     clock.now = START + 3600_000 + 70_000;
