@@ -71,7 +71,7 @@ interface WindowData {
 
 type Admission =
   | { kind: 'publish'; report: { count: number; since: string } | undefined; takeover?: string }
-  | { kind: 'suppress'; count: number; since: string }
+  | { kind: 'suppress'; count: number; since: string; pending: boolean }
   | { kind: 'duplicate' }
   | { kind: 'unguarded'; why: string };
 
@@ -95,7 +95,7 @@ export function withRepeatWindows<C extends Change>(writer: ChangeWriter<C>, opt
       if (admission.kind === 'suppress') {
         return {
           status: 'applied',
-          message: `suppressed: a ${publish.notice.kind} notice for ${repeat.scope} (${repeat.cause}) was published at ${admission.since}; ${admission.count} repeat(s) suppressed since, told with the next one`,
+          message: `suppressed: a ${publish.notice.kind} notice for ${repeat.scope} (${repeat.cause}) ${admission.pending ? 'is being published since' : 'was published at'} ${admission.since}; ${admission.count} repeat(s) suppressed since, told with the next one`,
           data: { suppressed: true },
         };
       }
@@ -154,7 +154,7 @@ async function admit(state: StateStore, key: StateKey, noticeId: string, repeat:
           }
           if (!pending || Date.parse(data.leaseUntil) > now.getTime()) {
             await state.put<WindowData>(key, { ...data, suppressed: data.suppressed + 1 }, { signal, expectedVersion: record.version, ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}) });
-            return { kind: 'suppress', count: data.suppressed + 1, since: data.since };
+            return { kind: 'suppress', count: data.suppressed + 1, since: data.since, pending };
           }
           takeover = `took over the repeat window of ${data.noticeId}, whose publish never confirmed (claimed at ${data.since})`;
         }

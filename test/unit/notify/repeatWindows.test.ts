@@ -175,7 +175,7 @@ describe('withRepeatWindows', () => {
     const after = await send(failure('b2'));
 
     // Assess
-    expect(during.data?.suppressed).toBe(true);
+    expect(during).toMatchObject({ data: { suppressed: true }, message: expect.stringContaining('(SECRET_MISSING) is being published since 2026-11-20T10:00:00.000Z; 1 repeat(s) suppressed since') });
     expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['a0', 'b2']);
     // a1 (first window), b0 (never published) and b1 (suppressed behind b0's claim).
     expect(publisher.published[1]?.repeats).toEqual({ suppressed: 3, since: '2026-11-20T09:00:00.000Z', windowSeconds: 3600 });
