@@ -440,18 +440,23 @@ describe('reportImageScan', () => {
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
-  it('reads no findings for a scan that did not complete, and warns', async () => {
-    // Prepare
-    givenApi([basicFinding('CVE-1', 'CRITICAL')]);
+  // Every ImageScanStatus but COMPLETE and ACTIVE (API Reference, ImageScanStatus:
+  // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageScanStatus.html).
+  it.each(['FAILED', 'UNSUPPORTED_IMAGE', 'SCAN_ELIGIBILITY_EXPIRED', 'FINDINGS_UNAVAILABLE', 'LIMIT_EXCEEDED', 'IMAGE_ARCHIVED', 'IN_PROGRESS', 'PENDING'])(
+    'reads no findings for a scan that ended %s, and warns',
+    async (status) => {
+      // Prepare
+      givenApi([basicFinding('CVE-1', 'CRITICAL')]);
 
-    // Act
-    await scanOf(imageScanEvent({ 'image-digest': CURRENT, 'scan-status': 'FAILED', 'finding-severity-counts': {} }));
+      // Act
+      await scanOf(imageScanEvent({ 'image-digest': CURRENT, 'scan-status': status, 'finding-severity-counts': {} }));
 
-    // Assess
-    expect(ecr).not.toHaveReceivedCommand(DescribeImageScanFindingsCommand);
-    expect(verdict()).toMatchObject({ verdict: 'WARN', reasons: ['scan status FAILED: no findings could be read'], 'total-findings': 0 });
-    expect(notice().data.scanStatus).toBe('FAILED');
-  });
+      // Assess
+      expect(ecr).not.toHaveReceivedCommand(DescribeImageScanFindingsCommand);
+      expect(verdict()).toMatchObject({ verdict: 'WARN', reasons: [`scan status ${status}: no findings could be read`], 'total-findings': 0 });
+      expect(notice().data.scanStatus).toBe(status);
+    },
+  );
 
   it('puts the verdict event with source ecr-autopilot and detail-type Image Scan Verdict', async () => {
     // Prepare
