@@ -10,12 +10,12 @@ import { delimiter, join } from 'node:path';
  */
 export const INTEGRATION_GLOB = 'test/integration/**';
 
-/** The Debian package's registry binary (the test setup starts it by this path). */
-export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+/** The Debian package's registry command, found on PATH like the other tools (so a PATH without it runs the unit tier alone). */
+export const REGISTRY_BINARY = 'docker-registry';
 
 /** What the integration tier runs, by the name a user installs it under. */
 const INTEGRATION_TOOLS: ReadonlyArray<{ name: string; found: (path: string) => boolean }> = [
-  { name: 'docker-registry', found: () => executable(REGISTRY_BINARY) },
+  { name: 'docker-registry', found: (path) => onPath(REGISTRY_BINARY, path) },
   { name: 'skopeo', found: (path) => onPath('skopeo', path) },
   { name: 'zsh', found: (path) => onPath('zsh', path) },
   { name: 'fish', found: (path) => onPath('fish', path) },
