@@ -18,9 +18,15 @@ describe('nextPageLink', () => {
     ['</v2/x>; title="a"; rel="next"', '/v2/x'],
     ['</v2/x>; rel="nextish"', undefined],
     ['</v2/x>; rel="prev"', undefined],
+    // A target holds no `<` (RFC 3986), which is also what keeps a hostile header from costing quadratic time.
+    ['<</v2/x>; rel="next"', '/v2/x'],
     [undefined, undefined],
   ])('reads %j', (link, next) => {
     expect(nextPageLink(link)).toBe(next);
+  });
+
+  it('reads a hostile header of 64 KiB of < as no link', () => {
+    expect(nextPageLink('<'.repeat(64 * 1024))).toBeUndefined();
   });
 });
 
