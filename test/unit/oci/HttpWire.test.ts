@@ -440,6 +440,12 @@ describe('parseResponseHead', () => {
     expect(parseResponseHead('HTTP/1.1 200 OK\r\nConnection: close').keepAlive).toBe(false);
   });
 
+  it('trims the spaces and tabs around a value and keeps those inside it, however many (a 64 KiB run of them)', () => {
+    const blanks = ' \t'.repeat(32 * 1024);
+    const parsed = parseResponseHead(`HTTP/1.1 200 OK\r\nx-inside: a${blanks}b\r\nx-around:${blanks}c${blanks}\r\nx-blank:${blanks}`);
+    expect(parsed.headers).toEqual({ 'x-inside': `a${blanks}b`, 'x-around': 'c', 'x-blank': '' });
+  });
+
   it('never keeps an HTTP/1.0 connection whose answer has Transfer-Encoding, even when it asks for keep-alive (RFC 9112 §6.1: faulty framing)', () => {
     expect(parseResponseHead('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked').keepAlive).toBe(false);
   });
