@@ -10,7 +10,8 @@ import { routeChanges } from '../../../lib/plan/routeChanges';
 import type { PtcStateReader } from '../../../lib/pull-through-cache/PtcStateReader';
 import type { StackReader } from '../../../lib/verify/StackReader';
 import { CHECKLIST_SECTIONS } from '../../../lib/verify/types';
-import { LAB_CHECKS, verifyLab, VerifyLabEvent, type VerifyDeps } from '../../../lib/verify/verifyLab';
+import { LAB_CHECKS, VERIFY_STOP_MARGIN_MS, verifyLab, VerifyLabEvent, type VerifyDeps } from '../../../lib/verify/verifyLab';
+import { anHourLater, runFor, useFakeTime } from '../../support/fakeTime';
 import {
   ACCOUNT,
   ALB,
@@ -273,5 +274,38 @@ describe('verifyLab and its deadline', () => {
     expect(account.ecr.calls()).toHaveLength(0);
     expect(account.iam.calls()).toHaveLength(0);
     expect(published()).toHaveLength(2);
+  });
+});
+
+describe('verifyLab past its deadline (fake time)', () => {
+  useFakeTime(NOW);
+
+  /** Every call the checks sent (everything but SNS, which publishes the report). */
+  const checkCalls = (): number => [account.ecr, account.secrets, account.events, account.iam, account.sfn, account.sts].reduce((sum, stub) => sum + stub.calls().length, 0);
+
+  it('starts no check call after its stop line, publishes the test message and the checklist after it, and calls nothing once it returned', async () => {
+    // Prepare: each page of IAM simulation takes 40 s of fake time; the invocation has 60 s, so the stop
+    // line is at 50 s, while the second page (40 s → 80 s) is in flight.
+    account.iam.on(SimulatePrincipalPolicyCommand).callsFake(() => new Promise((resolve) => setTimeout(() => resolve({ EvaluationResults: [], IsTruncated: true, Marker: 'next' }), 40_000)));
+    const deps: VerifyDeps = { ...liveDeps(), clock: () => new Date(), deadline: { at: Date.now() + 60_000 } };
+    // Just before the stop line (nothing is scheduled between then and the line itself).
+    let atStop = { checks: -1, publishes: -1 };
+    setTimeout(() => {
+      atStop = { checks: checkCalls(), publishes: published().length };
+    }, 60_000 - VERIFY_STOP_MARGIN_MS - 1);
+
+    // Act
+    const report = await runFor(verifyLab({ notify: true }, deps), 70_000);
+    const whenReturned = { checks: checkCalls(), publishes: published().length };
+    await anHourLater();
+
+    // Assess
+    expect(atStop.checks).toBeGreaterThan(0);
+    expect(atStop.publishes).toBe(0);
+    expect(whenReturned).toEqual({ checks: atStop.checks, publishes: 2 });
+    expect({ checks: checkCalls(), publishes: published().length }).toEqual(whenReturned);
+    expect(report.stoppedEarly).toBe('the time budget ran out: the run stopped 10 s before its deadline to report what it did');
+    expect(report.checklist.items.filter((item) => item.section === 'Pull permissions').every((item) => item.status === 'skipped')).toBe(true);
+    expect(report.checklist.items.find((item) => item.id === 'notification-path')?.status).toBe('pass');
   });
 });
