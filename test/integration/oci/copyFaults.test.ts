@@ -148,4 +148,25 @@ describe('copyImage through a faulty network', () => {
     await expect(failure).rejects.toMatchObject({ code: 'ABORTED' });
     expect(await headManifestDigest(destination.url, 'cancelled', 'v2')).toBeUndefined();
   });
+
+  it('sends no tag PUT when cancelled right after the last child manifest: the tag, pushed last, is gated on the signal', async () => {
+    // Prepare: cancel the moment every platform manifest is in; only the index by tag is left.
+    const controller = new AbortController();
+    const mark = destinationProxy.log.length;
+
+    // Act
+    const failure = copyImage(parseImageReference(`${sourceProxy.host}/app:v2`), parseImageReference(`${destinationProxy.host}/gated:v2`), {
+      credentials,
+      signal: controller.signal,
+      onProgress: (progress) => {
+        if (progress.phase === 'manifests' && progress.manifestsDone === progress.manifestsTotal - 1) controller.abort();
+      },
+    });
+
+    // Assess: both children are stored by digest, the tag was never asked for.
+    await expect(failure).rejects.toMatchObject({ code: 'ABORTED' });
+    const manifestPuts = destinationProxy.log.slice(mark).filter((entry) => entry.method === 'PUT' && entry.path.includes('/manifests/'));
+    expect(manifestPuts.map((entry) => entry.path.slice(entry.path.lastIndexOf('/') + 1)).sort()).toEqual(image.manifests.map((manifest) => manifest.digest).sort());
+    expect(await headManifestDigest(destination.url, 'gated', 'v2')).toBeUndefined();
+  });
 });
