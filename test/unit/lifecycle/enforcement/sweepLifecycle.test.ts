@@ -373,6 +373,32 @@ describe('sweepLifecycle', () => {
       expect((await state.get<SweepCursor>(sweepCursorKey(undefined)))?.data.nextRepository).toBe('team-b/svc');
       expect(onlyLedger().data.resume).toEqual(report.resume);
     });
+
+    it('is continued by the next run where it stopped (the memory state store): "continued from …", then round to where it began', async () => {
+      // Prepare: as above, the first run stops while team-b/svc is listed.
+      const images = { 'team-a/api': untaggedImages('api-old', 1, 10), 'team-a/web': untaggedImages('web-old', 1, 10), 'team-b/svc': untaggedImages('svc-old', 1, 10) } as Record<string, TestImage[]>;
+      given(images);
+      let listingMs = 25_000;
+      ecr.on(DescribeImagesCommand).callsFake((input: { repositoryName: string; imageIds?: Array<{ imageDigest?: string }> }) => {
+        const details = (images[input.repositoryName] ?? []).map((image) => sdkImageOf(input.repositoryName, image));
+        if (input.imageIds) return { imageDetails: details.filter((detail) => input.imageIds?.some((id) => id.imageDigest === detail.imageDigest)) };
+        return new Promise((resolve) => setTimeout(() => resolve({ imageDetails: details }), listingMs));
+      });
+      const first = await runFor(sweep({}, { deadline: { at: Date.now() + 90_000 }, clock: () => new Date() }), 100_000);
+      const listedFirst = listedRepositories().length;
+
+      // Act: the next run, with time enough.
+      listingMs = 0;
+      const second = await runFor(sweep({}, { deadline: { at: Date.now() + 900_000 }, clock: () => new Date() }), 1_000);
+
+      // Assess
+      expect(first.resume).toEqual({ nextRepository: 'team-b/svc', notFinished: 1 });
+      expect(listedRepositories().slice(listedFirst)).toEqual(['team-b/svc', 'team-a/api', 'team-a/web']);
+      expect(second.continuedFrom).toBe(`continued from team-b/svc, where run manual-sweep-${NOW.toISOString()} stopped at ${new Date(NOW.getTime() + 60_000).toISOString()} (${first.stoppedEarly})`);
+      expect(publishedLedgers()[1]?.data.continuedFrom).toBe(second.continuedFrom);
+      expect(deletesFor('team-b/svc').flat()).toHaveLength(1);
+      expect(await state.get(sweepCursorKey(undefined))).toBeUndefined();
+    });
   });
 
   describe('the ledger', () => {
