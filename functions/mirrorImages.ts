@@ -14,6 +14,8 @@ import { liveSnsPublisher, notificationTopicArn } from './runtime/liveSnsPublish
 
 /** Daily schedule (and manual invokes) → keep the configured public images in private ECR. */
 export const handler = lambdaEntry(mirrorImagesFunction, ({ logger }) => {
+  // Told once each: upload sessions a stopped copy could not close (see BlobClient.cancelUpload).
+  const reportedLeftOpen = new Set<string>();
   const config = bundledConfig();
   const options = clientOptions();
   const client = new ECRClient(options);
@@ -31,6 +33,11 @@ export const handler = lambdaEntry(mirrorImagesFunction, ({ logger }) => {
           destination,
           onProgress: (change, progress) => {
             if (progress.phase === 'done') logger.info('copied', { image: change.target, bytes: progress.bytesDone, blobs: progress.blobsDone });
+            for (const session of progress.uploadSessionsLeftOpen ?? []) {
+              if (reportedLeftOpen.has(session)) continue;
+              reportedLeftOpen.add(session);
+              logger.warn('An abandoned upload session could not be deleted; the registry removes it itself after its upload purging age', { image: change.target, session });
+            }
           },
         }),
       }),

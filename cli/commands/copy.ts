@@ -43,12 +43,18 @@ export interface CopyCommandDeps extends Omit<CopyCredentialDeps, 'aws'> {
 }
 
 /** What an interrupted copy did: how far it got, and that the destination tag is untouched. */
-function interruptedSummary(options: Pick<CopyCommandOptions, 'source' | 'destination'>, last: CopyProgress | undefined): string[] {
+export function interruptedSummary(options: Pick<CopyCommandOptions, 'source' | 'destination'>, last: CopyProgress | undefined): string[] {
   return [
     `Interrupted: ${options.source} → ${options.destination} was not completed`,
     // Bytes count what was sent, of blobs in flight too; a blob is complete once the registry took it.
     ...(last && last.blobsTotal > 0 ? [`  blobs ${last.blobsDone}/${last.blobsTotal} complete, ${formatBytes(last.bytesDone, 1000)} of ${formatBytes(last.bytesTotal, 1000)} sent; the next copy skips the blobs already there`] : []),
-    '  the destination tag was not changed; upload sessions in progress were closed',
+    ...(last?.uploadSessionsLeftOpen?.length
+      ? [
+          '  the destination tag was not changed',
+          `  ${plural(last.uploadSessionsLeftOpen.length, 'upload session')} left open: the registry would not delete ${last.uploadSessionsLeftOpen.length === 1 ? 'it' : 'them'} (docker distribution refuses once an upload was cut mid-body); registries remove stale sessions themselves (docker distribution: after 7 days by default)`,
+          ...last.uploadSessionsLeftOpen.map((location) => `    ${location}`),
+        ]
+      : ['  the destination tag was not changed; upload sessions in progress were closed']),
   ];
 }
 

@@ -36,6 +36,7 @@ export async function copyBlob(ctx: CopyContext, blob: Descriptor, presence?: Pr
   const outcome = await ctx.client.blobs.upload(ctx.destination, blob, openVerified, {
     scopes: ctx.destinationScopes,
     ...(ctx.sameRegistry ? { mountFrom: ctx.source.repository } : {}),
+    onSessionLeftOpen: (location) => ctx.progress.uploadSessionLeftOpen(location),
     ...signal,
   });
   if (outcome === 'mounted') {

@@ -62,6 +62,12 @@ export class ProgressTracker {
     this.emit(true);
   }
 
+  /** An abandoned upload session the destination would not delete: the user is told where it is. */
+  uploadSessionLeftOpen(location: string): void {
+    (this.state.uploadSessionsLeftOpen ??= []).push(location);
+    this.emit(true);
+  }
+
   manifestDone(): void {
     this.state.manifestsDone += 1;
     this.emit(true);
@@ -70,7 +76,8 @@ export class ProgressTracker {
   snapshot(): CopyProgress {
     let inFlightBytes = 0;
     for (const bytes of this.inFlight.values()) inFlightBytes += bytes;
-    return { ...this.state, bytesDone: this.finishedBytes + inFlightBytes };
+    const leftOpen = this.state.uploadSessionsLeftOpen;
+    return { ...this.state, bytesDone: this.finishedBytes + inFlightBytes, ...(leftOpen ? { uploadSessionsLeftOpen: [...leftOpen] } : {}) };
   }
 
   private emit(force: boolean): void {

@@ -50,6 +50,11 @@ export interface CopyProgress {
   bytesDone: number;
   manifestsTotal: number;
   manifestsDone: number;
+  /**
+   * Upload sessions the copy abandoned (cancelled or failed) and the destination would not delete,
+   * by URL without its query; present only when there are some. See `BlobClient.cancelUpload`.
+   */
+  uploadSessionsLeftOpen?: string[];
 }
 
 /** What a copy did. */

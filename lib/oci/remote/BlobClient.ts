@@ -9,7 +9,7 @@ import { AutopilotError } from '../../errors';
 import { computeDigest, parseDigest } from '../digest';
 import type { BodySource } from '../transport/bodySource';
 import type { Descriptor, RepositoryRef } from '../types';
-import { DigestMismatchError, redactUrl } from '../transport/registryErrors';
+import { DigestMismatchError, parseRegistryErrorBody, redactUrl } from '../transport/registryErrors';
 import { abortedError, runWithRetry } from '../transport/retryPolicy';
 import { graceAfter } from '../../shared/retry';
 import type { RegistryHttp, RegistryResponse } from '../transport/RegistryHttp';
@@ -40,6 +40,8 @@ const singlePostUnsupported = new Set<string>();
 
 /** Cleaning up an abandoned upload session must never hold up reporting the real failure for long. */
 const CANCEL_UPLOAD_TIMEOUT_MS = 5_000;
+/** A registry's error body for a DELETE is a few hundred bytes; more is not read. */
+const MAX_CANCEL_ANSWER_BYTES = 4096;
 /**
  * When an upload is cancelled (a deadline, Ctrl-C), a request already on the wire gets this long to
  * finish: a session-opening POST then tells us the session's name, so it can be deleted, and a PUT
@@ -63,6 +65,11 @@ export interface BlobCallOptions {
 export interface UploadOptions extends BlobCallOptions {
   /** Try a cross-repository mount from this repository of the same registry first. */
   mountFrom?: string;
+  /**
+   * Told of an abandoned upload session the registry would not delete (its URL, without the query),
+   * so the user can be told it is left: see `cancelUpload`.
+   */
+  onSessionLeftOpen?: (location: string) => void;
 }
 
 /** How a blob reached the destination. */
@@ -237,7 +244,7 @@ export class BlobClient {
           }
         } catch (error) {
           content?.destroy();
-          await this.cancelUpload(repo, session.location);
+          await this.cancelUpload(repo, session.location, options.onSessionLeftOpen);
           throw error;
         }
         return 'uploaded';
@@ -249,9 +256,16 @@ export class BlobClient {
 
   /**
    * Best effort: deletes an abandoned upload session, so registries that keep partial uploads
-   * (and some that bill or lock them) are not left with one per failed attempt.
+   * (and some that bill or lock them) are not left with one per failed attempt. A session that
+   * stays is reported to `onLeftOpen`: docker distribution (2.8) answers every request about a
+   * session whose PATCH or PUT body was cut mid-request, DELETE included, with 404
+   * BLOB_UPLOAD_INVALID (its upload state no longer matches the offset in the session URL), also
+   * when asked again later, so no client can remove it; the registry's own upload purging does
+   * (`storage.maintenance.uploadpurging`, 7 days by default). A registry without DELETE (405), or
+   * one that does not answer in time, leaves it too.
    */
-  private async cancelUpload(repo: RepositoryRef, location: string): Promise<void> {
+  private async cancelUpload(repo: RepositoryRef, location: string, onLeftOpen?: (location: string) => void): Promise<void> {
+    let closed = false;
     try {
       const response = await this.registryHttp.send({
         registry: repo.registry,
@@ -264,10 +278,18 @@ export class BlobClient {
         retry: false,
         signal: AbortSignal.timeout(CANCEL_UPLOAD_TIMEOUT_MS),
       });
-      response.discard();
+      if (response.status === 404) {
+        // BLOB_UPLOAD_UNKNOWN (or no body): the session is gone. BLOB_UPLOAD_INVALID: it is stuck.
+        const codes = parseRegistryErrorBody(await response.text(MAX_CANCEL_ANSWER_BYTES)).map((entry) => entry.code);
+        closed = !codes.includes('BLOB_UPLOAD_INVALID');
+      } else {
+        response.discard();
+        closed = response.status !== 405;
+      }
     } catch {
-      // The session expires on its own; the original failure is what matters.
+      // Not known to be closed; the original failure is what the caller reports.
     }
+    if (!closed) onLeftOpen?.(redactUrl(location));
   }
 
   private async startUploadWithSource(repo: RepositoryRef, source: () => Promise<BodySource>, options: UploadOptions): Promise<[string, BodySource]> {
@@ -278,7 +300,7 @@ export class BlobClient {
     }
     if (opened.status === 'rejected') {
       // The session is open but its content never came (a failed or cancelled download): close it.
-      await this.cancelUpload(repo, started.value.location);
+      await this.cancelUpload(repo, started.value.location, options.onSessionLeftOpen);
       throw opened.reason;
     }
     return [started.value.location, opened.value];

@@ -1,9 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { copyImage } from '../../../lib/oci/copy/copyImage';
+import type { CopyProgress } from '../../../lib/oci/copy/types';
 import { parseImageReference } from '../../../lib/oci/reference';
 import { anonymousCredentials } from '../../../lib/oci/transport/credentials';
 import { type FaultProxy, startFaultProxy } from '../../support/faultProxy';
-import { type RegistryServer, startRegistry } from '../../support/registryServer';
+import { openUploadSessions, type RegistryServer, startRegistry } from '../../support/registryServer';
 import { skopeoInspectRaw } from '../../support/skopeo';
 import { buildTestImage, headManifestDigest, type TestImage } from '../../support/testImages';
 
@@ -147,6 +150,38 @@ describe('copyImage through a faulty network', () => {
 
     await expect(failure).rejects.toMatchObject({ code: 'ABORTED' });
     expect(await headManifestDigest(destination.url, 'cancelled', 'v2')).toBeUndefined();
+  });
+
+  it('reports the upload session docker-registry refuses to delete once its body was cut mid-request, naming where it is', async () => {
+    // Prepare: the big layer's download stalls after 1 MB, so its upload has sent part of its body
+    // when the copy is cancelled; after the grace the upload is cut mid-body.
+    const controller = new AbortController();
+    sourceProxy.addFault({ method: 'GET', path: blobPath(layerDigest()), action: { kind: 'stall', afterBytes: 1_000_000 } });
+    const uploads = join(destination.directory, 'data/docker/registry/v2/repositories/cut/_uploads');
+    const receivedBytes = async (): Promise<number> => {
+      let total = 0;
+      for (const session of await openUploadSessions(uploads)) total += (await stat(join(uploads, session, 'data')).catch(() => ({ size: 0 }))).size;
+      return total;
+    };
+    let last: CopyProgress | undefined;
+
+    // Act
+    const failure = copyImage(parseImageReference(`${sourceProxy.host}/app:v2`), parseImageReference(`${destination.host}/cut:v2`), {
+      credentials,
+      signal: controller.signal,
+      onProgress: (progress) => {
+        last = progress;
+      },
+    });
+    await vi.waitFor(async () => expect(await receivedBytes()).toBeGreaterThan(0), { timeout: 30_000 });
+    controller.abort();
+
+    // Assess: the session is still there, and the copy said so (its URL, no query).
+    await expect(failure).rejects.toMatchObject({ code: 'ABORTED' });
+    const open = await openUploadSessions(uploads);
+    expect(open).toHaveLength(1);
+    expect(last?.uploadSessionsLeftOpen).toEqual([`${destination.url}/v2/cut/blobs/uploads/${open[0]}`]);
+    expect(await headManifestDigest(destination.url, 'cut', 'v2')).toBeUndefined();
   });
 
   it('sends no tag PUT when cancelled right after the last child manifest: the tag, pushed last, is gated on the signal', async () => {

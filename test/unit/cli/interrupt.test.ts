@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { interruptedSummary } from '../../../cli/commands/copy';
 import { runFunction } from '../../../cli/commands/invoke';
 import { runVerify } from '../../../cli/commands/verify';
 import { INTERRUPTED, runInterruptible, type SignalHost } from '../../../cli/interrupt';
@@ -115,5 +116,29 @@ describe('commands on Ctrl-C', () => {
     const { report } = io.values[0] as { report: { stoppedEarly?: string; checklist: { items: Array<{ status: string }> } } };
     expect(report.stoppedEarly).toBe('interrupted (Ctrl-C)');
     expect(report.checklist.items.every((item) => item.status === 'skipped')).toBe(true);
+  });
+});
+
+describe('copy interrupted', () => {
+  const progress = { phase: 'blobs' as const, blobsTotal: 4, blobsDone: 1, bytesTotal: 9_000_000, bytesDone: 1_000_000, manifestsTotal: 3, manifestsDone: 0 };
+
+  it('says the sessions were closed when every DELETE was accepted', () => {
+    // Act
+    const lines = interruptedSummary({ source: 'a/app:v1', destination: 'b/app:v1' }, progress);
+
+    // Assess
+    expect(lines.at(-1)).toBe('  the destination tag was not changed; upload sessions in progress were closed');
+  });
+
+  it('names each upload session the registry would not delete, and who removes it', () => {
+    // Act
+    const lines = interruptedSummary({ source: 'a/app:v1', destination: 'b/app:v1' }, { ...progress, uploadSessionsLeftOpen: ['http://127.0.0.1:5000/v2/app/blobs/uploads/5f0c'] });
+
+    // Assess
+    expect(lines.slice(-3)).toEqual([
+      '  the destination tag was not changed',
+      '  1 upload session left open: the registry would not delete it (docker distribution refuses once an upload was cut mid-body); registries remove stale sessions themselves (docker distribution: after 7 days by default)',
+      '    http://127.0.0.1:5000/v2/app/blobs/uploads/5f0c',
+    ]);
   });
 });

@@ -76,6 +76,33 @@ describe('BlobClient.upload', () => {
     expect(summary(server?.requests ?? [])).toEqual(['POST /v2/app/blobs/uploads/ 0', 'DELETE /v2/app/blobs/uploads/s9 0']);
   });
 
+  it.each([
+    ['404 BLOB_UPLOAD_INVALID (docker distribution, once a body was cut mid-request)', 404, '{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"blob upload invalid"}]}', true],
+    ['405 (no DELETE of uploads)', 405, '', true],
+    ['404 BLOB_UPLOAD_UNKNOWN (already gone)', 404, '{"errors":[{"code":"BLOB_UPLOAD_UNKNOWN","message":"blob upload unknown"}]}', false],
+    ['204 (deleted)', 204, '', false],
+  ])('reports a session it could not delete when the DELETE answers %s', async (_what, status, body, leftOpen) => {
+    // Prepare
+    const big = Buffer.alloc(100_000, 7);
+    const bigBlob: Descriptor = { mediaType: 'application/octet-stream', digest: computeDigest(big), size: big.length };
+    const blobs = await clientFor([
+      { method: 'POST', path: '/v2/app/blobs/uploads/', respond: () => ({ status: 202, headers: { location: '/v2/app/blobs/uploads/s5?_state=secret-state' } }) },
+      { method: 'DELETE', path: '/v2/app/blobs/uploads/s5', respond: () => ({ status, body }) },
+    ]);
+    const failing = async (): Promise<BodySource> => {
+      await vi.waitFor(() => expect(server?.requests.some((request) => request.method === 'POST')).toBe(true));
+      throw new AutopilotError('REGISTRY_ERROR', 'the source answered 500 and gave up');
+    };
+    const reported: string[] = [];
+
+    // Act
+    const upload = blobs.upload({ registry: server?.host ?? '', repository: 'app' }, bigBlob, failing, { onSessionLeftOpen: (location) => reported.push(location) });
+
+    // Assess: the URL without its query (the upload state).
+    await expect(upload).rejects.toMatchObject({ code: 'REGISTRY_ERROR' });
+    expect(reported).toEqual(leftOpen ? [`http://${server?.host}/v2/app/blobs/uploads/s5`] : []);
+  });
+
   it('lets the session-opening POST on the wire at a cancel finish, then deletes that session and sends nothing else', async () => {
     // Prepare: the POST is held by the registry until the test lets it answer; the content never comes.
     const big = Buffer.alloc(100_000, 7);
