@@ -108,17 +108,20 @@ export function withRepeatWindows<C extends Change>(writer: ChangeWriter<C>, opt
       try {
         outcome = await writer.apply({ ...publish, notice } as Change as C, applyOptions);
       } catch (error) {
+        // Cancelled (the run stopped): nothing more is sent. The claim stays pending, so the retry of
+        // this event, or the next repeat after the lease, publishes it with every count.
+        if (hasErrorCode(error, 'ABORTED') && applyOptions.signal?.aborted) throw error;
         // The notice did not go out: the next event publishes it, with every count kept.
-        await release(options.state, key, publish.notice.id).catch(() => undefined);
+        await release(options.state, key, publish.notice.id, applyOptions.signal).catch(() => undefined);
         throw error;
       }
       if (outcome.status === 'failed') {
-        await release(options.state, key, publish.notice.id).catch(() => undefined);
+        await release(options.state, key, publish.notice.id, applyOptions.signal).catch(() => undefined);
         return outcome;
       }
       const notes = admission.takeover ? [admission.takeover] : [];
       try {
-        await confirm(options.state, key, publish.notice.id);
+        await confirm(options.state, key, publish.notice.id, applyOptions.signal);
       } catch (error) {
         // Published all the same; the claim stays pending, so after its lease the next repeat publishes again (twice, never lost).
         notes.push(`its repeat window could not be confirmed: ${describeError(error)}`);
@@ -200,16 +203,16 @@ function toldBy(data: WindowData): { count: number; since: string } | undefined 
 }
 
 /** Marks this notice's claim published: its window now stands, and what it told is cleared. */
-async function confirm(state: StateStore, key: StateKey, noticeId: string): Promise<void> {
+async function confirm(state: StateStore, key: StateKey, noticeId: string, signal: AbortSignal | undefined): Promise<void> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const record = await state.get<WindowData>(key);
+    const record = await state.get<WindowData>(key, { signal });
     // Taken over (its lease ran out mid-publish) or already confirmed: nothing left to confirm.
     if (!record || record.data.noticeId !== noticeId || record.data.state !== 'pending') return;
     try {
       await state.put<WindowData>(
         key,
         { ...record.data, state: 'published', leaseUntil: '', carried: 0, carriedSince: '' },
-        { expectedVersion: record.version, ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}) },
+        { signal, expectedVersion: record.version, ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}) },
       );
       return;
     } catch (error) {
@@ -223,12 +226,12 @@ async function confirm(state: StateStore, key: StateKey, noticeId: string): Prom
  * Closes the window this notice claimed but could not publish; the claim keeps what it was to tell
  * (`carried`), so the next repeat is published, with every count, instead of suppressed.
  */
-async function release(state: StateStore, key: StateKey, noticeId: string): Promise<void> {
+async function release(state: StateStore, key: StateKey, noticeId: string, signal: AbortSignal | undefined): Promise<void> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const record = await state.get<WindowData>(key);
+    const record = await state.get<WindowData>(key, { signal });
     if (!record || record.data.noticeId !== noticeId) return;
     try {
-      await state.put<WindowData>(key, { ...record.data, until: record.data.since }, { expectedVersion: record.version, ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}) });
+      await state.put<WindowData>(key, { ...record.data, until: record.data.since }, { signal, expectedVersion: record.version, ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}) });
       return;
     } catch (error) {
       if (!hasErrorCode(error, 'STATE_CONFLICT')) throw error;

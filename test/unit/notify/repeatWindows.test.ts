@@ -203,6 +203,54 @@ describe('withRepeatWindows', () => {
     expect(repeat.data?.suppressed).toBe(true);
   });
 
+  it('sends nothing more to the state table once a publish was cancelled by the stop; the retry of the same event publishes it with the count it was to tell', async () => {
+    // Prepare: a storm told once, then a new window whose notice is cancelled in flight.
+    clock.now = START;
+    const inner = new MemoryStateStore({ now: () => clock.now });
+    let stateCalls = 0;
+    // Every call of the state store counted, whichever method.
+    const counting = new Proxy(inner, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          stateCalls += 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as StateStore;
+    const { publisher, send } = setup(counting);
+    await send(failure('p0'));
+    clock.now = START + 60_000;
+    await send(failure('p1'));
+    clock.now = START + 3600_000;
+    const stop = new AbortController();
+    let callsAtStop = -1;
+    const cancelled = withRepeatWindows(
+      {
+        apply: async (): Promise<ChangeOutcome> => {
+          stop.abort(new AutopilotError('ABORTED', 'the time budget ran out'));
+          callsAtStop = stateCalls;
+          throw new AutopilotError('ABORTED', 'Publishing was cancelled');
+        },
+      },
+      { state: counting, clock: () => new Date(clock.now) },
+    );
+
+    // Act
+    const attempt = cancelled.apply(publishNotice(TOPIC, failure('p2'), 'pull-through cache failure', SECRET_MISSING), { signal: stop.signal });
+    await expect(attempt).rejects.toMatchObject({ code: 'ABORTED' });
+    const callsAfterStop = stateCalls;
+    clock.now = START + 3600_000 + 30_000;
+    await send(failure('p2'));
+
+    // Assess
+    expect(callsAtStop).toBeGreaterThan(0);
+    expect(callsAfterStop).toBe(callsAtStop);
+    expect(publisher.published.map((notice) => notice.origin.eventId)).toEqual(['p0', 'p2']);
+    expect(publisher.published[1]?.repeats).toEqual({ suppressed: 1, since: '2026-11-20T09:00:00.000Z', windowSeconds: 3600 });
+  });
+
   it('publishes exactly one of a burst of concurrent repeats and counts the others', async () => {
     // Prepare
     clock.now = START;
