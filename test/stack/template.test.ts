@@ -32,11 +32,13 @@ async function packageStack(stage?: string, env: Record<string, string> = {}): P
 
 let dev: Packaged;
 let local: Packaged;
-/** Packaged with a configuration that asks for the optional grants (see `CONFIGURED`). */
-let configured: Packaged;
-let configuredDir: string;
+/** Packaged with the shipped configuration plus the expireOnPush classes of `CONFIGURED`, and nothing else. */
+let expiring: Packaged;
+/** Packaged with the shipped configuration plus `verify.nodeRoleArn`, and nothing else. */
+let simulating: Packaged;
+const configDirs: string[] = [];
 
-/** The shipped configuration, plus two expireOnPush classes and the EKS node role to simulate. */
+/** What the variants add to the shipped configuration: two expireOnPush classes, or the EKS node role to simulate. */
 const CONFIGURED = {
   nodeRoleArn: 'arn:aws:iam::123456789012:role/eks-workshop-node-role',
   expireOnPush: [
@@ -45,14 +47,16 @@ const CONFIGURED = {
   ],
 };
 
-function writeConfiguredConfig(): string {
+/** The shipped configuration with the expireOnPush classes or the node role added; its path. */
+function writeConfigVariant(add: 'expireOnPush' | 'nodeRoleArn'): string {
   const dir = mkdtempSync(join(tmpdir(), 'ecr-autopilot-config-'));
+  configDirs.push(dir);
   cpSync(join(ROOT, 'infra/lifecycle'), join(dir, 'lifecycle'), { recursive: true });
   const config = parse(readFileSync(join(ROOT, 'infra/autopilot.yml'), 'utf8'));
-  config.repositoryClasses = [...CONFIGURED.expireOnPush, ...config.repositoryClasses];
-  config.verify = { nodeRoleArn: CONFIGURED.nodeRoleArn };
+  if (add === 'expireOnPush') config.repositoryClasses = [...CONFIGURED.expireOnPush, ...config.repositoryClasses];
+  else config.verify = { ...config.verify, nodeRoleArn: CONFIGURED.nodeRoleArn };
   writeFileSync(join(dir, 'autopilot.yml'), stringify(config));
-  return dir;
+  return join(dir, 'autopilot.yml');
 }
 
 /** The foundation's functions; later issues add others, which get the stack-wide checks. */
@@ -111,13 +115,13 @@ function rulesTargeting(fn: (typeof FUNCTIONS)[number]): Json[] {
 beforeAll(async () => {
   dev = await packageStack();
   local = await packageStack('local');
-  configuredDir = writeConfiguredConfig();
-  configured = await packageStack(undefined, { AUTOPILOT_CONFIG: join(configuredDir, 'autopilot.yml') });
-}, 300_000);
+  expiring = await packageStack(undefined, { AUTOPILOT_CONFIG: writeConfigVariant('expireOnPush') });
+  simulating = await packageStack(undefined, { AUTOPILOT_CONFIG: writeConfigVariant('nodeRoleArn') });
+}, 400_000);
 
 afterAll(() => {
-  for (const packaged of [dev, local, configured]) if (packaged) rmSync(packaged.dir, { recursive: true, force: true });
-  if (configuredDir) rmSync(configuredDir, { recursive: true, force: true });
+  for (const packaged of [dev, local, expiring, simulating]) if (packaged) rmSync(packaged.dir, { recursive: true, force: true });
+  for (const dir of configDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Every statement of a function's role. */
@@ -135,35 +139,38 @@ describe('grants that follow the configuration', () => {
   const granting = (statements: Json[], action: string) => statements.filter((statement) => actionsOf(statement).includes(action));
   const onStateTable = (statements: Json[]) => statements.filter((statement) => JSON.stringify(statement.Resource).includes('StateTable'));
 
-  it('gives onImagePush no ecr:BatchDeleteImage and no state table when no class expires on push (the shipped configuration)', () => {
-    expect(granting(roleStatements(dev, 'OnImagePush'), 'ecr:BatchDeleteImage')).toEqual([]);
-    expect(onStateTable(roleStatements(dev, 'OnImagePush'))).toEqual([]);
+  it('gives onImagePush no ecr:BatchDeleteImage and no state table when no class expires on push (the shipped configuration, and with only the node role added)', () => {
+    for (const packaged of [dev, simulating]) {
+      expect(granting(roleStatements(packaged, 'OnImagePush'), 'ecr:BatchDeleteImage')).toEqual([]);
+      expect(onStateTable(roleStatements(packaged, 'OnImagePush'))).toEqual([]);
+    }
   });
 
   it('gives onImagePush ecr:BatchDeleteImage on exactly the repositories of the expireOnPush classes', () => {
     // Act
-    const statements = granting(roleStatements(configured, 'OnImagePush'), 'ecr:BatchDeleteImage');
+    const statements = granting(roleStatements(expiring, 'OnImagePush'), 'ecr:BatchDeleteImage');
 
     // Assess: `apps/**/pr` also matches `apps/pr`, which one IAM pattern cannot say.
     expect(statements).toEqual([
       { Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: ['previews/*', 'apps/pr', 'apps/*/pr', 'scratch-*'].map(repositoryArn) },
     ]);
     // The deletion cap concurrent pushes share lives in the state table.
-    expect(onStateTable(roleStatements(configured, 'OnImagePush'))).toEqual([
+    expect(onStateTable(roleStatements(expiring, 'OnImagePush'))).toEqual([
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }] },
     ]);
-    expect(configured.template.Resources.OnImagePushLambdaFunction?.Properties.Environment.Variables.STATE_TABLE_NAME).toEqual({ Ref: 'StateTable' });
+    expect(expiring.template.Resources.OnImagePushLambdaFunction?.Properties.Environment.Variables.STATE_TABLE_NAME).toEqual({ Ref: 'StateTable' });
   });
 
-  it('gives verifyLab iam:SimulatePrincipalPolicy only on verify.nodeRoleArn, and none when it is unset', () => {
+  it('gives verifyLab iam:SimulatePrincipalPolicy only on verify.nodeRoleArn, and none when it is unset (shipped, and with only expireOnPush classes added)', () => {
     expect(granting(roleStatements(dev, 'VerifyLab'), 'iam:SimulatePrincipalPolicy')).toEqual([]);
-    expect(granting(roleStatements(configured, 'VerifyLab'), 'iam:SimulatePrincipalPolicy')).toEqual([
+    expect(granting(roleStatements(expiring, 'VerifyLab'), 'iam:SimulatePrincipalPolicy')).toEqual([]);
+    expect(granting(roleStatements(simulating, 'VerifyLab'), 'iam:SimulatePrincipalPolicy')).toEqual([
       { Effect: 'Allow', Action: ['iam:SimulatePrincipalPolicy'], Resource: CONFIGURED.nodeRoleArn },
     ]);
   });
 
   it('holds every registry-wide statement (Resource "*") to the stack\'s region', () => {
-    for (const packaged of [dev, local, configured]) {
+    for (const packaged of [dev, local, expiring, simulating]) {
       // Act
       const registryWide = allRoleStatements(packaged).filter((statement) => [statement.Resource].flat().includes('*'));
 
