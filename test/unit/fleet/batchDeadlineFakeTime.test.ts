@@ -4,21 +4,19 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, readConfig } from '../../../lib/config/loadConfig';
 import { EcrRegistry } from '../../../lib/ecr/EcrRegistry';
 import { SnapshotRegistry } from '../../../lib/ecr/SnapshotRegistry';
-import { AutopilotError } from '../../../lib/errors';
 import { runMirrorBatch } from '../../../lib/fleet/runMirrorBatch';
 import { runSweepBatch } from '../../../lib/fleet/runSweepBatch';
 import type { FleetRun } from '../../../lib/fleet/types';
 import { SWEEP_STOP_MARGIN_MS } from '../../../lib/lifecycle/sweepLifecycle';
-import type { CopyImageChange } from '../../../lib/mirror/changes';
 import { MIRROR_STOP_MARGIN_MS } from '../../../lib/mirror/mirrorImages';
 import { SnapshotUpstreamReader } from '../../../lib/mirror/UpstreamReader';
 import { PlanningWriter } from '../../../lib/plan/PlanningWriter';
 import { routeChanges } from '../../../lib/plan/routeChanges';
-import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
 import type { LoggerPort } from '../../../lib/runtime/types';
 import { ACCOUNT, EVENTS_DIR, REGION } from '../../support/events';
 import { anHourLater, runFor, useFakeTime } from '../../support/fakeTime';
 import { SimulatedEcr, type SimulatedImage } from '../../support/simulatedEcr';
+import { SlowCopyWriter } from '../mirror/mirrorFixtures';
 
 const NOW = new Date('2026-11-20T18:00:00Z');
 const POLICY = { rules: [{ rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }, action: { type: 'expire' } }] };
@@ -91,7 +89,7 @@ describe('runMirrorBatch past its deadline (fake time)', () => {
     // while the first copy is in flight.
     const snapshot = SnapshotRegistry.fromFile(resolve(EVENTS_DIR, 'registry-snapshot.json'));
     const shipped = loadConfig().config;
-    const copies = new SlowCopies();
+    const copies = new SlowCopyWriter();
     const planned = new PlanningWriter();
     const mirrorItems = (shipped.mirror?.images ?? []).map((image) => ({ account: ACCOUNT, region: REGION, repository: `mirror/${image.source}`, source: image.source, tags: image.tags }));
     const run: FleetRun = { job: 'mirror', runId: 'run-2', executionArn: RUN.executionArn, startedAt: NOW.toISOString() };
@@ -131,27 +129,3 @@ describe('runMirrorBatch past its deadline (fake time)', () => {
   });
 });
 
-/** Copies that take 100 s each and give up at once when their signal fires. */
-class SlowCopies implements ChangeWriter<CopyImageChange> {
-  readonly started: Array<{ target: string; at: number }> = [];
-  readonly finished: string[] = [];
-  readonly abandoned: string[] = [];
-
-  async apply(change: CopyImageChange, options: ApplyOptions): Promise<ChangeOutcome> {
-    this.started.push({ target: change.target, at: Date.now() });
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        this.abandoned.push(change.target);
-        reject(new AutopilotError('ABORTED', 'the copy was cancelled'));
-      };
-      const timer = setTimeout(() => {
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, 100_000);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    this.finished.push(change.target);
-    return { status: 'applied', data: { digest: change.expectedDigest ?? '' } };
-  }
-}

@@ -9,7 +9,8 @@ import type { MirrorTarget } from '../../../lib/mirror/mirrorTargets';
 import type { UpstreamImage, UpstreamReader } from '../../../lib/mirror/UpstreamReader';
 import type { PublishNoticeChange } from '../../../lib/notify/changes';
 import type { MirrorReportNotice, Notice } from '../../../lib/notify/notices';
-import type { ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
+import { AutopilotError } from '../../../lib/errors';
+import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
 import type { LoggerPort } from '../../../lib/runtime/types';
 import { digestOf } from '../../support/events';
 
@@ -107,3 +108,28 @@ export class NoticeRecorder implements ChangeWriter<PublishNoticeChange> {
 }
 
 export const silentLogger: LoggerPort = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A copy that takes 100 s (of fake time) and honours its signal, as the copy engine does. */
+export class SlowCopyWriter implements ChangeWriter<CopyImageChange> {
+  readonly started: Array<{ target: string; at: number }> = [];
+  readonly finished: string[] = [];
+  readonly abandoned: string[] = [];
+
+  async apply(change: CopyImageChange, options: ApplyOptions): Promise<ChangeOutcome> {
+    this.started.push({ target: change.target, at: Date.now() });
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        this.abandoned.push(change.target);
+        reject(new AutopilotError('ABORTED', 'the copy was cancelled'));
+      };
+      const timer = setTimeout(() => {
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, 100_000);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    this.finished.push(change.target);
+    return { status: 'applied', data: { digest: change.expectedDigest ?? '' } };
+  }
+}

@@ -34,10 +34,9 @@ import { SnsPublisher } from '../../../lib/notify/publish/SnsPublisher';
 import { renderText } from '../../../lib/notify/render/renderText';
 import { PlanningWriter } from '../../../lib/plan/PlanningWriter';
 import { routeChanges } from '../../../lib/plan/routeChanges';
-import type { ApplyOptions, ChangeOutcome, ChangeWriter } from '../../../lib/plan/types';
-import type { CopyImageChange } from '../../../lib/mirror/changes';
+import type { ChangeWriter } from '../../../lib/plan/types';
 import { ACCOUNT, digestOf, loadEvent, REGION, sdkImage, sdkRepository, TOPIC_ARN } from '../../support/events';
-import { ALB, ALB_REPOSITORY, CA, CA_REPOSITORY, CopyRecorder, FakeUpstream, mirrorConfig, NoticeRecorder, OCI_INDEX, silentLogger, upstreamImage } from './mirrorFixtures';
+import { ALB, ALB_REPOSITORY, CA, CA_REPOSITORY, CopyRecorder, FakeUpstream, mirrorConfig, NoticeRecorder, OCI_INDEX, silentLogger, SlowCopyWriter, upstreamImage } from './mirrorFixtures';
 import { anHourLater, runFor, useFakeTime } from '../../support/fakeTime';
 
 const ecr = mockClient(ECRClient);
@@ -471,31 +470,6 @@ describe('mirrorImages', () => {
     expect(presentNotice(notice).subject).toBe('Mirror (plan): 0 images to copy, 2 unchanged');
   });
 });
-
-/** A copy that takes 100 s (of fake time) and honours its signal, as the copy engine does. */
-class SlowCopyWriter implements ChangeWriter<CopyImageChange> {
-  readonly started: Array<{ target: string; at: number }> = [];
-  readonly finished: string[] = [];
-  readonly abandoned: string[] = [];
-
-  async apply(change: CopyImageChange, options: ApplyOptions): Promise<ChangeOutcome> {
-    this.started.push({ target: change.target, at: Date.now() });
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        this.abandoned.push(change.target);
-        reject(new AutopilotError('ABORTED', 'the copy was cancelled'));
-      };
-      const timer = setTimeout(() => {
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, 100_000);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    this.finished.push(change.target);
-    return { status: 'applied', data: { digest: change.expectedDigest ?? '' } };
-  }
-}
 
 describe('mirrorImages and its deadline (fake time past it)', () => {
   useFakeTime(NOW);
