@@ -12,6 +12,7 @@ import { MIRROR_STOP_MARGIN_MS } from '../../../lib/mirror/mirrorImages';
 import { SnapshotUpstreamReader } from '../../../lib/mirror/UpstreamReader';
 import { PlanningWriter } from '../../../lib/plan/PlanningWriter';
 import { routeChanges } from '../../../lib/plan/routeChanges';
+import { MemoryStateStore } from '../../../lib/state/MemoryStateStore';
 import type { LoggerPort } from '../../../lib/runtime/types';
 import { ACCOUNT, EVENTS_DIR, REGION } from '../../support/events';
 import { anHourLater, runFor, useFakeTime } from '../../support/fakeTime';
@@ -24,7 +25,7 @@ const loaded = readConfig(`version: 1\nrepositoryClasses:\n  - { name: services,
 if (!loaded.ok) throw new Error('test configuration is invalid');
 const config = loaded.config;
 const logger: LoggerPort = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-const RUN: FleetRun = { job: 'sweep', runId: 'run-1', executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:m:run-1`, startedAt: NOW.toISOString(), maxDeletionsPerBatch: 100 };
+const RUN: FleetRun = { job: 'sweep', runId: 'run-1', executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:m:run-1`, startedAt: NOW.toISOString(), maxDeletions: 100 };
 const NAMES = ['team/a', 'team/b', 'team/c'];
 const items = NAMES.map((repository) => ({ account: ACCOUNT, region: REGION, repository, repositoryClass: 'services' }));
 
@@ -64,7 +65,7 @@ describe('runSweepBatch past its deadline (fake time)', () => {
     }, 90_000 - SWEEP_STOP_MARGIN_MS - 1);
 
     // Act
-    const running = runSweepBatch({ Items: items, BatchInput: { run: RUN } }, { config, registry, writer: routeChanges({ ecr: registry }), clock: () => new Date(), logger, deadline: { at: Date.now() + 90_000 } });
+    const running = runSweepBatch({ Items: items, BatchInput: { run: RUN } }, { config, registry, state: new MemoryStateStore(), writer: routeChanges({ ecr: registry }), clock: () => new Date(), logger, deadline: { at: Date.now() + 90_000 } });
     const { result } = await runFor(running, 100_000);
     const callsWhenReturned = operations.length;
     await anHourLater();
