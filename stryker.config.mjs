@@ -62,9 +62,17 @@
 //   the `&& !Number.isNaN(Date.parse(value))` beside it rejects what the anchor would.
 //
 // lib/oci/transport/followUpPolicy.ts
-// - 67:7 ConditionalExpression (false): BlockList.check answers false (it does not throw) for a
+// - 34:78 ArrayDeclaration ([]): without ::1 and :: listed as loopback, both fall through to the
+//   IPv4-compatible prefix (::/96), whose IPv4 addresses 0.0.0.1 and 0.0.0.0 are loopback too.
+// - 70:17 StringLiteral (not covered): String.prototype.split always returns a first part.
+// - 72:5 ConditionalExpression (false), 72:14 StringLiteral, 73:9 ArrayDeclaration: an empty side
+//   of `::` then parses as one word (NaN or a string) instead of none; it only ever lands in word 0
+//   (never read) or word 7 of an address ending in `::`, and NaN >> 8 and NaN & 255 are 0, as 0's are.
+// - 107:7 ConditionalExpression (false): BlockList.check answers false (it does not throw) for a
 //   host name, so a name reaches the same 'public'.
-// - 132:44 ConditionalExpression (true, for `origin.zone === 'loopback'`): a target in the loopback
+// - 113:20 ConditionalExpression (true): the only addresses both in a zone list and under an
+//   embedding prefix are ::1 and :: (::/96), whose embedded 0.0.0.1 and 0.0.0.0 are loopback as well.
+// - 181:44 ConditionalExpression (true, for `origin.zone === 'loopback'`): a target in the loopback
 //   zone that is not named passed zoneAllowed only if the registry itself is on loopback.
 //
 // lib/oci/transport/schemePolicy.ts

@@ -53,6 +53,13 @@ describe('addressZone', () => {
     ['2002:a9fe:a9fe::1', 'link-local'],
     ['64:ff9b::808:808', 'public'],
     ['2002:808:808::1', 'public'],
+    // The IPv4 address inside, however the IPv6 address is written: dotted, uncompressed, every octet counts.
+    ['64:ff9b::169.254.169.254', 'link-local'],
+    ['64:ff9b:0:0:0:0:a9fe:a9fe', 'link-local'],
+    ['64:ff9b::192.0.0.8', 'private'],
+    ['64:ff9b::192.0.1.1', 'public'],
+    ['2002:c000:8::1', 'private'],
+    ['2002:c000:101::1', 'public'],
     ['fec0::1', 'private'],
   ])('%s is %s', (host, zone) => {
     expect(addressZone(host)).toBe(zone);
@@ -135,6 +142,7 @@ describe('checkFollowUp', () => {
     expect(follow('https://registry.lab:8443/x', named, { insecure: ['registry.lab:443'] }).skipTlsVerify).toBe(false);
     expect(follow('https://10.0.0.5/x', publicRegistry, { insecure: ['10.0.0.5:443'] })).not.toHaveProperty('checkAddress');
     expect(follow('https://10.0.0.5/x', publicRegistry, { insecure: ['10.0.0.5:443'] }).skipTlsVerify).toBe(true);
+    expect(follow('http://plain.lab/v2/x', localRegistry, { insecure: ['plain.lab:80'] }).url.protocol).toBe('http:');
   });
 
   it.each(['ftp://registry.example/x', 'file:///etc/passwd', 'javascript:alert(1)'])('refuses %s', (target) => {
