@@ -1,6 +1,6 @@
 import { toNoticeChange } from '../notify/changes';
 import { AutopilotError } from '../errors';
-import { MIRROR_STOP_MARGIN_MS, mirrorNow, type MirrorDeps, type MirrorOutcome } from '../mirror/mirrorImages';
+import { MIRROR_STOP_MARGIN_MS, mirrorNow, unresolvedDestination, type MirrorDeps, type MirrorOutcome } from '../mirror/mirrorImages';
 import { mirrorTargets } from '../mirror/mirrorTargets';
 import { stopLine } from '../runtime/deadline';
 import type { FunctionDefinition } from '../runtime/types';
@@ -37,7 +37,9 @@ export async function runMirrorBatch(event: MirrorBatchEvent, deps: MirrorBatchD
   let outcome: MirrorOutcome;
   try {
     if (stop.signal.aborted) {
-      return report(run.runId, { job: 'mirror', runId: run.runId, dryRun: false, registry: '', images: [], governance: [], notReached: [...sources] }, []);
+      // Named as the mirror names a destination it did not look up; listed image by image like a stop mid-batch.
+      const notReached = targets.map((target) => target.sourceReference);
+      return report(run.runId, { job: 'mirror', runId: run.runId, dryRun: false, registry: unresolvedDestination(deps.registry), images: [], governance: [], notReached }, []);
     }
     outcome = await mirrorNow(targets, deps, { signal: deps.signal, stop: stop.signal });
   } finally {

@@ -214,7 +214,7 @@ async function readStates(
  * The destination's host when the run stopped before asking AWS for it: ECR's registry host is the
  * account id and the region; an account that is not known is named as such.
  */
-function unresolvedDestination(registry: Pick<MirrorDeps['registry'], 'registryId' | 'region'>): string {
+export function unresolvedDestination(registry: Pick<MirrorDeps['registry'], 'registryId' | 'region'>): string {
   // China regions' endpoints end in .com.cn (ECR's service endpoints page).
   const domain = registry.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
   return registry.registryId ? `${registry.registryId}.dkr.ecr.${registry.region}.${domain}` : `the private ECR registry of ${registry.region} (not looked up: the run stopped first)`;

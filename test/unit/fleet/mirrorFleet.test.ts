@@ -83,7 +83,9 @@ describe('the fleet mirror', () => {
     const report = await runMirrorBatch({ Items: [{ account: ACCOUNT, region: REGION, repository: 'mirror/eks/aws-load-balancer-controller', source: 'public.ecr.aws/eks/aws-load-balancer-controller', tags: ['v2.9.2'] }], BatchInput: { run } }, deps);
 
     // Assess
-    expect(report.result.notReached).toEqual(['public.ecr.aws/eks/aws-load-balancer-controller']);
+    expect(report.result.notReached).toEqual(['public.ecr.aws/eks/aws-load-balancer-controller:v2.9.2']);
+    // The destination is named without asking AWS for it (the report must not say 'into ').
+    expect(report.result.registry).toBe(`${registry.registryId}.dkr.ecr.${registry.region}.amazonaws.com`);
     expect(deps.writer.changes).toEqual([]);
   });
 
