@@ -6,6 +6,10 @@ import type { BenchSection, Measurement } from './types';
  * baseline (measured in the same run), the ratio, and whether it meets its target. Sections:
  * bundles, lifecycle, copy, cli, fleet. Targets are reported, never asserted: a slow machine prints a miss.
  */
+// The sections load the AWS SDK in this process; its Node-version notice would sit in the middle of
+// the figures (the CLI and the test config silence it the same way).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   bundles: async () => (await import('./bundles')).bundlesBench,
   lifecycle: async () => (await import('./lifecycle')).lifecycleBench,
